@@ -1,0 +1,4 @@
+//! `cs-core`: the deterministic heart of the routing and SLA engine.
+
+pub mod calendar;
+pub mod time;

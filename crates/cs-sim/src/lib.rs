@@ -1,0 +1,3 @@
+//! `cs-sim`: simulation and queueing analytics for capacity planning.
+
+pub mod erlang;
