@@ -1,0 +1,3 @@
+//! Integration tests for `cs-sim`.
+
+mod erlang;
