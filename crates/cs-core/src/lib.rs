@@ -1,4 +1,51 @@
-//! `cs-core`: the deterministic heart of the routing and SLA engine.
+//! `cs-core`: the deterministic heart of an event-sourced routing and SLA engine for
+//! customer service.
+//!
+//! Commands are decided against state and produce events; state is a fold of events.
+//!
+//! ```text
+//! Command --decide(&State)--> Vec<Event> --apply(&mut State)--> State'
+//! ```
+//!
+//! This crate never does I/O, never reads a clock and never draws a random number: time
+//! enters as the `at` of every command, so replaying a log reproduces every routing
+//! decision exactly. It holds no async code and no global state; the configuration is
+//! itself an event (`Configured`), so a log carries the rules it was decided under.
+//!
+//! Start with [`Engine`] (decide and apply in place) or the pure pair [`decide`] and
+//! [`apply`].
 
+pub mod agent;
+mod apply;
 pub mod calendar;
+pub mod capacity;
+pub mod channel;
+pub mod command;
+pub mod config;
+mod decide;
+mod engine;
+pub mod event;
+pub mod id;
+pub mod priority;
+pub mod rejection;
+mod routing;
+pub mod skill;
+pub mod state;
+pub mod ticket;
 pub mod time;
+
+pub use agent::{Agent, Capacity, LanguageSet, Load, Presence, SupportTier};
+pub use apply::{apply, replay};
+pub use channel::Channel;
+pub use command::Command;
+pub use config::{Config, ConfigError, ConfigSpec, Strategy};
+pub use decide::decide;
+pub use engine::Engine;
+pub use event::{Envelope, Event};
+pub use id::{AgentId, CategoryId, CustomerId, LanguageId, QueueId, SkillId, TeamId, TicketId};
+pub use rejection::Rejection;
+pub use routing::AgentRank;
+pub use skill::{SkillNeed, SkillNeeds};
+pub use state::State;
+pub use ticket::{CustomerTier, Emotion, Ticket, TicketSpec, TicketStatus, Urgency};
+pub use time::Timestamp;

@@ -79,7 +79,9 @@ impl fmt::Display for Timestamp {
 
 /// A time string that is neither RFC 3339 nor an integer number of milliseconds.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid time {input:?}: {reason} (expected RFC 3339 such as 2026-11-23T09:00:00Z, or milliseconds since the epoch)")]
+#[error(
+    "invalid time {input:?}: {reason} (expected RFC 3339 such as 2026-11-23T09:00:00Z, or milliseconds since the epoch)"
+)]
 pub struct TimeParseError {
     /// The text that did not parse.
     pub input: String,

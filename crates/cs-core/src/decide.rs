@@ -1,0 +1,682 @@
+//! `decide(&State, &Command) -> Result<Vec<Event>, Rejection>`: commands judged against
+//! state. Pure: no I/O, no clock, no randomness; the same state and command always give
+//! the same events.
+//!
+//! A command is validated completely before any event is produced, so a rejection leaves
+//! nothing behind. Timers due at or before the command's time fire first, in due order,
+//! each with its own time, so a later command sees exactly what a `Tick` at each deadline
+//! would have produced.
+//!
+//! Routing reacts inside the same decision: a new or re-queued ticket goes to the best
+//! free agent at once, and an agent who frees up takes the best waiting tickets at once.
+//! Where one step of a decision must see the effects of an earlier one, the [`Decider`]
+//! applies the earlier events to a working copy first (copying the state only when called
+//! through the pure [`decide`]; [`crate::Engine`] works in place).
+
+use crate::agent::{Agent, Presence};
+use crate::apply::{apply, merged_needs};
+use crate::capacity::{self, CapacityBlock};
+use crate::command::Command;
+use crate::config::{Config, ConfigSpec};
+use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason};
+use crate::id::{AgentId, QueueId, SkillId, TicketId};
+use crate::rejection::Rejection;
+use crate::routing::{AgentPick, ReqKey, effective_needs};
+use crate::skill::{PROFICIENCY_MAX, SkillNeeds, TICKET_SKILLS_MAX};
+use crate::state::{State, Timer};
+use crate::ticket::{Ticket, TicketSpec, TicketStatus};
+use crate::time::Timestamp;
+use std::sync::Arc;
+
+/// Decides a command against a state: the events it produces, or why it is refused.
+pub fn decide(state: &State, cmd: &Command) -> Result<Vec<Event>, Rejection> {
+    let mut out = Vec::new();
+    let mut d = Decider { work: Work::Borrowed(state), out: &mut out, applied: 0 };
+    d.run(cmd, true)?;
+    Ok(out)
+}
+
+/// The state a decision reads: the caller's (read-only), a private copy, or the engine's
+/// own (in place).
+pub(crate) enum Work<'a> {
+    Borrowed(&'a State),
+    Owned(Box<State>),
+    InPlace(&'a mut State),
+}
+
+/// Runs one decision, appending events to `out`. `out[..applied]` have been applied to
+/// the working state.
+pub(crate) struct Decider<'a, 'o> {
+    pub(crate) work: Work<'a>,
+    pub(crate) out: &'o mut Vec<Event>,
+    pub(crate) applied: usize,
+}
+
+impl<'a, 'o> Decider<'a, 'o> {
+    /// The working state without applying pending events. Use only for questions the
+    /// pending events cannot change the answer to.
+    fn base(&self) -> &State {
+        match &self.work {
+            Work::Borrowed(s) => s,
+            Work::Owned(s) => s,
+            Work::InPlace(s) => s,
+        }
+    }
+
+    /// Applies pending events to the working state, copying a borrowed state first.
+    pub(crate) fn commit(&mut self) {
+        if self.applied == self.out.len() {
+            return;
+        }
+        if let Work::Borrowed(s) = self.work {
+            self.work = Work::Owned(Box::new(s.clone()));
+        }
+        let state: &mut State = match &mut self.work {
+            Work::Owned(s) => s,
+            Work::InPlace(s) => s,
+            Work::Borrowed(_) => unreachable!("copied above"),
+        };
+        for e in &self.out[self.applied..] {
+            apply(state, e);
+        }
+        self.applied = self.out.len();
+    }
+
+    /// The working state with every pending event applied.
+    fn state(&mut self) -> &State {
+        self.commit();
+        self.base()
+    }
+
+    fn emit(&mut self, e: Event) {
+        self.out.push(e);
+    }
+
+    /// Checks the command's time, fires due timers (if `fire_timers`), then decides the
+    /// command itself.
+    pub(crate) fn run(&mut self, cmd: &Command, fire_timers: bool) -> Result<(), Rejection> {
+        let at = cmd.at();
+        let s = self.base();
+        if at < s.last_at {
+            return Err(Rejection::InThePast { at, last: s.last_at });
+        }
+        if s.config.is_none() && !matches!(cmd, Command::Configure { .. }) {
+            return Err(Rejection::NotConfigured);
+        }
+        if fire_timers && s.config.is_some() {
+            self.fire_timers(at);
+        }
+        self.command(cmd)
+    }
+
+    /// Fires every timer due at or before `now`, in due order.
+    pub(crate) fn fire_timers(&mut self, now: Timestamp) {
+        loop {
+            let s = self.state();
+            let Some(&(due, timer)) = s.timers.first() else { break };
+            if due > now {
+                break;
+            }
+            self.fire(due, timer);
+        }
+    }
+
+    fn fire(&mut self, due: Timestamp, timer: Timer) {
+        match timer {
+            Timer::Step(id) => {
+                let s = self.base();
+                let t = s.tickets.get(id).expect("timer names a live ticket");
+                let next = t.step + 1;
+                let step = &s.config().queue(t.queue).steps[usize::from(next)];
+                if let Some(target) = step.move_to {
+                    self.emit(Event::TicketTransferred {
+                        at: due,
+                        ticket: id,
+                        queue: target,
+                        reason: TransferReason::Step,
+                    });
+                    let t = self.base().tickets.get(id).expect("live");
+                    let moved = Waiting::moved(self.base(), t, target);
+                    self.route_ticket(id, &moved, due, None);
+                } else {
+                    self.emit(Event::TicketStepReached { at: due, ticket: id, step: next });
+                    let t = self.base().tickets.get(id).expect("live");
+                    let w = Waiting { step: next, ..Waiting::of(t) };
+                    self.route_ticket(id, &w, due, None);
+                }
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: &Command) -> Result<(), Rejection> {
+        match cmd {
+            Command::Configure { at, config } => self.configure(*at, config),
+            Command::RegisterAgent { at, key, team, tier, skills, languages, capacity } => {
+                let s = self.base();
+                let cfg = s.config();
+                if key.trim().is_empty() {
+                    return Err(Rejection::Empty { field: "key" });
+                }
+                if s.agent_keys.contains_key(key.as_str()) {
+                    return Err(Rejection::DuplicateAgentKey { key: key.clone() });
+                }
+                let team_cfg = cfg.teams().get(team.index()).ok_or(Rejection::UnknownTeam { team: *team })?;
+                let skills = validate_skills(cfg, skills)?;
+                if let Some(l) =
+                    (0..64u8).find(|&l| languages.0 & (1 << l) != 0 && usize::from(l) >= cfg.language_names().len())
+                {
+                    return Err(Rejection::UnknownLanguage { language: crate::id::LanguageId(l) });
+                }
+                if s.agents.len() as u64 >= u64::from(cfg.limits.agents_max) {
+                    return Err(Rejection::LimitReached { limit: "agents_max", max: u64::from(cfg.limits.agents_max) });
+                }
+                self.emit(Event::AgentRegistered {
+                    at: *at,
+                    agent: AgentId(s.agents.len() as u32),
+                    key: key.clone(),
+                    team: *team,
+                    tier: tier.unwrap_or(team_cfg.tier),
+                    skills,
+                    languages: *languages,
+                    capacity: *capacity,
+                });
+                Ok(())
+            }
+            Command::Login { at, agent } => self.set_presence(*at, *agent, Presence::Available),
+            Command::SetPresence { at, agent, presence } => {
+                if *presence == Presence::Offline {
+                    return Err(Rejection::PresenceNotSettable { presence: *presence });
+                }
+                self.set_presence(*at, *agent, *presence)
+            }
+            Command::Logout { at, agent } => self.logout(*at, *agent),
+            Command::SetAgentSkills { at, agent, skills } => {
+                let s = self.base();
+                agent_ref(s, *agent)?;
+                let skills = validate_skills(s.config(), skills)?;
+                self.emit(Event::AgentSkillsChanged { at: *at, agent: *agent, skills });
+                self.route_agent_committed(*agent, *at);
+                Ok(())
+            }
+            Command::SetAgentCapacity { at, agent, capacity } => {
+                agent_ref(self.base(), *agent)?;
+                self.emit(Event::AgentCapacityChanged { at: *at, agent: *agent, capacity: *capacity });
+                self.route_agent_committed(*agent, *at);
+                Ok(())
+            }
+            Command::CreateTicket { at, spec } => self.create_ticket(*at, spec),
+            Command::UpdateTicket { at, ticket, tier, urgency, emotion } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                let (tier, urgency, emotion) =
+                    (tier.unwrap_or(t.tier), urgency.unwrap_or(t.urgency), emotion.unwrap_or(t.emotion));
+                if (tier, urgency, emotion) != (t.tier, t.urgency, t.emotion) {
+                    self.emit(Event::TicketUpdated { at: *at, ticket: *ticket, tier, urgency, emotion });
+                }
+                Ok(())
+            }
+            Command::AssignTicket { at, ticket, agent, force } => self.assign_manually(*at, *ticket, *agent, *force),
+            Command::AgentReply { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                if t.status != TicketStatus::Assigned {
+                    return Err(invalid(t, "reply to"));
+                }
+                let agent = t.agent.expect("assigned ticket has an agent");
+                self.emit(Event::AgentReplied { at: *at, ticket: *ticket, agent });
+                Ok(())
+            }
+            Command::CustomerMessage { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                let pending = t.status == TicketStatus::WaitingOnCustomer;
+                let w = Waiting { step: 0, ..Waiting::of(t) };
+                self.emit(Event::CustomerReplied { at: *at, ticket: *ticket });
+                if pending {
+                    self.emit(Event::TicketReactivated { at: *at, ticket: *ticket });
+                    self.route_ticket(*ticket, &w, *at, None);
+                }
+                Ok(())
+            }
+            Command::SetPending { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                if t.status != TicketStatus::Assigned {
+                    return Err(invalid(t, "set pending"));
+                }
+                let (agent, channel) = (t.agent.expect("assigned"), t.channel);
+                self.emit(Event::TicketPending { at: *at, ticket: *ticket });
+                self.route_freed_agent(agent, channel, *ticket, *at);
+                Ok(())
+            }
+            Command::Transfer { at, ticket, queue } => self.transfer(*at, *ticket, *queue),
+            Command::Resolve { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
+                let channel = t.channel;
+                self.emit(Event::TicketResolved { at: *at, ticket: *ticket });
+                if let Some(agent) = held {
+                    self.route_freed_agent(agent, channel, *ticket, *at);
+                }
+                Ok(())
+            }
+            Command::Reopen { at, ticket } => {
+                let s = self.base();
+                let t = known_ticket(s, *ticket, *at)?;
+                if t.status != TicketStatus::Resolved {
+                    return Err(invalid(t, "reopen"));
+                }
+                let cfg = s.config();
+                let closed_at = t.closed_at.expect("resolved ticket has a close time");
+                if closed_at.plus_ms(cfg.limits.closed_ticket_retention_ms) <= *at {
+                    return Err(Rejection::ReopenWindowClosed { ticket: *ticket, closed_at });
+                }
+                check_open_limit(s)?;
+                check_depth(s, t.queue)?;
+                let w = Waiting { step: 0, ..Waiting::of(t) };
+                self.emit(Event::TicketReopened { at: *at, ticket: *ticket });
+                self.route_ticket(*ticket, &w, *at, None);
+                Ok(())
+            }
+            Command::Abandon { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                if !matches!(t.status, TicketStatus::Queued | TicketStatus::Offered | TicketStatus::Bot) {
+                    return Err(invalid(t, "abandon"));
+                }
+                let offered_to = t.agent.filter(|_| t.status == TicketStatus::Offered);
+                let channel = t.channel;
+                self.emit(Event::TicketAbandoned { at: *at, ticket: *ticket });
+                if let Some(agent) = offered_to {
+                    self.route_freed_agent(agent, channel, *ticket, *at);
+                }
+                Ok(())
+            }
+            Command::Tick { .. } => Ok(()),
+        }
+    }
+
+    fn configure(&mut self, at: Timestamp, spec: &ConfigSpec) -> Result<(), Rejection> {
+        let config = Config::new(spec.clone()).map_err(Rejection::InvalidConfig)?;
+        let s = self.base();
+        let reconfigure = s.config.is_some();
+        if let Some(old) = &s.config {
+            config.extends(old).map_err(|reason| Rejection::IncompatibleConfig { reason })?;
+            for t in s.tickets.iter().filter(|t| !t.status.is_closed()) {
+                let mut needs = t.own_skills;
+                for n in config.queue(t.queue).needs.iter() {
+                    needs.insert(n).map_err(|_| Rejection::IncompatibleConfig {
+                        reason: format!(
+                            "open ticket {} would need more than {TICKET_SKILLS_MAX} skills in queue {:?}",
+                            t.id,
+                            config.queue(t.queue).name
+                        ),
+                    })?;
+                }
+            }
+        }
+        self.emit(Event::Configured { at, config: Arc::new(config) });
+        if reconfigure {
+            // New rules may match waiting tickets to free agents: let every available
+            // agent take what it now can.
+            let n = self.state().agents.len();
+            for i in 0..n {
+                self.route_agent_committed(AgentId(i as u32), at);
+            }
+        }
+        Ok(())
+    }
+
+    fn set_presence(&mut self, at: Timestamp, agent: AgentId, presence: Presence) -> Result<(), Rejection> {
+        let a = agent_ref(self.base(), agent)?;
+        if a.presence == presence {
+            return Ok(());
+        }
+        if a.presence == Presence::Offline && presence != Presence::Available {
+            return Err(Rejection::AgentNotAvailable { agent, presence: a.presence });
+        }
+        self.emit(Event::AgentPresenceChanged { at, agent, presence, reason: PresenceReason::Requested });
+        if presence == Presence::Available {
+            let a = agent_ref(self.base(), agent)?;
+            let picks = self.base().pick_tickets(a, a.load, &[], usize::MAX, at);
+            self.assign_picks(agent, &picks, at);
+        }
+        Ok(())
+    }
+
+    fn logout(&mut self, at: Timestamp, agent: AgentId) -> Result<(), Rejection> {
+        let a = agent_ref(self.base(), agent)?;
+        if a.presence == Presence::Offline {
+            return Ok(());
+        }
+        // Re-route the tickets best first, so that where agents are short the most
+        // urgent one gets the first free agent.
+        let s = self.base();
+        let mut held: Vec<(crate::priority::Rank, TicketId)> = a
+            .held
+            .iter()
+            .map(|&id| {
+                let t = s.tickets.get(id).expect("held ticket exists");
+                let aging = s.config().queue(t.queue).weights.aging_milli_per_min;
+                (crate::priority::Rank::of(&s.wait_key(t), aging, at), id)
+            })
+            .collect();
+        held.sort_unstable();
+        let held: Vec<TicketId> = held.into_iter().map(|(_, id)| id).collect();
+        for &ticket in &held {
+            self.emit(Event::TicketRequeued { at, ticket, reason: RequeueReason::AgentOffline });
+        }
+        self.emit(Event::AgentPresenceChanged {
+            at,
+            agent,
+            presence: Presence::Offline,
+            reason: PresenceReason::Requested,
+        });
+        for ticket in held {
+            self.route_ticket_committed(ticket, at);
+        }
+        Ok(())
+    }
+
+    fn create_ticket(&mut self, at: Timestamp, spec: &TicketSpec) -> Result<(), Rejection> {
+        let s = self.base();
+        let cfg = s.config();
+        if let Some(c) = spec.category
+            && c.index() >= cfg.category_names().len()
+        {
+            return Err(Rejection::UnknownCategory { category: c });
+        }
+        let queue = match spec.queue {
+            Some(q) if q.index() < cfg.queues().len() => q,
+            Some(q) => return Err(Rejection::UnknownQueue { queue: q }),
+            None => cfg
+                .queue_for(spec.channel, spec.category)
+                .ok_or(Rejection::NoQueueFor { channel: spec.channel, category: spec.category })?,
+        };
+        if let Some(n) = spec.skills.iter().find(|n| n.skill.index() >= cfg.skill_names().len()) {
+            return Err(Rejection::UnknownSkill { skill: n.skill });
+        }
+        let needs = merge_checked(&spec.skills, &cfg.queue(queue).needs)?;
+        if let Some(l) = spec.language
+            && usize::from(l.0) >= cfg.language_names().len()
+        {
+            return Err(Rejection::UnknownLanguage { language: l });
+        }
+        if let Some(k) = &spec.key {
+            if k.trim().is_empty() {
+                return Err(Rejection::Empty { field: "key" });
+            }
+            if s.ticket_keys.contains_key(k.as_str()) {
+                return Err(Rejection::DuplicateTicketKey { key: k.clone() });
+            }
+        }
+        check_open_limit(s)?;
+        check_depth(s, queue)?;
+        let ticket = s.tickets.next_id();
+        let w = Waiting {
+            queue,
+            step: 0,
+            req: ReqKey { needs, language: spec.language, channel: spec.channel },
+            avoid: Vec::new(),
+        };
+        let pick = self.pick_for(&w, None);
+        let mut spec = spec.clone();
+        spec.queue = Some(queue);
+        self.emit(Event::TicketCreated { at, ticket, spec });
+        if let Some(p) = pick {
+            self.assign(ticket, queue, p, at);
+        }
+        Ok(())
+    }
+
+    fn assign_manually(
+        &mut self,
+        at: Timestamp,
+        ticket: TicketId,
+        agent: AgentId,
+        force: bool,
+    ) -> Result<(), Rejection> {
+        let s = self.base();
+        let cfg = s.config();
+        let t = open_ticket(s, ticket, at)?;
+        if t.status != TicketStatus::Queued {
+            return Err(invalid(t, "assign"));
+        }
+        let a = agent_ref(s, agent)?;
+        if a.presence == Presence::Offline || (a.presence != Presence::Available && !force) {
+            return Err(Rejection::AgentNotAvailable { agent, presence: a.presence });
+        }
+        let eff = effective_needs(cfg, t.queue, t.step, &t.needs);
+        if let Some(n) = eff.first_unmet(&a.levels) {
+            return Err(Rejection::AgentLacksSkill {
+                agent,
+                skill: n.skill,
+                required: n.min,
+                has: a.levels.level(n.skill),
+            });
+        }
+        if let Some(l) = t.language
+            && !a.languages.contains(l)
+        {
+            return Err(Rejection::AgentLacksLanguage { agent, language: l });
+        }
+        let forced = match capacity::check(&a.capacity, &a.load, t.channel, &cfg.capacity, cfg.limits.agent_tickets_max)
+        {
+            Ok(()) => false,
+            Err(CapacityBlock::TicketsMax) => {
+                return Err(Rejection::AgentTicketsMax { agent, max: cfg.limits.agent_tickets_max });
+            }
+            Err(_) if force => true,
+            Err(_) => return Err(Rejection::CapacityExhausted { agent, channel: t.channel }),
+        };
+        self.emit(Event::TicketAssigned { at, ticket, agent, how: Assignment::Manual { forced } });
+        Ok(())
+    }
+
+    fn transfer(&mut self, at: Timestamp, ticket: TicketId, queue: QueueId) -> Result<(), Rejection> {
+        let s = self.base();
+        let cfg = s.config();
+        let t = open_ticket(s, ticket, at)?;
+        if queue.index() >= cfg.queues().len() {
+            return Err(Rejection::UnknownQueue { queue });
+        }
+        if t.status == TicketStatus::Bot {
+            return Err(invalid(t, "transfer"));
+        }
+        let needs = merge_checked(&t.own_skills, &cfg.queue(queue).needs)?;
+        if !(t.status == TicketStatus::Queued && t.queue == queue) {
+            check_depth(s, queue)?;
+        }
+        let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
+        let mut avoid = t.avoid_agents.clone();
+        avoid.extend(held);
+        let w = Waiting { queue, step: 0, req: ReqKey { needs, language: t.language, channel: t.channel }, avoid };
+        let pick = self.pick_for(&w, None);
+        let channel = t.channel;
+        self.emit(Event::TicketTransferred { at, ticket, queue, reason: TransferReason::Requested });
+        if let Some(p) = pick {
+            self.assign(ticket, queue, p, at);
+        }
+        if let Some(agent) = held {
+            self.route_freed_agent(agent, channel, ticket, at);
+        }
+        Ok(())
+    }
+
+    // ----- routing reactions --------------------------------------------------------
+
+    /// The best free agent for a ticket waiting as `w`, except `skip`. Read-only on the
+    /// base state: the ticket itself need not be in a bucket yet.
+    fn pick_for(&self, w: &Waiting, skip: Option<AgentId>) -> Option<AgentPick> {
+        let s = self.base();
+        let cfg = s.config();
+        let not = |a: AgentId| skip == Some(a) || w.avoid.contains(&a);
+        match s.index.bucket_ids.get(&(w.queue, w.step, w.req)) {
+            Some(&b) => {
+                let b = &s.index.buckets[b as usize];
+                s.pick_agent(w.queue, w.req.channel, &b.pools, &b.overflow_pools, not)
+            }
+            None => {
+                let eff = effective_needs(cfg, w.queue, w.step, &w.req.needs);
+                let (base, over) = s.index.fitting_pools(cfg, w.queue, w.step, &w.req, &eff);
+                s.pick_agent(w.queue, w.req.channel, &base, &over, not)
+            }
+        }
+    }
+
+    /// Routes a ticket that the pending events put into waiting as `w`.
+    fn route_ticket(&mut self, ticket: TicketId, w: &Waiting, at: Timestamp, skip: Option<AgentId>) {
+        if let Some(p) = self.pick_for(w, skip) {
+            self.assign(ticket, w.queue, p, at);
+        }
+    }
+
+    /// Routes a waiting ticket after applying every pending event.
+    fn route_ticket_committed(&mut self, ticket: TicketId, at: Timestamp) {
+        let s = self.state();
+        let Some(t) = s.tickets.get(ticket).filter(|t| t.status == TicketStatus::Queued) else { return };
+        let w = Waiting::of(t);
+        self.route_ticket(ticket, &w, at, None);
+    }
+
+    /// Lets an agent who just released a ticket on `channel` take waiting tickets.
+    /// Read-only on the base state, where the agent still holds `released`.
+    fn route_freed_agent(
+        &mut self,
+        agent: AgentId,
+        channel: crate::channel::Channel,
+        released: TicketId,
+        at: Timestamp,
+    ) {
+        let s = self.base();
+        let a = &s.agents[agent.index()];
+        if a.presence != Presence::Available {
+            return;
+        }
+        let mut load = a.load;
+        capacity::remove(&mut load, channel, &s.config().capacity);
+        let picks = s.pick_tickets(a, load, &[released], usize::MAX, at);
+        self.assign_picks(agent, &picks, at);
+    }
+
+    /// Lets an agent take waiting tickets after applying every pending event.
+    fn route_agent_committed(&mut self, agent: AgentId, at: Timestamp) {
+        let s = self.state();
+        let a = &s.agents[agent.index()];
+        if a.presence != Presence::Available {
+            return;
+        }
+        let picks = s.pick_tickets(a, a.load, &[], usize::MAX, at);
+        self.assign_picks(agent, &picks, at);
+    }
+
+    fn assign_picks(&mut self, agent: AgentId, picks: &[crate::routing::TicketPick], at: Timestamp) {
+        for p in picks {
+            let queue = self.base().tickets.get(p.ticket).expect("picked ticket exists").queue;
+            self.assign(p.ticket, queue, AgentPick { agent, overflow: p.overflow }, at);
+        }
+    }
+
+    fn assign(&mut self, ticket: TicketId, queue: QueueId, p: AgentPick, at: Timestamp) {
+        let strategy = self.base().config().queue(queue).strategy;
+        self.emit(Event::TicketAssigned {
+            at,
+            ticket,
+            agent: p.agent,
+            how: Assignment::Routed { strategy, overflow: p.overflow },
+        });
+    }
+}
+
+/// Where a ticket waits (or is about to), as routing needs to know it.
+pub(crate) struct Waiting {
+    pub queue: QueueId,
+    pub step: u8,
+    pub req: ReqKey,
+    pub avoid: Vec<AgentId>,
+}
+
+impl Waiting {
+    fn of(t: &Ticket) -> Waiting {
+        Waiting {
+            queue: t.queue,
+            step: t.step,
+            req: ReqKey { needs: t.needs, language: t.language, channel: t.channel },
+            avoid: t.avoid_agents.clone(),
+        }
+    }
+
+    fn moved(s: &State, t: &Ticket, queue: QueueId) -> Waiting {
+        let needs = merged_needs(&t.own_skills, &s.config().queue(queue).needs);
+        Waiting { queue, step: 0, req: ReqKey { needs, ..Waiting::of(t).req }, ..Waiting::of(t) }
+    }
+}
+
+fn agent_ref(s: &State, agent: AgentId) -> Result<&Agent, Rejection> {
+    s.agents.get(agent.index()).ok_or(Rejection::UnknownAgent { agent })
+}
+
+/// A ticket that exists and is not archived (it may be closed).
+fn known_ticket(s: &State, id: TicketId, at: Timestamp) -> Result<&Ticket, Rejection> {
+    if s.archived(id, at) {
+        return Err(Rejection::TicketArchived { ticket: id });
+    }
+    s.tickets.get(id).ok_or(Rejection::UnknownTicket { ticket: id })
+}
+
+/// A ticket that exists and is open.
+fn open_ticket(s: &State, id: TicketId, at: Timestamp) -> Result<&Ticket, Rejection> {
+    let t = known_ticket(s, id, at)?;
+    if t.status.is_closed() {
+        return Err(Rejection::TicketClosed { ticket: id, status: t.status });
+    }
+    Ok(t)
+}
+
+fn invalid(t: &Ticket, action: &'static str) -> Rejection {
+    Rejection::InvalidTransition { ticket: t.id, status: t.status, action }
+}
+
+fn check_open_limit(s: &State) -> Result<(), Rejection> {
+    let max = u64::from(s.config().limits.tickets_open_max);
+    if s.open_tickets >= max {
+        return Err(Rejection::LimitReached { limit: "tickets_open_max", max });
+    }
+    Ok(())
+}
+
+fn check_depth(s: &State, queue: QueueId) -> Result<(), Rejection> {
+    let depth_max = s.config().queue(queue).depth_max;
+    if s.waiting_in(queue) >= depth_max as usize {
+        return Err(Rejection::QueueFull { queue, depth_max });
+    }
+    Ok(())
+}
+
+fn merge_checked(own: &SkillNeeds, queue: &SkillNeeds) -> Result<SkillNeeds, Rejection> {
+    let mut out = *own;
+    for n in queue.iter() {
+        out.insert(n).map_err(|_| Rejection::TooManySkills { max: TICKET_SKILLS_MAX })?;
+    }
+    Ok(out)
+}
+
+/// Checks skill ids and levels; returns them sorted, a skill named twice keeping its
+/// higher level.
+fn validate_skills(cfg: &Config, skills: &[(SkillId, u8)]) -> Result<Vec<(SkillId, u8)>, Rejection> {
+    let mut out: Vec<(SkillId, u8)> = Vec::with_capacity(skills.len());
+    for &(skill, level) in skills {
+        if skill.index() >= cfg.skill_names().len() {
+            return Err(Rejection::UnknownSkill { skill });
+        }
+        if level == 0 || level > PROFICIENCY_MAX {
+            return Err(Rejection::InvalidProficiency { skill, level });
+        }
+        out.push((skill, level));
+    }
+    out.sort_unstable();
+    out.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            a.1 = a.1.max(b.1);
+            true
+        } else {
+            false
+        }
+    });
+    Ok(out)
+}

@@ -1,0 +1,98 @@
+//! [`Engine`]: a state plus an outbox of events, deciding and applying in place.
+//!
+//! The engine is the convenient way to embed the core: `execute` decides a command and
+//! applies its events to the engine's own state without copying it, and keeps the events
+//! in an outbox for the caller to persist or publish. It does no I/O either.
+
+use crate::command::Command;
+use crate::decide::{Decider, Work};
+use crate::event::Event;
+use crate::rejection::Rejection;
+use crate::state::State;
+use crate::time::Timestamp;
+
+/// A state that decides and applies commands in place.
+#[derive(Clone, Debug, Default)]
+pub struct Engine {
+    state: State,
+    outbox: Vec<Event>,
+}
+
+impl Engine {
+    /// An unconfigured engine; its first command must be `Configure`.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// An engine continuing from a state (for example one rebuilt by replay).
+    pub fn from_state(state: State) -> Engine {
+        Engine { state, outbox: Vec::new() }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Gives the state back.
+    pub fn into_state(self) -> State {
+        self.state
+    }
+
+    /// Decides `cmd` and applies its events.
+    ///
+    /// Timers due at or before the command's time fire first; their events enter the
+    /// outbox even if the command is then rejected, because they would have happened
+    /// anyway. A rejected command adds nothing of its own.
+    pub fn execute(&mut self, cmd: &Command) -> Result<(), Rejection> {
+        let at = cmd.at();
+        if at < self.state.last_at {
+            return Err(Rejection::InThePast { at, last: self.state.last_at });
+        }
+        if self.state.config.is_some() {
+            self.advance_to(at);
+        }
+        let start = self.outbox.len();
+        let mut d = Decider { work: Work::InPlace(&mut self.state), out: &mut self.outbox, applied: start };
+        let result = d.run(cmd, false);
+        match result {
+            Ok(()) => d.commit(),
+            Err(_) => {
+                debug_assert_eq!(d.applied, start, "a rejected command applied nothing");
+                self.outbox.truncate(start);
+            }
+        }
+        result
+    }
+
+    /// Fires every timer due at or before `now`.
+    pub fn advance_to(&mut self, now: Timestamp) {
+        if self.state.config.is_none() || self.state.next_deadline().is_none_or(|t| t > now) {
+            return;
+        }
+        let start = self.outbox.len();
+        let mut d = Decider { work: Work::InPlace(&mut self.state), out: &mut self.outbox, applied: start };
+        d.fire_timers(now);
+        d.commit();
+    }
+
+    /// The next time a timer is due.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.state.next_deadline()
+    }
+
+    /// Events produced since the outbox was last drained.
+    pub fn events(&self) -> &[Event] {
+        &self.outbox
+    }
+
+    /// Takes the outbox.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Empties the outbox, keeping its allocation.
+    pub fn clear_events(&mut self) {
+        self.outbox.clear();
+    }
+}

@@ -1,0 +1,336 @@
+//! Events: facts in the past tense. State is a fold of these and nothing else.
+//!
+//! Every event records its time `at`. Events serialise with serde as an object tagged
+//! by `"type"` (the variant name, stable forever); a log line wraps one in an
+//! [`Envelope`] that adds the schema version `"v"`, so logs written today can be
+//! upcast and read after the schema grows.
+
+use crate::agent::{Capacity, LanguageSet, Presence, SupportTier};
+use crate::config::{Config, Strategy};
+use crate::id::{AgentId, QueueId, SkillId, TeamId, TicketId};
+use crate::ticket::{CustomerTier, Emotion, TicketSpec, Urgency};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The version of the event schema this build writes.
+pub const EVENT_SCHEMA_VERSION: u16 = 1;
+
+/// How a ticket came to an agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Assignment {
+    /// Chosen by routing with the queue's strategy.
+    Routed {
+        /// The strategy that chose.
+        strategy: Strategy,
+        /// Whether the agent came from an overflow team.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        overflow: bool,
+    },
+    /// Given to the customer's previous agent by sticky routing.
+    Sticky,
+    /// Assigned by a supervisor.
+    Manual {
+        /// Whether capacity was exceeded on purpose.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        forced: bool,
+    },
+}
+
+/// Why a ticket went back to waiting while keeping its age.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequeueReason {
+    /// Its agent went offline.
+    AgentOffline,
+    /// Its agent did not reply in time.
+    NoReply,
+    /// Its agent declined the offer.
+    OfferDeclined,
+    /// The offer expired.
+    OfferExpired,
+    /// A supervisor took it back.
+    Unassigned,
+}
+
+/// Why a ticket moved to another queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferReason {
+    /// An agent or supervisor asked for it.
+    Requested,
+    /// A relaxation step of its queue moves tickets on.
+    Step,
+}
+
+/// Why an agent's presence changed, when the system changed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceReason {
+    /// The agent (or a supervisor) asked for it.
+    Requested,
+    /// Too many offers expired unanswered.
+    MissedOffers,
+}
+
+/// A fact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    /// The engine was given (or changed) its configuration.
+    Configured {
+        /// When.
+        at: Timestamp,
+        /// The validated configuration.
+        config: Arc<Config>,
+    },
+    /// An agent was registered (offline until they log in).
+    AgentRegistered {
+        /// When.
+        at: Timestamp,
+        /// The new id.
+        agent: AgentId,
+        /// The caller's key (login).
+        key: String,
+        /// Team.
+        team: TeamId,
+        /// Support tier.
+        tier: SupportTier,
+        /// Skills with proficiency, sorted.
+        skills: Vec<(SkillId, u8)>,
+        /// Languages.
+        languages: LanguageSet,
+        /// Capacity.
+        capacity: Capacity,
+    },
+    /// An agent's presence changed (login = available, logout = offline).
+    AgentPresenceChanged {
+        /// When.
+        at: Timestamp,
+        /// Who.
+        agent: AgentId,
+        /// The new presence.
+        presence: Presence,
+        /// Why.
+        reason: PresenceReason,
+    },
+    /// An agent's skills were replaced.
+    AgentSkillsChanged {
+        /// When.
+        at: Timestamp,
+        /// Who.
+        agent: AgentId,
+        /// The new skills, sorted.
+        skills: Vec<(SkillId, u8)>,
+    },
+    /// An agent's capacity was replaced.
+    AgentCapacityChanged {
+        /// When.
+        at: Timestamp,
+        /// Who.
+        agent: AgentId,
+        /// The new capacity.
+        capacity: Capacity,
+    },
+    /// A ticket was created and queued.
+    TicketCreated {
+        /// When.
+        at: Timestamp,
+        /// The new id.
+        ticket: TicketId,
+        /// Its attributes, with `queue` resolved and `skills` merged with the queue's.
+        spec: TicketSpec,
+    },
+    /// A ticket's tier, urgency or emotion changed; it is re-prioritised.
+    TicketUpdated {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// New tier.
+        tier: CustomerTier,
+        /// New urgency.
+        urgency: Urgency,
+        /// New emotion.
+        emotion: Emotion,
+    },
+    /// A ticket was given to an agent.
+    TicketAssigned {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// To whom.
+        agent: AgentId,
+        /// How.
+        how: Assignment,
+    },
+    /// An agent replied to the customer.
+    AgentReplied {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Who replied.
+        agent: AgentId,
+    },
+    /// The customer wrote again.
+    CustomerReplied {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
+    /// The agent is waiting on the customer; the ticket no longer takes agent capacity.
+    TicketPending {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+    },
+    /// The ticket returned to waiting after the customer replied to a pending ticket.
+    TicketReactivated {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+    },
+    /// A ticket moved to another queue (from an agent or from waiting).
+    TicketTransferred {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// The queue it now waits in.
+        queue: QueueId,
+        /// Why.
+        reason: TransferReason,
+    },
+    /// A held ticket went back to waiting, keeping its age.
+    TicketRequeued {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// Why.
+        reason: RequeueReason,
+    },
+    /// A ticket was resolved.
+    TicketResolved {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+    },
+    /// A resolved ticket was reopened and waits again.
+    TicketReopened {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+    },
+    /// The customer left before an agent took the ticket.
+    TicketAbandoned {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+    },
+    /// A waiting ticket reached the next relaxation step of its queue.
+    TicketStepReached {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// The step now in force.
+        step: u8,
+    },
+}
+
+impl Event {
+    /// When the event happened.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Event::Configured { at, .. }
+            | Event::AgentRegistered { at, .. }
+            | Event::AgentPresenceChanged { at, .. }
+            | Event::AgentSkillsChanged { at, .. }
+            | Event::AgentCapacityChanged { at, .. }
+            | Event::TicketCreated { at, .. }
+            | Event::TicketUpdated { at, .. }
+            | Event::TicketAssigned { at, .. }
+            | Event::AgentReplied { at, .. }
+            | Event::CustomerReplied { at, .. }
+            | Event::TicketPending { at, .. }
+            | Event::TicketReactivated { at, .. }
+            | Event::TicketTransferred { at, .. }
+            | Event::TicketRequeued { at, .. }
+            | Event::TicketResolved { at, .. }
+            | Event::TicketReopened { at, .. }
+            | Event::TicketAbandoned { at, .. }
+            | Event::TicketStepReached { at, .. } => *at,
+        }
+    }
+
+    /// The stable type name written in logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Configured { .. } => "Configured",
+            Event::AgentRegistered { .. } => "AgentRegistered",
+            Event::AgentPresenceChanged { .. } => "AgentPresenceChanged",
+            Event::AgentSkillsChanged { .. } => "AgentSkillsChanged",
+            Event::AgentCapacityChanged { .. } => "AgentCapacityChanged",
+            Event::TicketCreated { .. } => "TicketCreated",
+            Event::TicketUpdated { .. } => "TicketUpdated",
+            Event::TicketAssigned { .. } => "TicketAssigned",
+            Event::AgentReplied { .. } => "AgentReplied",
+            Event::CustomerReplied { .. } => "CustomerReplied",
+            Event::TicketPending { .. } => "TicketPending",
+            Event::TicketReactivated { .. } => "TicketReactivated",
+            Event::TicketTransferred { .. } => "TicketTransferred",
+            Event::TicketRequeued { .. } => "TicketRequeued",
+            Event::TicketResolved { .. } => "TicketResolved",
+            Event::TicketReopened { .. } => "TicketReopened",
+            Event::TicketAbandoned { .. } => "TicketAbandoned",
+            Event::TicketStepReached { .. } => "TicketStepReached",
+        }
+    }
+
+    /// The ticket this event is about, if any.
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            Event::TicketCreated { ticket, .. }
+            | Event::TicketUpdated { ticket, .. }
+            | Event::TicketAssigned { ticket, .. }
+            | Event::AgentReplied { ticket, .. }
+            | Event::CustomerReplied { ticket, .. }
+            | Event::TicketPending { ticket, .. }
+            | Event::TicketReactivated { ticket, .. }
+            | Event::TicketTransferred { ticket, .. }
+            | Event::TicketRequeued { ticket, .. }
+            | Event::TicketResolved { ticket, .. }
+            | Event::TicketReopened { ticket, .. }
+            | Event::TicketAbandoned { ticket, .. }
+            | Event::TicketStepReached { ticket, .. } => Some(*ticket),
+            _ => None,
+        }
+    }
+}
+
+/// One event as written to a log: the schema version next to the tagged event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Schema version the event was written with.
+    pub v: u16,
+    /// The event.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+impl Envelope {
+    /// Wraps an event with the current schema version.
+    pub fn new(event: Event) -> Envelope {
+        Envelope { v: EVENT_SCHEMA_VERSION, event }
+    }
+}

@@ -1,0 +1,412 @@
+//! The routing index and the two questions routing asks of it.
+//!
+//! Waiting tickets live in **buckets**: one per (queue, relaxation step, requirement
+//! class), where a requirement class is the ticket's skills with minimums, language and
+//! channel. A bucket is a `BTreeSet` ordered by [`WaitKey`], so its best ticket is its
+//! first element and nothing is re-sorted as tickets age.
+//!
+//! Agents live in **pools**: one per routing profile (team, skill levels, languages,
+//! capacity). A pool keeps, per channel, the agents who are available with room on that
+//! channel, ordered by each strategy's key (longest idle, least occupied, round robin).
+//!
+//! Which pools may serve which buckets is computed once, when a bucket or a pool is
+//! created, and kept on both sides. A decision therefore looks only at bucket heads and
+//! pool heads: no scan over waiting tickets, no string hashing, no allocation unless
+//! several tickets are picked at once.
+//!
+//! Architecture Invariant: an agent is in a pool's free set for channel `c` exactly when
+//! it is available and [`capacity::check`] admits one more ticket on `c`.
+
+use crate::agent::{Agent, Capacity, LanguageSet, Load, Presence};
+use crate::capacity;
+use crate::channel::{CHANNELS_N, Channel};
+use crate::config::{Config, Strategy};
+use crate::id::{AgentId, LanguageId, QueueId, TeamId, TicketId};
+use crate::priority::{Rank, WaitKey};
+use crate::skill::{SkillLevels, SkillNeeds};
+use crate::state::State;
+use crate::time::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Index of a bucket in [`RoutingIndex::buckets`].
+pub(crate) type BucketId = u32;
+/// Index of a pool in [`RoutingIndex::pools`].
+pub(crate) type PoolId = u32;
+/// Pools with their proficiency sum on a bucket's needs.
+pub(crate) type PoolFits = Vec<(PoolId, u32)>;
+/// Marks "no bucket" in a ticket.
+pub(crate) const NO_BUCKET: BucketId = u32::MAX;
+
+/// What a ticket needs of an agent, before relaxation steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct ReqKey {
+    pub needs: SkillNeeds,
+    pub language: Option<LanguageId>,
+    pub channel: Channel,
+}
+
+/// Waiting tickets of one queue, step and requirement class.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Bucket {
+    pub queue: QueueId,
+    pub step: u8,
+    pub req: ReqKey,
+    /// The needs with the step's proficiency override applied.
+    pub eff: SkillNeeds,
+    pub waiting: BTreeSet<WaitKey>,
+    /// Pools admitted by the step's teams, with their proficiency sum on `req.needs`.
+    pub pools: PoolFits,
+    /// Pools admitted only while the queue's overflow is open.
+    pub overflow_pools: PoolFits,
+}
+
+/// The routing profile shared by the agents of a pool.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct PoolKey {
+    pub team: TeamId,
+    pub levels: SkillLevels,
+    pub languages: LanguageSet,
+    pub capacity: Capacity,
+}
+
+impl PoolKey {
+    pub(crate) fn of(a: &Agent) -> PoolKey {
+        PoolKey { team: a.team, levels: a.levels, languages: a.languages, capacity: a.capacity }
+    }
+}
+
+/// Available agents with room on one channel, in each strategy's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FreeSet {
+    /// `(idle_since, agent)`: longest idle and best proficiency.
+    pub idle: BTreeSet<(Timestamp, AgentId)>,
+    /// `(occupancy, idle_since, agent)`: least occupied.
+    pub occupancy: BTreeSet<(u32, Timestamp, AgentId)>,
+    /// `(last assignment sequence, agent)`: round robin.
+    pub rotation: BTreeSet<(u64, AgentId)>,
+}
+
+/// Agents sharing a routing profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Pool {
+    pub key: PoolKey,
+    pub members: u32,
+    pub free: [FreeSet; CHANNELS_N],
+    pub buckets: Vec<BucketId>,
+    pub overflow_buckets: Vec<BucketId>,
+}
+
+/// Which orderings the configured strategies need maintained.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Orders {
+    pub idle: bool,
+    pub occupancy: bool,
+    pub rotation: bool,
+}
+
+impl Orders {
+    pub(crate) fn of(cfg: &Config) -> Orders {
+        let mut o = Orders::default();
+        for q in cfg.queues() {
+            match q.strategy {
+                Strategy::LongestIdle | Strategy::BestProficiency => o.idle = true,
+                Strategy::LeastOccupied => o.occupancy = true,
+                Strategy::RoundRobin => o.rotation = true,
+            }
+        }
+        o
+    }
+}
+
+/// Buckets, pools and the relation between them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RoutingIndex {
+    pub buckets: Vec<Bucket>,
+    pub bucket_ids: BTreeMap<(QueueId, u8, ReqKey), BucketId>,
+    pub pools: Vec<Pool>,
+    pub pool_ids: BTreeMap<PoolKey, PoolId>,
+    pub orders: Orders,
+}
+
+/// How a pool relates to a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fit {
+    No,
+    Base(u32),
+    Overflow(u32),
+}
+
+/// Whether agents of profile `pool` may serve tickets of `req` at `step` of `queue`.
+pub(crate) fn fit(cfg: &Config, pool: &PoolKey, queue: QueueId, step: u8, req: &ReqKey, eff: &SkillNeeds) -> Fit {
+    if !capacity::serves(&pool.capacity, req.channel, &cfg.capacity) {
+        return Fit::No;
+    }
+    if let Some(l) = req.language
+        && !pool.languages.contains(l)
+    {
+        return Fit::No;
+    }
+    if eff.first_unmet(&pool.levels).is_some() {
+        return Fit::No;
+    }
+    let prof = req.needs.proficiency_sum(&pool.levels);
+    let q = cfg.queue(queue);
+    if q.steps[usize::from(step)].teams.admits(pool.team) {
+        Fit::Base(prof)
+    } else if q.overflow.as_ref().is_some_and(|o| o.teams.binary_search(&pool.team).is_ok()) {
+        Fit::Overflow(prof)
+    } else {
+        Fit::No
+    }
+}
+
+/// The needs in force at `step` of `queue`.
+pub(crate) fn effective_needs(cfg: &Config, queue: QueueId, step: u8, needs: &SkillNeeds) -> SkillNeeds {
+    match cfg.queue(queue).steps[usize::from(step)].proficiency_min {
+        Some(min) => needs.with_min(min),
+        None => *needs,
+    }
+}
+
+impl RoutingIndex {
+    pub(crate) fn new(cfg: &Config) -> RoutingIndex {
+        RoutingIndex { orders: Orders::of(cfg), ..RoutingIndex::default() }
+    }
+
+    /// The bucket for these coordinates, created (with its pool relations) if new.
+    pub(crate) fn bucket(&mut self, cfg: &Config, queue: QueueId, step: u8, req: ReqKey) -> BucketId {
+        if let Some(&b) = self.bucket_ids.get(&(queue, step, req)) {
+            return b;
+        }
+        let id = self.buckets.len() as BucketId;
+        let eff = effective_needs(cfg, queue, step, &req.needs);
+        let (pools, overflow_pools) = self.fitting_pools(cfg, queue, step, &req, &eff);
+        for &(p, _) in &pools {
+            self.pools[p as usize].buckets.push(id);
+        }
+        for &(p, _) in &overflow_pools {
+            self.pools[p as usize].overflow_buckets.push(id);
+        }
+        self.buckets.push(Bucket { queue, step, req, eff, waiting: BTreeSet::new(), pools, overflow_pools });
+        self.bucket_ids.insert((queue, step, req), id);
+        id
+    }
+
+    /// Pools that fit a (possibly not yet existing) bucket: admitted ones and overflow ones.
+    pub(crate) fn fitting_pools(
+        &self,
+        cfg: &Config,
+        queue: QueueId,
+        step: u8,
+        req: &ReqKey,
+        eff: &SkillNeeds,
+    ) -> (PoolFits, PoolFits) {
+        let mut base = Vec::new();
+        let mut over = Vec::new();
+        for (i, p) in self.pools.iter().enumerate() {
+            match fit(cfg, &p.key, queue, step, req, eff) {
+                Fit::Base(prof) => base.push((i as PoolId, prof)),
+                Fit::Overflow(prof) => over.push((i as PoolId, prof)),
+                Fit::No => {}
+            }
+        }
+        (base, over)
+    }
+
+    /// The pool for this profile, created (with its bucket relations) if new.
+    pub(crate) fn pool(&mut self, cfg: &Config, key: PoolKey) -> PoolId {
+        if let Some(&p) = self.pool_ids.get(&key) {
+            return p;
+        }
+        let id = self.pools.len() as PoolId;
+        let mut buckets = Vec::new();
+        let mut overflow_buckets = Vec::new();
+        for (i, b) in self.buckets.iter_mut().enumerate() {
+            match fit(cfg, &key, b.queue, b.step, &b.req, &b.eff) {
+                Fit::Base(prof) => {
+                    b.pools.push((id, prof));
+                    buckets.push(i as BucketId);
+                }
+                Fit::Overflow(prof) => {
+                    b.overflow_pools.push((id, prof));
+                    overflow_buckets.push(i as BucketId);
+                }
+                Fit::No => {}
+            }
+        }
+        self.pools.push(Pool { key: key.clone(), members: 0, free: Default::default(), buckets, overflow_buckets });
+        self.pool_ids.insert(key, id);
+        id
+    }
+
+    /// Removes `a` from its pool's free sets, using its current fields. Call before
+    /// changing any field that keys the sets (presence, load, idle_since, sequence).
+    pub(crate) fn agent_out(&mut self, a: &Agent, cfg: &Config) {
+        self.agent_sets(a, cfg, false);
+    }
+
+    /// Adds `a` to its pool's free sets per its current fields.
+    pub(crate) fn agent_in(&mut self, a: &Agent, cfg: &Config) {
+        self.agent_sets(a, cfg, true);
+    }
+
+    fn agent_sets(&mut self, a: &Agent, cfg: &Config, insert: bool) {
+        if a.presence != Presence::Available {
+            return;
+        }
+        let orders = self.orders;
+        let occupancy = a.load.occupancy_milli(&a.capacity);
+        let pool = &mut self.pools[a.pool as usize];
+        for c in Channel::ALL {
+            if capacity::check(&a.capacity, &a.load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
+                continue;
+            }
+            let set = &mut pool.free[c.index()];
+            if insert {
+                if orders.idle {
+                    set.idle.insert((a.idle_since, a.id));
+                }
+                if orders.occupancy {
+                    set.occupancy.insert((occupancy, a.idle_since, a.id));
+                }
+                if orders.rotation {
+                    set.rotation.insert((a.last_assigned_seq, a.id));
+                }
+            } else {
+                if orders.idle {
+                    set.idle.remove(&(a.idle_since, a.id));
+                }
+                if orders.occupancy {
+                    set.occupancy.remove(&(occupancy, a.idle_since, a.id));
+                }
+                if orders.rotation {
+                    set.rotation.remove(&(a.last_assigned_seq, a.id));
+                }
+            }
+        }
+    }
+}
+
+/// An agent's place in a strategy's order; smaller is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AgentRank {
+    /// Primary key: idle-since ms (longest idle), occupancy (least occupied), sequence
+    /// (round robin), or negated proficiency sum (best proficiency).
+    pub primary: i64,
+    /// Secondary key: idle-since ms where the strategy has one, else 0.
+    pub secondary: i64,
+    /// The agent id, the last tie-break.
+    pub agent: AgentId,
+}
+
+impl AgentRank {
+    /// The rank of agent `a` under `strategy`, given its proficiency sum on the ticket.
+    pub fn of(strategy: Strategy, a: &Agent, prof: u32) -> AgentRank {
+        let idle = a.idle_since.ms();
+        match strategy {
+            Strategy::LongestIdle => AgentRank { primary: idle, secondary: 0, agent: a.id },
+            Strategy::LeastOccupied => {
+                AgentRank { primary: i64::from(a.load.occupancy_milli(&a.capacity)), secondary: idle, agent: a.id }
+            }
+            Strategy::RoundRobin => AgentRank { primary: a.last_assigned_seq as i64, secondary: 0, agent: a.id },
+            Strategy::BestProficiency => AgentRank { primary: -i64::from(prof), secondary: idle, agent: a.id },
+        }
+    }
+}
+
+/// The agent routing chose for a ticket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AgentPick {
+    pub agent: AgentId,
+    pub overflow: bool,
+}
+
+/// A ticket routing chose for an agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TicketPick {
+    pub ticket: TicketId,
+    pub overflow: bool,
+}
+
+impl State {
+    /// The best available agent for a ticket of `queue` and `channel` among `pools` (and
+    /// `overflow_pools`, when the queue's overflow is open), skipping agents for which
+    /// `skip` says so. Read-only.
+    pub(crate) fn pick_agent(
+        &self,
+        queue: QueueId,
+        channel: Channel,
+        pools: &[(PoolId, u32)],
+        overflow_pools: &[(PoolId, u32)],
+        skip: impl Fn(AgentId) -> bool,
+    ) -> Option<AgentPick> {
+        let strategy = self.config().queue(queue).strategy;
+        let mut best: Option<(AgentRank, AgentPick)> = None;
+        let overflow_open = self.queues[queue.index()].overflow_open;
+        let groups: [(&[(PoolId, u32)], bool); 2] =
+            [(pools, false), (if overflow_open { overflow_pools } else { &[] }, true)];
+        for (list, overflow) in groups {
+            for &(p, prof) in list {
+                let set = &self.index.pools[p as usize].free[channel.index()];
+                let first = match strategy {
+                    Strategy::LongestIdle | Strategy::BestProficiency => {
+                        set.idle.iter().map(|&(_, a)| a).find(|&a| !skip(a))
+                    }
+                    Strategy::LeastOccupied => set.occupancy.iter().map(|&(_, _, a)| a).find(|&a| !skip(a)),
+                    Strategy::RoundRobin => set.rotation.iter().map(|&(_, a)| a).find(|&a| !skip(a)),
+                };
+                let Some(a) = first else { continue };
+                let rank = AgentRank::of(strategy, &self.agents[a.index()], prof);
+                if best.is_none_or(|(r, _)| rank < r) {
+                    best = Some((rank, AgentPick { agent: a, overflow }));
+                }
+            }
+        }
+        best.map(|(_, pick)| pick)
+    }
+
+    /// Up to `max` waiting tickets for agent `a` if it had `load` and were available, best
+    /// first, never one in `skip`, never one that must avoid this agent. Read-only.
+    pub(crate) fn pick_tickets(
+        &self,
+        a: &Agent,
+        mut load: Load,
+        skip: &[TicketId],
+        max: usize,
+        now: Timestamp,
+    ) -> Vec<TicketPick> {
+        let cfg = self.config();
+        let pool = &self.index.pools[a.pool as usize];
+        let mut picks: Vec<TicketPick> = Vec::new();
+        while picks.len() < max {
+            let mut best: Option<(Rank, BucketId, bool)> = None;
+            let groups: [(&[BucketId], bool); 2] = [(&pool.buckets, false), (&pool.overflow_buckets, true)];
+            for (list, overflow) in groups {
+                for &b in list {
+                    let bucket = &self.index.buckets[b as usize];
+                    if bucket.waiting.is_empty() || (overflow && !self.queues[bucket.queue.index()].overflow_open) {
+                        continue;
+                    }
+                    let c = bucket.req.channel;
+                    if capacity::check(&a.capacity, &load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
+                        continue;
+                    }
+                    let head = bucket.waiting.iter().find(|wk| {
+                        !skip.contains(&wk.ticket)
+                            && !picks.iter().any(|p| p.ticket == wk.ticket)
+                            && !self.tickets.get(wk.ticket).is_some_and(|t| t.avoid_agents.contains(&a.id))
+                    });
+                    let Some(wk) = head else { continue };
+                    let rank = Rank::of(wk, cfg.queue(bucket.queue).weights.aging_milli_per_min, now);
+                    if best.is_none_or(|(r, _, _)| rank < r) {
+                        best = Some((rank, b, overflow));
+                    }
+                }
+            }
+            let Some((rank, b, overflow)) = best else { break };
+            capacity::add(&mut load, self.index.buckets[b as usize].req.channel, &cfg.capacity);
+            picks.push(TicketPick { ticket: rank.ticket, overflow });
+        }
+        picks
+    }
+}

@@ -1,0 +1,227 @@
+//! Tickets: what the customer asked for, how urgent it is, and where it stands.
+
+use crate::channel::Channel;
+use crate::id::{AgentId, CategoryId, CustomerId, LanguageId, QueueId, TicketId};
+use crate::skill::SkillNeeds;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+macro_rules! level_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every level, lowest first.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Position in weight tables.
+            #[inline]
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// The lower-case name used in configs and JSON.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+    };
+}
+
+level_enum!(
+    /// The customer's commercial tier.
+    CustomerTier {
+        /// Everyone else.
+        #[default]
+        Standard = "standard",
+        /// Loyalty level one.
+        Silver = "silver",
+        /// Loyalty level two.
+        Gold = "gold",
+        /// The customers the business cannot afford to keep waiting.
+        Vip = "vip",
+    }
+);
+
+level_enum!(
+    /// How urgent the matter is.
+    Urgency {
+        /// Can wait.
+        Low = "low",
+        /// The usual.
+        #[default]
+        Normal = "normal",
+        /// Needs attention soon.
+        High = "high",
+        /// Money, safety or a service outage.
+        Critical = "critical",
+    }
+);
+
+level_enum!(
+    /// The customer's mood, as detected by sentiment analysis or set by an agent.
+    Emotion {
+        /// Relaxed.
+        Calm = "calm",
+        /// No signal either way.
+        #[default]
+        Neutral = "neutral",
+        /// Annoyed.
+        Frustrated = "frustrated",
+        /// Angry: a churn and escalation risk.
+        Angry = "angry",
+    }
+);
+
+/// Where a ticket is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Talking to a bot; not yet waiting for a human.
+    Bot,
+    /// Waiting in a queue for an agent.
+    Queued,
+    /// Offered to an agent who has not yet accepted.
+    Offered,
+    /// Held by an agent.
+    Assigned,
+    /// The agent asked the customer something; clocks paused, no agent capacity held.
+    WaitingOnCustomer,
+    /// Done. May be reopened within the reopen window.
+    Resolved,
+    /// The customer left before an agent took the ticket.
+    Abandoned,
+    /// Its time-to-live ran out while it waited.
+    Expired,
+}
+
+impl TicketStatus {
+    /// Whether the ticket is finished (resolved, abandoned or expired).
+    pub const fn is_closed(self) -> bool {
+        matches!(self, TicketStatus::Resolved | TicketStatus::Abandoned | TicketStatus::Expired)
+    }
+
+    /// The lower-case name used in JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TicketStatus::Bot => "bot",
+            TicketStatus::Queued => "queued",
+            TicketStatus::Offered => "offered",
+            TicketStatus::Assigned => "assigned",
+            TicketStatus::WaitingOnCustomer => "waiting_on_customer",
+            TicketStatus::Resolved => "resolved",
+            TicketStatus::Abandoned => "abandoned",
+            TicketStatus::Expired => "expired",
+        }
+    }
+}
+
+/// The attributes a ticket is created with; also what routing looks at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketSpec {
+    /// The caller's own reference (an order number, a conversation id), unique if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Who is asking.
+    pub customer: CustomerId,
+    /// How they reached us.
+    pub channel: Channel,
+    /// What it is about, if classified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<CategoryId>,
+    /// The queue to wait in; `None` lets the config's queue rules choose by channel and category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<QueueId>,
+    /// Skills needed beyond those the queue requires.
+    #[serde(default, skip_serializing_if = "SkillNeeds::is_empty")]
+    pub skills: SkillNeeds,
+    /// The language the agent must speak, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageId>,
+    /// The customer's tier.
+    #[serde(default)]
+    pub tier: CustomerTier,
+    /// How urgent.
+    #[serde(default)]
+    pub urgency: Urgency,
+    /// How the customer feels.
+    #[serde(default)]
+    pub emotion: Emotion,
+}
+
+/// A ticket as the state holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ticket {
+    /// Its id.
+    pub id: TicketId,
+    /// The caller's reference, if given.
+    pub key: Option<Box<str>>,
+    /// Who is asking.
+    pub customer: CustomerId,
+    /// How they reached us.
+    pub channel: Channel,
+    /// What it is about.
+    pub category: Option<CategoryId>,
+    /// The queue it is in (or was in last).
+    pub queue: QueueId,
+    /// The skills the ticket itself asked for.
+    pub own_skills: SkillNeeds,
+    /// Every skill needed: the ticket's own merged with its queue's.
+    pub needs: SkillNeeds,
+    /// Required language.
+    pub language: Option<LanguageId>,
+    /// Customer tier.
+    pub tier: CustomerTier,
+    /// Urgency.
+    pub urgency: Urgency,
+    /// Emotion.
+    pub emotion: Emotion,
+    /// First contact.
+    pub created_at: Timestamp,
+    /// Lifecycle state.
+    pub status: TicketStatus,
+    /// Start of the current wait for an agent; aging and wait metrics count from here.
+    /// Re-queues after a decline, a timeout or an agent going offline keep it.
+    pub queued_since: Timestamp,
+    /// When the ticket entered its current queue (relaxation steps count from here).
+    pub queue_entered_at: Timestamp,
+    /// The relaxation step it is at in its queue (0 when the queue has no steps).
+    pub step: u8,
+    /// Static part of the priority: the weighted score of tier, urgency, emotion, channel.
+    pub score: i64,
+    /// The agent holding it (assigned) or offered it, if any.
+    pub agent: Option<AgentId>,
+    /// The agent who last held it, for sticky routing after the customer replies.
+    pub last_agent: Option<AgentId>,
+    /// When an agent first took it in its current episode.
+    pub answered_at: Option<Timestamp>,
+    /// When an agent first replied.
+    pub first_response_at: Option<Timestamp>,
+    /// When it was last closed.
+    pub closed_at: Option<Timestamp>,
+    /// How often it has been reopened.
+    pub reopen_count: u16,
+    /// How often it has been handed from one agent or queue to another.
+    pub transfer_count: u16,
+    /// Agents routing must not give it to again (declined or let an offer expire,
+    /// transferred it away).
+    pub avoid_agents: Vec<AgentId>,
+    /// The routing bucket it waits in, or `NO_BUCKET`.
+    pub(crate) bucket: u32,
+    /// When its next relaxation step is due, if it waits and one is left.
+    pub(crate) step_due: Option<Timestamp>,
+}
+
+impl Ticket {
+    /// Whether the ticket waits for an agent (queued, not offered).
+    pub fn is_waiting(&self) -> bool {
+        self.status == TicketStatus::Queued
+    }
+}
