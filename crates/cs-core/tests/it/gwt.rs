@@ -1,0 +1,78 @@
+//! Given / when / then: given these commands (or events), when this command, expect these
+//! events or this rejection.
+
+use cs_core::{Command, Event, Rejection, State, apply, decide};
+
+pub struct Given {
+    pub state: State,
+    pub log: Vec<Event>,
+}
+
+/// The state after these commands, each decided and applied in turn; panics on a rejection.
+pub fn given(cmds: &[Command]) -> Given {
+    let mut g = Given { state: State::new(), log: Vec::new() };
+    for c in cmds {
+        g = g.and(c.clone());
+    }
+    g
+}
+
+impl Given {
+    /// The state after these events.
+    #[allow(dead_code)]
+    pub fn events(events: &[Event]) -> Given {
+        Given { state: cs_core::replay(events), log: events.to_vec() }
+    }
+
+    /// One more command, which must be accepted.
+    pub fn and(mut self, cmd: Command) -> Given {
+        let events = decide(&self.state, &cmd).unwrap_or_else(|r| panic!("given {cmd:?} was rejected: {r}"));
+        for e in &events {
+            apply(&mut self.state, e);
+        }
+        self.log.extend(events);
+        self
+    }
+
+    pub fn when(&self, cmd: Command) -> Then {
+        Then { result: decide(&self.state, &cmd), before: self.state.clone() }
+    }
+}
+
+pub struct Then {
+    pub result: Result<Vec<Event>, Rejection>,
+    pub before: State,
+}
+
+impl Then {
+    #[track_caller]
+    pub fn then_expect(&self, expected: &[Event]) {
+        match &self.result {
+            Ok(events) => assert_eq!(events.as_slice(), expected),
+            Err(r) => panic!("expected events, got rejection: {r}"),
+        }
+    }
+
+    #[track_caller]
+    pub fn then_reject(&self, expected: Rejection) {
+        match &self.result {
+            Ok(events) => panic!("expected rejection {expected}, got events {events:#?}"),
+            Err(r) => assert_eq!(r, &expected),
+        }
+    }
+
+    /// The events, which must exist.
+    #[track_caller]
+    pub fn events(&self) -> &[Event] {
+        self.result.as_ref().unwrap_or_else(|r| panic!("rejected: {r}"))
+    }
+
+    /// The state after applying the events to the state before.
+    pub fn state_after(&self) -> State {
+        let mut s = self.before.clone();
+        for e in self.events() {
+            apply(&mut s, e);
+        }
+        s
+    }
+}

@@ -1,0 +1,8 @@
+//! cs-core integration tests: one binary, one module per area.
+
+mod fixture;
+mod gwt;
+
+mod commands;
+mod config_files;
+mod properties;

@@ -1,0 +1,357 @@
+//! Property tests over random command sequences.
+//!
+//! Checked after every command, against an oracle that knows nothing of the routing index:
+//! - incremental apply equals replay from scratch, and the engine (in place) agrees with
+//!   the pure decide/apply pair event for event;
+//! - no ticket is held by two agents, and agents' held lists match the tickets;
+//! - no assignment exceeds capacity (forced manual assignments are not generated;
+//!   lowering an agent's capacity below its load takes nothing away);
+//! - every routed assignment satisfies the ticket's skills, language and team rules;
+//! - a routed assignment to an agent who freed up picks the best ticket it could serve;
+//! - after every decision no available agent and waiting ticket it could serve coexist;
+//! - the same commands always give the same events.
+
+use crate::fixture::{CONFIG, t};
+use cs_core::capacity;
+use cs_core::priority::{Rank, WaitKey, key};
+use cs_core::{
+    AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, Event, LanguageId,
+    LanguageSet, Presence, QueueId, SkillId, SkillNeed, SkillNeeds, State, TeamId, TicketId, TicketSpec, TicketStatus,
+    Urgency, apply, decide, replay,
+};
+use proptest::prelude::*;
+
+/// Abstract commands; ids are resolved against the state when run.
+#[derive(Clone, Debug)]
+enum Op {
+    Register {
+        team: u16,
+        skills: Vec<(u16, u8)>,
+        langs: u64,
+        chat: u8,
+        email: u8,
+    },
+    Login(usize),
+    Logout(usize),
+    Presence(usize, u8),
+    Skills(usize, Vec<(u16, u8)>),
+    Capacity(usize, u8, u8),
+    Create {
+        channel: u8,
+        skills: Vec<(u16, u8)>,
+        lang: Option<u8>,
+        tier: u8,
+        urgency: u8,
+        emotion: u8,
+        queue: Option<u16>,
+    },
+    Update(usize, u8, u8),
+    Assign(usize, usize),
+    Reply(usize),
+    Customer(usize),
+    Pending(usize),
+    Transfer(usize, u16),
+    Resolve(usize),
+    Reopen(usize),
+    Abandon(usize),
+    Tick,
+}
+
+fn skills() -> impl Strategy<Value = Vec<(u16, u8)>> {
+    prop::collection::vec((0u16..3, 1u8..=5), 0..3)
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        2 => (0u16..2, skills(), 0u64..4, 0u8..3, 0u8..3)
+            .prop_map(|(team, skills, langs, chat, email)| Op::Register { team, skills, langs, chat, email }),
+        3 => any::<usize>().prop_map(Op::Login),
+        1 => any::<usize>().prop_map(Op::Logout),
+        1 => (any::<usize>(), 0u8..4).prop_map(|(a, p)| Op::Presence(a, p)),
+        1 => (any::<usize>(), skills()).prop_map(|(a, s)| Op::Skills(a, s)),
+        1 => (any::<usize>(), 0u8..4, 0u8..4).prop_map(|(a, c, e)| Op::Capacity(a, c, e)),
+        6 => (0u8..2, prop::collection::vec((0u16..3, 1u8..=4), 0..2), prop::option::of(0u8..2), 0u8..4, 0u8..4, 0u8..4, prop::option::of(0u16..3))
+            .prop_map(|(channel, skills, lang, tier, urgency, emotion, queue)| Op::Create { channel, skills, lang, tier, urgency, emotion, queue }),
+        1 => (any::<usize>(), 0u8..4, 0u8..4).prop_map(|(t, u, e)| Op::Update(t, u, e)),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(t, a)| Op::Assign(t, a)),
+        2 => any::<usize>().prop_map(Op::Reply),
+        1 => any::<usize>().prop_map(Op::Customer),
+        1 => any::<usize>().prop_map(Op::Pending),
+        1 => (any::<usize>(), 0u16..3).prop_map(|(t, q)| Op::Transfer(t, q)),
+        3 => any::<usize>().prop_map(Op::Resolve),
+        1 => any::<usize>().prop_map(Op::Reopen),
+        1 => any::<usize>().prop_map(Op::Abandon),
+        2 => Just(Op::Tick),
+    ]
+}
+
+fn needs(v: &[(u16, u8)]) -> SkillNeeds {
+    SkillNeeds::new(v.iter().map(|&(s, min)| SkillNeed { skill: SkillId(s), min })).unwrap()
+}
+
+fn pick<T: Copy>(v: &[T], i: usize) -> Option<T> {
+    (!v.is_empty()).then(|| v[i % v.len()])
+}
+
+fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
+    let agents: Vec<AgentId> = s.agents().iter().map(|a| a.id).collect();
+    let tickets: Vec<TicketId> = s.tickets().map(|t| t.id).collect();
+    let agent = |i: usize| pick(&agents, i).unwrap_or(AgentId(99));
+    let ticket = |i: usize| pick(&tickets, i).unwrap_or(TicketId(999));
+    let cap = |chat: u8, email: u8| {
+        let mut c = Capacity::only(Channel::Chat, chat);
+        c.per_channel.set(Channel::Email, email);
+        c
+    };
+    match op {
+        Op::Register { team, skills, langs, chat, email } => Command::RegisterAgent {
+            at,
+            key: format!("agent{}", agents.len()),
+            team: TeamId(*team),
+            tier: None,
+            skills: skills.iter().map(|&(s, p)| (SkillId(s), p)).collect(),
+            languages: LanguageSet(*langs),
+            capacity: cap(*chat, *email),
+        },
+        Op::Login(a) => Command::Login { at, agent: agent(*a) },
+        Op::Logout(a) => Command::Logout { at, agent: agent(*a) },
+        Op::Presence(a, p) => Command::SetPresence {
+            at,
+            agent: agent(*a),
+            presence: [Presence::Available, Presence::Busy, Presence::Away, Presence::WrapUp][usize::from(*p)],
+        },
+        Op::Skills(a, sk) => {
+            Command::SetAgentSkills { at, agent: agent(*a), skills: sk.iter().map(|&(s, p)| (SkillId(s), p)).collect() }
+        }
+        Op::Capacity(a, c, e) => Command::SetAgentCapacity { at, agent: agent(*a), capacity: cap(*c, *e) },
+        Op::Create { channel, skills, lang, tier, urgency, emotion, queue } => Command::CreateTicket {
+            at,
+            spec: TicketSpec {
+                key: None,
+                customer: CustomerId(u64::from(*tier)),
+                channel: [Channel::Chat, Channel::Email][usize::from(*channel)],
+                category: None,
+                queue: queue.map(QueueId),
+                skills: needs(skills),
+                language: lang.map(LanguageId),
+                tier: CustomerTier::ALL[usize::from(*tier)],
+                urgency: Urgency::ALL[usize::from(*urgency)],
+                emotion: Emotion::ALL[usize::from(*emotion)],
+            },
+        },
+        Op::Update(tk, u, e) => Command::UpdateTicket {
+            at,
+            ticket: ticket(*tk),
+            tier: None,
+            urgency: Some(Urgency::ALL[usize::from(*u)]),
+            emotion: Some(Emotion::ALL[usize::from(*e)]),
+        },
+        Op::Assign(tk, a) => Command::AssignTicket { at, ticket: ticket(*tk), agent: agent(*a), force: false },
+        Op::Reply(tk) => Command::AgentReply { at, ticket: ticket(*tk) },
+        Op::Customer(tk) => Command::CustomerMessage { at, ticket: ticket(*tk) },
+        Op::Pending(tk) => Command::SetPending { at, ticket: ticket(*tk) },
+        Op::Transfer(tk, q) => Command::Transfer { at, ticket: ticket(*tk), queue: QueueId(*q) },
+        Op::Resolve(tk) => Command::Resolve { at, ticket: ticket(*tk) },
+        Op::Reopen(tk) => Command::Reopen { at, ticket: ticket(*tk) },
+        Op::Abandon(tk) => Command::Abandon { at, ticket: ticket(*tk) },
+        Op::Tick => Command::Tick { at },
+    }
+}
+
+/// Whether agent `a` could take waiting ticket `t` now, decided from first principles.
+fn could_serve(s: &State, a: &cs_core::Agent, tk: &cs_core::Ticket) -> bool {
+    let cfg = s.config();
+    if a.presence != Presence::Available || tk.status != TicketStatus::Queued || tk.avoid_agents.contains(&a.id) {
+        return false;
+    }
+    if capacity::check(&a.capacity, &a.load, tk.channel, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
+        return false;
+    }
+    serves_rules(s, a, tk)
+}
+
+/// Skills (at the step's level), language and team rules, ignoring presence and load.
+fn serves_rules(s: &State, a: &cs_core::Agent, tk: &cs_core::Ticket) -> bool {
+    let q = s.config().queue(tk.queue);
+    let step = &q.steps[usize::from(tk.step)];
+    let needs_ok = tk.needs.iter().all(|n| a.levels.level(n.skill) >= step.proficiency_min.unwrap_or(n.min));
+    let lang_ok = tk.language.is_none_or(|l| a.languages.contains(l));
+    let team_ok = step.teams.admits(a.team)
+        || (s.overflow_open(tk.queue) && q.overflow.as_ref().is_some_and(|o| o.teams.contains(&a.team)));
+    needs_ok && lang_ok && team_ok && capacity::serves(&a.capacity, tk.channel, &s.config().capacity)
+}
+
+fn rank(s: &State, tk: &cs_core::Ticket, now: cs_core::Timestamp) -> Rank {
+    let aging = s.config().queue(tk.queue).weights.aging_milli_per_min;
+    let wk =
+        WaitKey { key: key(tk.score, aging, tk.queued_since), score: tk.score, since: tk.queued_since, ticket: tk.id };
+    Rank::of(&wk, aging, now)
+}
+
+fn check_invariants(s: &State) -> Result<(), TestCaseError> {
+    let cfg = s.config();
+    let mut holder = std::collections::BTreeMap::new();
+    for a in s.agents() {
+        let mut load = cs_core::Load::default();
+        for &tk in &a.held {
+            prop_assert!(holder.insert(tk, a.id).is_none(), "ticket {tk} held twice");
+            let t = s.ticket(tk).unwrap();
+            prop_assert_eq!(t.agent, Some(a.id));
+            capacity::add(&mut load, t.channel, &cfg.capacity);
+        }
+        prop_assert_eq!(load, a.load, "agent {} load disagrees with held tickets", a.id);
+        prop_assert!(a.load.total() <= cfg.limits.agent_tickets_max);
+        if a.presence == Presence::Offline {
+            prop_assert!(a.held.is_empty(), "offline agent {} holds tickets", a.id);
+        }
+    }
+    for t in s.tickets() {
+        let held = matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered);
+        prop_assert_eq!(held, t.agent.is_some(), "ticket {} status {:?} agent {:?}", t.id, t.status, t.agent);
+        if held {
+            prop_assert_eq!(holder.get(&t.id), t.agent.as_ref());
+        }
+    }
+    // No available agent and waiting ticket it could serve coexist.
+    for a in s.agents() {
+        for t in s.tickets() {
+            prop_assert!(!could_serve(s, a, t), "agent {} could serve waiting ticket {}", a.id, t.id);
+        }
+    }
+    // Positions are a permutation per queue.
+    for (qi, _) in cfg.queues().iter().enumerate() {
+        let q = QueueId(qi as u16);
+        let mut pos: Vec<usize> = s.tickets().filter(|t| t.queue == q).filter_map(|t| s.queue_position(t.id)).collect();
+        pos.sort_unstable();
+        prop_assert_eq!(pos, (1..=s.waiting_in(q)).collect::<Vec<_>>());
+    }
+    Ok(())
+}
+
+/// Checks routed assignments in `events` against the state they were decided on.
+fn check_assignments(before: &State, events: &[Event]) -> Result<(), TestCaseError> {
+    let mut s = before.clone();
+    for e in events {
+        if let Event::TicketAssigned { at, ticket, agent, how } = e {
+            let t = s.ticket(*ticket).unwrap().clone();
+            let a = s.agent(*agent).unwrap().clone();
+            let manual = matches!(how, cs_core::event::Assignment::Manual { .. });
+            prop_assert!(manual || serves_rules(&s, &a, &t), "agent {} does not qualify for {}", a.id, t.id);
+            prop_assert!(
+                manual || !t.avoid_agents.contains(&a.id),
+                "{} routed back to {}, which it avoids",
+                t.id,
+                a.id
+            );
+            // Capacity is respected at every assignment (forced ones are not generated).
+            let cfg = s.config();
+            prop_assert!(
+                capacity::check(&a.capacity, &a.load, t.channel, &cfg.capacity, cfg.limits.agent_tickets_max).is_ok(),
+                "agent {} given {} beyond capacity",
+                a.id,
+                t.id
+            );
+            if matches!(how, cs_core::event::Assignment::Routed { .. }) {
+                // Among the waiting tickets this agent could serve right now, none ranks
+                // better than the one it got.
+                let mine = rank(&s, &t, *at);
+                for other in s.tickets() {
+                    if other.id != t.id && other.status == TicketStatus::Queued && could_serve(&s, &a, other) {
+                        let theirs = rank(&s, other, *at);
+                        prop_assert!(
+                            theirs > mine || (other.queued_since >= *at),
+                            "agent {} got {} ({mine:?}) while {} ({theirs:?}) waited",
+                            a.id,
+                            t.id,
+                            other.id
+                        );
+                    }
+                }
+            }
+        }
+        apply(&mut s, e);
+    }
+    Ok(())
+}
+
+fn config_with_overflow() -> ConfigSpec {
+    let mut spec: ConfigSpec = toml::from_str(CONFIG).unwrap();
+    spec.queues[0].depth_max = Some(6);
+    spec.queues[2].channels = vec![];
+    spec
+}
+
+/// Runs one command on both paths (pure decide + apply, and the in-place engine), checks
+/// they agree and that the routed assignments are right.
+fn step(state: &mut State, engine: &mut Engine, log: &mut Vec<Event>, cmd: &Command) -> Result<(), TestCaseError> {
+    let pure = decide(state, cmd);
+    let before = engine.events().len();
+    let engine_result = engine.execute(cmd);
+    let engine_events = engine.events()[before..].to_vec();
+    match pure {
+        Ok(events) => {
+            prop_assert!(engine_result.is_ok());
+            prop_assert_eq!(&events, &engine_events, "engine and decide disagree on {:?}", cmd);
+            prop_assert_eq!(&decide(state, cmd).unwrap(), &events, "decide is not deterministic");
+            check_assignments(state, &events)?;
+            for e in &events {
+                apply(state, e);
+            }
+            log.extend(events);
+        }
+        Err(r) => {
+            // The command adds nothing; timers due before it fired first in the engine.
+            prop_assert_eq!(engine_result.unwrap_err(), r);
+            let ticked = decide(state, &Command::Tick { at: cmd.at() }).unwrap();
+            prop_assert_eq!(&ticked, &engine_events);
+            for e in &ticked {
+                apply(state, e);
+            }
+            log.extend(ticked);
+        }
+    }
+    check_invariants(state)?;
+    prop_assert_eq!(&*state, engine.state(), "engine state diverged after {:?}", cmd);
+    Ok(())
+}
+
+proptest! {
+    // 256 cases by default; PROPTEST_CASES=N runs more.
+    #![proptest_config(ProptestConfig::default())]
+
+    #[test]
+    fn random_command_sequences_keep_every_invariant(
+        ops in prop::collection::vec((op(), 0i64..40), 1..80)
+    ) {
+        let mut state = State::new();
+        let mut engine = Engine::new();
+        let mut log: Vec<Event> = Vec::new();
+        step(&mut state, &mut engine, &mut log, &Command::Configure { at: t(0), config: Box::new(config_with_overflow()) })?;
+        let mut now = 0i64;
+        let mut cmds = Vec::new();
+        for (op, dt) in &ops {
+            now += dt;
+            let cmd = to_command(op, &state, t(now));
+            step(&mut state, &mut engine, &mut log, &cmd)?;
+            cmds.push(cmd);
+        }
+        prop_assert_eq!(&replay(&log), &state, "replay differs from incremental state");
+        // Encode -> decode -> replay is the identity.
+        let decoded: Vec<Event> = log
+            .iter()
+            .map(|e| {
+                let line = serde_json::to_string(&cs_core::Envelope::new(e.clone())).unwrap();
+                serde_json::from_str::<cs_core::Envelope>(&line).unwrap().event
+            })
+            .collect();
+        prop_assert_eq!(&decoded, &log);
+        prop_assert_eq!(&replay(&decoded), &state);
+        // The same commands again give the same log.
+        let mut again = Engine::new();
+        again.execute(&Command::Configure { at: t(0), config: Box::new(config_with_overflow()) }).unwrap();
+        for c in &cmds {
+            let _ = again.execute(c);
+        }
+        prop_assert_eq!(again.events(), log.as_slice());
+    }
+}
