@@ -151,5 +151,5 @@ pub struct Agent {
     /// Tickets held (assigned or offered), in the order taken.
     pub held: Vec<crate::id::TicketId>,
     /// The routing pool of its profile.
-    pub(crate) pool: u32,
+    pub(crate) pool: crate::routing::Slot,
 }

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::event::{Event, RequeueReason};
 use crate::id::{AgentId, TicketId};
 use crate::priority;
-use crate::routing::{NO_BUCKET, PoolKey, ReqKey, RoutingIndex};
+use crate::routing::{PoolKey, ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::state::{QueueState, State, Timer};
 use crate::ticket::{Ticket, TicketStatus};
@@ -33,10 +33,19 @@ pub fn apply(state: &mut State, event: &Event) {
 }
 
 /// Folds events in order into a fresh state.
+///
+/// Equal to applying them one by one, but faster: the tables are folded first and the
+/// routing index, age indexes and timers, which are derived from them, are built once at
+/// the end.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> State {
     let mut state = State::new();
+    state.deferred_index = true;
     for e in events {
         apply(&mut state, e);
+    }
+    state.deferred_index = false;
+    if state.config.is_some() {
+        rebuild_index(&mut state);
     }
     state
 }
@@ -61,10 +70,11 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 last_assigned_seq: 0,
                 missed_offers: 0,
                 held: Vec::new(),
-                pool: 0,
+                pool: Slot::NONE,
             };
-            a.pool = state.index.pool(cfg, PoolKey::of(&a));
-            state.index.pools[a.pool as usize].members += 1;
+            if !state.deferred_index {
+                join_pool(&mut state.index, cfg, &mut a);
+            }
             state.agent_keys.insert(a.key.clone(), a.id);
             state.agents.push(a);
         }
@@ -115,7 +125,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 reopen_count: 0,
                 transfer_count: 0,
                 avoid_agents: Vec::new(),
-                bucket: NO_BUCKET,
+                bucket: Slot::NONE,
                 step_due: None,
             };
             if let Some(k) = &t.key {
@@ -250,22 +260,11 @@ fn start_wait(t: &mut Ticket, at: Timestamp) {
 }
 
 fn configure(state: &mut State, config: &Arc<Config>) {
+    let now = state.last_at;
     state.config = Some(config.clone());
     state.queues.resize_with(config.queues().len(), QueueState::default);
-    // Rebuild every derived index under the new rules: pools, buckets, timers, scores.
-    state.index = RoutingIndex::new(config);
-    state.timers.clear();
-    for q in &mut state.queues {
-        q.by_age.clear();
-    }
-    for i in 0..state.agents.len() {
-        let key = PoolKey::of(&state.agents[i]);
-        let pool = state.index.pool(config, key);
-        state.index.pools[pool as usize].members += 1;
-        state.agents[i].pool = pool;
-        let a = state.agents[i].clone();
-        state.index.agent_in(&a, config);
-    }
+    // Scores, merged needs and step deadlines depend on the rules: recompute them for every
+    // waiting ticket, then rebuild what is derived.
     let waiting: Vec<TicketId> =
         state.tickets.iter().filter(|t| t.status == TicketStatus::Queued).map(|t| t.id).collect();
     for id in waiting {
@@ -274,9 +273,37 @@ fn configure(state: &mut State, config: &Arc<Config>) {
         t.needs = merged_needs(&t.own_skills, &q.needs);
         t.score = priority::score(&q.weights, t.tier, t.urgency, t.emotion, t.channel);
         t.step = t.step.min((q.steps.len() - 1) as u8);
-        t.bucket = NO_BUCKET;
-        enqueue(state, config, id, state.last_at);
+        t.step_due = step_due(config, t, now);
     }
+    if !state.deferred_index {
+        rebuild_index(state);
+    }
+}
+
+/// Builds the routing index, the queues' age indexes and the timers from the tables.
+fn rebuild_index(state: &mut State) {
+    let config = state.config.clone().expect("configured");
+    state.index = RoutingIndex::new(&config);
+    state.timers.clear();
+    for q in &mut state.queues {
+        q.by_age.clear();
+    }
+    for i in 0..state.agents.len() {
+        join_pool(&mut state.index, &config, &mut state.agents[i]);
+        state.index.agent_in(&state.agents[i], &config);
+    }
+    let waiting: Vec<TicketId> =
+        state.tickets.iter().filter(|t| t.status == TicketStatus::Queued).map(|t| t.id).collect();
+    for id in waiting {
+        ticket_mut(state, id).bucket = Slot::NONE;
+        index_waiting(state, &config, id);
+    }
+}
+
+fn join_pool(index: &mut RoutingIndex, cfg: &Config, a: &mut Agent) {
+    let pool = index.pool(cfg, PoolKey::of(a));
+    index.pools[pool as usize].members += 1;
+    a.pool = Slot(pool);
 }
 
 fn ticket_ref(state: &State, id: TicketId) -> &Ticket {
@@ -290,6 +317,10 @@ fn ticket_mut(state: &mut State, id: TicketId) -> &mut Ticket {
 /// Changes an agent's routing-relevant fields, keeping the pool free sets in step.
 fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
+    if state.deferred_index {
+        f(a);
+        return;
+    }
     state.index.agent_out(a, cfg);
     f(a);
     state.index.agent_in(a, cfg);
@@ -298,54 +329,69 @@ fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut 
 /// Changes an agent's profile (skills, capacity), moving it to the matching pool.
 fn change_profile(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
+    if state.deferred_index {
+        f(a);
+        return;
+    }
     state.index.agent_out(a, cfg);
-    state.index.pools[a.pool as usize].members -= 1;
+    state.index.pools[a.pool.0 as usize].members -= 1;
     f(a);
-    let pool = state.index.pool(cfg, PoolKey::of(a));
-    state.index.pools[pool as usize].members += 1;
-    a.pool = pool;
+    join_pool(&mut state.index, cfg, a);
     state.index.agent_in(a, cfg);
 }
 
-/// Puts a queued ticket into its bucket, its queue's age index and the timers. A step
-/// whose time has already passed (a re-queued ticket keeps its time in the queue) is due
-/// at once, at `now`.
+/// When the ticket's next relaxation step is due, if one is left; a step whose time has
+/// passed already (a re-queued ticket keeps its time in the queue) is due at `now`.
+fn step_due(cfg: &Config, t: &Ticket, now: Timestamp) -> Option<Timestamp> {
+    let next = cfg.queue(t.queue).steps.get(usize::from(t.step) + 1)?;
+    Some(t.queue_entered_at.plus_ms(next.after_ms).max(now))
+}
+
+/// Marks a ticket as waiting from `now` on: its step deadline, and (unless deferred) its
+/// bucket, age index entry and timer.
 fn enqueue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
-    let t = ticket_ref(state, id);
+    let t = ticket_mut(state, id);
     debug_assert_eq!(t.status, TicketStatus::Queued);
-    debug_assert_eq!(t.bucket, NO_BUCKET);
+    t.step_due = step_due(cfg, t, now);
+    if !state.deferred_index {
+        index_waiting(state, cfg, id);
+    }
+}
+
+/// Puts a waiting ticket into its bucket, its queue's age index and the timers.
+fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
+    let t = ticket_ref(state, id);
+    debug_assert!(t.bucket.get().is_none(), "ticket {id} indexed twice");
     let wk = state.wait_key(t);
-    let (queue, step, since, entered) = (t.queue, t.step, t.queued_since, t.queue_entered_at);
+    let (queue, step, since, due) = (t.queue, t.step, t.queued_since, t.step_due);
     let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
     let b = state.index.bucket(cfg, queue, step, req);
     let inserted = state.index.buckets[b as usize].waiting.insert(wk);
     debug_assert!(inserted, "ticket {id} queued twice");
     state.queues[queue.index()].by_age.insert((since, id));
-    let step_due =
-        cfg.queue(queue).steps.get(usize::from(step) + 1).map(|next| entered.plus_ms(next.after_ms).max(now));
-    if let Some(due) = step_due {
+    if let Some(due) = due {
         state.timers.insert((due, Timer::Step(id)));
     }
-    let t = ticket_mut(state, id);
-    t.bucket = b;
-    t.step_due = step_due;
+    ticket_mut(state, id).bucket = Slot(b);
 }
 
-/// Takes a queued ticket out of its bucket, age index and timers.
+/// Takes a waiting ticket out of its bucket, age index and timers.
 fn dequeue(state: &mut State, id: TicketId) {
-    let t = ticket_ref(state, id);
-    assert_ne!(t.bucket, NO_BUCKET, "ticket {id} is not in a bucket");
-    let wk = state.wait_key(t);
-    let (b, queue, since, step_due) = (t.bucket, t.queue, t.queued_since, t.step_due);
-    let removed = state.index.buckets[b as usize].waiting.remove(&wk);
-    debug_assert!(removed, "ticket {id} missing from its bucket");
-    state.queues[queue.index()].by_age.remove(&(since, id));
-    if let Some(due) = step_due {
-        let removed = state.timers.remove(&(due, Timer::Step(id)));
-        debug_assert!(removed, "ticket {id} step timer missing");
+    if !state.deferred_index {
+        let t = ticket_ref(state, id);
+        let b = t.bucket.get().unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
+        let wk = state.wait_key(t);
+        let (queue, since, step_due) = (t.queue, t.queued_since, t.step_due);
+        let removed = state.index.buckets[b as usize].waiting.remove(&wk);
+        debug_assert!(removed, "ticket {id} missing from its bucket");
+        state.queues[queue.index()].by_age.remove(&(since, id));
+        if let Some(due) = step_due {
+            let removed = state.timers.remove(&(due, Timer::Step(id)));
+            debug_assert!(removed, "ticket {id} step timer missing");
+        }
     }
     let t = ticket_mut(state, id);
-    t.bucket = NO_BUCKET;
+    t.bucket = Slot::NONE;
     t.step_due = None;
 }
 

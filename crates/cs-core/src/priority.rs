@@ -57,6 +57,9 @@ pub struct WaitKey {
     pub since: Timestamp,
     /// Ticket id, the last tie-break.
     pub ticket: TicketId,
+    /// Whether the ticket must avoid some agents (declined, expired, transferred away), so
+    /// routing looks the ticket up only then. Never decides the order: ids are unique.
+    pub avoids: bool,
 }
 
 /// The one tie-break order: higher priority, then higher score, then earlier wait
@@ -68,6 +71,7 @@ fn best_first(a: (i64, i64, Timestamp, TicketId), b: (i64, i64, Timestamp, Ticke
 impl Ord for WaitKey {
     fn cmp(&self, other: &Self) -> Ordering {
         best_first((self.key, self.score, self.since, self.ticket), (other.key, other.score, other.since, other.ticket))
+            .then(self.avoids.cmp(&other.avoids))
     }
 }
 
@@ -143,10 +147,10 @@ mod tests {
 
     #[test]
     fn ties_break_on_score_then_time_then_id() {
-        let a = WaitKey { key: 5, score: 2, since: Timestamp(10), ticket: TicketId(9) };
-        let b = WaitKey { key: 5, score: 3, since: Timestamp(20), ticket: TicketId(1) };
-        let c = WaitKey { key: 5, score: 3, since: Timestamp(5), ticket: TicketId(7) };
-        let d = WaitKey { key: 5, score: 3, since: Timestamp(5), ticket: TicketId(3) };
+        let a = WaitKey { key: 5, score: 2, since: Timestamp(10), ticket: TicketId(9), avoids: false };
+        let b = WaitKey { key: 5, score: 3, since: Timestamp(20), ticket: TicketId(1), avoids: false };
+        let c = WaitKey { key: 5, score: 3, since: Timestamp(5), ticket: TicketId(7), avoids: false };
+        let d = WaitKey { key: 5, score: 3, since: Timestamp(5), ticket: TicketId(3), avoids: false };
         let mut v = vec![a, b, c, d];
         v.sort();
         assert_eq!(v, vec![d, c, b, a]);

@@ -32,10 +32,75 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(crate) type BucketId = u32;
 /// Index of a pool in [`RoutingIndex::pools`].
 pub(crate) type PoolId = u32;
+
+/// A position in the routing index, kept on a ticket or agent to save a lookup.
+///
+/// Positions depend on the order the index was built in, not on the facts: a replay that
+/// builds the index once at the end numbers buckets and pools differently from a state
+/// that grew event by event. So two slots always compare equal; state equality is about
+/// facts.
+#[derive(Clone, Copy, Debug)]
+pub struct Slot(pub(crate) u32);
+
+impl Slot {
+    pub(crate) const NONE: Slot = Slot(u32::MAX);
+
+    pub(crate) fn get(self) -> Option<u32> {
+        (self.0 != u32::MAX).then_some(self.0)
+    }
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, _: &Slot) -> bool {
+        true
+    }
+}
+
+impl Eq for Slot {}
+
+/// A small, fast, deterministic hasher for the index's lookup tables (never iterated to
+/// make a decision), in the style of rustc's FxHash.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.add(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 /// Pools with their proficiency sum on a bucket's needs.
 pub(crate) type PoolFits = Vec<(PoolId, u32)>;
-/// Marks "no bucket" in a ticket.
-pub(crate) const NO_BUCKET: BucketId = u32::MAX;
 
 /// What a ticket needs of an agent, before relaxation steps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -119,14 +184,34 @@ impl Orders {
 }
 
 /// Buckets, pools and the relation between them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct RoutingIndex {
     pub buckets: Vec<Bucket>,
-    pub bucket_ids: BTreeMap<(QueueId, u8, ReqKey), BucketId>,
+    pub bucket_ids: FxMap<(QueueId, u8, ReqKey), BucketId>,
     pub pools: Vec<Pool>,
-    pub pool_ids: BTreeMap<PoolKey, PoolId>,
+    pub pool_ids: FxMap<PoolKey, PoolId>,
     pub orders: Orders,
 }
+
+/// Two indexes are equal when they hold the same waiting tickets under the same bucket
+/// coordinates and the same agents under the same profiles, however they are numbered.
+impl PartialEq for RoutingIndex {
+    fn eq(&self, other: &RoutingIndex) -> bool {
+        fn waiting(ix: &RoutingIndex) -> BTreeMap<(QueueId, u8, ReqKey), &BTreeSet<WaitKey>> {
+            ix.buckets
+                .iter()
+                .filter(|b| !b.waiting.is_empty())
+                .map(|b| ((b.queue, b.step, b.req), &b.waiting))
+                .collect()
+        }
+        fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, &[FreeSet; CHANNELS_N])> {
+            ix.pools.iter().filter(|p| p.members > 0).map(|p| (&p.key, (p.members, &p.free))).collect()
+        }
+        self.orders == other.orders && waiting(self) == waiting(other) && pools(self) == pools(other)
+    }
+}
+
+impl Eq for RoutingIndex {}
 
 /// How a pool relates to a bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -256,7 +341,7 @@ impl RoutingIndex {
         }
         let orders = self.orders;
         let occupancy = a.load.occupancy_milli(&a.capacity);
-        let pool = &mut self.pools[a.pool as usize];
+        let pool = &mut self.pools[a.pool.0 as usize];
         for c in Channel::ALL {
             if capacity::check(&a.capacity, &a.load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
                 continue;
@@ -376,25 +461,31 @@ impl State {
         now: Timestamp,
     ) -> Vec<TicketPick> {
         let cfg = self.config();
-        let pool = &self.index.pools[a.pool as usize];
+        let pool = &self.index.pools[a.pool.0 as usize];
         let mut picks: Vec<TicketPick> = Vec::new();
         while picks.len() < max {
+            // Capacity per channel once per pick, not once per bucket.
+            let fits = Channel::ALL
+                .map(|c| capacity::check(&a.capacity, &load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_ok());
+            if !fits.contains(&true) {
+                break;
+            }
             let mut best: Option<(Rank, BucketId, bool)> = None;
             let groups: [(&[BucketId], bool); 2] = [(&pool.buckets, false), (&pool.overflow_buckets, true)];
             for (list, overflow) in groups {
                 for &b in list {
                     let bucket = &self.index.buckets[b as usize];
-                    if bucket.waiting.is_empty() || (overflow && !self.queues[bucket.queue.index()].overflow_open) {
-                        continue;
-                    }
-                    let c = bucket.req.channel;
-                    if capacity::check(&a.capacity, &load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
+                    if bucket.waiting.is_empty()
+                        || !fits[bucket.req.channel.index()]
+                        || (overflow && !self.queues[bucket.queue.index()].overflow_open)
+                    {
                         continue;
                     }
                     let head = bucket.waiting.iter().find(|wk| {
                         !skip.contains(&wk.ticket)
                             && !picks.iter().any(|p| p.ticket == wk.ticket)
-                            && !self.tickets.get(wk.ticket).is_some_and(|t| t.avoid_agents.contains(&a.id))
+                            && !(wk.avoids
+                                && self.tickets.get(wk.ticket).is_some_and(|t| t.avoid_agents.contains(&a.id)))
                     });
                     let Some(wk) = head else { continue };
                     let rank = Rank::of(wk, cfg.queue(bucket.queue).weights.aging_milli_per_min, now);

@@ -26,7 +26,12 @@ pub(crate) struct QueueState {
     pub overflow_open: bool,
 }
 
-/// Tickets by id: a window over ids from the oldest retained ticket, pointing into a slab.
+/// Tickets per storage chunk. Chunks never move once allocated, so the table grows
+/// without copying tickets (and without a peak of twice its size while it grows).
+const CHUNK: usize = 1024;
+
+/// Tickets by id: a window over ids from the oldest retained ticket, pointing into
+/// chunked slots.
 ///
 /// Ids are handed out in order and closed tickets are retired after the retention window,
 /// so memory follows the open tickets and the recent closed ones, not all tickets ever.
@@ -36,8 +41,9 @@ pub(crate) struct TicketTable {
     base: u64,
     /// Slot + 1 per id from `base`; 0 = retired.
     index: VecDeque<u32>,
-    slots: Vec<Option<Ticket>>,
+    chunks: Vec<Vec<Option<Ticket>>>,
     free: Vec<u32>,
+    used: usize,
     /// Closed tickets with their retirement time, in closing order.
     retire: VecDeque<(Timestamp, TicketId)>,
 }
@@ -56,28 +62,43 @@ impl TicketTable {
     }
 
     #[inline]
+    fn at(&self, slot: usize) -> &Option<Ticket> {
+        &self.chunks[slot / CHUNK][slot % CHUNK]
+    }
+
+    #[inline]
+    fn at_mut(&mut self, slot: usize) -> &mut Option<Ticket> {
+        &mut self.chunks[slot / CHUNK][slot % CHUNK]
+    }
+
+    #[inline]
     pub(crate) fn get(&self, id: TicketId) -> Option<&Ticket> {
-        self.slots[self.slot(id)?].as_ref()
+        self.at(self.slot(id)?).as_ref()
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, id: TicketId) -> Option<&mut Ticket> {
         let s = self.slot(id)?;
-        self.slots[s].as_mut()
+        self.at_mut(s).as_mut()
     }
 
     pub(crate) fn insert(&mut self, t: Ticket) {
         assert_eq!(t.id, self.next_id(), "tickets are created in id order");
         let slot = match self.free.pop() {
             Some(s) => {
-                self.slots[s as usize] = Some(t);
+                *self.at_mut(s as usize) = Some(t);
                 s
             }
             None => {
-                self.slots.push(Some(t));
-                (self.slots.len() - 1) as u32
+                if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
+                    self.chunks.push(Vec::with_capacity(CHUNK));
+                }
+                let slot = (self.chunks.len() - 1) * CHUNK + self.chunks.last().map_or(0, Vec::len);
+                self.chunks.last_mut().expect("pushed above").push(Some(t));
+                slot as u32
             }
         };
+        self.used += 1;
         self.index.push_back(slot + 1);
     }
 
@@ -85,7 +106,7 @@ impl TicketTable {
         self.retire.push_back((due, id));
     }
 
-    /// Retires closed tickets whose retention ended at or before `now`; returns their keys.
+    /// Retires closed tickets whose retention ended at or before `now`, forgetting their keys.
     pub(crate) fn retire_due(&mut self, now: Timestamp, retention_ms: i64, keys: &mut BTreeMap<Box<str>, TicketId>) {
         while let Some(&(due, id)) = self.retire.front() {
             if due > now {
@@ -94,15 +115,16 @@ impl TicketTable {
             self.retire.pop_front();
             // A reopened (or re-closed) ticket has a later entry or none: skip stale ones.
             let Some(s) = self.slot(id) else { continue };
-            let t = self.slots[s].as_ref().expect("indexed slot is occupied");
+            let t = self.at(s).as_ref().expect("indexed slot is occupied");
             if !t.status.is_closed() || t.closed_at.map(|c| c.plus_ms(retention_ms)) != Some(due) {
                 continue;
             }
             if let Some(k) = &t.key {
                 keys.remove(k);
             }
-            self.slots[s] = None;
+            *self.at_mut(s) = None;
             self.free.push(s as u32);
+            self.used -= 1;
             let off = (id.0 - self.base) as usize;
             self.index[off] = 0;
             while self.index.front() == Some(&0) {
@@ -114,12 +136,12 @@ impl TicketTable {
 
     /// Tickets held, in id order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Ticket> + '_ {
-        self.index.iter().filter(|&&s| s != 0).filter_map(|&s| self.slots[(s - 1) as usize].as_ref())
+        self.index.iter().filter(|&&s| s != 0).filter_map(|&s| self.at((s - 1) as usize).as_ref())
     }
 
     /// Number of tickets held (open or within retention).
     pub(crate) fn len(&self) -> usize {
-        self.slots.len() - self.free.len()
+        self.used
     }
 }
 
@@ -140,6 +162,9 @@ pub struct State {
     pub(crate) queues: Vec<QueueState>,
     pub(crate) index: RoutingIndex,
     pub(crate) timers: BTreeSet<(Timestamp, Timer)>,
+    /// While true (during [`crate::replay`]), `apply` folds the tables only and leaves the
+    /// routing index, queue age indexes and timers to one rebuild at the end.
+    pub(crate) deferred_index: bool,
 }
 
 impl State {
@@ -250,13 +275,14 @@ impl State {
     /// time it is asked; it changes only as tickets arrive, leave or are re-prioritised.
     pub fn queue_position(&self, ticket: TicketId) -> Option<usize> {
         let t = self.tickets.get(ticket)?;
-        if t.status != TicketStatus::Queued || t.bucket == crate::routing::NO_BUCKET {
+        let bucket = t.bucket.get()?;
+        if t.status != TicketStatus::Queued {
             return None;
         }
         let mine = self.wait_key(t);
         let ahead: usize =
             self.index.buckets.iter().filter(|b| b.queue == t.queue).map(|b| b.waiting.range(..mine).count()).sum();
-        debug_assert!(self.index.buckets[t.bucket as usize].waiting.contains(&mine));
+        debug_assert!(self.index.buckets[bucket as usize].waiting.contains(&mine));
         Some(ahead + 1)
     }
 
@@ -268,6 +294,7 @@ impl State {
             score: t.score,
             since: t.queued_since,
             ticket: t.id,
+            avoids: !t.avoid_agents.is_empty(),
         }
     }
 

@@ -213,8 +213,8 @@ pub struct Ticket {
     /// Agents routing must not give it to again (declined or let an offer expire,
     /// transferred it away).
     pub avoid_agents: Vec<AgentId>,
-    /// The routing bucket it waits in, or `NO_BUCKET`.
-    pub(crate) bucket: u32,
+    /// The routing bucket it waits in, if it waits.
+    pub(crate) bucket: crate::routing::Slot,
     /// When its next relaxation step is due, if it waits and one is left.
     pub(crate) step_due: Option<Timestamp>,
 }

@@ -5,4 +5,5 @@ mod gwt;
 
 mod commands;
 mod config_files;
+mod golden;
 mod properties;

@@ -183,8 +183,13 @@ fn serves_rules(s: &State, a: &cs_core::Agent, tk: &cs_core::Ticket) -> bool {
 
 fn rank(s: &State, tk: &cs_core::Ticket, now: cs_core::Timestamp) -> Rank {
     let aging = s.config().queue(tk.queue).weights.aging_milli_per_min;
-    let wk =
-        WaitKey { key: key(tk.score, aging, tk.queued_since), score: tk.score, since: tk.queued_since, ticket: tk.id };
+    let wk = WaitKey {
+        key: key(tk.score, aging, tk.queued_since),
+        score: tk.score,
+        since: tk.queued_since,
+        ticket: tk.id,
+        avoids: !tk.avoid_agents.is_empty(),
+    };
     Rank::of(&wk, aging, now)
 }
 
@@ -329,10 +334,22 @@ proptest! {
         step(&mut state, &mut engine, &mut log, &Command::Configure { at: t(0), config: Box::new(config_with_overflow()) })?;
         let mut now = 0i64;
         let mut cmds = Vec::new();
-        for (op, dt) in &ops {
+        // Halfway through, an engine resumes from a replay of the log (whose index is
+        // numbered differently) and must decide everything after exactly as the live one.
+        let mut resumed: Option<Engine> = None;
+        for (i, (op, dt)) in ops.iter().enumerate() {
             now += dt;
             let cmd = to_command(op, &state, t(now));
+            if i == ops.len() / 2 {
+                resumed = Some(Engine::from_state(replay(&log)));
+            }
+            let before = engine.events().len();
             step(&mut state, &mut engine, &mut log, &cmd)?;
+            if let Some(r) = resumed.as_mut() {
+                let live = engine.events()[before..].to_vec();
+                let _ = r.execute(&cmd);
+                prop_assert_eq!(r.take_events(), live, "resumed engine decided differently on {:?}", cmd);
+            }
             cmds.push(cmd);
         }
         prop_assert_eq!(&replay(&log), &state, "replay differs from incremental state");

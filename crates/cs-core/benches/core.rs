@@ -1,0 +1,346 @@
+//! Criterion benchmarks of the hot paths, each state built before timing.
+//!
+//! - `assign/surge_100k_waiting`: 100,000 tickets wait over 64 skills; 5,000 agents all
+//!   busy; one agent resolves a ticket: decide picks and assigns the best waiting ticket
+//!   it can serve (`decide`, pure), and the same with the events applied in place
+//!   (`engine`, which also creates one ticket to keep 100,000 waiting).
+//! - `assign/arrival_5k_agents`: a ticket arrives; 5,000 agents of whom 1,000 have room:
+//!   decide picks the agent.
+//! - `replay/1m_events`: fold one million recorded events into a fresh state.
+//! - `decide/mixed`: the full decide + apply cycle on a realistic mix of commands.
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use cs_core::{
+    AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, Event, LanguageSet,
+    SkillId, SkillNeed, SkillNeeds, TeamId, TicketId, TicketSpec, Timestamp, Urgency, decide, replay,
+};
+use std::hint::black_box;
+
+const SKILLS: u16 = 64;
+const PROFILES: usize = 250;
+
+/// A tiny deterministic generator (xorshift), so benches need no random crate.
+struct Gen(u64);
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn t(s: i64) -> Timestamp {
+    Timestamp::from_secs(1_795_424_400 + s)
+}
+
+fn configure() -> Command {
+    let skills: Vec<String> = (0..SKILLS).map(|i| format!("skill{i}")).collect();
+    let teams: String = (0..PROFILES).map(|i| format!("{{ name = \"team{i}\" }},")).collect();
+    let text = format!(
+        "skills = {skills:?}\nteams = [{teams}]\n[limits]\nqueue_depth_max = 1000000\n\
+         [[queues]]\nname = \"chat\"\nchannels = [\"chat\"]\n"
+    );
+    let spec: ConfigSpec = toml::from_str(&text).expect("bench config");
+    Command::Configure { at: t(0), config: Box::new(spec) }
+}
+
+/// 5,000 agents in 250 teams of 20 sharing a profile of 8 skills at levels 1..=5.
+fn register_agents(e: &mut Engine, g: &mut Gen, agents: u32) {
+    let profiles: Vec<Vec<(SkillId, u8)>> = (0..PROFILES)
+        .map(|_| (0..8).map(|_| (SkillId(g.below(u64::from(SKILLS)) as u16), 1 + g.below(5) as u8)).collect())
+        .collect();
+    for i in 0..agents {
+        let p = i as usize % PROFILES;
+        e.execute(&Command::RegisterAgent {
+            at: t(0),
+            key: format!("agent{i}"),
+            team: TeamId(p as u16),
+            tier: None,
+            skills: profiles[p].clone(),
+            languages: LanguageSet::default(),
+            capacity: Capacity::only(Channel::Chat, 1),
+        })
+        .expect("register");
+    }
+}
+
+/// A chat ticket needing one of the 64 skills at level 1..=3 (192 requirement classes),
+/// with mixed tier, urgency and emotion.
+fn ticket(g: &mut Gen, customer: u64) -> TicketSpec {
+    ticket_n(g, customer, 1)
+}
+
+/// The same with 1..=`skills_max` skills (the stress variant: thousands of classes).
+fn ticket_n(g: &mut Gen, customer: u64, skills_max: u64) -> TicketSpec {
+    let n = 1 + g.below(skills_max) as usize;
+    let needs = SkillNeeds::new(
+        (0..n).map(|_| SkillNeed { skill: SkillId(g.below(u64::from(SKILLS)) as u16), min: 1 + g.below(3) as u8 }),
+    )
+    .expect("needs");
+    TicketSpec {
+        key: None,
+        customer: CustomerId(customer),
+        channel: Channel::Chat,
+        category: None,
+        queue: None,
+        skills: needs,
+        language: None,
+        tier: CustomerTier::ALL[g.below(4) as usize],
+        urgency: Urgency::ALL[g.below(4) as usize],
+        emotion: Emotion::ALL[g.below(4) as usize],
+    }
+}
+
+/// 5,000 agents, each holding one chat, and 100,000 tickets waiting, each needing
+/// 1..=`skills_max` skills.
+fn surge(skills_max: u64) -> (Engine, Gen) {
+    let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+    let mut e = Engine::new();
+    e.execute(&configure()).unwrap();
+    register_agents(&mut e, &mut g, 5_000);
+    for a in 0..5_000 {
+        e.execute(&Command::Login { at: t(1), agent: AgentId(a) }).unwrap();
+    }
+    // Give every agent one ticket it can serve, then fill the queue.
+    for a in 0..5_000u32 {
+        let skills = e.state().agent(AgentId(a)).unwrap().skills[0];
+        let mut spec = ticket(&mut g, u64::from(a));
+        spec.skills = SkillNeeds::new([SkillNeed { skill: skills.0, min: 1 }]).unwrap();
+        e.execute(&Command::CreateTicket { at: t(2), spec: spec.clone() }).unwrap();
+        let created = e.state().next_ticket_id().0 - 1;
+        if e.state().ticket(TicketId(created)).unwrap().agent.is_none() {
+            e.execute(&Command::AssignTicket { at: t(2), ticket: TicketId(created), agent: AgentId(a), force: true })
+                .unwrap();
+        }
+    }
+    let mut waiting = 0;
+    let mut s = 3;
+    while waiting < 100_000 {
+        e.execute(&Command::CreateTicket { at: t(s), spec: ticket_n(&mut g, 10_000 + waiting, skills_max) }).unwrap();
+        if e.state().ticket(TicketId(e.state().next_ticket_id().0 - 1)).unwrap().agent.is_none() {
+            waiting += 1;
+        }
+        s += (waiting % 3 == 0) as i64;
+    }
+    e.clear_events();
+    (e, g)
+}
+
+fn surge_group(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    skills_max: u64,
+) {
+    let (engine, mut g) = surge(skills_max);
+    let now = engine.state().last_event_at().plus_ms(1_000);
+    // Agents with a held ticket who free into a waiting ticket they can serve.
+    let busy: Vec<(AgentId, TicketId)> = engine
+        .state()
+        .agents()
+        .iter()
+        .filter_map(|a| a.held.first().map(|&tk| (a.id, tk)))
+        .filter(|&(_, tk)| {
+            decide(engine.state(), &Command::Resolve { at: now, ticket: tk }).is_ok_and(|ev| ev.len() == 2)
+        })
+        .collect();
+    assert!(!busy.is_empty());
+    let resolves: Vec<Command> = busy.iter().map(|&(_, tk)| Command::Resolve { at: now, ticket: tk }).collect();
+    let mut i = 0;
+    group.bench_function(format!("{name}/decide"), |b| {
+        b.iter(|| {
+            i += 1;
+            decide(black_box(engine.state()), &resolves[i % resolves.len()])
+        })
+    });
+
+    // The full cycle in place: an agent resolves its ticket (and takes the best waiting
+    // one) and one new ticket arrives, so 100,000 keep waiting.
+    let mut e = engine.clone();
+    let mut k = 0usize;
+    let mut clock = now;
+    group.bench_function(format!("{name}/engine_resolve_and_arrive"), |b| {
+        b.iter(|| {
+            clock = clock.plus_ms(1);
+            let agent = busy[k % busy.len()].0;
+            k += 1;
+            if let Some(&held) = e.state().agent(agent).unwrap().held.first() {
+                let _ = e.execute(&Command::Resolve { at: clock, ticket: held });
+            }
+            let _ = e.execute(&Command::CreateTicket { at: clock, spec: ticket_n(&mut g, 1, skills_max) });
+            e.clear_events();
+        })
+    });
+}
+
+fn assign(c: &mut Criterion) {
+    let mut group = c.benchmark_group("assign");
+    surge_group(&mut group, "surge_100k_waiting", 1);
+    surge_group(&mut group, "surge_100k_waiting_skill_pairs", 2);
+
+    // Arrival: 5,000 agents, 1,000 of them with room, nobody waiting.
+    let mut g2 = Gen(42);
+    let mut a = Engine::new();
+    a.execute(&configure()).unwrap();
+    register_agents(&mut a, &mut g2, 5_000);
+    for i in 0..5_000 {
+        a.execute(&Command::Login { at: t(1), agent: AgentId(i) }).unwrap();
+    }
+    let mut s = 2;
+    while a.state().agents().iter().filter(|x| x.load.is_empty()).count() > 1_000 {
+        let _ = a.execute(&Command::CreateTicket { at: t(s), spec: ticket(&mut g2, 7) });
+        // Tickets nobody free can take would pile up: drop them.
+        let last = TicketId(a.state().next_ticket_id().0 - 1);
+        if a.state().ticket(last).is_some_and(|tk| tk.agent.is_none()) {
+            a.execute(&Command::Abandon { at: t(s), ticket: last }).unwrap();
+        }
+        s += 1;
+    }
+    let now = t(s + 1);
+    let mut probe = Gen(7);
+    let arrivals: Vec<Command> = (0..64)
+        .map(|i| Command::CreateTicket { at: now, spec: ticket(&mut probe, 99 + i) })
+        .filter(|cmd| decide(a.state(), cmd).map(|ev| ev.len() == 2).unwrap_or(false))
+        .collect();
+    assert!(!arrivals.is_empty());
+    let mut i = 0;
+    group.bench_function("arrival_5k_agents/decide", |b| {
+        b.iter(|| {
+            i += 1;
+            decide(black_box(a.state()), &arrivals[i % arrivals.len()])
+        })
+    });
+    group.finish();
+}
+
+/// A day of a contact centre as events: arrivals, assignments, replies, resolutions.
+fn recorded_day(events_n: usize) -> Vec<Event> {
+    let mut g = Gen(0xdead_beef);
+    let mut e = Engine::new();
+    e.execute(&configure()).unwrap();
+    register_agents(&mut e, &mut g, 500);
+    for a in 0..500 {
+        e.execute(&Command::Login { at: t(1), agent: AgentId(a) }).unwrap();
+    }
+    let mut log = e.take_events();
+    let mut ms = 2_000i64;
+    let mut open: std::collections::VecDeque<TicketId> = Default::default();
+    while log.len() < events_n {
+        ms += 1 + g.below(400) as i64;
+        let at = t(0).plus_ms(ms);
+        match g.below(10) {
+            0..=3 => {
+                let _ = e.execute(&Command::CreateTicket {
+                    at,
+                    spec: {
+                        let c = g.below(50_000);
+                        ticket(&mut g, c)
+                    },
+                });
+                open.push_back(TicketId(e.state().next_ticket_id().0 - 1));
+            }
+            4..=5 => {
+                if let Some(&tk) = open.front()
+                    && e.state().ticket(tk).is_some_and(|x| x.agent.is_some())
+                {
+                    let _ = e.execute(&Command::AgentReply { at, ticket: tk });
+                }
+            }
+            6 => {
+                if let Some(&tk) = open.get(open.len() / 2)
+                    && e.state().ticket(tk).is_some_and(|x| x.is_waiting())
+                {
+                    let _ = e.execute(&Command::Abandon { at, ticket: tk });
+                }
+            }
+            _ => {
+                if let Some(tk) = open.pop_front() {
+                    let _ = e.execute(&Command::Resolve { at, ticket: tk });
+                }
+            }
+        }
+        log.extend(e.take_events());
+    }
+    log.truncate(events_n);
+    log
+}
+
+fn replay_bench(c: &mut Criterion) {
+    let log = recorded_day(1_000_000);
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(log.len() as u64));
+    group.bench_function("1m_events", |b| b.iter(|| replay(black_box(&log))));
+    group.finish();
+}
+
+fn decide_mixed(c: &mut Criterion) {
+    // Commands recorded from the same kind of day, replayed through a fresh engine.
+    let mut g = Gen(0xfeed);
+    let mut base = Engine::new();
+    base.execute(&configure()).unwrap();
+    register_agents(&mut base, &mut g, 500);
+    for a in 0..500 {
+        base.execute(&Command::Login { at: t(1), agent: AgentId(a) }).unwrap();
+    }
+    base.clear_events();
+    let mut cmds = Vec::new();
+    let mut probe = base.clone();
+    let mut ms = 2_000i64;
+    let mut open: std::collections::VecDeque<TicketId> = Default::default();
+    let mut events = 0usize;
+    while cmds.len() < 20_000 {
+        ms += 1 + g.below(400) as i64;
+        let at = t(0).plus_ms(ms);
+        let cmd = match g.below(10) {
+            0..=3 => Command::CreateTicket {
+                at,
+                spec: {
+                    let c = g.below(50_000);
+                    ticket(&mut g, c)
+                },
+            },
+            4..=5 => match open.front() {
+                Some(&tk) if probe.state().ticket(tk).is_some_and(|x| x.agent.is_some()) => {
+                    Command::AgentReply { at, ticket: tk }
+                }
+                _ => Command::Tick { at },
+            },
+            _ => match open.pop_front() {
+                Some(tk) => Command::Resolve { at, ticket: tk },
+                None => Command::Tick { at },
+            },
+        };
+        if probe.execute(&cmd).is_ok() {
+            if matches!(cmd, Command::CreateTicket { .. }) {
+                open.push_back(TicketId(probe.state().next_ticket_id().0 - 1));
+            }
+            events += probe.events().len();
+            probe.clear_events();
+            cmds.push(cmd);
+        }
+    }
+    let mut group = c.benchmark_group("decide");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(events as u64));
+    group.bench_function("mixed", |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut e| {
+                for cmd in &cmds {
+                    let _ = e.execute(cmd);
+                    e.clear_events();
+                }
+                e
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, assign, replay_bench, decide_mixed);
+criterion_main!(benches);
