@@ -481,12 +481,13 @@ impl State {
                     {
                         continue;
                     }
-                    let head = bucket.waiting.iter().find(|wk| {
-                        !skip.contains(&wk.ticket)
-                            && !picks.iter().any(|p| p.ticket == wk.ticket)
-                            && !(wk.avoids
+                    let taken = |wk: &&WaitKey| {
+                        skip.contains(&wk.ticket)
+                            || picks.iter().any(|p| p.ticket == wk.ticket)
+                            || (wk.avoids
                                 && self.tickets.get(wk.ticket).is_some_and(|t| t.avoid_agents.contains(&a.id)))
-                    });
+                    };
+                    let head = bucket.waiting.iter().find(|wk| !taken(wk));
                     let Some(wk) = head else { continue };
                     let rank = Rank::of(wk, cfg.queue(bucket.queue).weights.aging_milli_per_min, now);
                     if best.is_none_or(|(r, _, _)| rank < r) {
