@@ -3,16 +3,21 @@
 //! `decide` validated every event before it was produced, so `apply` asserts instead of
 //! checking: an event that does not fit the state is a programmer error (or a corrupt
 //! log), not an operating condition.
+//!
+//! State has two layers. The tables (tickets, agents, customers, queue flags) are the
+//! facts. The routing index, the queues' age indexes and the timer set are derived from
+//! them; `apply` keeps them in step event by event, and [`replay`] builds them once at the
+//! end instead.
 
 use crate::agent::{Agent, Load, Presence};
 use crate::capacity;
 use crate::config::Config;
 use crate::event::{Event, RequeueReason};
-use crate::id::{AgentId, TicketId};
+use crate::id::{AgentId, CustomerId, QueueId, TicketId};
 use crate::priority;
 use crate::routing::{PoolKey, ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
-use crate::state::{QueueState, State, Timer};
+use crate::state::{Customer, QueueState, State, Timer};
 use crate::ticket::{Ticket, TicketStatus};
 use crate::time::Timestamp;
 use std::sync::Arc;
@@ -22,10 +27,11 @@ pub fn apply(state: &mut State, event: &Event) {
     let at = event.at();
     debug_assert!(at >= state.last_at, "event at {at} applied after one at {}", state.last_at);
     if let Event::Configured { config, .. } = event {
-        configure(state, config);
+        configure(state, config, at);
     } else {
         let cfg = state.config.clone().expect("first event configures the engine");
         state.tickets.retire_due(at, cfg.limits.closed_ticket_retention_ms, &mut state.ticket_keys);
+        forget_customers(state, at, cfg.limits.customer_memory_ms);
         apply_configured(state, &cfg, event, at);
     }
     state.last_at = state.last_at.max(at);
@@ -83,6 +89,9 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 if *presence == Presence::Available && a.presence != Presence::Available {
                     a.idle_since = at;
                 }
+                if *presence == Presence::Available {
+                    a.missed_offers = 0;
+                }
                 a.presence = *presence;
             });
         }
@@ -125,20 +134,28 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 reopen_count: 0,
                 transfer_count: 0,
                 avoid_agents: Vec::new(),
-                bucket: Slot::NONE,
+                ttl_ms: spec.ttl_s.map(|s| i64::from(s) * 1000),
+                pinned_to: None,
+                held_since: None,
                 step_due: None,
+                pin_until: None,
+                offer_expires: None,
+                reply_due: None,
+                expires_at: None,
+                bucket: Slot::NONE,
             };
             if let Some(k) = &t.key {
                 state.ticket_keys.insert(k.clone(), t.id);
             }
             state.tickets.insert(t);
             state.open_tickets += 1;
+            touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms).contacts.push(at, spec.category);
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => {
             let waiting = ticket_ref(state, *ticket).status == TicketStatus::Queued;
             if waiting {
-                dequeue(state, *ticket);
+                unindex_waiting(state, *ticket);
             }
             let t = ticket_mut(state, *ticket);
             t.tier = *tier;
@@ -146,37 +163,39 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             t.emotion = *emotion;
             t.score = priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel);
             if waiting {
-                enqueue(state, cfg, *ticket, at);
+                index_waiting(state, cfg, *ticket);
             }
         }
         Event::TicketAssigned { ticket, agent, .. } => {
-            let t = ticket_ref(state, *ticket);
-            let (status, channel) = (t.status, t.channel);
-            match status {
-                TicketStatus::Queued => dequeue(state, *ticket),
-                other => panic!("ticket {ticket} assigned while {other:?}"),
-            }
+            take(state, cfg, *ticket, *agent, at);
             let t = ticket_mut(state, *ticket);
             t.status = TicketStatus::Assigned;
-            t.agent = Some(*agent);
             t.answered_at.get_or_insert(at);
-            state.assign_seq += 1;
-            let seq = state.assign_seq;
-            with_agent(state, cfg, *agent, |a| {
-                capacity::add(&mut a.load, channel, &cfg.capacity);
-                a.idle_since = at;
-                a.last_assigned_seq = seq;
-                a.held.push(*ticket);
-            });
+            arm_reply_timer(state, cfg, *ticket, at);
+        }
+        Event::TicketOffered { ticket, agent, expires_at, .. } => {
+            take(state, cfg, *ticket, *agent, at);
+            ticket_mut(state, *ticket).status = TicketStatus::Offered;
+            set_timer(state, *ticket, Timer::Offer(*ticket), Some(*expires_at));
+        }
+        Event::OfferAccepted { ticket, agent, .. } => {
+            let t = ticket_mut(state, *ticket);
+            assert_eq!((t.status, t.agent), (TicketStatus::Offered, Some(*agent)), "accepting {ticket}");
+            t.status = TicketStatus::Assigned;
+            t.answered_at.get_or_insert(at);
+            set_timer(state, *ticket, Timer::Offer(*ticket), None);
+            arm_reply_timer(state, cfg, *ticket, at);
+            state.agents[agent.index()].missed_offers = 0;
         }
         Event::AgentReplied { ticket, .. } => {
             ticket_mut(state, *ticket).first_response_at.get_or_insert(at);
+            set_timer(state, *ticket, Timer::Reply(*ticket), None);
         }
         Event::CustomerReplied { ticket, .. } => {
             debug_assert!(!ticket_ref(state, *ticket).status.is_closed());
         }
         Event::TicketPending { ticket, .. } => {
-            release(state, cfg, *ticket, at);
+            release(state, cfg, *ticket, at, true);
             ticket_mut(state, *ticket).status = TicketStatus::WaitingOnCustomer;
         }
         Event::TicketReactivated { ticket, .. } => {
@@ -188,14 +207,11 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         Event::TicketTransferred { ticket, queue, .. } => {
             let t = ticket_ref(state, *ticket);
             match t.status {
-                TicketStatus::Queued => dequeue(state, *ticket),
+                TicketStatus::Queued => dequeue(state, cfg, *ticket, at),
                 TicketStatus::Assigned | TicketStatus::Offered => {
                     let from = t.agent.expect("held ticket has an agent");
-                    release(state, cfg, *ticket, at);
-                    let t = ticket_mut(state, *ticket);
-                    if !t.avoid_agents.contains(&from) {
-                        t.avoid_agents.push(from);
-                    }
+                    release(state, cfg, *ticket, at, false);
+                    avoid(ticket_mut(state, *ticket), from);
                 }
                 TicketStatus::WaitingOnCustomer => {}
                 other => panic!("closed ticket {ticket} transferred while {other:?}"),
@@ -213,18 +229,20 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         }
         Event::TicketRequeued { ticket, reason, .. } => {
             let from = ticket_ref(state, *ticket).agent.expect("requeued ticket was held");
-            release(state, cfg, *ticket, at);
-            let t = ticket_mut(state, *ticket);
-            if matches!(reason, RequeueReason::OfferDeclined | RequeueReason::OfferExpired | RequeueReason::NoReply)
-                && !t.avoid_agents.contains(&from)
-            {
-                t.avoid_agents.push(from);
+            release(state, cfg, *ticket, at, false);
+            if matches!(reason, RequeueReason::OfferDeclined | RequeueReason::OfferExpired | RequeueReason::NoReply) {
+                avoid(ticket_mut(state, *ticket), from);
             }
-            t.status = TicketStatus::Queued;
+            if *reason == RequeueReason::OfferExpired {
+                let a = &mut state.agents[from.index()];
+                a.missed_offers = a.missed_offers.saturating_add(1);
+            }
+            ticket_mut(state, *ticket).status = TicketStatus::Queued;
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketResolved { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Resolved, at),
         Event::TicketAbandoned { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Abandoned, at),
+        Event::TicketExpired { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Expired, at),
         Event::TicketReopened { ticket, .. } => {
             let t = ticket_mut(state, *ticket);
             assert!(t.status.is_closed(), "reopened ticket {} was {:?}", t.id, t.status);
@@ -235,9 +253,28 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketStepReached { ticket, step, .. } => {
-            dequeue(state, *ticket);
-            ticket_mut(state, *ticket).step = *step;
-            enqueue(state, cfg, *ticket, at);
+            unindex_waiting(state, *ticket);
+            let t = ticket_mut(state, *ticket);
+            t.step = *step;
+            let due = step_due(cfg, t, at);
+            set_timer(state, *ticket, Timer::Step(*ticket), due);
+            index_waiting(state, cfg, *ticket);
+        }
+        Event::TicketPinned { ticket, agent, until, .. } => {
+            unindex_waiting(state, *ticket);
+            ticket_mut(state, *ticket).pinned_to = Some(*agent);
+            set_timer(state, *ticket, Timer::Pin(*ticket), Some(*until));
+            index_waiting(state, cfg, *ticket);
+        }
+        Event::TicketUnpinned { ticket, .. } => {
+            unindex_waiting(state, *ticket);
+            ticket_mut(state, *ticket).pinned_to = None;
+            set_timer(state, *ticket, Timer::Pin(*ticket), None);
+            index_waiting(state, cfg, *ticket);
+        }
+        Event::OverflowOpened { queue, .. } | Event::OverflowClosed { queue, .. } => {
+            state.queues[queue.index()].overflow_open = matches!(event, Event::OverflowOpened { .. });
+            refresh_overflow(state, cfg, *queue, at);
         }
     }
 }
@@ -259,11 +296,16 @@ fn start_wait(t: &mut Ticket, at: Timestamp) {
     t.step = 0;
 }
 
-fn configure(state: &mut State, config: &Arc<Config>) {
-    let now = state.last_at;
+fn avoid(t: &mut Ticket, agent: AgentId) {
+    if !t.avoid_agents.contains(&agent) {
+        t.avoid_agents.push(agent);
+    }
+}
+
+fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp) {
     state.config = Some(config.clone());
     state.queues.resize_with(config.queues().len(), QueueState::default);
-    // Scores, merged needs and step deadlines depend on the rules: recompute them for every
+    // Scores, merged needs and deadlines depend on the rules: recompute them for every
     // waiting ticket, then rebuild what is derived.
     let waiting: Vec<TicketId> =
         state.tickets.iter().filter(|t| t.status == TicketStatus::Queued).map(|t| t.id).collect();
@@ -273,7 +315,8 @@ fn configure(state: &mut State, config: &Arc<Config>) {
         t.needs = merged_needs(&t.own_skills, &q.needs);
         t.score = priority::score(&q.weights, t.tier, t.urgency, t.emotion, t.channel);
         t.step = t.step.min((q.steps.len() - 1) as u8);
-        t.step_due = step_due(config, t, now);
+        t.step_due = step_due(config, t, at);
+        t.expires_at = expiry(config, t, at);
     }
     if !state.deferred_index {
         rebuild_index(state);
@@ -283,26 +326,35 @@ fn configure(state: &mut State, config: &Arc<Config>) {
 /// Builds the routing index, the queues' age indexes and the timers from the tables.
 fn rebuild_index(state: &mut State) {
     let config = state.config.clone().expect("configured");
+    let now = state.last_at;
     state.index = RoutingIndex::new(&config);
     state.timers.clear();
     for q in &mut state.queues {
         q.by_age.clear();
+        q.overflow_due = None;
     }
     for i in 0..state.agents.len() {
         join_pool(&mut state.index, &config, &mut state.agents[i]);
         state.index.agent_in(&state.agents[i], &config);
     }
-    let waiting: Vec<TicketId> =
-        state.tickets.iter().filter(|t| t.status == TicketStatus::Queued).map(|t| t.id).collect();
+    for t in state.tickets.iter() {
+        state.timers.extend(t.timers());
+    }
+    let waiting: Vec<TicketId> = state.tickets.iter().filter(|t| t.is_waiting()).map(|t| t.id).collect();
     for id in waiting {
         ticket_mut(state, id).bucket = Slot::NONE;
         index_waiting(state, &config, id);
+    }
+    for q in 0..state.queues.len() {
+        refresh_overflow(state, &config, QueueId(q as u16), now);
     }
 }
 
 fn join_pool(index: &mut RoutingIndex, cfg: &Config, a: &mut Agent) {
     let pool = index.pool(cfg, PoolKey::of(a));
-    index.pools[pool as usize].members += 1;
+    let p = &mut index.pools[pool as usize];
+    p.members += 1;
+    p.online += u32::from(a.presence != Presence::Offline);
     a.pool = Slot(pool);
 }
 
@@ -314,6 +366,31 @@ fn ticket_mut(state: &mut State, id: TicketId) -> &mut Ticket {
     state.tickets.get_mut(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"))
 }
 
+/// Sets one of a ticket's timers (its due time is a ticket field), keeping the timer set
+/// in step.
+fn set_timer(state: &mut State, id: TicketId, timer: Timer, due: Option<Timestamp>) {
+    let t = state.tickets.get_mut(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"));
+    let field = match timer {
+        Timer::Step(_) => &mut t.step_due,
+        Timer::Pin(_) => &mut t.pin_until,
+        Timer::Offer(_) => &mut t.offer_expires,
+        Timer::Reply(_) => &mut t.reply_due,
+        Timer::Expiry(_) => &mut t.expires_at,
+        Timer::Overflow(_) => unreachable!("not a ticket timer"),
+    };
+    let old = std::mem::replace(field, due);
+    if state.deferred_index || old == due {
+        return;
+    }
+    if let Some(old) = old {
+        let removed = state.timers.remove(&(old, timer));
+        debug_assert!(removed, "{timer:?} due {old} missing");
+    }
+    if let Some(due) = due {
+        state.timers.insert((due, timer));
+    }
+}
+
 /// Changes an agent's routing-relevant fields, keeping the pool free sets in step.
 fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
@@ -321,9 +398,13 @@ fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut 
         f(a);
         return;
     }
+    let was_online = a.presence != Presence::Offline;
     state.index.agent_out(a, cfg);
     f(a);
     state.index.agent_in(a, cfg);
+    let is_online = a.presence != Presence::Offline;
+    let pool = &mut state.index.pools[a.pool.0 as usize];
+    pool.online = pool.online + u32::from(is_online) - u32::from(was_online);
 }
 
 /// Changes an agent's profile (skills, capacity), moving it to the matching pool.
@@ -334,7 +415,9 @@ fn change_profile(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&
         return;
     }
     state.index.agent_out(a, cfg);
-    state.index.pools[a.pool.0 as usize].members -= 1;
+    let old = &mut state.index.pools[a.pool.0 as usize];
+    old.members -= 1;
+    old.online -= u32::from(a.presence != Presence::Offline);
     f(a);
     join_pool(&mut state.index, cfg, a);
     state.index.agent_in(a, cfg);
@@ -347,72 +430,187 @@ fn step_due(cfg: &Config, t: &Ticket, now: Timestamp) -> Option<Timestamp> {
     Some(t.queue_entered_at.plus_ms(next.after_ms).max(now))
 }
 
-/// Marks a ticket as waiting from `now` on: its step deadline, and (unless deferred) its
-/// bucket, age index entry and timer.
-fn enqueue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
-    let t = ticket_mut(state, id);
-    debug_assert_eq!(t.status, TicketStatus::Queued);
-    t.step_due = step_due(cfg, t, now);
-    if !state.deferred_index {
-        index_waiting(state, cfg, id);
-    }
+/// When a waiting ticket expires: the earlier of its own time-to-live (from creation) and
+/// its queue's (from entering the queue), but never before `now`.
+fn expiry(cfg: &Config, t: &Ticket, now: Timestamp) -> Option<Timestamp> {
+    let own = t.ttl_ms.map(|ms| t.created_at.plus_ms(ms));
+    let queue = cfg.queue(t.queue).ticket_ttl_ms.map(|ms| t.queue_entered_at.plus_ms(ms));
+    own.into_iter().chain(queue).min().map(|due| due.max(now))
 }
 
-/// Puts a waiting ticket into its bucket, its queue's age index and the timers.
+/// Marks a ticket as waiting from `now` on: its step and expiry deadlines, and (unless
+/// deferred) its place in the routing index and age index.
+fn enqueue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
+    let t = ticket_ref(state, id);
+    debug_assert_eq!(t.status, TicketStatus::Queued);
+    let (step, exp) = (step_due(cfg, t, now), expiry(cfg, t, now));
+    set_timer(state, id, Timer::Step(id), step);
+    set_timer(state, id, Timer::Expiry(id), exp);
+    index_waiting(state, cfg, id);
+    let queue = ticket_ref(state, id).queue;
+    refresh_overflow(state, cfg, queue, now);
+}
+
+/// Takes a ticket out of waiting: routing index, age index, and its waiting timers.
+fn dequeue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
+    unindex_waiting(state, id);
+    set_timer(state, id, Timer::Step(id), None);
+    set_timer(state, id, Timer::Expiry(id), None);
+    set_timer(state, id, Timer::Pin(id), None);
+    let t = ticket_mut(state, id);
+    t.pinned_to = None;
+    let queue = t.queue;
+    refresh_overflow(state, cfg, queue, now);
+}
+
+/// Puts a waiting ticket into its bucket (or its agent's pinned set) and its queue's age
+/// index. Nothing while the index is deferred.
 fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
+    if state.deferred_index {
+        return;
+    }
     let t = ticket_ref(state, id);
     debug_assert!(t.bucket.get().is_none(), "ticket {id} indexed twice");
     let wk = state.wait_key(t);
-    let (queue, step, since, due) = (t.queue, t.step, t.queued_since, t.step_due);
+    let (queue, step, since, pinned) = (t.queue, t.step, t.queued_since, t.pinned_to);
     let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+    state.queues[queue.index()].by_age.insert((since, id));
+    if let Some(agent) = pinned {
+        let inserted = state.index.pinned.entry(agent).or_default().insert(wk);
+        debug_assert!(inserted, "ticket {id} pinned twice");
+        return;
+    }
     let b = state.index.bucket(cfg, queue, step, req);
     let inserted = state.index.buckets[b as usize].waiting.insert(wk);
     debug_assert!(inserted, "ticket {id} queued twice");
-    state.queues[queue.index()].by_age.insert((since, id));
-    if let Some(due) = due {
-        state.timers.insert((due, Timer::Step(id)));
-    }
     ticket_mut(state, id).bucket = Slot(b);
 }
 
-/// Takes a waiting ticket out of its bucket, age index and timers.
-fn dequeue(state: &mut State, id: TicketId) {
-    if !state.deferred_index {
-        let t = ticket_ref(state, id);
-        let b = t.bucket.get().unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
-        let wk = state.wait_key(t);
-        let (queue, since, step_due) = (t.queue, t.queued_since, t.step_due);
-        let removed = state.index.buckets[b as usize].waiting.remove(&wk);
-        debug_assert!(removed, "ticket {id} missing from its bucket");
-        state.queues[queue.index()].by_age.remove(&(since, id));
-        if let Some(due) = step_due {
-            let removed = state.timers.remove(&(due, Timer::Step(id)));
-            debug_assert!(removed, "ticket {id} step timer missing");
+/// Takes a waiting ticket out of its bucket (or pinned set) and age index.
+fn unindex_waiting(state: &mut State, id: TicketId) {
+    if state.deferred_index {
+        return;
+    }
+    let t = ticket_ref(state, id);
+    let wk = state.wait_key(t);
+    let (queue, since, pinned, bucket) = (t.queue, t.queued_since, t.pinned_to, t.bucket.get());
+    state.queues[queue.index()].by_age.remove(&(since, id));
+    if let Some(agent) = pinned {
+        let removed = state.index.pinned.get_mut(&agent).is_some_and(|s| s.remove(&wk));
+        debug_assert!(removed, "ticket {id} missing from its pinned set");
+        return;
+    }
+    let b = bucket.unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
+    let removed = state.index.buckets[b as usize].waiting.remove(&wk);
+    debug_assert!(removed, "ticket {id} missing from its bucket");
+    ticket_mut(state, id).bucket = Slot::NONE;
+}
+
+/// Whether `queue`'s overflow rule, applied at `at` to the current waiting tickets, says
+/// to open (`Some(true)`) or close (`Some(false)`) it.
+pub(crate) fn overflow_transition(state: &State, cfg: &Config, queue: QueueId, at: Timestamp) -> Option<bool> {
+    let o = cfg.queue(queue).overflow.as_ref()?;
+    let qs = &state.queues[queue.index()];
+    let waiting = qs.by_age.len() as u64;
+    let oldest = qs.by_age.first().map_or(0, |&(since, _)| at.since(since).max(0));
+    if !qs.overflow_open {
+        let by_count = o.open_waiting.is_some_and(|w| waiting >= u64::from(w));
+        let by_wait = o.open_oldest_wait_ms.is_some_and(|w| waiting > 0 && oldest >= w);
+        (by_count || by_wait).then_some(true)
+    } else {
+        (waiting <= u64::from(o.close_waiting) && oldest <= o.close_oldest_wait_ms).then_some(false)
+    }
+}
+
+/// Re-times `queue`'s overflow check: now if the rule already says to change, else when
+/// the oldest waiting ticket will reach the opening wait, else never (counts change only
+/// with events, which re-time it).
+fn refresh_overflow(state: &mut State, cfg: &Config, queue: QueueId, now: Timestamp) {
+    if state.deferred_index {
+        return;
+    }
+    let Some(o) = cfg.queue(queue).overflow.as_ref() else { return };
+    let due = if overflow_transition(state, cfg, queue, now).is_some() {
+        Some(now)
+    } else {
+        let qs = &state.queues[queue.index()];
+        match (qs.overflow_open, o.open_oldest_wait_ms, qs.by_age.first()) {
+            (false, Some(w), Some(&(since, _))) => Some(since.plus_ms(w).max(now)),
+            _ => None,
+        }
+    };
+    let qs = &mut state.queues[queue.index()];
+    let old = std::mem::replace(&mut qs.overflow_due, due);
+    if old != due {
+        if let Some(old) = old {
+            state.timers.remove(&(old, Timer::Overflow(queue)));
+        }
+        if let Some(due) = due {
+            state.timers.insert((due, Timer::Overflow(queue)));
         }
     }
+}
+
+/// An agent takes (or is offered) a waiting ticket.
+fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, at: Timestamp) {
+    let t = ticket_ref(state, id);
+    assert_eq!(t.status, TicketStatus::Queued, "ticket {id} taken while {:?}", t.status);
+    let channel = t.channel;
+    dequeue(state, cfg, id, at);
     let t = ticket_mut(state, id);
-    t.bucket = Slot::NONE;
-    t.step_due = None;
+    t.agent = Some(agent);
+    t.held_since = Some(at);
+    state.assign_seq += 1;
+    let seq = state.assign_seq;
+    with_agent(state, cfg, agent, |a| {
+        capacity::add(&mut a.load, channel, &cfg.capacity);
+        a.idle_since = at;
+        a.last_assigned_seq = seq;
+        a.held.push(id);
+    });
+}
+
+fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
+    let t = ticket_ref(state, id);
+    let due = match cfg.queue(t.queue).reply_timeout_ms {
+        Some(ms) if t.first_response_at.is_none() => Some(at.plus_ms(ms)),
+        _ => None,
+    };
+    set_timer(state, id, Timer::Reply(id), due);
 }
 
 /// Frees the agent holding `id` (assigned or offered); the ticket keeps `last_agent`.
-fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
+/// `served`: the agent handled it (resolved, or now waits on the customer), which counts
+/// for the queue's handle time and makes the agent the customer's sticky agent.
+fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served: bool) {
+    set_timer(state, id, Timer::Offer(id), None);
+    set_timer(state, id, Timer::Reply(id), None);
     let t = ticket_mut(state, id);
     let agent = t.agent.take().unwrap_or_else(|| panic!("ticket {id} has no agent to release"));
+    let served = served && t.status == TicketStatus::Assigned;
+    let held_ms = t.held_since.take().map_or(0, |since| at.since(since));
     t.last_agent = Some(agent);
-    let channel = t.channel;
+    let (channel, queue, customer) = (t.channel, t.queue, t.customer);
     with_agent(state, cfg, agent, |a| {
         capacity::remove(&mut a.load, channel, &cfg.capacity);
         a.idle_since = at;
         let i = a.held.iter().position(|&h| h == id).expect("agent holds the released ticket");
         a.held.remove(i);
     });
+    if served {
+        let q = &mut state.queues[queue.index()];
+        q.handle_ms_ewma = if q.handled == 0 { held_ms } else { q.handle_ms_ewma + (held_ms - q.handle_ms_ewma) / 16 };
+        q.handled += 1;
+        let c = touch_customer(state, customer, at, cfg.limits.customer_memory_ms);
+        c.last_agent = Some(agent);
+        c.last_served_at = at;
+    }
 }
 
 fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at: Timestamp) {
     match ticket_ref(state, id).status {
-        TicketStatus::Queued => dequeue(state, id),
-        TicketStatus::Assigned | TicketStatus::Offered => release(state, cfg, id, at),
+        TicketStatus::Queued => dequeue(state, cfg, id, at),
+        TicketStatus::Assigned | TicketStatus::Offered => release(state, cfg, id, at, status == TicketStatus::Resolved),
         TicketStatus::WaitingOnCustomer | TicketStatus::Bot => {}
         closed => panic!("ticket {id} closed twice (was {closed:?})"),
     }
@@ -421,4 +619,38 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     t.closed_at = Some(at);
     state.open_tickets -= 1;
     state.tickets.schedule_retire(at.plus_ms(cfg.limits.closed_ticket_retention_ms), id);
+}
+
+/// The customer's record, created if new, marked as active now.
+///
+/// A record has one entry in the expiry queue at a time, queued when it is created; when
+/// the entry falls due, a customer active since is re-queued for another window instead
+/// of forgotten. So a customer is forgotten between one and two memory windows after
+/// their last activity, and each contact costs no queue entry.
+fn touch_customer(state: &mut State, id: CustomerId, at: Timestamp, memory_ms: i64) -> &mut Customer {
+    let c = state.customers.entry(id).or_insert_with(|| {
+        state.customer_expiry.push_back((at.plus_ms(memory_ms), id));
+        Customer::default()
+    });
+    c.last_seen = at;
+    c
+}
+
+/// Forgets customers inactive for the memory window.
+fn forget_customers(state: &mut State, now: Timestamp, memory_ms: i64) {
+    while let Some(&(due, id)) = state.customer_expiry.front() {
+        if due > now {
+            break;
+        }
+        state.customer_expiry.pop_front();
+        let last_seen = state.customers.get(&id).map(|c| c.last_seen);
+        match last_seen {
+            Some(seen) if seen.plus_ms(memory_ms) <= now => {
+                state.customers.remove(&id);
+            }
+            // Active within the window: check again one window from now.
+            Some(_) => state.customer_expiry.push_back((now.plus_ms(memory_ms), id)),
+            None => {}
+        }
+    }
 }

@@ -116,6 +116,21 @@ pub enum Command {
         #[serde(default)]
         force: bool,
     },
+    /// The agent accepts the ticket offered to them.
+    AcceptOffer {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
+    /// The agent declines the ticket offered to them; it goes back to waiting, keeping its
+    /// place, and will not be offered to them again.
+    DeclineOffer {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
     /// The assigned agent replied to the customer.
     AgentReply {
         /// When.
@@ -188,6 +203,8 @@ impl Command {
             | Command::CreateTicket { at, .. }
             | Command::UpdateTicket { at, .. }
             | Command::AssignTicket { at, .. }
+            | Command::AcceptOffer { at, .. }
+            | Command::DeclineOffer { at, .. }
             | Command::AgentReply { at, .. }
             | Command::CustomerMessage { at, .. }
             | Command::SetPending { at, .. }

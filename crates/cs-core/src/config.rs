@@ -130,6 +130,10 @@ pub struct LimitsSpec {
     /// How long a closed ticket stays in memory and may be reopened (default 7 days).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_ticket_retention_s: Option<u32>,
+    /// How long a customer's contact history (last agent, recent contacts) is kept after
+    /// their last contact (default 30 days); bounds sticky windows and repeat counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_memory_s: Option<u32>,
 }
 
 /// Capacity rules shared by all agents.
@@ -267,6 +271,10 @@ pub struct QueueSpec {
     /// A waiting ticket expires after this many seconds in this queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_ttl_s: Option<f64>,
+    /// When this queue is at its depth limit, new tickets go to this queue instead of being
+    /// refused (it is refused only if that queue is full too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_full: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -465,6 +473,8 @@ pub struct Queue {
     pub reply_timeout_ms: Option<i64>,
     /// Time-to-live of a waiting ticket.
     pub ticket_ttl_ms: Option<i64>,
+    /// Where new tickets go when this queue is full.
+    pub when_full: Option<QueueId>,
 }
 
 /// Compiled limits.
@@ -480,6 +490,8 @@ pub struct Limits {
     pub agents_max: u32,
     /// Retention of closed tickets (and the reopen window).
     pub closed_ticket_retention_ms: i64,
+    /// How long customer history is kept.
+    pub customer_memory_ms: i64,
 }
 
 /// Compiled capacity rules.
@@ -738,6 +750,7 @@ fn compile_limits(s: &LimitsSpec, p: &mut Problems) -> Limits {
         tickets_open_max: positive(s.tickets_open_max, 5_000_000, "tickets_open_max", p),
         agents_max: positive(s.agents_max, 100_000, "agents_max", p),
         closed_ticket_retention_ms: i64::from(s.closed_ticket_retention_s.unwrap_or(7 * 86_400)) * SECOND_MS,
+        customer_memory_ms: i64::from(s.customer_memory_s.unwrap_or(30 * 86_400)) * SECOND_MS,
     }
 }
 
@@ -951,9 +964,19 @@ fn compile_queue(
         }
         Offer { timeout_ms, away_after_missed: o.away_after_missed }
     });
-    let sticky = q.sticky.as_ref().map(|s| Sticky {
-        window_ms: seconds_to_ms(s.window_s, &format!("{path}.sticky.window_s"), p),
-        wait_ms: seconds_to_ms(s.wait_s, &format!("{path}.sticky.wait_s"), p),
+    let sticky = q.sticky.as_ref().map(|s| {
+        let window_ms = seconds_to_ms(s.window_s, &format!("{path}.sticky.window_s"), p);
+        if window_ms > limits.customer_memory_ms {
+            p.add(
+                format!("{path}.sticky.window_s"),
+                format!(
+                    "{} s is longer than limits.customer_memory_s ({} s), which bounds what is remembered",
+                    s.window_s,
+                    limits.customer_memory_ms / SECOND_MS
+                ),
+            );
+        }
+        Sticky { window_ms, wait_ms: seconds_to_ms(s.wait_s, &format!("{path}.sticky.wait_s"), p) }
     });
     let wrap_up_ms = q.wrap_up_s.map_or(0, |v| seconds_to_ms(v, &format!("{path}.wrap_up_s"), p));
     let positive_ms = |v: Option<f64>, field: &str, p: &mut Problems| {
@@ -970,6 +993,7 @@ fn compile_queue(
     if ticket_ttl_ms.is_some_and(|t| t > 30 * DAY_MS) {
         p.add(format!("{path}.ticket_ttl_s"), "is more than 30 days");
     }
+    let when_full = q.when_full.as_ref().and_then(|name| other_queue(name, i, &format!("{path}.when_full"), ctx, p));
 
     Queue {
         id: QueueId(i as u16),
@@ -988,6 +1012,7 @@ fn compile_queue(
         wrap_up_ms,
         reply_timeout_ms,
         ticket_ttl_ms,
+        when_full,
     }
 }
 
@@ -1006,17 +1031,8 @@ fn compile_steps(path: &str, q: &QueueSpec, base_teams: Teams, ctx: &Ctx<'_>, p:
             Some(t) => compile_teams(t, &format!("{spath}.teams"), ctx, p),
             None => prev.teams.clone(),
         };
-        let move_to = s.move_to.as_ref().and_then(|name| match ctx.queue_ids.get(name) {
-            Some(&id) if id.index() == q_index(ctx, &q.name) => {
-                p.add(format!("{spath}.move_to"), format!("{name:?} is this queue itself"));
-                None
-            }
-            Some(&id) => Some(id),
-            None => {
-                p.add(format!("{spath}.move_to"), format!("unknown queue {name:?}"));
-                None
-            }
-        });
+        let own = q_index(ctx, &q.name);
+        let move_to = s.move_to.as_ref().and_then(|name| other_queue(name, own, &format!("{spath}.move_to"), ctx, p));
         if prev.move_to.is_some() {
             p.add(spath.clone(), "follows a move_to step; move_to must be the last step");
         }
@@ -1055,6 +1071,21 @@ fn compile_steps(path: &str, q: &QueueSpec, base_teams: Teams, ctx: &Ctx<'_>, p:
         steps.push(step);
     }
     steps
+}
+
+/// Resolves a queue named by a queue's field: it must exist and not be the queue itself.
+fn other_queue(name: &str, own: usize, path: &str, ctx: &Ctx<'_>, p: &mut Problems) -> Option<QueueId> {
+    match ctx.queue_ids.get(name) {
+        Some(&id) if id.index() == own => {
+            p.add(path, format!("{name:?} is this queue itself"));
+            None
+        }
+        Some(&id) => Some(id),
+        None => {
+            p.add(path, format!("unknown queue {name:?}"));
+            None
+        }
+    }
 }
 
 fn q_index(ctx: &Ctx<'_>, name: &str) -> usize {

@@ -14,11 +14,12 @@
 //! through the pure [`decide`]; [`crate::Engine`] works in place).
 
 use crate::agent::{Agent, Presence};
+use crate::apply::overflow_transition;
 use crate::apply::{apply, merged_needs};
 use crate::capacity::{self, CapacityBlock};
 use crate::command::Command;
 use crate::config::{Config, ConfigSpec};
-use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason};
+use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
 use crate::id::{AgentId, QueueId, SkillId, TicketId};
 use crate::rejection::Rejection;
 use crate::routing::{AgentPick, ReqKey, effective_needs};
@@ -117,34 +118,102 @@ impl<'a, 'o> Decider<'a, 'o> {
             if due > now {
                 break;
             }
+            // Every firing emits an event that moves or removes its timer (a timer may fire
+            // again at the same instant once the state has changed, as when an overflow
+            // opens and its helpers drain the queue). One that emitted nothing would fire
+            // forever: a bug, reported rather than hung on.
+            let before = self.out.len();
             self.fire(due, timer);
+            assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
         }
     }
 
     fn fire(&mut self, due: Timestamp, timer: Timer) {
+        let s = self.base();
+        let cfg = s.config();
         match timer {
             Timer::Step(id) => {
-                let s = self.base();
                 let t = s.tickets.get(id).expect("timer names a live ticket");
                 let next = t.step + 1;
-                let step = &s.config().queue(t.queue).steps[usize::from(next)];
+                let step = &cfg.queue(t.queue).steps[usize::from(next)];
                 if let Some(target) = step.move_to {
+                    let moved = Waiting::moved(s, t, target);
                     self.emit(Event::TicketTransferred {
                         at: due,
                         ticket: id,
                         queue: target,
                         reason: TransferReason::Step,
                     });
-                    let t = self.base().tickets.get(id).expect("live");
-                    let moved = Waiting::moved(self.base(), t, target);
-                    self.route_ticket(id, &moved, due, None);
+                    self.route_waiting(id, &moved, due, false);
                 } else {
-                    self.emit(Event::TicketStepReached { at: due, ticket: id, step: next });
-                    let t = self.base().tickets.get(id).expect("live");
                     let w = Waiting { step: next, ..Waiting::of(t) };
-                    self.route_ticket(id, &w, due, None);
+                    let pinned = t.pinned_to.is_some();
+                    self.emit(Event::TicketStepReached { at: due, ticket: id, step: next });
+                    if !pinned {
+                        self.route_waiting(id, &w, due, false);
+                    }
                 }
             }
+            Timer::Pin(id) => {
+                let w = Waiting::of(s.tickets.get(id).expect("timer names a live ticket"));
+                self.emit(Event::TicketUnpinned { at: due, ticket: id, reason: UnpinReason::Timeout });
+                self.route_waiting(id, &w, due, false);
+            }
+            Timer::Offer(id) => {
+                let t = s.tickets.get(id).expect("timer names a live ticket");
+                let agent = t.agent.expect("offered ticket has an agent");
+                let a = &s.agents[agent.index()];
+                let away_after = cfg.queue(t.queue).offer.as_ref().map_or(0, |o| o.away_after_missed);
+                let set_away = away_after > 0 && a.missed_offers + 1 >= away_after && a.presence == Presence::Available;
+                self.emit(Event::TicketRequeued { at: due, ticket: id, reason: RequeueReason::OfferExpired });
+                if set_away {
+                    self.emit(Event::AgentPresenceChanged {
+                        at: due,
+                        agent,
+                        presence: Presence::Away,
+                        reason: PresenceReason::MissedOffers,
+                    });
+                }
+                self.requeued_then_route(id, agent, due, !set_away);
+            }
+            Timer::Reply(id) => {
+                let agent = s.tickets.get(id).and_then(|t| t.agent).expect("assigned ticket has an agent");
+                self.emit(Event::TicketRequeued { at: due, ticket: id, reason: RequeueReason::NoReply });
+                self.requeued_then_route(id, agent, due, true);
+            }
+            Timer::Expiry(id) => self.emit(Event::TicketExpired { at: due, ticket: id }),
+            Timer::Overflow(queue) => {
+                let open =
+                    overflow_transition(s, cfg, queue, due).expect("an overflow timer fires when the rule changes");
+                let waiting = s.waiting_in(queue) as u32;
+                let oldest_wait_ms = s.oldest_wait_ms(queue, due);
+                if open {
+                    self.emit(Event::OverflowOpened { at: due, queue, waiting, oldest_wait_ms });
+                    // Helper teams' free agents start on this queue's tickets, the most
+                    // urgent ticket first, each to its best agent.
+                    let s = self.state();
+                    let waiting = s.queues[queue.index()].by_age.iter().map(|&(_, id)| id);
+                    for ticket in best_first(s, waiting, due) {
+                        self.route_ticket_committed(ticket, due);
+                    }
+                } else {
+                    self.emit(Event::OverflowClosed { at: due, queue, waiting, oldest_wait_ms });
+                }
+            }
+        }
+    }
+
+    /// After `ticket` went back to waiting from `agent` (declined, expired, no reply): the
+    /// ticket goes to someone else, and the agent (if still routable) takes other work.
+    /// Read-only on the base state, where the agent still holds the ticket.
+    fn requeued_then_route(&mut self, ticket: TicketId, agent: AgentId, at: Timestamp, agent_routable: bool) {
+        let t = self.base().tickets.get(ticket).expect("requeued ticket exists");
+        let channel = t.channel;
+        let mut w = Waiting::of(t);
+        w.avoid.push(agent);
+        self.route_waiting(ticket, &w, at, false);
+        if agent_routable {
+            self.route_freed_agent(agent, channel, ticket, at);
         }
     }
 
@@ -215,12 +284,19 @@ impl<'a, 'o> Decider<'a, 'o> {
                 Ok(())
             }
             Command::AssignTicket { at, ticket, agent, force } => self.assign_manually(*at, *ticket, *agent, *force),
+            Command::AcceptOffer { at, ticket } => {
+                let agent = holder(self.base(), *ticket, *at, TicketStatus::Offered, "accept the offer of")?;
+                self.emit(Event::OfferAccepted { at: *at, ticket: *ticket, agent });
+                Ok(())
+            }
+            Command::DeclineOffer { at, ticket } => {
+                let agent = holder(self.base(), *ticket, *at, TicketStatus::Offered, "decline the offer of")?;
+                self.emit(Event::TicketRequeued { at: *at, ticket: *ticket, reason: RequeueReason::OfferDeclined });
+                self.requeued_then_route(*ticket, agent, *at, true);
+                Ok(())
+            }
             Command::AgentReply { at, ticket } => {
-                let t = open_ticket(self.base(), *ticket, *at)?;
-                if t.status != TicketStatus::Assigned {
-                    return Err(invalid(t, "reply to"));
-                }
-                let agent = t.agent.expect("assigned ticket has an agent");
+                let agent = holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?;
                 self.emit(Event::AgentReplied { at: *at, ticket: *ticket, agent });
                 Ok(())
             }
@@ -231,7 +307,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                 self.emit(Event::CustomerReplied { at: *at, ticket: *ticket });
                 if pending {
                     self.emit(Event::TicketReactivated { at: *at, ticket: *ticket });
-                    self.route_ticket(*ticket, &w, *at, None);
+                    self.route_waiting(*ticket, &w, *at, true);
                 }
                 Ok(())
             }
@@ -271,7 +347,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                 check_depth(s, t.queue)?;
                 let w = Waiting { step: 0, ..Waiting::of(t) };
                 self.emit(Event::TicketReopened { at: *at, ticket: *ticket });
-                self.route_ticket(*ticket, &w, *at, None);
+                self.route_waiting(*ticket, &w, *at, true);
                 Ok(())
             }
             Command::Abandon { at, ticket } => {
@@ -344,22 +420,17 @@ impl<'a, 'o> Decider<'a, 'o> {
         if a.presence == Presence::Offline {
             return Ok(());
         }
-        // Re-route the tickets best first, so that where agents are short the most
-        // urgent one gets the first free agent.
         let s = self.base();
-        let mut held: Vec<(crate::priority::Rank, TicketId)> = a
-            .held
-            .iter()
-            .map(|&id| {
-                let t = s.tickets.get(id).expect("held ticket exists");
-                let aging = s.config().queue(t.queue).weights.aging_milli_per_min;
-                (crate::priority::Rank::of(&s.wait_key(t), aging, at), id)
-            })
-            .collect();
-        held.sort_unstable();
-        let held: Vec<TicketId> = held.into_iter().map(|(_, id)| id).collect();
+        // Held tickets go back to waiting with their age, and tickets waiting for this
+        // agent by sticky routing stop waiting for them. Both are re-routed best first,
+        // so that where agents are short the most urgent gets the first free agent.
+        let held = best_first(s, a.held.iter().copied(), at);
+        let pinned = best_first(s, s.index.pinned.get(&agent).into_iter().flatten().map(|wk| wk.ticket), at);
         for &ticket in &held {
             self.emit(Event::TicketRequeued { at, ticket, reason: RequeueReason::AgentOffline });
+        }
+        for &ticket in &pinned {
+            self.emit(Event::TicketUnpinned { at, ticket, reason: UnpinReason::AgentOffline });
         }
         self.emit(Event::AgentPresenceChanged {
             at,
@@ -367,7 +438,9 @@ impl<'a, 'o> Decider<'a, 'o> {
             presence: Presence::Offline,
             reason: PresenceReason::Requested,
         });
-        for ticket in held {
+        let mut all = held;
+        all.extend(pinned);
+        for ticket in best_first(self.state(), all.into_iter(), at) {
             self.route_ticket_committed(ticket, at);
         }
         Ok(())
@@ -388,6 +461,15 @@ impl<'a, 'o> Decider<'a, 'o> {
                 .queue_for(spec.channel, spec.category)
                 .ok_or(Rejection::NoQueueFor { channel: spec.channel, category: spec.category })?,
         };
+        // A full queue may hand new tickets to its `when_full` queue.
+        let queue = match (check_depth(s, queue), cfg.queue(queue).when_full) {
+            (Ok(()), _) => queue,
+            (Err(full), Some(other)) => {
+                check_depth(s, other).map_err(|_| full)?;
+                other
+            }
+            (Err(full), None) => return Err(full),
+        };
         if let Some(n) = spec.skills.iter().find(|n| n.skill.index() >= cfg.skill_names().len()) {
             return Err(Rejection::UnknownSkill { skill: n.skill });
         }
@@ -396,6 +478,9 @@ impl<'a, 'o> Decider<'a, 'o> {
             && usize::from(l.0) >= cfg.language_names().len()
         {
             return Err(Rejection::UnknownLanguage { language: l });
+        }
+        if spec.ttl_s == Some(0) {
+            return Err(Rejection::Invalid { field: "ttl_s", reason: "must be above 0 seconds".into() });
         }
         if let Some(k) = &spec.key {
             if k.trim().is_empty() {
@@ -406,21 +491,18 @@ impl<'a, 'o> Decider<'a, 'o> {
             }
         }
         check_open_limit(s)?;
-        check_depth(s, queue)?;
         let ticket = s.tickets.next_id();
         let w = Waiting {
             queue,
             step: 0,
             req: ReqKey { needs, language: spec.language, channel: spec.channel },
             avoid: Vec::new(),
+            customer: spec.customer,
         };
-        let pick = self.pick_for(&w, None);
         let mut spec = spec.clone();
         spec.queue = Some(queue);
         self.emit(Event::TicketCreated { at, ticket, spec });
-        if let Some(p) = pick {
-            self.assign(ticket, queue, p, at);
-        }
+        self.route_waiting(ticket, &w, at, true);
         Ok(())
     }
 
@@ -485,13 +567,16 @@ impl<'a, 'o> Decider<'a, 'o> {
         let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
         let mut avoid = t.avoid_agents.clone();
         avoid.extend(held);
-        let w = Waiting { queue, step: 0, req: ReqKey { needs, language: t.language, channel: t.channel }, avoid };
-        let pick = self.pick_for(&w, None);
+        let w = Waiting {
+            queue,
+            step: 0,
+            req: ReqKey { needs, language: t.language, channel: t.channel },
+            avoid,
+            customer: t.customer,
+        };
         let channel = t.channel;
         self.emit(Event::TicketTransferred { at, ticket, queue, reason: TransferReason::Requested });
-        if let Some(p) = pick {
-            self.assign(ticket, queue, p, at);
-        }
+        self.route_waiting(ticket, &w, at, false);
         if let Some(agent) = held {
             self.route_freed_agent(agent, channel, ticket, at);
         }
@@ -499,6 +584,11 @@ impl<'a, 'o> Decider<'a, 'o> {
     }
 
     // ----- routing reactions --------------------------------------------------------
+    //
+    // The functions that read `base()` answer questions the pending events of this
+    // decision cannot change: they are told explicitly what those events changed (the
+    // ticket's new place, the agent's lower load). The `_committed` ones apply the
+    // pending events first.
 
     /// The best free agent for a ticket waiting as `w`, except `skip`. Read-only on the
     /// base state: the ticket itself need not be in a bucket yet.
@@ -519,19 +609,63 @@ impl<'a, 'o> Decider<'a, 'o> {
         }
     }
 
-    /// Routes a ticket that the pending events put into waiting as `w`.
-    fn route_ticket(&mut self, ticket: TicketId, w: &Waiting, at: Timestamp, skip: Option<AgentId>) {
-        if let Some(p) = self.pick_for(w, skip) {
-            self.assign(ticket, w.queue, p, at);
+    /// Sticky routing for a ticket that starts waiting as `w`: the customer's previous
+    /// agent, if served within the window, logged in, qualified and not avoided; at once if
+    /// they have room, else a reservation for the queue's sticky wait.
+    fn sticky(&self, w: &Waiting, at: Timestamp) -> Option<(AgentId, Option<Timestamp>)> {
+        let s = self.base();
+        let cfg = s.config();
+        let rule = cfg.queue(w.queue).sticky.as_ref()?;
+        let c = s.customers.get(&w.customer)?;
+        let agent = c.last_agent.filter(|_| c.last_served_at.plus_ms(rule.window_ms) >= at)?;
+        let a = &s.agents[agent.index()];
+        if a.presence == Presence::Offline || w.avoid.contains(&agent) {
+            return None;
+        }
+        let eff = effective_needs(cfg, w.queue, w.step, &w.req.needs);
+        let qualified = eff.first_unmet(&a.levels).is_none()
+            && w.req.language.is_none_or(|l| a.languages.contains(l))
+            && capacity::serves(&a.capacity, w.req.channel, &cfg.capacity);
+        if !qualified {
+            return None;
+        }
+        let free = a.presence == Presence::Available
+            && capacity::check(&a.capacity, &a.load, w.req.channel, &cfg.capacity, cfg.limits.agent_tickets_max)
+                .is_ok();
+        if free {
+            Some((agent, None))
+        } else if rule.wait_ms > 0 {
+            Some((agent, Some(at.plus_ms(rule.wait_ms))))
+        } else {
+            None
+        }
+    }
+
+    /// Routes a ticket that the pending events put into waiting as `w`: sticky first when
+    /// `sticky`, else (or failing that) to the best free agent.
+    fn route_waiting(&mut self, ticket: TicketId, w: &Waiting, at: Timestamp, sticky: bool) {
+        if sticky && let Some((agent, wait_until)) = self.sticky(w, at) {
+            match wait_until {
+                None => self.assign(ticket, w.queue, agent, Assignment::Sticky, at),
+                Some(until) => self.emit(Event::TicketPinned { at, ticket, agent, until }),
+            }
+            return;
+        }
+        if let Some(p) = self.pick_for(w, None) {
+            let strategy = self.base().config().queue(w.queue).strategy;
+            self.assign(ticket, w.queue, p.agent, Assignment::Routed { strategy, overflow: p.overflow }, at);
         }
     }
 
     /// Routes a waiting ticket after applying every pending event.
     fn route_ticket_committed(&mut self, ticket: TicketId, at: Timestamp) {
         let s = self.state();
-        let Some(t) = s.tickets.get(ticket).filter(|t| t.status == TicketStatus::Queued) else { return };
+        let Some(t) = s.tickets.get(ticket).filter(|t| t.status == TicketStatus::Queued && t.pinned_to.is_none())
+        else {
+            return;
+        };
         let w = Waiting::of(t);
-        self.route_ticket(ticket, &w, at, None);
+        self.route_waiting(ticket, &w, at, false);
     }
 
     /// Lets an agent who just released a ticket on `channel` take waiting tickets.
@@ -568,19 +702,38 @@ impl<'a, 'o> Decider<'a, 'o> {
     fn assign_picks(&mut self, agent: AgentId, picks: &[crate::routing::TicketPick], at: Timestamp) {
         for p in picks {
             let queue = self.base().tickets.get(p.ticket).expect("picked ticket exists").queue;
-            self.assign(p.ticket, queue, AgentPick { agent, overflow: p.overflow }, at);
+            let how = if p.sticky {
+                Assignment::Sticky
+            } else {
+                Assignment::Routed { strategy: self.base().config().queue(queue).strategy, overflow: p.overflow }
+            };
+            self.assign(p.ticket, queue, agent, how, at);
         }
     }
 
-    fn assign(&mut self, ticket: TicketId, queue: QueueId, p: AgentPick, at: Timestamp) {
-        let strategy = self.base().config().queue(queue).strategy;
-        self.emit(Event::TicketAssigned {
-            at,
-            ticket,
-            agent: p.agent,
-            how: Assignment::Routed { strategy, overflow: p.overflow },
-        });
+    /// Gives a ticket to an agent: an offer if the queue uses offers, else an assignment.
+    fn assign(&mut self, ticket: TicketId, queue: QueueId, agent: AgentId, how: Assignment, at: Timestamp) {
+        match &self.base().config().queue(queue).offer {
+            Some(offer) => {
+                let expires_at = at.plus_ms(offer.timeout_ms);
+                self.emit(Event::TicketOffered { at, ticket, agent, how, expires_at });
+            }
+            None => self.emit(Event::TicketAssigned { at, ticket, agent, how }),
+        }
     }
+}
+
+/// Tickets ordered best first by their priority at `at` (ties: score, wait start, id).
+fn best_first(s: &State, tickets: impl Iterator<Item = TicketId>, at: Timestamp) -> Vec<TicketId> {
+    let mut ranked: Vec<(crate::priority::Rank, TicketId)> = tickets
+        .filter_map(|id| s.tickets.get(id))
+        .map(|t| {
+            let aging = s.config().queue(t.queue).weights.aging_milli_per_min;
+            (crate::priority::Rank::of(&s.wait_key(t), aging, at), t.id)
+        })
+        .collect();
+    ranked.sort_unstable();
+    ranked.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Where a ticket waits (or is about to), as routing needs to know it.
@@ -589,6 +742,7 @@ pub(crate) struct Waiting {
     pub step: u8,
     pub req: ReqKey,
     pub avoid: Vec<AgentId>,
+    pub customer: crate::id::CustomerId,
 }
 
 impl Waiting {
@@ -598,6 +752,7 @@ impl Waiting {
             step: t.step,
             req: ReqKey { needs: t.needs, language: t.language, channel: t.channel },
             avoid: t.avoid_agents.clone(),
+            customer: t.customer,
         }
     }
 
@@ -626,6 +781,21 @@ fn open_ticket(s: &State, id: TicketId, at: Timestamp) -> Result<&Ticket, Reject
         return Err(Rejection::TicketClosed { ticket: id, status: t.status });
     }
     Ok(t)
+}
+
+/// The agent holding an open ticket that must be in `status` for `action`.
+fn holder(
+    s: &State,
+    id: TicketId,
+    at: Timestamp,
+    status: TicketStatus,
+    action: &'static str,
+) -> Result<AgentId, Rejection> {
+    let t = open_ticket(s, id, at)?;
+    if t.status != status {
+        return Err(invalid(t, action));
+    }
+    Ok(t.agent.expect("an assigned or offered ticket has an agent"))
 }
 
 fn invalid(t: &Ticket, action: &'static str) -> Rejection {

@@ -64,6 +64,16 @@ pub enum TransferReason {
     Step,
 }
 
+/// Why a sticky reservation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnpinReason {
+    /// The preferred agent did not free up within the sticky wait.
+    Timeout,
+    /// The preferred agent went offline.
+    AgentOffline,
+}
+
 /// Why an agent's presence changed, when the system changed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -237,6 +247,77 @@ pub enum Event {
         /// Which.
         ticket: TicketId,
     },
+    /// A ticket was offered to an agent, who must accept before it expires.
+    TicketOffered {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// To whom.
+        agent: AgentId,
+        /// How the agent was chosen.
+        how: Assignment,
+        /// When the offer expires.
+        expires_at: Timestamp,
+    },
+    /// The agent accepted the offer; the ticket is theirs.
+    OfferAccepted {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// Who.
+        agent: AgentId,
+    },
+    /// Sticky routing reserved a waiting ticket for the customer's previous agent.
+    TicketPinned {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// The agent it waits for.
+        agent: AgentId,
+        /// When the reservation ends.
+        until: Timestamp,
+    },
+    /// A sticky reservation ended; the ticket is routed normally.
+    TicketUnpinned {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// Why.
+        reason: UnpinReason,
+    },
+    /// A waiting ticket's time-to-live ran out.
+    TicketExpired {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+    },
+    /// A queue's overflow opened: its helper teams take its tickets too.
+    OverflowOpened {
+        /// When.
+        at: Timestamp,
+        /// Which queue.
+        queue: QueueId,
+        /// Tickets waiting at that moment.
+        waiting: u32,
+        /// The oldest wait at that moment.
+        oldest_wait_ms: i64,
+    },
+    /// A queue's overflow closed.
+    OverflowClosed {
+        /// When.
+        at: Timestamp,
+        /// Which queue.
+        queue: QueueId,
+        /// Tickets waiting at that moment.
+        waiting: u32,
+        /// The oldest wait at that moment.
+        oldest_wait_ms: i64,
+    },
     /// A waiting ticket reached the next relaxation step of its queue.
     TicketStepReached {
         /// When.
@@ -269,7 +350,14 @@ impl Event {
             | Event::TicketResolved { at, .. }
             | Event::TicketReopened { at, .. }
             | Event::TicketAbandoned { at, .. }
-            | Event::TicketStepReached { at, .. } => *at,
+            | Event::TicketStepReached { at, .. }
+            | Event::TicketOffered { at, .. }
+            | Event::OfferAccepted { at, .. }
+            | Event::TicketPinned { at, .. }
+            | Event::TicketUnpinned { at, .. }
+            | Event::TicketExpired { at, .. }
+            | Event::OverflowOpened { at, .. }
+            | Event::OverflowClosed { at, .. } => *at,
         }
     }
 
@@ -294,6 +382,13 @@ impl Event {
             Event::TicketReopened { .. } => "TicketReopened",
             Event::TicketAbandoned { .. } => "TicketAbandoned",
             Event::TicketStepReached { .. } => "TicketStepReached",
+            Event::TicketOffered { .. } => "TicketOffered",
+            Event::OfferAccepted { .. } => "OfferAccepted",
+            Event::TicketPinned { .. } => "TicketPinned",
+            Event::TicketUnpinned { .. } => "TicketUnpinned",
+            Event::TicketExpired { .. } => "TicketExpired",
+            Event::OverflowOpened { .. } => "OverflowOpened",
+            Event::OverflowClosed { .. } => "OverflowClosed",
         }
     }
 
@@ -312,7 +407,12 @@ impl Event {
             | Event::TicketResolved { ticket, .. }
             | Event::TicketReopened { ticket, .. }
             | Event::TicketAbandoned { ticket, .. }
-            | Event::TicketStepReached { ticket, .. } => Some(*ticket),
+            | Event::TicketStepReached { ticket, .. }
+            | Event::TicketOffered { ticket, .. }
+            | Event::OfferAccepted { ticket, .. }
+            | Event::TicketPinned { ticket, .. }
+            | Event::TicketUnpinned { ticket, .. }
+            | Event::TicketExpired { ticket, .. } => Some(*ticket),
             _ => None,
         }
     }

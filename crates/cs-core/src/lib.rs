@@ -15,6 +15,8 @@
 //! Start with [`Engine`] (decide and apply in place) or the pure pair [`decide`] and
 //! [`apply`].
 
+#![forbid(unsafe_code)]
+
 pub mod agent;
 mod apply;
 pub mod calendar;
@@ -25,6 +27,7 @@ pub mod config;
 mod decide;
 mod engine;
 pub mod event;
+pub mod explain;
 pub mod id;
 pub mod priority;
 pub mod rejection;
@@ -42,6 +45,7 @@ pub use config::{Config, ConfigError, ConfigSpec, Strategy};
 pub use decide::decide;
 pub use engine::Engine;
 pub use event::{Envelope, Event};
+pub use explain::{Explanation, explain, explain_agent, explain_assignment};
 pub use id::{AgentId, CategoryId, CustomerId, LanguageId, QueueId, SkillId, TeamId, TicketId};
 pub use rejection::Rejection;
 pub use routing::AgentRank;

@@ -86,6 +86,14 @@ pub enum Rejection {
         /// The level given.
         level: u8,
     },
+    /// A field's value is out of range.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A field that may not be empty was.
     #[error("{field} must not be empty")]
     Empty {
@@ -230,6 +238,7 @@ impl Rejection {
             Rejection::UnknownCategory { .. } => "unknown_category",
             Rejection::InvalidProficiency { .. } => "invalid_proficiency",
             Rejection::Empty { .. } => "empty",
+            Rejection::Invalid { .. } => "invalid",
             Rejection::DuplicateAgentKey { .. } => "duplicate_agent_key",
             Rejection::DuplicateTicketKey { .. } => "duplicate_ticket_key",
             Rejection::NoQueueFor { .. } => "no_queue",

@@ -98,7 +98,7 @@ impl std::hash::Hasher for FxHasher {
     }
 }
 
-type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+pub(crate) type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 /// Pools with their proficiency sum on a bucket's needs.
 pub(crate) type PoolFits = Vec<(PoolId, u32)>;
 
@@ -156,6 +156,8 @@ pub(crate) struct FreeSet {
 pub(crate) struct Pool {
     pub key: PoolKey,
     pub members: u32,
+    /// Members logged in (any presence but offline).
+    pub online: u32,
     pub free: [FreeSet; CHANNELS_N],
     pub buckets: Vec<BucketId>,
     pub overflow_buckets: Vec<BucketId>,
@@ -191,6 +193,8 @@ pub(crate) struct RoutingIndex {
     pub pools: Vec<Pool>,
     pub pool_ids: FxMap<PoolKey, PoolId>,
     pub orders: Orders,
+    /// Waiting tickets reserved by sticky routing, per agent.
+    pub pinned: FxMap<AgentId, BTreeSet<WaitKey>>,
 }
 
 /// Two indexes are equal when they hold the same waiting tickets under the same bucket
@@ -204,10 +208,16 @@ impl PartialEq for RoutingIndex {
                 .map(|b| ((b.queue, b.step, b.req), &b.waiting))
                 .collect()
         }
-        fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, &[FreeSet; CHANNELS_N])> {
-            ix.pools.iter().filter(|p| p.members > 0).map(|p| (&p.key, (p.members, &p.free))).collect()
+        fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, u32, &[FreeSet; CHANNELS_N])> {
+            ix.pools.iter().filter(|p| p.members > 0).map(|p| (&p.key, (p.members, p.online, &p.free))).collect()
         }
-        self.orders == other.orders && waiting(self) == waiting(other) && pools(self) == pools(other)
+        fn pinned(ix: &RoutingIndex) -> BTreeMap<AgentId, &BTreeSet<WaitKey>> {
+            ix.pinned.iter().filter(|(_, s)| !s.is_empty()).map(|(&a, s)| (a, s)).collect()
+        }
+        self.orders == other.orders
+            && waiting(self) == waiting(other)
+            && pools(self) == pools(other)
+            && pinned(self) == pinned(other)
     }
 }
 
@@ -319,7 +329,14 @@ impl RoutingIndex {
                 Fit::No => {}
             }
         }
-        self.pools.push(Pool { key: key.clone(), members: 0, free: Default::default(), buckets, overflow_buckets });
+        self.pools.push(Pool {
+            key: key.clone(),
+            members: 0,
+            online: 0,
+            free: Default::default(),
+            buckets,
+            overflow_buckets,
+        });
         self.pool_ids.insert(key, id);
         id
     }
@@ -373,7 +390,7 @@ impl RoutingIndex {
 }
 
 /// An agent's place in a strategy's order; smaller is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct AgentRank {
     /// Primary key: idle-since ms (longest idle), occupancy (least occupied), sequence
     /// (round robin), or negated proficiency sum (best proficiency).
@@ -411,6 +428,8 @@ pub(crate) struct AgentPick {
 pub(crate) struct TicketPick {
     pub ticket: TicketId,
     pub overflow: bool,
+    /// Reserved for this agent by sticky routing.
+    pub sticky: bool,
 }
 
 impl State {
@@ -470,6 +489,23 @@ impl State {
             if !fits.contains(&true) {
                 break;
             }
+            let taken = |wk: &&WaitKey| {
+                skip.contains(&wk.ticket)
+                    || picks.iter().any(|p| p.ticket == wk.ticket)
+                    || (wk.avoids && self.tickets.get(wk.ticket).is_some_and(|t| t.avoid_agents.contains(&a.id)))
+            };
+            // Tickets reserved for this agent by sticky routing come first.
+            let pinned = self.index.pinned.get(&a.id).and_then(|set| {
+                set.iter()
+                    .filter(|wk| !taken(wk))
+                    .find(|wk| self.tickets.get(wk.ticket).is_some_and(|t| fits[t.channel.index()]))
+            });
+            if let Some(wk) = pinned {
+                let channel = self.tickets.get(wk.ticket).expect("pinned ticket exists").channel;
+                capacity::add(&mut load, channel, &cfg.capacity);
+                picks.push(TicketPick { ticket: wk.ticket, overflow: false, sticky: true });
+                continue;
+            }
             let mut best: Option<(Rank, BucketId, bool)> = None;
             let groups: [(&[BucketId], bool); 2] = [(&pool.buckets, false), (&pool.overflow_buckets, true)];
             for (list, overflow) in groups {
@@ -481,14 +517,7 @@ impl State {
                     {
                         continue;
                     }
-                    let taken = |wk: &&WaitKey| {
-                        skip.contains(&wk.ticket)
-                            || picks.iter().any(|p| p.ticket == wk.ticket)
-                            || (wk.avoids
-                                && self.tickets.get(wk.ticket).is_some_and(|t| t.avoid_agents.contains(&a.id)))
-                    };
-                    let head = bucket.waiting.iter().find(|wk| !taken(wk));
-                    let Some(wk) = head else { continue };
+                    let Some(wk) = bucket.waiting.iter().find(|wk| !taken(wk)) else { continue };
                     let rank = Rank::of(wk, cfg.queue(bucket.queue).weights.aging_milli_per_min, now);
                     if best.is_none_or(|(r, _, _)| rank < r) {
                         best = Some((rank, b, overflow));
@@ -497,7 +526,7 @@ impl State {
             }
             let Some((rank, b, overflow)) = best else { break };
             capacity::add(&mut load, self.index.buckets[b as usize].req.channel, &cfg.capacity);
-            picks.push(TicketPick { ticket: rank.ticket, overflow });
+            picks.push(TicketPick { ticket: rank.ticket, overflow, sticky: false });
         }
         picks
     }

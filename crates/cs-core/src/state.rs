@@ -10,20 +10,83 @@ use crate::time::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-/// Something due at a time; fired by `Tick` or any later command.
+/// Something due at a time; fired by `Tick` or any later command, in due order.
+///
+/// Every timer's due time is a field of a ticket or queue, so the timer set is derived
+/// from the tables and rebuilt after a replay.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Timer {
     /// A waiting ticket reaches its next relaxation step.
     Step(TicketId),
+    /// A sticky reservation ends.
+    Pin(TicketId),
+    /// An offer expires.
+    Offer(TicketId),
+    /// An assigned ticket's agent has not replied in time.
+    Reply(TicketId),
+    /// A waiting ticket's time-to-live ends.
+    Expiry(TicketId),
+    /// A queue's overflow should open or close.
+    Overflow(QueueId),
 }
 
 /// Per-queue live figures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct QueueState {
-    /// Waiting tickets by the start of their wait.
+    /// Waiting tickets by the start of their wait (derived).
     pub by_age: BTreeSet<(Timestamp, TicketId)>,
     /// Whether overflow teams currently help.
     pub overflow_open: bool,
+    /// When the overflow rule next changes state, if it will (derived).
+    pub overflow_due: Option<Timestamp>,
+    /// Handle time of tickets released from this queue, exponentially weighted (1/16 per
+    /// sample), in ms; 0 before the first sample.
+    pub handle_ms_ewma: i64,
+    /// Tickets whose handle time has been sampled.
+    pub handled: u64,
+}
+
+/// How many recent contacts are remembered per customer: enough for any repeat-contact
+/// rule ("3 or more within a window"), held inline so remembering allocates nothing.
+pub const RECENT_CONTACTS: usize = 8;
+
+/// A customer's last [`RECENT_CONTACTS`] contacts, oldest first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecentContacts {
+    items: [(Timestamp, Option<crate::id::CategoryId>); RECENT_CONTACTS],
+    len: u8,
+}
+
+impl RecentContacts {
+    /// Records a contact, forgetting the oldest when full.
+    pub fn push(&mut self, at: Timestamp, category: Option<crate::id::CategoryId>) {
+        if usize::from(self.len) == RECENT_CONTACTS {
+            self.items.copy_within(1.., 0);
+            self.items[RECENT_CONTACTS - 1] = (at, category);
+        } else {
+            self.items[usize::from(self.len)] = (at, category);
+            self.len += 1;
+        }
+    }
+
+    /// The remembered contacts, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Timestamp, Option<crate::id::CategoryId>)> + '_ {
+        self.items[..usize::from(self.len)].iter().copied()
+    }
+}
+
+/// What the engine remembers of a customer, for sticky routing and repeat contacts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Customer {
+    /// The agent who last served them (released a ticket of theirs after handling it).
+    pub last_agent: Option<AgentId>,
+    /// When that agent released it.
+    pub last_served_at: Timestamp,
+    /// Their most recent contacts (ticket creations): time and category.
+    pub contacts: RecentContacts,
+    /// Their last activity; the record is forgotten between one and two
+    /// `limits.customer_memory_s` after it.
+    pub last_seen: Timestamp,
 }
 
 /// Tickets per storage chunk. Chunks never move once allocated, so the table grows
@@ -162,6 +225,9 @@ pub struct State {
     pub(crate) queues: Vec<QueueState>,
     pub(crate) index: RoutingIndex,
     pub(crate) timers: BTreeSet<(Timestamp, Timer)>,
+    pub(crate) customers: crate::routing::FxMap<crate::id::CustomerId, Customer>,
+    /// When to check each customer record for forgetting, in time order (one entry each).
+    pub(crate) customer_expiry: VecDeque<(Timestamp, crate::id::CustomerId)>,
     /// While true (during [`crate::replay`]), `apply` folds the tables only and leaves the
     /// routing index, queue age indexes and timers to one rebuild at the end.
     pub(crate) deferred_index: bool,
@@ -262,28 +328,99 @@ impl State {
         self.timers.first().map(|&(t, _)| t)
     }
 
+    /// What is remembered of a customer.
+    pub fn customer(&self, id: crate::id::CustomerId) -> Option<&Customer> {
+        self.customers.get(&id)
+    }
+
+    /// How many tickets the customer opened since `since`, in `category` if given (counting
+    /// at most the last [`RECENT_CONTACTS`] contacts, within the memory window).
+    pub fn contacts_since(
+        &self,
+        customer: crate::id::CustomerId,
+        category: Option<crate::id::CategoryId>,
+        since: Timestamp,
+    ) -> usize {
+        self.customers.get(&customer).map_or(0, |c| {
+            c.contacts.iter().filter(|&(t, cat)| t >= since && (category.is_none() || cat == category)).count()
+        })
+    }
+
+    /// Recent handle time of tickets in `queue` (exponentially weighted), if any was seen.
+    pub fn handle_ms_recent(&self, queue: QueueId) -> Option<i64> {
+        self.queues.get(queue.index()).filter(|q| q.handled > 0).map(|q| q.handle_ms_ewma)
+    }
+
     /// Timers pending, in due order.
     pub fn timers(&self) -> impl Iterator<Item = (Timestamp, Timer)> + '_ {
         self.timers.iter().copied()
     }
 
     /// A waiting ticket's position in its queue: 1 + the number of tickets of the same
-    /// queue with a higher priority (in any step or requirement class).
+    /// queue with a higher priority (in any step or requirement class); for a ticket
+    /// reserved by sticky routing, its place among the tickets reserved for that agent.
     /// `None` if the ticket is not waiting.
     ///
     /// Every ticket of a queue ages at the same rate, so the answer does not depend on the
     /// time it is asked; it changes only as tickets arrive, leave or are re-prioritised.
     pub fn queue_position(&self, ticket: TicketId) -> Option<usize> {
         let t = self.tickets.get(ticket)?;
-        let bucket = t.bucket.get()?;
         if t.status != TicketStatus::Queued {
             return None;
         }
         let mine = self.wait_key(t);
+        if let Some(agent) = t.pinned_to {
+            // Reserved for one agent by sticky routing: its place among that agent's.
+            let set = self.index.pinned.get(&agent)?;
+            return Some(set.range(..mine).count() + 1);
+        }
+        let bucket = t.bucket.get()?;
         let ahead: usize =
             self.index.buckets.iter().filter(|b| b.queue == t.queue).map(|b| b.waiting.range(..mine).count()).sum();
         debug_assert!(self.index.buckets[bucket as usize].waiting.contains(&mine));
         Some(ahead + 1)
+    }
+
+    /// Estimated wait still ahead of a waiting ticket, in ms, or `None` if it does not wait,
+    /// its queue has no handle-time history yet, or no logged-in agent can serve it.
+    ///
+    /// `EWT = position × recent handle time ÷ serving slots`, where position is
+    /// [`State::queue_position`], recent handle time is the queue's exponentially weighted
+    /// handle time ([`State::handle_ms_recent`]), and serving slots count, over the agents
+    /// logged in who qualify for the ticket at its current step (plus overflow help while
+    /// open), their concurrent capacity on its channel. A reserved ticket counts only its
+    /// agent's slots. With every slot busy and handle times exponential, the next slot frees
+    /// after `handle ÷ slots` on average, so the formula is the expected wait of a ticket
+    /// served in priority order behind `position - 1` others (first in, first out within
+    /// equal priority).
+    pub fn estimated_wait_ms(&self, ticket: TicketId) -> Option<i64> {
+        let t = self.tickets.get(ticket)?;
+        let position = self.queue_position(ticket)? as i64;
+        let handle = self.handle_ms_recent(t.queue)?;
+        let channel = t.channel;
+        let slots: u64 = match t.pinned_to {
+            Some(a) => {
+                let a = &self.agents[a.index()];
+                u64::from(a.capacity.per_channel.get(channel))
+                    * u64::from(a.presence != crate::agent::Presence::Offline)
+            }
+            None => {
+                let b = &self.index.buckets[t.bucket.get()? as usize];
+                let open = self.queues[t.queue.index()].overflow_open;
+                b.pools
+                    .iter()
+                    .chain(if open { b.overflow_pools.iter() } else { [].iter() })
+                    .map(|&(p, _)| {
+                        let p = &self.index.pools[p as usize];
+                        u64::from(p.online) * u64::from(p.key.capacity.per_channel.get(channel))
+                    })
+                    .sum()
+            }
+        };
+        if slots == 0 {
+            return None;
+        }
+        Some((position * handle + slots as i64 - 1) / slots as i64)
     }
 
     /// The key `t` has (or would have) in its bucket.

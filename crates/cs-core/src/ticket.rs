@@ -154,6 +154,30 @@ pub struct TicketSpec {
     /// How the customer feels.
     #[serde(default)]
     pub emotion: Emotion,
+    /// Time-to-live: the ticket expires if it still waits this many seconds after creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_s: Option<u32>,
+}
+
+impl TicketSpec {
+    /// A ticket from `customer` on `channel`, with every other attribute at its default
+    /// (no key, no category, queue chosen by the config, no extra skills, no language,
+    /// standard tier, normal urgency, neutral emotion, no time-to-live).
+    pub fn new(customer: CustomerId, channel: Channel) -> TicketSpec {
+        TicketSpec {
+            key: None,
+            customer,
+            channel,
+            category: None,
+            queue: None,
+            skills: SkillNeeds::NONE,
+            language: None,
+            tier: CustomerTier::Standard,
+            urgency: Urgency::Normal,
+            emotion: Emotion::Neutral,
+            ttl_s: None,
+        }
+    }
 }
 
 /// A ticket as the state holds it.
@@ -210,18 +234,47 @@ pub struct Ticket {
     pub reopen_count: u16,
     /// How often it has been handed from one agent or queue to another.
     pub transfer_count: u16,
-    /// Agents routing must not give it to again (declined or let an offer expire,
-    /// transferred it away).
+    /// Agents routing must not give it to again (declined or let an offer expire, did not
+    /// reply in time, transferred it away).
     pub avoid_agents: Vec<AgentId>,
-    /// The routing bucket it waits in, if it waits.
-    pub(crate) bucket: crate::routing::Slot,
+    /// Time-to-live from creation, from its spec.
+    pub ttl_ms: Option<i64>,
+    /// While waiting: reserved for this agent by sticky routing.
+    pub pinned_to: Option<AgentId>,
+    /// Since when the current agent has held it (assigned or offered).
+    pub held_since: Option<Timestamp>,
     /// When its next relaxation step is due, if it waits and one is left.
-    pub(crate) step_due: Option<Timestamp>,
+    pub step_due: Option<Timestamp>,
+    /// When the sticky reservation ends, if pinned.
+    pub pin_until: Option<Timestamp>,
+    /// When the offer expires, if offered.
+    pub offer_expires: Option<Timestamp>,
+    /// When it goes back to waiting unless the agent replies, if assigned and the queue
+    /// has a reply timeout.
+    pub reply_due: Option<Timestamp>,
+    /// When it expires if still waiting (time-to-live of the ticket or of its queue).
+    pub expires_at: Option<Timestamp>,
+    /// The routing bucket it waits in, if it waits unpinned.
+    pub(crate) bucket: crate::routing::Slot,
 }
 
 impl Ticket {
     /// Whether the ticket waits for an agent (queued, not offered).
     pub fn is_waiting(&self) -> bool {
         self.status == TicketStatus::Queued
+    }
+
+    /// Every timer the ticket has pending, as `(due, timer)`.
+    pub fn timers(&self) -> impl Iterator<Item = (Timestamp, crate::state::Timer)> + '_ {
+        use crate::state::Timer;
+        [
+            (self.step_due, Timer::Step(self.id)),
+            (self.pin_until, Timer::Pin(self.id)),
+            (self.offer_expires, Timer::Offer(self.id)),
+            (self.reply_due, Timer::Reply(self.id)),
+            (self.expires_at, Timer::Expiry(self.id)),
+        ]
+        .into_iter()
+        .filter_map(|(due, timer)| due.map(|d| (d, timer)))
     }
 }
