@@ -87,15 +87,10 @@ fn main() {
     // Customers start writing before everyone is in.
     let chat = |customer: u64, tier: CustomerTier, extra: &[(&str, u8)]| TicketSpec {
         key: Some(format!("chat-{customer}")),
-        customer: CustomerId(customer),
-        channel: Channel::Chat,
-        category: None,
-        queue: None,
         skills: SkillNeeds::new(extra.iter().map(|(s, min)| SkillNeed { skill: skill(s), min: *min })).expect("valid"),
         language: Some(en),
         tier,
-        urgency: Urgency::Normal,
-        emotion: Emotion::Neutral,
+        ..TicketSpec::new(CustomerId(customer), Channel::Chat)
     };
     let mut second = 90;
     for c in 1..=9u64 {

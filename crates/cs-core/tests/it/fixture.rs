@@ -79,18 +79,7 @@ pub fn chat(at: i64, customer: u64) -> Command {
 }
 
 pub fn chat_spec(customer: u64) -> TicketSpec {
-    TicketSpec {
-        key: None,
-        customer: CustomerId(customer),
-        channel: Channel::Chat,
-        category: None,
-        queue: None,
-        skills: SkillNeeds::NONE,
-        language: None,
-        tier: Default::default(),
-        urgency: Default::default(),
-        emotion: Default::default(),
-    }
+    TicketSpec::new(CustomerId(customer), Channel::Chat)
 }
 
 pub fn needs(list: &[(SkillId, u8)]) -> SkillNeeds {

@@ -7,3 +7,4 @@ mod commands;
 mod config_files;
 mod golden;
 mod properties;
+mod routing;
