@@ -14,6 +14,7 @@ use crate::capacity;
 use crate::config::Config;
 use crate::event::{Event, RequeueReason};
 use crate::id::{AgentId, CustomerId, QueueId, TicketId};
+use crate::metrics::{Slice, WaitOutcome};
 use crate::priority;
 use crate::routing::{PoolKey, ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
@@ -82,10 +83,11 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 join_pool(&mut state.index, cfg, &mut a);
             }
             state.agent_keys.insert(a.key.clone(), a.id);
+            state.metrics.agent_changed(&a, at);
             state.agents.push(a);
         }
         Event::AgentPresenceChanged { agent, presence, .. } => {
-            with_agent(state, cfg, *agent, |a| {
+            with_agent(state, cfg, *agent, at, |a| {
                 if *presence == Presence::Available && a.presence != Presence::Available {
                     a.idle_since = at;
                 }
@@ -96,13 +98,13 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             });
         }
         Event::AgentSkillsChanged { agent, skills, .. } => {
-            change_profile(state, cfg, *agent, |a| {
+            change_profile(state, cfg, *agent, at, |a| {
                 a.skills = skills.clone();
                 a.levels = SkillLevels::new(skills.iter().copied());
             });
         }
         Event::AgentCapacityChanged { agent, capacity, .. } => {
-            change_profile(state, cfg, *agent, |a| a.capacity = *capacity);
+            change_profile(state, cfg, *agent, at, |a| a.capacity = *capacity);
         }
         Event::TicketCreated { ticket, spec, .. } => {
             let queue = spec.queue.expect("decide resolves the queue");
@@ -121,6 +123,8 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 urgency: spec.urgency,
                 emotion: spec.emotion,
                 created_at: at,
+                episode_start: at,
+                episode_queue: queue,
                 status: TicketStatus::Queued,
                 queued_since: at,
                 queue_entered_at: at,
@@ -149,6 +153,9 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             }
             state.tickets.insert(t);
             state.open_tickets += 1;
+            state
+                .metrics
+                .count(Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None }, |c| c.offered += 1);
             touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms).contacts.push(at, spec.category);
             enqueue(state, cfg, *ticket, at);
         }
@@ -168,9 +175,8 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         }
         Event::TicketAssigned { ticket, agent, .. } => {
             take(state, cfg, *ticket, *agent, at);
-            let t = ticket_mut(state, *ticket);
-            t.status = TicketStatus::Assigned;
-            t.answered_at.get_or_insert(at);
+            ticket_mut(state, *ticket).status = TicketStatus::Assigned;
+            answered(state, cfg, *ticket, at);
             arm_reply_timer(state, cfg, *ticket, at);
         }
         Event::TicketOffered { ticket, agent, expires_at, .. } => {
@@ -182,7 +188,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             let t = ticket_mut(state, *ticket);
             assert_eq!((t.status, t.agent), (TicketStatus::Offered, Some(*agent)), "accepting {ticket}");
             t.status = TicketStatus::Assigned;
-            t.answered_at.get_or_insert(at);
+            answered(state, cfg, *ticket, at);
             set_timer(state, *ticket, Timer::Offer(*ticket), None);
             arm_reply_timer(state, cfg, *ticket, at);
             state.agents[agent.index()].missed_offers = 0;
@@ -216,6 +222,9 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 TicketStatus::WaitingOnCustomer => {}
                 other => panic!("closed ticket {ticket} transferred while {other:?}"),
             }
+            let t = ticket_ref(state, *ticket);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
+            state.metrics.count(slice, |c| c.transferred += 1);
             let q = cfg.queue(*queue);
             let t = ticket_mut(state, *ticket);
             t.queue = *queue;
@@ -246,10 +255,21 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         Event::TicketReopened { ticket, .. } => {
             let t = ticket_mut(state, *ticket);
             assert!(t.status.is_closed(), "reopened ticket {} was {:?}", t.id, t.status);
+            let was_first_contact = t.transfer_count == 0 && t.reopen_count == 0;
             t.reopen_count = t.reopen_count.saturating_add(1);
             t.closed_at = None;
+            t.answered_at = None;
+            t.first_response_at = None;
+            t.episode_start = at;
+            t.episode_queue = t.queue;
             start_wait(t, at);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
             state.open_tickets += 1;
+            state.metrics.count(slice, |c| {
+                c.offered += 1;
+                c.reopened += 1;
+                c.first_contact_reopened += u64::from(was_first_contact);
+            });
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketStepReached { ticket, step, .. } => {
@@ -305,6 +325,7 @@ fn avoid(t: &mut Ticket, agent: AgentId) {
 fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp) {
     state.config = Some(config.clone());
     state.queues.resize_with(config.queues().len(), QueueState::default);
+    state.metrics.resize(config.queues().len(), config.teams().len());
     // Scores, merged needs and deadlines depend on the rules: recompute them for every
     // waiting ticket, then rebuild what is derived.
     let waiting: Vec<TicketId> =
@@ -392,26 +413,31 @@ fn set_timer(state: &mut State, id: TicketId, timer: Timer, due: Option<Timestam
 }
 
 /// Changes an agent's routing-relevant fields, keeping the pool free sets in step.
-fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
+/// Changes an agent's working state (presence, load, keys), keeping the pool free sets
+/// and the occupancy clock in step.
+fn with_agent(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
     if state.deferred_index {
         f(a);
-        return;
+    } else {
+        let was_online = a.presence != Presence::Offline;
+        state.index.agent_out(a, cfg);
+        f(a);
+        state.index.agent_in(a, cfg);
+        let is_online = a.presence != Presence::Offline;
+        let pool = &mut state.index.pools[a.pool.0 as usize];
+        pool.online = pool.online + u32::from(is_online) - u32::from(was_online);
     }
-    let was_online = a.presence != Presence::Offline;
-    state.index.agent_out(a, cfg);
-    f(a);
-    state.index.agent_in(a, cfg);
-    let is_online = a.presence != Presence::Offline;
-    let pool = &mut state.index.pools[a.pool.0 as usize];
-    pool.online = pool.online + u32::from(is_online) - u32::from(was_online);
+    state.metrics.agent_changed(a, at);
 }
 
 /// Changes an agent's profile (skills, capacity), moving it to the matching pool.
-fn change_profile(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
+fn change_profile(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
+    state.metrics.agent_changed(a, at);
     if state.deferred_index {
         f(a);
+        state.metrics.agent_changed(a, at);
         return;
     }
     state.index.agent_out(a, cfg);
@@ -421,6 +447,7 @@ fn change_profile(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&
     f(a);
     join_pool(&mut state.index, cfg, a);
     state.index.agent_in(a, cfg);
+    state.metrics.agent_changed(a, at);
 }
 
 /// When the ticket's next relaxation step is due, if one is left; a step whose time has
@@ -562,12 +589,25 @@ fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, at: Times
     t.held_since = Some(at);
     state.assign_seq += 1;
     let seq = state.assign_seq;
-    with_agent(state, cfg, agent, |a| {
+    with_agent(state, cfg, agent, at, |a| {
         capacity::add(&mut a.load, channel, &cfg.capacity);
         a.idle_since = at;
         a.last_assigned_seq = seq;
         a.held.push(id);
     });
+}
+
+/// Counts the episode as answered, the first time an agent takes the ticket in it.
+fn answered(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
+    let t = ticket_mut(state, id);
+    if t.answered_at.is_some() {
+        return;
+    }
+    t.answered_at = Some(at);
+    let wait = at.since(t.queued_since);
+    let slice = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
+    let sl = cfg.queue(t.episode_queue).service_level_ms;
+    state.metrics.wait_ended(slice, wait, sl, WaitOutcome::Answered);
 }
 
 fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
@@ -591,13 +631,19 @@ fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served:
     let held_ms = t.held_since.take().map_or(0, |since| at.since(since));
     t.last_agent = Some(agent);
     let (channel, queue, customer) = (t.channel, t.queue, t.customer);
-    with_agent(state, cfg, agent, |a| {
+    with_agent(state, cfg, agent, at, |a| {
         capacity::remove(&mut a.load, channel, &cfg.capacity);
         a.idle_since = at;
         let i = a.held.iter().position(|&h| h == id).expect("agent holds the released ticket");
         a.held.remove(i);
     });
     if served {
+        let team = state.agents[agent.index()].team;
+        let slice = Slice { at, queue: Some(queue), channel: Some(channel), team: Some(team) };
+        state.metrics.count(slice, |c| {
+            c.handled += 1;
+            c.handle_ms += held_ms.max(0) as u64;
+        });
         let q = &mut state.queues[queue.index()];
         q.handle_ms_ewma = if q.handled == 0 { held_ms } else { q.handle_ms_ewma + (held_ms - q.handle_ms_ewma) / 16 };
         q.handled += 1;
@@ -608,6 +654,21 @@ fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served:
 }
 
 fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at: Timestamp) {
+    let t = ticket_ref(state, id);
+    let episode = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
+    let unanswered = t.answered_at.is_none();
+    let (wait, sl) = (at.since(t.queued_since), cfg.queue(t.episode_queue).service_level_ms);
+    let first_contact = t.transfer_count == 0 && t.reopen_count == 0;
+    let here = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
+    match status {
+        TicketStatus::Abandoned if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Abandoned),
+        TicketStatus::Expired if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Expired),
+        TicketStatus::Resolved => state.metrics.count(here, |c| {
+            c.resolved += 1;
+            c.resolved_first_contact += u64::from(first_contact);
+        }),
+        _ => {}
+    }
     match ticket_ref(state, id).status {
         TicketStatus::Queued => dequeue(state, cfg, id, at),
         TicketStatus::Assigned | TicketStatus::Offered => release(state, cfg, id, at, status == TicketStatus::Resolved),

@@ -29,6 +29,7 @@ mod engine;
 pub mod event;
 pub mod explain;
 pub mod id;
+pub mod metrics;
 pub mod priority;
 pub mod rejection;
 mod routing;

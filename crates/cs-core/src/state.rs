@@ -226,6 +226,7 @@ pub struct State {
     pub(crate) index: RoutingIndex,
     pub(crate) timers: BTreeSet<(Timestamp, Timer)>,
     pub(crate) customers: crate::routing::FxMap<crate::id::CustomerId, Customer>,
+    pub(crate) metrics: crate::metrics::Metrics,
     /// When to check each customer record for forgetting, in time order (one entry each).
     pub(crate) customer_expiry: VecDeque<(Timestamp, crate::id::CustomerId)>,
     /// While true (during [`crate::replay`]), `apply` folds the tables only and leaves the
@@ -326,6 +327,11 @@ impl State {
     /// The next time a timer is due, so a service can sleep until then.
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.timers.first().map(|&(t, _)| t)
+    }
+
+    /// Every metric, as of the last event.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// What is remembered of a customer.

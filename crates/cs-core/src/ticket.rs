@@ -209,6 +209,11 @@ pub struct Ticket {
     pub emotion: Emotion,
     /// First contact.
     pub created_at: Timestamp,
+    /// Start of the current episode (creation, or the last reopen): metrics count the
+    /// episode's offer, answer or abandonment for this time's interval.
+    pub episode_start: Timestamp,
+    /// The queue the current episode was offered to.
+    pub episode_queue: QueueId,
     /// Lifecycle state.
     pub status: TicketStatus,
     /// Start of the current wait for an agent; aging and wait metrics count from here.

@@ -1,0 +1,382 @@
+//! Metrics: projections of events, per queue, channel and team, per 15-minute interval,
+//! with totals. Folded by `apply` like everything else, so metrics kept incrementally equal
+//! metrics recomputed from the whole log.
+//!
+//! Definitions (see `docs/METRICS.md` for the full text):
+//! - An **episode** is one wait for a human: it starts when a ticket is created for a
+//!   queue (or handed over by a bot) and again when it is reopened. Offered, answered,
+//!   abandoned and expired tickets and their waits are counted once per episode, for the
+//!   queue and the 15-minute interval the episode started in.
+//! - **Answered**: an agent took (or accepted an offer of) the ticket; the wait is from
+//!   the start of the episode's wait to then. **Within SL**: a wait at most the queue's
+//!   `service_level_s`.
+//! - **Service level** = answered within SL ÷ offered (abandoned tickets count against it);
+//!   the variant over answered is [`Counts::service_level_of_answered`].
+//! - **Handle time**: from an agent taking a ticket to releasing it after working it
+//!   (resolved, or set waiting on the customer), counted when released.
+//! - **Occupancy**: the time agents spent working (weighted by their load relative to
+//!   capacity, at most 1) over the time they were staffed (available or in wrap-up, or
+//!   holding work in any presence), split exactly at interval boundaries.
+
+use crate::agent::{Agent, Presence};
+use crate::channel::{CHANNELS_N, Channel};
+use crate::id::{QueueId, TeamId};
+use crate::time::{DAY_MS, MINUTE_MS, Timestamp};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// Length of a reporting interval.
+pub const INTERVAL_MS: i64 = 15 * MINUTE_MS;
+/// How many intervals are kept (31 days); older ones are dropped.
+pub const INTERVALS_KEPT: usize = (31 * DAY_MS / INTERVAL_MS) as usize;
+
+/// Counters for one slice (a queue, a channel, a team, an interval, or everything).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Episodes started (tickets offered to the queue).
+    pub offered: u64,
+    /// Episodes answered by an agent.
+    pub answered: u64,
+    /// Of those, answered within the queue's service-level threshold.
+    pub answered_within_sl: u64,
+    /// Episodes the customer abandoned before an agent took them.
+    pub abandoned: u64,
+    /// Of those, abandoned within the service-level threshold (short abandons).
+    pub abandoned_within_sl: u64,
+    /// Episodes whose time-to-live ran out while waiting.
+    pub expired: u64,
+    /// Summed wait of answered episodes, ms.
+    pub wait_ms_answered: u64,
+    /// Summed wait of abandoned episodes, ms.
+    pub wait_ms_abandoned: u64,
+    /// Longest wait of any answered, abandoned or expired episode, ms.
+    pub wait_ms_max: u64,
+    /// Tickets released after being worked.
+    pub handled: u64,
+    /// Their summed handle time, ms.
+    pub handle_ms: u64,
+    /// Resolutions.
+    pub resolved: u64,
+    /// Resolutions with no transfer and no earlier reopen.
+    pub resolved_first_contact: u64,
+    /// Of those, later reopened (no longer first-contact resolutions).
+    pub first_contact_reopened: u64,
+    /// Reopens.
+    pub reopened: u64,
+    /// Transfers to another queue.
+    pub transferred: u64,
+    /// Agent working time weighted by load, in thousandths of an agent-ms.
+    pub busy_milli_ms: u64,
+    /// Agent staffed time, ms.
+    pub staffed_ms: u64,
+}
+
+impl Counts {
+    /// Adds another slice's counters.
+    pub fn add(&mut self, o: &Counts) {
+        self.offered += o.offered;
+        self.answered += o.answered;
+        self.answered_within_sl += o.answered_within_sl;
+        self.abandoned += o.abandoned;
+        self.abandoned_within_sl += o.abandoned_within_sl;
+        self.expired += o.expired;
+        self.wait_ms_answered += o.wait_ms_answered;
+        self.wait_ms_abandoned += o.wait_ms_abandoned;
+        self.wait_ms_max = self.wait_ms_max.max(o.wait_ms_max);
+        self.handled += o.handled;
+        self.handle_ms += o.handle_ms;
+        self.resolved += o.resolved;
+        self.resolved_first_contact += o.resolved_first_contact;
+        self.first_contact_reopened += o.first_contact_reopened;
+        self.reopened += o.reopened;
+        self.transferred += o.transferred;
+        self.busy_milli_ms += o.busy_milli_ms;
+        self.staffed_ms += o.staffed_ms;
+    }
+
+    fn ratio(a: u64, b: u64) -> Option<f64> {
+        (b > 0).then(|| a as f64 / b as f64)
+    }
+
+    /// Answered within SL ÷ offered (abandoned and expired count against it).
+    pub fn service_level(&self) -> Option<f64> {
+        Counts::ratio(self.answered_within_sl, self.offered)
+    }
+
+    /// Answered within SL ÷ answered.
+    pub fn service_level_of_answered(&self) -> Option<f64> {
+        Counts::ratio(self.answered_within_sl, self.answered)
+    }
+
+    /// Answered within SL ÷ (offered − short abandons).
+    pub fn service_level_excluding_short_abandons(&self) -> Option<f64> {
+        Counts::ratio(self.answered_within_sl, self.offered.saturating_sub(self.abandoned_within_sl))
+    }
+
+    /// Average speed of answer, seconds.
+    pub fn asa_s(&self) -> Option<f64> {
+        Counts::ratio(self.wait_ms_answered, self.answered).map(|ms| ms / 1000.0)
+    }
+
+    /// Average handle time, seconds.
+    pub fn aht_s(&self) -> Option<f64> {
+        Counts::ratio(self.handle_ms, self.handled).map(|ms| ms / 1000.0)
+    }
+
+    /// Abandoned ÷ offered.
+    pub fn abandon_rate(&self) -> Option<f64> {
+        Counts::ratio(self.abandoned, self.offered)
+    }
+
+    /// Busy time ÷ staffed time.
+    pub fn occupancy(&self) -> Option<f64> {
+        Counts::ratio(self.busy_milli_ms, self.staffed_ms.saturating_mul(1000))
+    }
+
+    /// First-contact resolutions (not reopened since) ÷ resolutions.
+    pub fn first_contact_resolution(&self) -> Option<f64> {
+        Counts::ratio(self.resolved_first_contact.saturating_sub(self.first_contact_reopened), self.resolved)
+    }
+
+    /// Reopens ÷ resolutions.
+    pub fn reopen_rate(&self) -> Option<f64> {
+        Counts::ratio(self.reopened, self.resolved)
+    }
+}
+
+/// The counters of one 15-minute interval.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Interval {
+    /// Its start.
+    pub start: Timestamp,
+    /// Everything.
+    pub total: Counts,
+    /// Per queue.
+    pub queues: Vec<Counts>,
+    /// Per team (agent-side figures: handled, handle time, occupancy).
+    pub teams: Vec<Counts>,
+}
+
+/// An agent's current working state, for occupancy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct AgentClock {
+    since: Timestamp,
+    busy_milli: u64,
+    staffed: bool,
+    team: TeamId,
+}
+
+/// Every metric, kept as events are applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// Everything since the log began.
+    pub total: Counts,
+    /// Per queue.
+    pub queues: Vec<Counts>,
+    /// Per channel.
+    pub channels: [Counts; CHANNELS_N],
+    /// Per team.
+    pub teams: Vec<Counts>,
+    /// The last [`INTERVALS_KEPT`] intervals, oldest first, without gaps.
+    pub intervals: VecDeque<Interval>,
+    agents: Vec<AgentClock>,
+}
+
+/// Where a count goes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slice {
+    pub at: Timestamp,
+    pub queue: Option<QueueId>,
+    pub channel: Option<Channel>,
+    pub team: Option<TeamId>,
+}
+
+/// The start of the interval holding `t`.
+pub fn interval_start(t: Timestamp) -> Timestamp {
+    Timestamp(t.ms().div_euclid(INTERVAL_MS) * INTERVAL_MS)
+}
+
+impl Metrics {
+    /// Makes room for `queues` queues and `teams` teams (a config may only grow).
+    pub(crate) fn resize(&mut self, queues: usize, teams: usize) {
+        self.queues.resize_with(queues, Counts::default);
+        self.teams.resize_with(teams, Counts::default);
+        for i in &mut self.intervals {
+            i.queues.resize_with(queues, Counts::default);
+            i.teams.resize_with(teams, Counts::default);
+        }
+    }
+
+    fn interval_mut(&mut self, at: Timestamp) -> Option<&mut Interval> {
+        let start = interval_start(at);
+        let (queues, teams) = (self.queues.len(), self.teams.len());
+        let blank = |start| Interval {
+            start,
+            total: Counts::default(),
+            queues: vec![Counts::default(); queues],
+            teams: vec![Counts::default(); teams],
+        };
+        match self.intervals.front().map(|i| i.start) {
+            None => self.intervals.push_back(blank(start)),
+            Some(first) if start < first => return None, // older than what is kept
+            Some(_) => {}
+        }
+        while self.intervals.back().is_some_and(|i| i.start < start) {
+            let next = self.intervals.back().expect("non-empty").start.plus_ms(INTERVAL_MS);
+            self.intervals.push_back(blank(next));
+            if self.intervals.len() > INTERVALS_KEPT {
+                self.intervals.pop_front();
+            }
+        }
+        let first = self.intervals.front().expect("non-empty").start;
+        let idx = (start.since(first) / INTERVAL_MS) as usize;
+        self.intervals.get_mut(idx)
+    }
+
+    /// Applies `f` to every slice the count belongs to.
+    pub(crate) fn count(&mut self, s: Slice, f: impl Fn(&mut Counts)) {
+        f(&mut self.total);
+        if let Some(q) = s.queue {
+            f(&mut self.queues[q.index()]);
+        }
+        if let Some(c) = s.channel {
+            f(&mut self.channels[c.index()]);
+        }
+        if let Some(t) = s.team {
+            f(&mut self.teams[t.index()]);
+        }
+        if let Some(i) = self.interval_mut(s.at) {
+            f(&mut i.total);
+            if let Some(q) = s.queue {
+                f(&mut i.queues[q.index()]);
+            }
+            if let Some(t) = s.team {
+                f(&mut i.teams[t.index()]);
+            }
+        }
+    }
+
+    /// Records the outcome of an episode's wait.
+    pub(crate) fn wait_ended(&mut self, s: Slice, wait_ms: i64, sl_ms: i64, outcome: WaitOutcome) {
+        let wait = wait_ms.max(0) as u64;
+        let within = wait_ms <= sl_ms;
+        self.count(s, |c| {
+            c.wait_ms_max = c.wait_ms_max.max(wait);
+            match outcome {
+                WaitOutcome::Answered => {
+                    c.answered += 1;
+                    c.answered_within_sl += u64::from(within);
+                    c.wait_ms_answered += wait;
+                }
+                WaitOutcome::Abandoned => {
+                    c.abandoned += 1;
+                    c.abandoned_within_sl += u64::from(within);
+                    c.wait_ms_abandoned += wait;
+                }
+                WaitOutcome::Expired => c.expired += 1,
+            }
+        });
+    }
+
+    /// Records that an agent's working state may have changed at `at`: closes the segment
+    /// since its last change (split at interval boundaries) and opens a new one.
+    pub(crate) fn agent_changed(&mut self, a: &Agent, at: Timestamp) {
+        if self.agents.len() <= a.id.index() {
+            self.agents.resize(a.id.index() + 1, AgentClock::default());
+        }
+        let old = self.agents[a.id.index()];
+        if old.staffed || old.busy_milli > 0 {
+            self.close_segment(old, at);
+        }
+        self.agents[a.id.index()] =
+            AgentClock { since: at, busy_milli: busy_milli(a), staffed: staffed(a), team: a.team };
+    }
+
+    fn close_segment(&mut self, clock: AgentClock, until: Timestamp) {
+        let mut from = clock.since;
+        while from < until {
+            let end = interval_start(from).plus_ms(INTERVAL_MS).min(until);
+            let ms = end.since(from) as u64;
+            let s = Slice { at: from, queue: None, channel: None, team: Some(clock.team) };
+            self.count(s, |c| {
+                c.busy_milli_ms += ms * clock.busy_milli;
+                c.staffed_ms += ms * u64::from(clock.staffed);
+            });
+            from = end;
+        }
+    }
+
+    /// Counts summed over the intervals starting in `[from, to)`, with agents' current
+    /// segments counted up to `min(now, to)`: the report a dashboard or a simulation prints.
+    pub fn report(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Report {
+        let mut r = Report {
+            from,
+            to,
+            total: Counts::default(),
+            queues: vec![Counts::default(); self.queues.len()],
+            teams: vec![Counts::default(); self.teams.len()],
+        };
+        for i in self.intervals.iter().filter(|i| i.start >= from && i.start < to) {
+            r.total.add(&i.total);
+            for (q, c) in r.queues.iter_mut().zip(&i.queues) {
+                q.add(c);
+            }
+            for (t, c) in r.teams.iter_mut().zip(&i.teams) {
+                t.add(c);
+            }
+        }
+        // Open segments: what agents have been doing since their last change.
+        let mut open =
+            Metrics { queues: vec![], teams: vec![Counts::default(); self.teams.len()], ..Metrics::default() };
+        let end = now.min(to);
+        for clock in &self.agents {
+            if (clock.staffed || clock.busy_milli > 0) && clock.since < end {
+                let start = clock.since.max(interval_start(from));
+                open.close_segment(AgentClock { since: start.max(clock.since), ..*clock }, end);
+            }
+        }
+        for i in open.intervals.iter().filter(|i| i.start >= from && i.start < to) {
+            r.total.add(&i.total);
+            for (t, c) in r.teams.iter_mut().zip(&i.teams) {
+                t.add(c);
+            }
+        }
+        r
+    }
+}
+
+/// How an episode's wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WaitOutcome {
+    Answered,
+    Abandoned,
+    Expired,
+}
+
+/// Counts over a window of intervals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Start of the window.
+    pub from: Timestamp,
+    /// End of the window.
+    pub to: Timestamp,
+    /// Everything.
+    pub total: Counts,
+    /// Per queue.
+    pub queues: Vec<Counts>,
+    /// Per team.
+    pub teams: Vec<Counts>,
+}
+
+/// An agent's load relative to capacity, in thousandths, at most 1000.
+fn busy_milli(a: &Agent) -> u64 {
+    if a.load.is_empty() {
+        return 0;
+    }
+    u64::from(a.load.occupancy_milli(&a.capacity).clamp(1, 1000))
+}
+
+/// Whether an agent's time counts as staffed: available or in wrap-up, or holding work.
+fn staffed(a: &Agent) -> bool {
+    matches!(a.presence, Presence::Available | Presence::WrapUp) || !a.load.is_empty()
+}
