@@ -150,6 +150,9 @@ pub struct Agent {
     pub missed_offers: u16,
     /// Tickets held (assigned or offered), in the order taken.
     pub held: Vec<crate::id::TicketId>,
+    /// Slots still taken by after-contact work: until when, on which channel, for which
+    /// ticket; the earliest first.
+    pub wrap_ups: Vec<(Timestamp, Channel, crate::id::TicketId)>,
     /// The routing pool of its profile.
     pub(crate) pool: crate::routing::Slot,
 }

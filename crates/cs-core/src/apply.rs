@@ -77,6 +77,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 last_assigned_seq: 0,
                 missed_offers: 0,
                 held: Vec::new(),
+                wrap_ups: Vec::new(),
                 pool: Slot::NONE,
             };
             if !state.deferred_index {
@@ -125,7 +126,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 created_at: at,
                 episode_start: at,
                 episode_queue: queue,
-                status: TicketStatus::Queued,
+                status: if spec.bot { TicketStatus::Bot } else { TicketStatus::Queued },
                 queued_since: at,
                 queue_entered_at: at,
                 step: 0,
@@ -146,6 +147,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 offer_expires: None,
                 reply_due: None,
                 expires_at: None,
+                handoff: None,
                 bucket: Slot::NONE,
             };
             if let Some(k) = &t.key {
@@ -153,11 +155,14 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             }
             state.tickets.insert(t);
             state.open_tickets += 1;
-            state
-                .metrics
-                .count(Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None }, |c| c.offered += 1);
+            let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
             touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms).contacts.push(at, spec.category);
-            enqueue(state, cfg, *ticket, at);
+            if spec.bot {
+                state.metrics.count(slice, |c| c.bot_started += 1);
+            } else {
+                state.metrics.count(slice, |c| c.offered += 1);
+                enqueue(state, cfg, *ticket, at);
+            }
         }
         Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => {
             let waiting = ticket_ref(state, *ticket).status == TicketStatus::Queued;
@@ -249,7 +254,33 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             ticket_mut(state, *ticket).status = TicketStatus::Queued;
             enqueue(state, cfg, *ticket, at);
         }
-        Event::TicketResolved { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Resolved, at),
+        Event::TicketResolved { ticket, .. } | Event::BotResolved { ticket, .. } => {
+            close(state, cfg, *ticket, TicketStatus::Resolved, at);
+        }
+        Event::BotHandedOff { ticket, reason, transcript, .. } => {
+            let t = ticket_mut(state, *ticket);
+            assert_eq!(t.status, TicketStatus::Bot, "ticket {ticket} handed off by a bot it was not with");
+            t.handoff =
+                Some(Box::new(crate::ticket::Handoff { at, reason: reason.clone(), transcript: transcript.clone() }));
+            t.episode_start = at;
+            t.episode_queue = t.queue;
+            start_wait(t, at);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
+            state.metrics.count(slice, |c| {
+                c.offered += 1;
+                c.bot_handed_off += 1;
+            });
+            enqueue(state, cfg, *ticket, at);
+        }
+        Event::WrapUpEnded { agent, ticket, .. } => {
+            let wrap_due = wrap_up_due(state, *agent);
+            with_agent(state, cfg, *agent, at, |a| {
+                let i = a.wrap_ups.iter().position(|w| w.2 == *ticket).expect("agent wraps up the ticket");
+                let (_, channel, _) = a.wrap_ups.remove(i);
+                capacity::remove(&mut a.load, channel, &cfg.capacity);
+            });
+            retime_wrap_up(state, *agent, wrap_due);
+        }
         Event::TicketAbandoned { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Abandoned, at),
         Event::TicketExpired { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Expired, at),
         Event::TicketReopened { ticket, .. } => {
@@ -361,6 +392,11 @@ fn rebuild_index(state: &mut State) {
     for t in state.tickets.iter() {
         state.timers.extend(t.timers());
     }
+    for a in &state.agents {
+        if let Some(&(until, _, _)) = a.wrap_ups.first() {
+            state.timers.insert((until, Timer::WrapUp(a.id)));
+        }
+    }
     let waiting: Vec<TicketId> = state.tickets.iter().filter(|t| t.is_waiting()).map(|t| t.id).collect();
     for id in waiting {
         ticket_mut(state, id).bucket = Slot::NONE;
@@ -397,7 +433,7 @@ fn set_timer(state: &mut State, id: TicketId, timer: Timer, due: Option<Timestam
         Timer::Offer(_) => &mut t.offer_expires,
         Timer::Reply(_) => &mut t.reply_due,
         Timer::Expiry(_) => &mut t.expires_at,
-        Timer::Overflow(_) => unreachable!("not a ticket timer"),
+        Timer::Overflow(_) | Timer::WrapUp(_) => unreachable!("not a ticket timer"),
     };
     let old = std::mem::replace(field, due);
     if state.deferred_index || old == due {
@@ -621,7 +657,8 @@ fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp)
 
 /// Frees the agent holding `id` (assigned or offered); the ticket keeps `last_agent`.
 /// `served`: the agent handled it (resolved, or now waits on the customer), which counts
-/// for the queue's handle time and makes the agent the customer's sticky agent.
+/// for the queue's handle time, makes the agent the customer's sticky agent, and starts
+/// the agent's after-contact work, during which the slot stays taken.
 fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served: bool) {
     set_timer(state, id, Timer::Offer(id), None);
     set_timer(state, id, Timer::Reply(id), None);
@@ -631,21 +668,33 @@ fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served:
     let held_ms = t.held_since.take().map_or(0, |since| at.since(since));
     t.last_agent = Some(agent);
     let (channel, queue, customer) = (t.channel, t.queue, t.customer);
+    let team = state.agents[agent.index()].team;
+    let wrap_ms = if served { cfg.wrap_up_ms(team, queue) } else { 0 };
+    let wrap_due = wrap_up_due(state, agent);
     with_agent(state, cfg, agent, at, |a| {
-        capacity::remove(&mut a.load, channel, &cfg.capacity);
+        if wrap_ms > 0 {
+            let until = at.plus_ms(wrap_ms);
+            let i = a.wrap_ups.partition_point(|w| (w.0, w.2) <= (until, id));
+            a.wrap_ups.insert(i, (until, channel, id));
+        } else {
+            capacity::remove(&mut a.load, channel, &cfg.capacity);
+        }
         a.idle_since = at;
         let i = a.held.iter().position(|&h| h == id).expect("agent holds the released ticket");
         a.held.remove(i);
     });
+    retime_wrap_up(state, agent, wrap_due);
     if served {
-        let team = state.agents[agent.index()].team;
         let slice = Slice { at, queue: Some(queue), channel: Some(channel), team: Some(team) };
+        // Handle time includes the after-contact work that follows.
+        let handle_ms = (held_ms + wrap_ms).max(0);
         state.metrics.count(slice, |c| {
             c.handled += 1;
-            c.handle_ms += held_ms.max(0) as u64;
+            c.handle_ms += handle_ms as u64;
         });
         let q = &mut state.queues[queue.index()];
-        q.handle_ms_ewma = if q.handled == 0 { held_ms } else { q.handle_ms_ewma + (held_ms - q.handle_ms_ewma) / 16 };
+        q.handle_ms_ewma =
+            if q.handled == 0 { handle_ms } else { q.handle_ms_ewma + (handle_ms - q.handle_ms_ewma) / 16 };
         q.handled += 1;
         let c = touch_customer(state, customer, at, cfg.limits.customer_memory_ms);
         c.last_agent = Some(agent);
@@ -653,14 +702,37 @@ fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served:
     }
 }
 
+/// The earliest end of an agent's after-contact work, if any (its wrap-up timer's due).
+fn wrap_up_due(state: &State, agent: AgentId) -> Option<Timestamp> {
+    state.agents[agent.index()].wrap_ups.first().map(|w| w.0)
+}
+
+/// Moves an agent's wrap-up timer from `old` (its due before the change) to its earliest
+/// after-contact work now, if any.
+fn retime_wrap_up(state: &mut State, agent: AgentId, old: Option<Timestamp>) {
+    let new = wrap_up_due(state, agent);
+    if state.deferred_index || old == new {
+        return;
+    }
+    if let Some(old) = old {
+        state.timers.remove(&(old, Timer::WrapUp(agent)));
+    }
+    if let Some(new) = new {
+        state.timers.insert((new, Timer::WrapUp(agent)));
+    }
+}
+
 fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at: Timestamp) {
     let t = ticket_ref(state, id);
     let episode = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
     let unanswered = t.answered_at.is_none();
+    let with_bot = t.status == TicketStatus::Bot;
     let (wait, sl) = (at.since(t.queued_since), cfg.queue(t.episode_queue).service_level_ms);
     let first_contact = t.transfer_count == 0 && t.reopen_count == 0;
     let here = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
     match status {
+        TicketStatus::Abandoned if with_bot => state.metrics.count(here, |c| c.bot_abandoned += 1),
+        TicketStatus::Resolved if with_bot => state.metrics.count(here, |c| c.bot_deflected += 1),
         TicketStatus::Abandoned if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Abandoned),
         TicketStatus::Expired if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Expired),
         TicketStatus::Resolved => state.metrics.count(here, |c| {

@@ -131,6 +131,25 @@ pub enum Command {
         /// Which ticket.
         ticket: TicketId,
     },
+    /// The bot resolved the conversation itself.
+    BotResolve {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
+    /// The bot hands the conversation to a human.
+    BotHandoff {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Why the bot could not finish.
+        reason: String,
+        /// Where the transcript is kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transcript: Option<String>,
+    },
     /// The assigned agent replied to the customer.
     AgentReply {
         /// When.
@@ -204,6 +223,8 @@ impl Command {
             | Command::UpdateTicket { at, .. }
             | Command::AssignTicket { at, .. }
             | Command::AcceptOffer { at, .. }
+            | Command::BotResolve { at, .. }
+            | Command::BotHandoff { at, .. }
             | Command::DeclineOffer { at, .. }
             | Command::AgentReply { at, .. }
             | Command::CustomerMessage { at, .. }

@@ -79,7 +79,7 @@ pub struct ConfigSpec {
 }
 
 /// A team of agents.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TeamSpec {
     /// Unique name.
@@ -87,6 +87,9 @@ pub struct TeamSpec {
     /// Support tier of the team.
     #[serde(default)]
     pub tier: SupportTier,
+    /// After-contact work for this team's agents, seconds (overrides the queue's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrap_up_s: Option<f64>,
 }
 
 /// Priority weights in points; absent fields fall back to the defaults (or, in a queue,
@@ -510,6 +513,8 @@ pub struct Team {
     pub name: String,
     /// Support tier.
     pub tier: SupportTier,
+    /// After-contact work of its agents, overriding the queue's.
+    pub wrap_up_ms: Option<i64>,
 }
 
 /// The validated configuration.
@@ -569,7 +574,8 @@ impl Config {
             } else if team_ids.insert(t.name.clone(), TeamId(i as u16)).is_some() {
                 p.add(format!("teams[{i}].name"), format!("duplicate team {:?}", t.name));
             }
-            teams.push(Team { name: t.name.clone(), tier: t.tier });
+            let wrap_up_ms = t.wrap_up_s.map(|v| seconds_to_ms(v, &format!("teams[{i}].wrap_up_s"), &mut p));
+            teams.push(Team { name: t.name.clone(), tier: t.tier, wrap_up_ms });
         }
 
         let mut queue_ids = BTreeMap::new();
@@ -636,6 +642,12 @@ impl Config {
     /// Category names, indexed by [`CategoryId`].
     pub fn category_names(&self) -> &[String] {
         &self.categories.names
+    }
+
+    /// After-contact work when an agent of `team` releases a ticket of `queue`: the team's
+    /// wrap-up if set, else the queue's.
+    pub fn wrap_up_ms(&self, team: TeamId, queue: QueueId) -> i64 {
+        self.teams.get(team.index()).and_then(|t| t.wrap_up_ms).unwrap_or(self.queue(queue).wrap_up_ms)
     }
 
     /// Looks up a skill by name.

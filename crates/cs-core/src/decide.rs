@@ -182,6 +182,11 @@ impl<'a, 'o> Decider<'a, 'o> {
                 self.requeued_then_route(id, agent, due, true);
             }
             Timer::Expiry(id) => self.emit(Event::TicketExpired { at: due, ticket: id }),
+            Timer::WrapUp(agent) => {
+                let &(_, channel, ticket) = s.agents[agent.index()].wrap_ups.first().expect("timer names a wrap-up");
+                self.emit(Event::WrapUpEnded { at: due, agent, ticket });
+                self.route_freed_agent(agent, channel, ticket, due);
+            }
             Timer::Overflow(queue) => {
                 let open =
                     overflow_transition(s, cfg, queue, due).expect("an overflow timer fires when the rule changes");
@@ -295,6 +300,34 @@ impl<'a, 'o> Decider<'a, 'o> {
                 self.requeued_then_route(*ticket, agent, *at, true);
                 Ok(())
             }
+            Command::BotResolve { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                if t.status != TicketStatus::Bot {
+                    return Err(invalid(t, "resolve as the bot"));
+                }
+                self.emit(Event::BotResolved { at: *at, ticket: *ticket });
+                Ok(())
+            }
+            Command::BotHandoff { at, ticket, reason, transcript } => {
+                let s = self.base();
+                let t = open_ticket(s, *ticket, *at)?;
+                if t.status != TicketStatus::Bot {
+                    return Err(invalid(t, "hand off from the bot"));
+                }
+                if reason.trim().is_empty() {
+                    return Err(Rejection::Empty { field: "reason" });
+                }
+                check_depth(s, t.queue)?;
+                let w = Waiting { step: 0, ..Waiting::of(t) };
+                self.emit(Event::BotHandedOff {
+                    at: *at,
+                    ticket: *ticket,
+                    reason: reason.clone(),
+                    transcript: transcript.clone(),
+                });
+                self.route_waiting(*ticket, &w, *at, true);
+                Ok(())
+            }
             Command::AgentReply { at, ticket } => {
                 let agent = holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?;
                 self.emit(Event::AgentReplied { at: *at, ticket: *ticket, agent });
@@ -317,14 +350,18 @@ impl<'a, 'o> Decider<'a, 'o> {
                     return Err(invalid(t, "set pending"));
                 }
                 let (agent, channel) = (t.agent.expect("assigned"), t.channel);
+                let frees = !self.wraps_up(agent, t);
                 self.emit(Event::TicketPending { at: *at, ticket: *ticket });
-                self.route_freed_agent(agent, channel, *ticket, *at);
+                if frees {
+                    self.route_freed_agent(agent, channel, *ticket, *at);
+                }
                 Ok(())
             }
             Command::Transfer { at, ticket, queue } => self.transfer(*at, *ticket, *queue),
             Command::Resolve { at, ticket } => {
                 let t = open_ticket(self.base(), *ticket, *at)?;
                 let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
+                let held = held.filter(|&a| !(t.status == TicketStatus::Assigned && self.wraps_up(a, t)));
                 let channel = t.channel;
                 self.emit(Event::TicketResolved { at: *at, ticket: *ticket });
                 if let Some(agent) = held {
@@ -421,11 +458,16 @@ impl<'a, 'o> Decider<'a, 'o> {
             return Ok(());
         }
         let s = self.base();
-        // Held tickets go back to waiting with their age, and tickets waiting for this
-        // agent by sticky routing stop waiting for them. Both are re-routed best first,
-        // so that where agents are short the most urgent gets the first free agent.
+        // After-contact work ends with the shift. Held tickets go back to waiting with
+        // their age, and tickets waiting for this agent by sticky routing stop waiting for
+        // them. Both are re-routed best first, so that where agents are short the most
+        // urgent gets the first free agent.
+        let wrapping: Vec<TicketId> = a.wrap_ups.iter().map(|w| w.2).collect();
         let held = best_first(s, a.held.iter().copied(), at);
         let pinned = best_first(s, s.index.pinned.get(&agent).into_iter().flatten().map(|wk| wk.ticket), at);
+        for ticket in wrapping {
+            self.emit(Event::WrapUpEnded { at, agent, ticket });
+        }
         for &ticket in &held {
             self.emit(Event::TicketRequeued { at, ticket, reason: RequeueReason::AgentOffline });
         }
@@ -501,8 +543,11 @@ impl<'a, 'o> Decider<'a, 'o> {
         };
         let mut spec = spec.clone();
         spec.queue = Some(queue);
+        let bot = spec.bot;
         self.emit(Event::TicketCreated { at, ticket, spec });
-        self.route_waiting(ticket, &w, at, true);
+        if !bot {
+            self.route_waiting(ticket, &w, at, true);
+        }
         Ok(())
     }
 
@@ -581,6 +626,13 @@ impl<'a, 'o> Decider<'a, 'o> {
             self.route_freed_agent(agent, channel, ticket, at);
         }
         Ok(())
+    }
+
+    /// Whether releasing worked ticket `t` leaves `agent` in after-contact work (the slot
+    /// stays taken, so nothing new is routed to it yet).
+    fn wraps_up(&self, agent: AgentId, t: &Ticket) -> bool {
+        let s = self.base();
+        s.config().wrap_up_ms(s.agents[agent.index()].team, t.queue) > 0
     }
 
     // ----- routing reactions --------------------------------------------------------

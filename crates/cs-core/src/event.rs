@@ -318,6 +318,34 @@ pub enum Event {
         /// The oldest wait at that moment.
         oldest_wait_ms: i64,
     },
+    /// A bot resolved the conversation without a human (deflection).
+    BotResolved {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
+    /// A bot handed the conversation to a human; the ticket now waits in its queue.
+    BotHandedOff {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Why.
+        reason: String,
+        /// Where the transcript is kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transcript: Option<String>,
+    },
+    /// An agent's after-contact work on a ticket ended; the slot is free.
+    WrapUpEnded {
+        /// When.
+        at: Timestamp,
+        /// Who.
+        agent: AgentId,
+        /// The ticket worked.
+        ticket: TicketId,
+    },
     /// A waiting ticket reached the next relaxation step of its queue.
     TicketStepReached {
         /// When.
@@ -357,7 +385,10 @@ impl Event {
             | Event::TicketUnpinned { at, .. }
             | Event::TicketExpired { at, .. }
             | Event::OverflowOpened { at, .. }
-            | Event::OverflowClosed { at, .. } => *at,
+            | Event::OverflowClosed { at, .. }
+            | Event::BotResolved { at, .. }
+            | Event::BotHandedOff { at, .. }
+            | Event::WrapUpEnded { at, .. } => *at,
         }
     }
 
@@ -389,6 +420,9 @@ impl Event {
             Event::TicketExpired { .. } => "TicketExpired",
             Event::OverflowOpened { .. } => "OverflowOpened",
             Event::OverflowClosed { .. } => "OverflowClosed",
+            Event::BotResolved { .. } => "BotResolved",
+            Event::BotHandedOff { .. } => "BotHandedOff",
+            Event::WrapUpEnded { .. } => "WrapUpEnded",
         }
     }
 
@@ -412,7 +446,10 @@ impl Event {
             | Event::OfferAccepted { ticket, .. }
             | Event::TicketPinned { ticket, .. }
             | Event::TicketUnpinned { ticket, .. }
-            | Event::TicketExpired { ticket, .. } => Some(*ticket),
+            | Event::TicketExpired { ticket, .. }
+            | Event::BotResolved { ticket, .. }
+            | Event::BotHandedOff { ticket, .. }
+            | Event::WrapUpEnded { ticket, .. } => Some(*ticket),
             _ => None,
         }
     }

@@ -69,6 +69,14 @@ pub struct Counts {
     pub busy_milli_ms: u64,
     /// Agent staffed time, ms.
     pub staffed_ms: u64,
+    /// Conversations that started with a bot.
+    pub bot_started: u64,
+    /// Of those, resolved by the bot (deflected).
+    pub bot_deflected: u64,
+    /// Of those, handed to a human.
+    pub bot_handed_off: u64,
+    /// Of those, left by the customer while with the bot.
+    pub bot_abandoned: u64,
 }
 
 impl Counts {
@@ -92,6 +100,10 @@ impl Counts {
         self.transferred += o.transferred;
         self.busy_milli_ms += o.busy_milli_ms;
         self.staffed_ms += o.staffed_ms;
+        self.bot_started += o.bot_started;
+        self.bot_deflected += o.bot_deflected;
+        self.bot_handed_off += o.bot_handed_off;
+        self.bot_abandoned += o.bot_abandoned;
     }
 
     fn ratio(a: u64, b: u64) -> Option<f64> {
@@ -136,6 +148,11 @@ impl Counts {
     /// First-contact resolutions (not reopened since) ÷ resolutions.
     pub fn first_contact_resolution(&self) -> Option<f64> {
         Counts::ratio(self.resolved_first_contact.saturating_sub(self.first_contact_reopened), self.resolved)
+    }
+
+    /// Conversations resolved by the bot ÷ conversations the bot started.
+    pub fn bot_deflection_rate(&self) -> Option<f64> {
+        Counts::ratio(self.bot_deflected, self.bot_started)
     }
 
     /// Reopens ÷ resolutions.

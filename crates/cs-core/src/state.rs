@@ -28,6 +28,8 @@ pub enum Timer {
     Expiry(TicketId),
     /// A queue's overflow should open or close.
     Overflow(QueueId),
+    /// An agent's earliest after-contact work ends.
+    WrapUp(AgentId),
 }
 
 /// Per-queue live figures.

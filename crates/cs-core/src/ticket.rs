@@ -157,6 +157,10 @@ pub struct TicketSpec {
     /// Time-to-live: the ticket expires if it still waits this many seconds after creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_s: Option<u32>,
+    /// The conversation starts with a bot; the ticket waits for a human only once the bot
+    /// hands it over.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bot: bool,
 }
 
 impl TicketSpec {
@@ -176,8 +180,20 @@ impl TicketSpec {
             urgency: Urgency::Normal,
             emotion: Emotion::Neutral,
             ttl_s: None,
+            bot: false,
         }
     }
+}
+
+/// What a bot hands to a human with a ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoff {
+    /// When.
+    pub at: Timestamp,
+    /// Why the bot could not finish (e.g. "asked for a human", "refund over limit").
+    pub reason: String,
+    /// Where the bot conversation's transcript is kept, if anywhere.
+    pub transcript: Option<String>,
 }
 
 /// A ticket as the state holds it.
@@ -259,6 +275,8 @@ pub struct Ticket {
     pub reply_due: Option<Timestamp>,
     /// When it expires if still waiting (time-to-live of the ticket or of its queue).
     pub expires_at: Option<Timestamp>,
+    /// What the bot handed over, if a bot handled the conversation first.
+    pub handoff: Option<Box<Handoff>>,
     /// The routing bucket it waits in, if it waits unpinned.
     pub(crate) bucket: crate::routing::Slot,
 }

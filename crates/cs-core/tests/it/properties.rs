@@ -53,6 +53,8 @@ enum Op {
     Transfer(usize, u16),
     Accept(usize),
     Decline(usize),
+    BotResolve(usize),
+    BotHandoff(usize),
     Resolve(usize),
     Reopen(usize),
     Abandon(usize),
@@ -82,6 +84,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), 0u16..3).prop_map(|(t, q)| Op::Transfer(t, q)),
         2 => any::<usize>().prop_map(Op::Accept),
         1 => any::<usize>().prop_map(Op::Decline),
+        1 => any::<usize>().prop_map(Op::BotResolve),
+        2 => any::<usize>().prop_map(Op::BotHandoff),
         3 => any::<usize>().prop_map(Op::Resolve),
         1 => any::<usize>().prop_map(Op::Reopen),
         1 => any::<usize>().prop_map(Op::Abandon),
@@ -138,6 +142,7 @@ fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
                 urgency: Urgency::ALL[usize::from(*urgency)],
                 emotion: Emotion::ALL[usize::from(*emotion)],
                 ttl_s: (*emotion == 3).then_some(90),
+                bot: *urgency == 0 && *tier < 2,
                 ..TicketSpec::new(CustomerId(u64::from(*tier)), [Channel::Chat, Channel::Email][usize::from(*channel)])
             },
         },
@@ -154,6 +159,10 @@ fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
         Op::Pending(tk) => Command::SetPending { at, ticket: ticket(*tk) },
         Op::Transfer(tk, q) => Command::Transfer { at, ticket: ticket(*tk), queue: QueueId(*q) },
         Op::Accept(tk) => Command::AcceptOffer { at, ticket: ticket(*tk) },
+        Op::BotResolve(tk) => Command::BotResolve { at, ticket: ticket(*tk) },
+        Op::BotHandoff(tk) => {
+            Command::BotHandoff { at, ticket: ticket(*tk), reason: "asked for a human".into(), transcript: None }
+        }
         Op::Decline(tk) => Command::DeclineOffer { at, ticket: ticket(*tk) },
         Op::Resolve(tk) => Command::Resolve { at, ticket: ticket(*tk) },
         Op::Reopen(tk) => Command::Reopen { at, ticket: ticket(*tk) },
@@ -212,6 +221,10 @@ fn check_invariants(s: &State) -> Result<(), TestCaseError> {
             let t = s.ticket(tk).unwrap();
             prop_assert_eq!(t.agent, Some(a.id));
             capacity::add(&mut load, t.channel, &cfg.capacity);
+        }
+        // Slots in after-contact work stay taken.
+        for &(_, channel, _) in &a.wrap_ups {
+            capacity::add(&mut load, channel, &cfg.capacity);
         }
         prop_assert_eq!(load, a.load, "agent {} load disagrees with held tickets", a.id);
         prop_assert!(a.load.total() <= cfg.limits.agent_tickets_max);
@@ -352,6 +365,10 @@ fn config_with(knobs: &Knobs) -> ConfigSpec {
         spec.queues[1].offer = Some(cs_core::config::OfferSpec { timeout_s: 30.0, away_after_missed: 2 });
         spec.queues[0].offer = Some(cs_core::config::OfferSpec { timeout_s: 15.0, away_after_missed: 0 });
     }
+    if knobs.wrap_up {
+        spec.teams[0].wrap_up_s = Some(15.0);
+        spec.queues[1].wrap_up_s = Some(5.0);
+    }
     if knobs.timeouts {
         spec.queues[1].reply_timeout_s = Some(60.0);
         spec.queues[2].ticket_ttl_s = Some(200.0);
@@ -367,11 +384,19 @@ struct Knobs {
     sticky: bool,
     offers: bool,
     timeouts: bool,
+    wrap_up: bool,
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
-    ([0u8..4, 0u8..4, 0u8..4], any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
-        |(strategies, overflow, sticky, offers, timeouts)| Knobs { strategies, overflow, sticky, offers, timeouts },
+    ([0u8..4, 0u8..4, 0u8..4], any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+        |(strategies, overflow, sticky, offers, timeouts, wrap_up)| Knobs {
+            strategies,
+            overflow,
+            sticky,
+            offers,
+            timeouts,
+            wrap_up,
+        },
     )
 }
 
@@ -515,6 +540,9 @@ fn random_cases_reach_every_routing_feature() {
         "how:Sticky",
         "how:Routed",
         "how:Manual",
+        "BotResolved",
+        "BotHandedOff",
+        "WrapUpEnded",
     ] {
         assert!(seen.contains(expected), "random cases never produced {expected}; saw {seen:?}");
     }
