@@ -18,6 +18,7 @@ use crate::metrics::{Slice, WaitOutcome};
 use crate::priority;
 use crate::routing::{PoolKey, ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
+use crate::sla::{ClockKind, Sla};
 use crate::state::{Customer, QueueState, State, Timer};
 use crate::ticket::{Ticket, TicketStatus};
 use crate::time::Timestamp;
@@ -131,6 +132,11 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 queue_entered_at: at,
                 step: 0,
                 score: priority::score(&q.weights, spec.tier, spec.urgency, spec.emotion, spec.channel),
+                sla: None,
+                boost: 0,
+                escalations: 0,
+                rules_fired: 0,
+                prio_deadline: None,
                 agent: None,
                 last_agent: None,
                 answered_at: None,
@@ -157,6 +163,17 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             state.open_tickets += 1;
             let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
             touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms).contacts.push(at, spec.category);
+            if let Some(cat) = spec.category {
+                let window = cfg.escalation.repeat_window_ms(crate::escalation::RepeatBy::Category);
+                if window > 0 {
+                    let v = state.category_contacts.entry(cat).or_default();
+                    v.push_back(at);
+                    while v.front().is_some_and(|&t| t.plus_ms(window) <= at) {
+                        v.pop_front();
+                    }
+                }
+            }
+            sla_start(state, cfg, *ticket, at, at);
             if spec.bot {
                 state.metrics.count(slice, |c| c.bot_started += 1);
             } else {
@@ -173,7 +190,8 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             t.tier = *tier;
             t.urgency = *urgency;
             t.emotion = *emotion;
-            t.score = priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel);
+            t.score = score_of(cfg, t);
+            sla_rematch(state, cfg, *ticket, at);
             if waiting {
                 index_waiting(state, cfg, *ticket);
             }
@@ -201,18 +219,39 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         Event::AgentReplied { ticket, .. } => {
             ticket_mut(state, *ticket).first_response_at.get_or_insert(at);
             set_timer(state, *ticket, Timer::Reply(*ticket), None);
+            with_clocks(state, cfg, *ticket, |sla, policy, cal| {
+                for k in [ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update] {
+                    sla.clocks[k.index()].stop(cal, at);
+                }
+                if let Some(target) = policy.targets[ClockKind::Update.index()] {
+                    sla.clocks[ClockKind::Update.index()].start(policy, cal, target, at);
+                }
+            });
         }
         Event::CustomerReplied { ticket, .. } => {
-            debug_assert!(!ticket_ref(state, *ticket).status.is_closed());
+            let t = ticket_ref(state, *ticket);
+            debug_assert!(!t.status.is_closed());
+            if t.first_response_at.is_some() {
+                with_clocks(state, cfg, *ticket, |sla, policy, cal| {
+                    let next = &mut sla.clocks[ClockKind::NextResponse.index()];
+                    if let (false, Some(target)) = (next.is_live(), policy.targets[ClockKind::NextResponse.index()]) {
+                        next.start(policy, cal, target, at);
+                    }
+                });
+            }
         }
         Event::TicketPending { ticket, .. } => {
             release(state, cfg, *ticket, at, true);
             ticket_mut(state, *ticket).status = TicketStatus::WaitingOnCustomer;
+            with_clocks(state, cfg, *ticket, |sla, _, cal| sla.clocks.iter_mut().for_each(|c| c.pause(cal, at)));
         }
         Event::TicketReactivated { ticket, .. } => {
             let t = ticket_mut(state, *ticket);
             assert_eq!(t.status, TicketStatus::WaitingOnCustomer);
             start_wait(t, at);
+            with_clocks(state, cfg, *ticket, |sla, policy, cal| {
+                sla.clocks.iter_mut().for_each(|c| c.resume(policy, cal, at));
+            });
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketTransferred { ticket, queue, .. } => {
@@ -234,11 +273,12 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             let t = ticket_mut(state, *ticket);
             t.queue = *queue;
             t.needs = merged_needs(&t.own_skills, &q.needs);
-            t.score = priority::score(&q.weights, t.tier, t.urgency, t.emotion, t.channel);
             t.status = TicketStatus::Queued;
             t.queue_entered_at = at;
             t.step = 0;
             t.transfer_count = t.transfer_count.saturating_add(1);
+            t.score = score_of(cfg, t);
+            sla_rematch(state, cfg, *ticket, at);
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketRequeued { ticket, reason, .. } => {
@@ -301,6 +341,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 c.reopened += 1;
                 c.first_contact_reopened += u64::from(was_first_contact);
             });
+            sla_start(state, cfg, *ticket, at, at);
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketStepReached { ticket, step, .. } => {
@@ -323,9 +364,163 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             set_timer(state, *ticket, Timer::Pin(*ticket), None);
             index_waiting(state, cfg, *ticket);
         }
+        Event::SlaWarning { ticket, clock, policy, .. } => {
+            with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].warned = true);
+            let queue = ticket_ref(state, *ticket).queue;
+            state.metrics.sla[usize::from(*policy)][clock.index()].warned += 1;
+            state.metrics.count(Slice { at, queue: Some(queue), channel: None, team: None }, |c| c.sla_warned += 1);
+        }
+        Event::SlaBreached { ticket, clock, policy, .. } => {
+            with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].breached = true);
+            let queue = ticket_ref(state, *ticket).queue;
+            state.metrics.sla[usize::from(*policy)][clock.index()].breached += 1;
+            state.metrics.count(Slice { at, queue: Some(queue), channel: None, team: None }, |c| c.sla_breached += 1);
+        }
+        Event::SlaMet { ticket, clock, policy, .. } => {
+            let queue = ticket_ref(state, *ticket).queue;
+            state.metrics.sla[usize::from(*policy)][clock.index()].met += 1;
+            state.metrics.count(Slice { at, queue: Some(queue), channel: None, team: None }, |c| c.sla_met += 1);
+        }
+        Event::TicketEscalated { ticket, tier, queue, trigger, rule, boost, .. } => {
+            let t = ticket_ref(state, *ticket);
+            let from_tier = cfg.escalation.tier_of(t.queue);
+            match t.status {
+                TicketStatus::Queued => dequeue(state, cfg, *ticket, at),
+                TicketStatus::Assigned | TicketStatus::Offered => {
+                    let from = t.agent.expect("held ticket has an agent");
+                    release(state, cfg, *ticket, at, false);
+                    avoid(ticket_mut(state, *ticket), from);
+                }
+                other => panic!("ticket {ticket} escalated while {other:?}"),
+            }
+            let slice = Slice { at, queue: Some(ticket_ref(state, *ticket).queue), channel: None, team: None };
+            state.metrics.count(slice, |c| c.escalated += 1);
+            state.metrics.escalations[trigger.index()] += 1;
+            let q = cfg.queue(*queue);
+            let t = ticket_mut(state, *ticket);
+            let bit = rule.map_or(0, |r| 1u32 << r);
+            t.rules_fired = if from_tier == Some(usize::from(*tier)) { t.rules_fired | bit } else { bit };
+            t.queue = *queue;
+            t.needs = merged_needs(&t.own_skills, &q.needs);
+            t.status = TicketStatus::Queued;
+            t.queue_entered_at = at;
+            t.step = 0;
+            t.boost += boost;
+            t.escalations = t.escalations.saturating_add(1);
+            t.score = score_of(cfg, t);
+            sla_rematch(state, cfg, *ticket, at);
+            enqueue(state, cfg, *ticket, at);
+        }
+        Event::RecurringIssueDetected { .. } => state.metrics.recurring_alerts += 1,
         Event::OverflowOpened { queue, .. } | Event::OverflowClosed { queue, .. } => {
             state.queues[queue.index()].overflow_open = matches!(event, Event::OverflowOpened { .. });
             refresh_overflow(state, cfg, *queue, at);
+        }
+    }
+}
+
+/// A ticket's static score in its queue: weighted tier, urgency, emotion and channel, plus
+/// the points its escalations added.
+fn score_of(cfg: &Config, t: &Ticket) -> i64 {
+    priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel) + t.boost
+}
+
+/// Changes a ticket's SLA clocks, keeping their timers in step. Nothing if no policy applies.
+fn with_clocks(
+    state: &mut State,
+    cfg: &Config,
+    id: TicketId,
+    f: impl FnOnce(&mut Sla, &crate::sla::SlaPolicy, &crate::calendar::Calendar),
+) {
+    let t = state.tickets.get_mut(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"));
+    let Some(sla) = t.sla.as_deref_mut() else { return };
+    let old = sla.clocks.map(|c| c.next_due());
+    let policy = &cfg.sla.policies[usize::from(sla.policy)];
+    f(sla, policy, cfg.sla.calendar(sla.policy));
+    let new = sla.clocks.map(|c| c.next_due());
+    if state.deferred_index {
+        return;
+    }
+    for k in ClockKind::ALL {
+        let (o, n) = (old[k.index()], new[k.index()]);
+        if o != n {
+            if let Some(o) = o {
+                state.timers.remove(&(o, Timer::Sla(id, k)));
+            }
+            if let Some(n) = n {
+                state.timers.insert((n, Timer::Sla(id, k)));
+            }
+        }
+    }
+}
+
+/// Starts a ticket's SLA for a new episode: the policy matching it now, with its first
+/// response and resolution clocks counting from `origin` (first contact, or the reopen).
+fn sla_start(state: &mut State, cfg: &Config, id: TicketId, origin: Timestamp, at: Timestamp) {
+    with_clocks(state, cfg, id, |sla, _, cal| {
+        sla.clocks.iter_mut().for_each(|c| {
+            c.stop(cal, at);
+        })
+    });
+    let t = state.tickets.get_mut(id).expect("ticket exists");
+    t.sla = cfg
+        .sla
+        .policy_for(t.channel, t.tier, t.urgency, t.queue)
+        .map(|policy| Box::new(Sla { policy, clocks: Default::default() }));
+    with_clocks(state, cfg, id, |sla, policy, cal| {
+        for k in [ClockKind::FirstResponse, ClockKind::Resolution] {
+            if let Some(target) = policy.targets[k.index()] {
+                let c = &mut sla.clocks[k.index()];
+                c.start(policy, cal, target, origin);
+                if origin < at {
+                    c.checkpoint(cal, at);
+                    c.plan(policy, cal);
+                }
+            }
+        }
+    });
+}
+
+/// Matches a ticket's policy again after its attributes or queue changed; running and
+/// paused clocks keep their elapsed time and take the new policy's targets.
+fn sla_rematch(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
+    let t = ticket_ref(state, id);
+    let new = cfg.sla.policy_for(t.channel, t.tier, t.urgency, t.queue);
+    let old = t.sla.as_ref().map(|s| s.policy);
+    if new == old {
+        return;
+    }
+    let (origin, first_response_due) = (t.episode_start, t.first_response_at.is_none());
+    match (old, new) {
+        (_, None) => {
+            with_clocks(state, cfg, id, |sla, _, cal| {
+                sla.clocks.iter_mut().for_each(|c| {
+                    c.stop(cal, at);
+                })
+            });
+            ticket_mut(state, id).sla = None;
+        }
+        (None, Some(_)) => {
+            // Clocks count from the start of the episode, as if the policy had applied.
+            sla_start(state, cfg, id, origin, at);
+            if !first_response_due {
+                with_clocks(state, cfg, id, |sla, _, cal| {
+                    sla.clocks[ClockKind::FirstResponse.index()].stop(cal, at);
+                });
+            }
+        }
+        (Some(old), Some(new)) => {
+            // Fold the time so far on the old calendar, then continue on the new policy.
+            with_clocks(state, cfg, id, |sla, _, cal| sla.clocks.iter_mut().for_each(|c| c.checkpoint(cal, at)));
+            let policy = &cfg.sla.policies[usize::from(new)];
+            let cal = cfg.sla.calendar(new);
+            let _ = old;
+            with_clocks(state, cfg, id, |sla, _, _| {
+                sla.policy = new;
+                for k in ClockKind::ALL {
+                    sla.clocks[k.index()].retarget(policy, cal, policy.targets[k.index()], at);
+                }
+            });
         }
     }
 }
@@ -356,7 +551,7 @@ fn avoid(t: &mut Ticket, agent: AgentId) {
 fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp) {
     state.config = Some(config.clone());
     state.queues.resize_with(config.queues().len(), QueueState::default);
-    state.metrics.resize(config.queues().len(), config.teams().len());
+    state.metrics.resize(config.queues().len(), config.teams().len(), config.sla.policies.len());
     // Scores, merged needs and deadlines depend on the rules: recompute them for every
     // waiting ticket, then rebuild what is derived.
     let waiting: Vec<TicketId> =
@@ -365,7 +560,7 @@ fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp) {
         let t = state.tickets.get_mut(id).expect("listed ticket exists");
         let q = config.queue(t.queue);
         t.needs = merged_needs(&t.own_skills, &q.needs);
-        t.score = priority::score(&q.weights, t.tier, t.urgency, t.emotion, t.channel);
+        t.score = score_of(config, t);
         t.step = t.step.min((q.steps.len() - 1) as u8);
         t.step_due = step_due(config, t, at);
         t.expires_at = expiry(config, t, at);
@@ -433,7 +628,7 @@ fn set_timer(state: &mut State, id: TicketId, timer: Timer, due: Option<Timestam
         Timer::Offer(_) => &mut t.offer_expires,
         Timer::Reply(_) => &mut t.reply_due,
         Timer::Expiry(_) => &mut t.expires_at,
-        Timer::Overflow(_) | Timer::WrapUp(_) => unreachable!("not a ticket timer"),
+        Timer::Overflow(_) | Timer::WrapUp(_) | Timer::Sla(..) => unreachable!("not a ticket timer field"),
     };
     let old = std::mem::replace(field, due);
     if state.deferred_index || old == due {
@@ -532,8 +727,10 @@ fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
     if state.deferred_index {
         return;
     }
-    let t = ticket_ref(state, id);
+    let t = ticket_mut(state, id);
     debug_assert!(t.bucket.get().is_none(), "ticket {id} indexed twice");
+    t.prio_deadline = t.nearest_deadline();
+    let t = ticket_ref(state, id);
     let wk = state.wait_key(t);
     let (queue, step, since, pinned) = (t.queue, t.step, t.queued_since, t.pinned_to);
     let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
@@ -561,12 +758,14 @@ fn unindex_waiting(state: &mut State, id: TicketId) {
     if let Some(agent) = pinned {
         let removed = state.index.pinned.get_mut(&agent).is_some_and(|s| s.remove(&wk));
         debug_assert!(removed, "ticket {id} missing from its pinned set");
-        return;
+    } else {
+        let b = bucket.unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
+        let removed = state.index.buckets[b as usize].waiting.remove(&wk);
+        debug_assert!(removed, "ticket {id} missing from its bucket");
     }
-    let b = bucket.unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
-    let removed = state.index.buckets[b as usize].waiting.remove(&wk);
-    debug_assert!(removed, "ticket {id} missing from its bucket");
-    ticket_mut(state, id).bucket = Slot::NONE;
+    let t = ticket_mut(state, id);
+    t.bucket = Slot::NONE;
+    t.prio_deadline = None;
 }
 
 /// Whether `queue`'s overflow rule, applied at `at` to the current waiting tickets, says
@@ -747,6 +946,11 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
         TicketStatus::WaitingOnCustomer | TicketStatus::Bot => {}
         closed => panic!("ticket {id} closed twice (was {closed:?})"),
     }
+    with_clocks(state, cfg, id, |sla, _, cal| {
+        sla.clocks.iter_mut().for_each(|c| {
+            c.stop(cal, at);
+        })
+    });
     let t = ticket_mut(state, id);
     t.status = status;
     t.closed_at = Some(at);

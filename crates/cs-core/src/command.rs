@@ -150,6 +150,20 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         transcript: Option<String>,
     },
+    /// Escalate a ticket by hand: to a tier (index into the config's escalation tiers), or
+    /// to the next tier from the ticket's own.
+    Escalate {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Target tier; absent: the next one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<u16>,
+        /// Why, in words.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// The assigned agent replied to the customer.
     AgentReply {
         /// When.
@@ -225,6 +239,7 @@ impl Command {
             | Command::AcceptOffer { at, .. }
             | Command::BotResolve { at, .. }
             | Command::BotHandoff { at, .. }
+            | Command::Escalate { at, .. }
             | Command::DeclineOffer { at, .. }
             | Command::AgentReply { at, .. }
             | Command::CustomerMessage { at, .. }

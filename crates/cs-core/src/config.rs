@@ -76,6 +76,15 @@ pub struct ConfigSpec {
     /// Capacity rules shared by all agents.
     #[serde(default)]
     pub capacity: CapacitySpec,
+    /// Business-hours calendars for SLA targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calendars: Vec<crate::calendar::CalendarSpec>,
+    /// SLA policies, in matching order (first match wins).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sla_policies: Vec<crate::sla::SlaPolicySpec>,
+    /// Escalation tiers and rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<crate::escalation::EscalationSpec>,
 }
 
 /// A team of agents.
@@ -112,6 +121,11 @@ pub struct PrioritySpec {
     /// Points gained per minute of waiting, so that nothing starves (0 to 1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aging_points_per_minute: Option<f64>,
+    /// Deadline-aware priority: points per minute closer to the ticket's nearest SLA
+    /// deadline (first response or resolution); 0 (the default) leaves it out. A ticket
+    /// without a deadline counts its wait start as its deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_points_per_minute: Option<f64>,
 }
 
 /// Limits; every one has a default.
@@ -348,6 +362,16 @@ pub struct Weights {
     pub channel: [i64; CHANNELS_N],
     /// Thousandths of a point gained per minute of waiting.
     pub aging_milli_per_min: i64,
+    /// Thousandths of a point per minute closer to the nearest SLA deadline.
+    pub deadline_milli_per_min: i64,
+}
+
+impl Weights {
+    /// How fast every waiting ticket's priority grows, thousandths of a point per minute:
+    /// aging plus the deadline weight (both grow with `now`).
+    pub fn rate(&self) -> i64 {
+        self.aging_milli_per_min + self.deadline_milli_per_min
+    }
 }
 
 /// The most points one weight may carry.
@@ -364,6 +388,7 @@ impl Default for Weights {
             // chat, email, phone, social, other
             channel: [20, 0, 30, 10, 0],
             aging_milli_per_min: 1_000,
+            deadline_milli_per_min: 0,
         }
     }
 }
@@ -532,6 +557,10 @@ pub struct Config {
     pub limits: Limits,
     /// Capacity rules.
     pub capacity: CapacityRules,
+    /// Calendars and SLA policies.
+    pub sla: crate::sla::SlaRules,
+    /// Escalation graph and rules.
+    pub escalation: crate::escalation::Escalation,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -602,10 +631,26 @@ impl Config {
             .map(|(i, q)| compile_queue(i, q, &ctx, &default_weights, &limits, &mut p))
             .collect();
 
+        let sla = compile_sla(&spec, &queue_ids, &mut p);
+        let escalation = compile_escalation(spec.escalation.as_ref(), &queue_ids, &mut p);
+
         if !p.0.is_empty() {
             return Err(ConfigError { problems: p.0 });
         }
-        Ok(Config { spec, skills, languages, categories, teams, team_ids, queues, queue_ids, limits, capacity })
+        Ok(Config {
+            spec,
+            skills,
+            languages,
+            categories,
+            teams,
+            team_ids,
+            queues,
+            queue_ids,
+            limits,
+            capacity,
+            sla,
+            escalation,
+        })
     }
 
     /// The spec this config was compiled from.
@@ -820,7 +865,19 @@ fn compile_weights(s: &PrioritySpec, base: &Weights, path: &str, p: &mut Problem
             base.aging_milli_per_min
         }
     };
+    let deadline_milli_per_min = match s.deadline_points_per_minute {
+        None => base.deadline_milli_per_min,
+        Some(v) if v.is_finite() && (0.0..=AGING_MAX).contains(&v) => (v * 1000.0).round() as i64,
+        Some(v) => {
+            p.add(format!("{path}.deadline_points_per_minute"), format!("{v} must be between 0 and {AGING_MAX}"));
+            base.deadline_milli_per_min
+        }
+    };
+    if aging_milli_per_min + deadline_milli_per_min > (AGING_MAX * 1000.0) as i64 {
+        p.add(path.to_string(), format!("aging and deadline points together exceed {AGING_MAX} per minute"));
+    }
     Weights {
+        deadline_milli_per_min,
         tier: table(&s.tier, tier_names.map(CustomerTier::name), base.tier, &format!("{path}.tier"), p),
         urgency: table(&s.urgency, urgency_names.map(Urgency::name), base.urgency, &format!("{path}.urgency"), p),
         emotion: table(&s.emotion, emotion_names.map(Emotion::name), base.emotion, &format!("{path}.emotion"), p),
@@ -1083,6 +1140,188 @@ fn compile_steps(path: &str, q: &QueueSpec, base_teams: Teams, ctx: &Ctx<'_>, p:
         steps.push(step);
     }
     steps
+}
+
+fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut Problems) -> crate::sla::SlaRules {
+    use crate::calendar::Calendar;
+    use crate::sla::{SlaPolicy, SlaRules};
+    let mut calendars = Vec::new();
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, c) in spec.calendars.iter().enumerate() {
+        match Calendar::compile(c) {
+            Ok(cal) => {
+                if names.insert(c.name.as_str(), calendars.len()).is_some() {
+                    p.add(format!("calendars[{i}].name"), format!("duplicate calendar {:?}", c.name));
+                }
+                calendars.push(cal);
+            }
+            Err(e) => p.add(format!("calendars[{i}]"), e.to_string()),
+        }
+    }
+    let mut policies = Vec::new();
+    let mut policy_names = std::collections::BTreeSet::new();
+    for (i, s) in spec.sla_policies.iter().enumerate() {
+        let path = format!("sla_policies[{i}]");
+        if s.name.trim().is_empty() {
+            p.add(format!("{path}.name"), "name is empty");
+        } else if !policy_names.insert(s.name.as_str()) {
+            p.add(format!("{path}.name"), format!("duplicate policy {:?}", s.name));
+        }
+        let calendar = s.calendar.as_ref().and_then(|name| match names.get(name.as_str()) {
+            Some(&c) => Some(c),
+            None => {
+                p.add(format!("{path}.calendar"), format!("unknown calendar {name:?}"));
+                None
+            }
+        });
+        let mut queues = Vec::new();
+        for (j, q) in s.queues.iter().enumerate() {
+            match queue_ids.get(q) {
+                Some(&id) => queues.push(id),
+                None => p.add(format!("{path}.queues[{j}]"), format!("unknown queue {q:?}")),
+            }
+        }
+        let target = |v: Option<f64>, field: &str, p: &mut Problems| {
+            v.map(|v| {
+                let ms = seconds_to_ms(v, &format!("{path}.{field}"), p);
+                if ms == 0 {
+                    p.add(format!("{path}.{field}"), format!("{v} must be above 0"));
+                }
+                ms
+            })
+        };
+        let targets = [
+            target(s.first_response_s, "first_response_s", p),
+            target(s.next_response_s, "next_response_s", p),
+            target(s.resolution_s, "resolution_s", p),
+            target(s.update_s, "update_s", p),
+        ];
+        if targets.iter().all(Option::is_none) {
+            p.add(path.clone(), "sets no target (first_response_s, next_response_s, resolution_s or update_s)");
+        }
+        let warning_permille = match s.warning_at {
+            None => 800,
+            Some(w) if w.is_finite() && w > 0.0 && w <= 1.0 => (w * 1000.0).round() as i64,
+            Some(w) => {
+                p.add(format!("{path}.warning_at"), format!("{w} must be above 0 and at most 1"));
+                800
+            }
+        };
+        policies.push(SlaPolicy {
+            name: s.name.clone(),
+            channels: s.channels.clone(),
+            tiers: s.tiers.clone(),
+            urgencies: s.urgencies.clone(),
+            queues,
+            calendar,
+            targets,
+            warning_permille,
+        });
+    }
+    SlaRules::new(calendars, policies)
+}
+
+fn compile_escalation(
+    spec: Option<&crate::escalation::EscalationSpec>,
+    queue_ids: &BTreeMap<String, QueueId>,
+    p: &mut Problems,
+) -> crate::escalation::Escalation {
+    use crate::escalation::{Escalation, RepeatBy, Rule, Tier, Trigger};
+    let Some(spec) = spec else { return Escalation::default() };
+    let mut tiers = Vec::new();
+    let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, t) in spec.tiers.iter().enumerate() {
+        if by_name.insert(t.name.as_str(), i).is_some() {
+            p.add(format!("escalation.tiers[{i}].name"), format!("duplicate tier {:?}", t.name));
+        }
+        let queue = match queue_ids.get(&t.queue) {
+            Some(&q) => q,
+            None => {
+                p.add(format!("escalation.tiers[{i}].queue"), format!("unknown queue {:?}", t.queue));
+                QueueId(0)
+            }
+        };
+        if tiers.iter().any(|x: &Tier| x.queue == queue && queue_ids.contains_key(&t.queue)) {
+            p.add(
+                format!("escalation.tiers[{i}].queue"),
+                format!("queue {:?} already belongs to another tier", t.queue),
+            );
+        }
+        tiers.push(Tier { name: t.name.clone(), queue });
+    }
+    let mut out = vec![Vec::new(); tiers.len()];
+    let mut graph = petgraph::graph::DiGraph::<usize, ()>::new();
+    let nodes: Vec<_> = (0..tiers.len()).map(|i| graph.add_node(i)).collect();
+    for (i, [from, to]) in spec.edges.iter().enumerate() {
+        let (Some(&a), Some(&b)) = (by_name.get(from.as_str()), by_name.get(to.as_str())) else {
+            for name in [from, to] {
+                if !by_name.contains_key(name.as_str()) {
+                    p.add(format!("escalation.edges[{i}]"), format!("unknown tier {name:?}"));
+                }
+            }
+            continue;
+        };
+        out[a].push(b);
+        graph.add_edge(nodes[a], nodes[b], ());
+    }
+    if let Err(cycle) = petgraph::algo::toposort(&graph, None) {
+        let tier = &tiers[graph[cycle.node_id()]].name;
+        p.add("escalation.edges", format!("the tiers form a cycle through {tier:?}; escalation must only go up"));
+    }
+    let mut rules = Vec::new();
+    for (i, r) in spec.rules.iter().enumerate() {
+        let path = format!("escalation.rules[{i}]");
+        let to = r.to.as_ref().and_then(|name| match by_name.get(name.as_str()) {
+            Some(&t) => Some(t),
+            None => {
+                p.add(format!("{path}.to"), format!("unknown tier {name:?}"));
+                None
+            }
+        });
+        let needs = |field: &str, present: bool, p: &mut Problems| {
+            if !present {
+                p.add(format!("{path}.{field}"), format!("required by trigger {:?}", r.trigger));
+            }
+        };
+        match r.trigger {
+            Trigger::Emotion => needs("emotion_at_least", r.emotion_at_least.is_some(), p),
+            Trigger::Reopen => needs("reopens_at_least", r.reopens_at_least.is_some_and(|n| n > 0), p),
+            Trigger::RepeatContact => {
+                needs("contacts_at_least", r.contacts_at_least.is_some_and(|n| n >= 2), p);
+                needs("window_s", r.window_s.is_some_and(|w| w > 0.0), p);
+                if r.contacts_at_least.is_some_and(|n| usize::from(n) > crate::state::RECENT_CONTACTS)
+                    && r.by.unwrap_or_default() == RepeatBy::Customer
+                {
+                    p.add(
+                        format!("{path}.contacts_at_least"),
+                        format!("at most {} contacts per customer are remembered", crate::state::RECENT_CONTACTS),
+                    );
+                }
+            }
+            _ => {}
+        }
+        if r.clock.is_some() && !matches!(r.trigger, Trigger::SlaWarning | Trigger::SlaBreach) {
+            p.add(format!("{path}.clock"), "only SLA triggers name a clock");
+        }
+        if r.boost < 0 || r.boost > WEIGHT_MAX {
+            p.add(format!("{path}.boost"), format!("{} must be between 0 and {WEIGHT_MAX}", r.boost));
+        }
+        rules.push(Rule {
+            trigger: r.trigger,
+            clock: r.clock,
+            emotion_at_least: r.emotion_at_least.unwrap_or(crate::ticket::Emotion::Angry),
+            reopens_at_least: r.reopens_at_least.unwrap_or(1),
+            contacts_at_least: r.contacts_at_least.unwrap_or(3),
+            window_ms: r.window_s.map_or(0, |w| seconds_to_ms(w, &format!("{path}.window_s"), p)),
+            by: r.by.unwrap_or_default(),
+            to,
+            boost: r.boost,
+        });
+    }
+    if rules.len() > 32 {
+        p.add("escalation.rules", format!("{} rules; at most 32", rules.len()));
+    }
+    Escalation { tiers, out, rules }
 }
 
 /// Resolves a queue named by a queue's field: it must exist and not be the queue itself.

@@ -19,12 +19,15 @@ use crate::apply::{apply, merged_needs};
 use crate::capacity::{self, CapacityBlock};
 use crate::command::Command;
 use crate::config::{Config, ConfigSpec};
+use crate::escalation::{RepeatBy, Trigger};
 use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
 use crate::id::{AgentId, QueueId, SkillId, TicketId};
 use crate::rejection::Rejection;
 use crate::routing::{AgentPick, ReqKey, effective_needs};
 use crate::skill::{PROFICIENCY_MAX, SkillNeeds, TICKET_SKILLS_MAX};
+use crate::sla::ClockKind;
 use crate::state::{State, Timer};
+use crate::ticket::{CustomerTier, Emotion};
 use crate::ticket::{Ticket, TicketSpec, TicketStatus};
 use crate::time::Timestamp;
 use std::sync::Arc;
@@ -182,6 +185,21 @@ impl<'a, 'o> Decider<'a, 'o> {
                 self.requeued_then_route(id, agent, due, true);
             }
             Timer::Expiry(id) => self.emit(Event::TicketExpired { at: due, ticket: id }),
+            Timer::Sla(id, kind) => {
+                let t = s.tickets.get(id).expect("timer names a live ticket");
+                let sla = t.sla.as_deref().expect("an SLA timer belongs to a ticket with a policy");
+                let clock = &sla.clocks[kind.index()];
+                let (policy, deadline) = (sla.policy, clock.deadline);
+                let warning = !clock.warned && clock.warn_at == Some(due);
+                let esc = Escalatable::of(t);
+                if warning {
+                    self.emit(Event::SlaWarning { at: due, ticket: id, policy, clock: kind, deadline });
+                } else {
+                    self.emit(Event::SlaBreached { at: due, ticket: id, policy, clock: kind });
+                }
+                let trigger = if warning { Trigger::SlaWarning } else { Trigger::SlaBreach };
+                self.escalate_on(esc, Cause::Sla(trigger, kind), due);
+            }
             Timer::WrapUp(agent) => {
                 let &(_, channel, ticket) = s.agents[agent.index()].wrap_ups.first().expect("timer names a wrap-up");
                 self.emit(Event::WrapUpEnded { at: due, agent, ticket });
@@ -284,7 +302,14 @@ impl<'a, 'o> Decider<'a, 'o> {
                 let (tier, urgency, emotion) =
                     (tier.unwrap_or(t.tier), urgency.unwrap_or(t.urgency), emotion.unwrap_or(t.emotion));
                 if (tier, urgency, emotion) != (t.tier, t.urgency, t.emotion) {
+                    let before = Escalatable::of(t);
+                    let after = Escalatable { tier, emotion, ..before.clone() };
                     self.emit(Event::TicketUpdated { at: *at, ticket: *ticket, tier, urgency, emotion });
+                    if after.tier == CustomerTier::Vip && before.tier != CustomerTier::Vip {
+                        self.escalate_on(after.clone(), Cause::Vip, *at);
+                    } else if after.emotion > before.emotion {
+                        self.escalate_on(after, Cause::Emotion(before.emotion), *at);
+                    }
                 }
                 Ok(())
             }
@@ -305,6 +330,8 @@ impl<'a, 'o> Decider<'a, 'o> {
                 if t.status != TicketStatus::Bot {
                     return Err(invalid(t, "resolve as the bot"));
                 }
+                let met = self.clocks_met(*ticket, &ClockKind::ALL, *at);
+                met.into_iter().for_each(|e| self.emit(e));
                 self.emit(Event::BotResolved { at: *at, ticket: *ticket });
                 Ok(())
             }
@@ -330,7 +357,35 @@ impl<'a, 'o> Decider<'a, 'o> {
             }
             Command::AgentReply { at, ticket } => {
                 let agent = holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?;
+                let met = self.clocks_met(
+                    *ticket,
+                    &[ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update],
+                    *at,
+                );
+                met.into_iter().for_each(|e| self.emit(e));
                 self.emit(Event::AgentReplied { at: *at, ticket: *ticket, agent });
+                Ok(())
+            }
+            Command::Escalate { at, ticket, tier, note } => {
+                let s = self.base();
+                let t = open_ticket(s, *ticket, *at)?;
+                let esc = &s.config().escalation;
+                if !matches!(t.status, TicketStatus::Queued | TicketStatus::Offered | TicketStatus::Assigned) {
+                    return Err(invalid(t, "escalate"));
+                }
+                let target = match tier {
+                    Some(tier) if usize::from(*tier) < esc.tiers.len() => usize::from(*tier),
+                    Some(_) => return Err(Rejection::NoEscalation { ticket: *ticket, reason: "no such tier" }),
+                    None => esc
+                        .tier_of(t.queue)
+                        .and_then(|from| esc.out[from].first().copied())
+                        .ok_or(Rejection::NoEscalation { ticket: *ticket, reason: "its queue has no tier above it" })?,
+                };
+                if esc.tiers[target].queue == t.queue {
+                    return Err(Rejection::NoEscalation { ticket: *ticket, reason: "it is already in that tier" });
+                }
+                let view = Escalatable::of(t);
+                self.escalate(view, target, Trigger::Manual, None, 0, note.clone(), *at);
                 Ok(())
             }
             Command::CustomerMessage { at, ticket } => {
@@ -363,6 +418,8 @@ impl<'a, 'o> Decider<'a, 'o> {
                 let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
                 let held = held.filter(|&a| !(t.status == TicketStatus::Assigned && self.wraps_up(a, t)));
                 let channel = t.channel;
+                let met = self.clocks_met(*ticket, &ClockKind::ALL, *at);
+                met.into_iter().for_each(|e| self.emit(e));
                 self.emit(Event::TicketResolved { at: *at, ticket: *ticket });
                 if let Some(agent) = held {
                     self.route_freed_agent(agent, channel, *ticket, *at);
@@ -383,8 +440,17 @@ impl<'a, 'o> Decider<'a, 'o> {
                 check_open_limit(s)?;
                 check_depth(s, t.queue)?;
                 let w = Waiting { step: 0, ..Waiting::of(t) };
+                let view = Escalatable {
+                    status: TicketStatus::Queued,
+                    agent: None,
+                    reopen_count: t.reopen_count + 1,
+                    rules_fired: t.rules_fired,
+                    ..Escalatable::of(t)
+                };
                 self.emit(Event::TicketReopened { at: *at, ticket: *ticket });
-                self.route_waiting(*ticket, &w, *at, true);
+                if !self.escalate_on(view, Cause::Reopen, *at) {
+                    self.route_waiting(*ticket, &w, *at, true);
+                }
                 Ok(())
             }
             Command::Abandon { at, ticket } => {
@@ -544,8 +610,30 @@ impl<'a, 'o> Decider<'a, 'o> {
         let mut spec = spec.clone();
         spec.queue = Some(queue);
         let bot = spec.bot;
+        let view = Escalatable {
+            ticket,
+            queue,
+            status: if bot { TicketStatus::Bot } else { TicketStatus::Queued },
+            agent: None,
+            channel: spec.channel,
+            tier: spec.tier,
+            emotion: spec.emotion,
+            reopen_count: 0,
+            rules_fired: 0,
+            own_skills: spec.skills,
+            waiting: w.clone(),
+        };
+        let (customer, category) = (spec.customer, spec.category);
         self.emit(Event::TicketCreated { at, ticket, spec });
-        if !bot {
+        let alerts = self.recurring_alerts(customer, category, at);
+        alerts.into_iter().for_each(|e| self.emit(e));
+        if bot {
+            return Ok(());
+        }
+        let escalated = (view.tier == CustomerTier::Vip && self.escalate_on(view.clone(), Cause::Vip, at))
+            || self.escalate_on(view.clone(), Cause::Emotion(Emotion::Calm), at)
+            || self.escalate_on(view.clone(), Cause::Repeat { customer, category }, at);
+        if !escalated {
             self.route_waiting(ticket, &w, at, true);
         }
         Ok(())
@@ -626,6 +714,113 @@ impl<'a, 'o> Decider<'a, 'o> {
             self.route_freed_agent(agent, channel, ticket, at);
         }
         Ok(())
+    }
+
+    /// `SlaMet` for each of the ticket's `kinds` of clock that is live (counting and not
+    /// breached) and so is stopped in time by what happens at `at`. Emitted just before the
+    /// event that stops them, so each is true of the state it is applied to.
+    fn clocks_met(&self, ticket: TicketId, kinds: &[ClockKind], at: Timestamp) -> Vec<Event> {
+        let Some(sla) = self.base().tickets.get(ticket).and_then(|t| t.sla.as_deref()) else { return Vec::new() };
+        kinds
+            .iter()
+            .filter(|k| sla.clocks[k.index()].is_live())
+            .map(|&clock| Event::SlaMet {
+                at,
+                ticket,
+                policy: sla.policy,
+                clock,
+                deadline: sla.clocks[clock.index()].deadline,
+            })
+            .collect()
+    }
+
+    /// Recurring-issue alerts for a new contact: the customer's (or the category's)
+    /// contacts in a repeat-contact rule's window reach the rule's threshold exactly.
+    fn recurring_alerts(
+        &self,
+        customer: crate::id::CustomerId,
+        category: Option<crate::id::CategoryId>,
+        at: Timestamp,
+    ) -> Vec<Event> {
+        let s = self.base();
+        let mut out: Vec<Event> = Vec::new();
+        for r in s.config().escalation.rules.iter().filter(|r| r.trigger == Trigger::RepeatContact) {
+            let since = at.plus_ms(-r.window_ms);
+            let (contacts, customer, category) = match r.by {
+                RepeatBy::Customer => (s.contacts_since(customer, None, since) + 1, Some(customer), None),
+                RepeatBy::Category => match category {
+                    Some(c) => (s.category_contacts_since(c, since) + 1, None, Some(c)),
+                    None => continue,
+                },
+            };
+            let seen = out.iter().any(|e| matches!(e, Event::RecurringIssueDetected { by, .. } if *by == r.by));
+            if contacts == usize::from(r.contacts_at_least) && !seen {
+                out.push(Event::RecurringIssueDetected {
+                    at,
+                    by: r.by,
+                    customer,
+                    category,
+                    contacts: contacts as u32,
+                    window_ms: r.window_ms,
+                });
+            }
+        }
+        out
+    }
+
+    /// Tries the escalation rules for `cause`, in order; the first that applies (not yet
+    /// fired in the ticket's tier, with a tier to go to) escalates. Returns whether one did.
+    fn escalate_on(&mut self, t: Escalatable, cause: Cause, at: Timestamp) -> bool {
+        if !matches!(t.status, TicketStatus::Queued | TicketStatus::Offered | TicketStatus::Assigned) {
+            return false;
+        }
+        let s = self.base();
+        let esc = &s.config().escalation;
+        let hit = esc.rules.iter().enumerate().find_map(|(i, r)| {
+            if t.rules_fired & (1 << i) != 0 || !cause.fires(r, &t, s, at) {
+                return None;
+            }
+            esc.target(r, t.queue).map(|tier| (i, tier, r.trigger, r.boost))
+        });
+        let Some((rule, tier, trigger, boost)) = hit else { return false };
+        self.escalate(t, tier, trigger, Some(rule as u16), boost, None, at);
+        true
+    }
+
+    /// Moves ticket `t` to `tier`'s queue and routes it there; an agent holding it is freed
+    /// (and takes other work).
+    #[allow(clippy::too_many_arguments)]
+    fn escalate(
+        &mut self,
+        t: Escalatable,
+        tier: usize,
+        trigger: Trigger,
+        rule: Option<u16>,
+        boost: i64,
+        note: Option<String>,
+        at: Timestamp,
+    ) {
+        let queue = self.base().config().escalation.tiers[tier].queue;
+        let mut w = t.waiting.clone();
+        // Like a transfer, an escalation takes the ticket away from the agent holding it.
+        w.avoid.extend(t.agent);
+        w.queue = queue;
+        w.step = 0;
+        w.req.needs = merged_needs(&t.own_skills, &self.base().config().queue(queue).needs);
+        self.emit(Event::TicketEscalated {
+            at,
+            ticket: t.ticket,
+            tier: tier as u16,
+            queue,
+            trigger,
+            rule,
+            boost,
+            note,
+        });
+        self.route_waiting(t.ticket, &w, at, false);
+        if let Some(agent) = t.agent {
+            self.route_freed_agent(agent, t.channel, t.ticket, at);
+        }
     }
 
     /// Whether releasing worked ticket `t` leaves `agent` in after-contact work (the slot
@@ -775,20 +970,88 @@ impl<'a, 'o> Decider<'a, 'o> {
     }
 }
 
+/// What escalation looks at in a ticket (which may not be in the state yet).
+#[derive(Clone)]
+struct Escalatable {
+    ticket: TicketId,
+    queue: QueueId,
+    status: TicketStatus,
+    agent: Option<AgentId>,
+    channel: crate::channel::Channel,
+    tier: CustomerTier,
+    emotion: Emotion,
+    reopen_count: u16,
+    rules_fired: u32,
+    own_skills: SkillNeeds,
+    waiting: Waiting,
+}
+
+impl Escalatable {
+    fn of(t: &Ticket) -> Escalatable {
+        Escalatable {
+            ticket: t.id,
+            queue: t.queue,
+            status: t.status,
+            agent: t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered)),
+            channel: t.channel,
+            tier: t.tier,
+            emotion: t.emotion,
+            reopen_count: t.reopen_count,
+            rules_fired: t.rules_fired,
+            own_skills: t.own_skills,
+            waiting: Waiting::of(t),
+        }
+    }
+}
+
+/// What happened that may escalate a ticket.
+enum Cause {
+    Sla(Trigger, ClockKind),
+    Vip,
+    /// The emotion rose from this level.
+    Emotion(Emotion),
+    Reopen,
+    Repeat {
+        customer: crate::id::CustomerId,
+        category: Option<crate::id::CategoryId>,
+    },
+}
+
+impl Cause {
+    /// Whether rule `r` fires for this cause on ticket `t` (a new contact not yet counted in
+    /// the state counts as one more).
+    fn fires(&self, r: &crate::escalation::Rule, t: &Escalatable, s: &State, at: Timestamp) -> bool {
+        match (self, r.trigger) {
+            (Cause::Sla(trigger, kind), rt) => rt == *trigger && r.clock.is_none_or(|c| c == *kind),
+            (Cause::Vip, Trigger::Vip) => t.tier == CustomerTier::Vip,
+            (Cause::Emotion(before), Trigger::Emotion) => {
+                *before < r.emotion_at_least && t.emotion >= r.emotion_at_least
+            }
+            (Cause::Reopen, Trigger::Reopen) => t.reopen_count >= r.reopens_at_least,
+            (Cause::Repeat { customer, category }, Trigger::RepeatContact) => {
+                let since = at.plus_ms(-r.window_ms);
+                let n = match (r.by, category) {
+                    (RepeatBy::Customer, _) => s.contacts_since(*customer, None, since),
+                    (RepeatBy::Category, Some(c)) => s.category_contacts_since(*c, since),
+                    (RepeatBy::Category, None) => return false,
+                };
+                n + 1 >= usize::from(r.contacts_at_least)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Tickets ordered best first by their priority at `at` (ties: score, wait start, id).
 fn best_first(s: &State, tickets: impl Iterator<Item = TicketId>, at: Timestamp) -> Vec<TicketId> {
-    let mut ranked: Vec<(crate::priority::Rank, TicketId)> = tickets
-        .filter_map(|id| s.tickets.get(id))
-        .map(|t| {
-            let aging = s.config().queue(t.queue).weights.aging_milli_per_min;
-            (crate::priority::Rank::of(&s.wait_key(t), aging, at), t.id)
-        })
-        .collect();
+    let mut ranked: Vec<(crate::priority::Rank, TicketId)> =
+        tickets.filter_map(|id| s.tickets.get(id)).map(|t| (s.rank_at(t, at), t.id)).collect();
     ranked.sort_unstable();
     ranked.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Where a ticket waits (or is about to), as routing needs to know it.
+#[derive(Clone)]
 pub(crate) struct Waiting {
     pub queue: QueueId,
     pub step: u8,

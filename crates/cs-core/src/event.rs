@@ -346,6 +346,82 @@ pub enum Event {
         /// The ticket worked.
         ticket: TicketId,
     },
+    /// An SLA clock reached its warning threshold.
+    SlaWarning {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Its policy.
+        policy: crate::sla::PolicyId,
+        /// Which clock.
+        clock: crate::sla::ClockKind,
+        /// The deadline ahead.
+        deadline: Timestamp,
+    },
+    /// An SLA clock passed its deadline.
+    SlaBreached {
+        /// When (the deadline).
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Its policy.
+        policy: crate::sla::PolicyId,
+        /// Which clock.
+        clock: crate::sla::ClockKind,
+    },
+    /// An SLA clock stopped before its deadline.
+    SlaMet {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Its policy.
+        policy: crate::sla::PolicyId,
+        /// Which clock.
+        clock: crate::sla::ClockKind,
+        /// The deadline it beat.
+        deadline: Timestamp,
+    },
+    /// A ticket was escalated to another tier's queue.
+    TicketEscalated {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+        /// The tier (index into the config's escalation tiers).
+        tier: u16,
+        /// Its queue.
+        queue: QueueId,
+        /// What fired.
+        trigger: crate::escalation::Trigger,
+        /// The rule (index), if a rule fired.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<u16>,
+        /// Priority points added.
+        #[serde(default)]
+        boost: i64,
+        /// Why, in words (manual escalations).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// The same customer, or the same category, contacted us repeatedly in a short window.
+    RecurringIssueDetected {
+        /// When.
+        at: Timestamp,
+        /// Counted per customer or per category.
+        by: crate::escalation::RepeatBy,
+        /// The customer, when by customer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer: Option<crate::id::CustomerId>,
+        /// The category, when by category.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category: Option<crate::id::CategoryId>,
+        /// Contacts counted in the window.
+        contacts: u32,
+        /// The window.
+        window_ms: i64,
+    },
     /// A waiting ticket reached the next relaxation step of its queue.
     TicketStepReached {
         /// When.
@@ -388,7 +464,12 @@ impl Event {
             | Event::OverflowClosed { at, .. }
             | Event::BotResolved { at, .. }
             | Event::BotHandedOff { at, .. }
-            | Event::WrapUpEnded { at, .. } => *at,
+            | Event::WrapUpEnded { at, .. }
+            | Event::SlaWarning { at, .. }
+            | Event::SlaBreached { at, .. }
+            | Event::SlaMet { at, .. }
+            | Event::TicketEscalated { at, .. }
+            | Event::RecurringIssueDetected { at, .. } => *at,
         }
     }
 
@@ -423,6 +504,11 @@ impl Event {
             Event::BotResolved { .. } => "BotResolved",
             Event::BotHandedOff { .. } => "BotHandedOff",
             Event::WrapUpEnded { .. } => "WrapUpEnded",
+            Event::SlaWarning { .. } => "SlaWarning",
+            Event::SlaBreached { .. } => "SlaBreached",
+            Event::SlaMet { .. } => "SlaMet",
+            Event::TicketEscalated { .. } => "TicketEscalated",
+            Event::RecurringIssueDetected { .. } => "RecurringIssueDetected",
         }
     }
 
@@ -449,7 +535,11 @@ impl Event {
             | Event::TicketExpired { ticket, .. }
             | Event::BotResolved { ticket, .. }
             | Event::BotHandedOff { ticket, .. }
-            | Event::WrapUpEnded { ticket, .. } => Some(*ticket),
+            | Event::WrapUpEnded { ticket, .. }
+            | Event::SlaWarning { ticket, .. }
+            | Event::SlaBreached { ticket, .. }
+            | Event::SlaMet { ticket, .. }
+            | Event::TicketEscalated { ticket, .. } => Some(*ticket),
             _ => None,
         }
     }

@@ -257,8 +257,7 @@ pub fn explain_agent(state: &State, agent: AgentId, at: Timestamp, limit: usize)
         .filter_map(|t| {
             let e = explain(state, t.id, at)?;
             e.candidates.iter().any(|c| c.agent == a.id).then(|| {
-                let aging = state.config().queue(t.queue).weights.aging_milli_per_min;
-                let rank = Rank::of(&state.wait_key(t), aging, at);
+                let rank = state.rank_at(t, at);
                 let reserved = t.pinned_to == Some(agent);
                 (!reserved, rank, TicketChoice { ticket: t.id, priority_points: rank.points(), reserved })
             })

@@ -77,6 +77,14 @@ pub struct Counts {
     pub bot_handed_off: u64,
     /// Of those, left by the customer while with the bot.
     pub bot_abandoned: u64,
+    /// SLA clocks that reached their warning threshold.
+    pub sla_warned: u64,
+    /// SLA clocks stopped before their deadline.
+    pub sla_met: u64,
+    /// SLA clocks that passed their deadline.
+    pub sla_breached: u64,
+    /// Escalations.
+    pub escalated: u64,
 }
 
 impl Counts {
@@ -104,6 +112,10 @@ impl Counts {
         self.bot_deflected += o.bot_deflected;
         self.bot_handed_off += o.bot_handed_off;
         self.bot_abandoned += o.bot_abandoned;
+        self.sla_warned += o.sla_warned;
+        self.sla_met += o.sla_met;
+        self.sla_breached += o.sla_breached;
+        self.escalated += o.escalated;
     }
 
     fn ratio(a: u64, b: u64) -> Option<f64> {
@@ -155,6 +167,11 @@ impl Counts {
         Counts::ratio(self.bot_deflected, self.bot_started)
     }
 
+    /// SLA clocks met ÷ clocks decided (met or breached).
+    pub fn sla_attainment(&self) -> Option<f64> {
+        Counts::ratio(self.sla_met, self.sla_met + self.sla_breached)
+    }
+
     /// Reopens ÷ resolutions.
     pub fn reopen_rate(&self) -> Option<f64> {
         Counts::ratio(self.reopened, self.resolved)
@@ -172,6 +189,24 @@ pub struct Interval {
     pub queues: Vec<Counts>,
     /// Per team (agent-side figures: handled, handle time, occupancy).
     pub teams: Vec<Counts>,
+}
+
+/// SLA outcomes of one policy's clocks of one kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SlaCounts {
+    /// Warnings raised.
+    pub warned: u64,
+    /// Clocks stopped before the deadline.
+    pub met: u64,
+    /// Deadlines passed.
+    pub breached: u64,
+}
+
+impl SlaCounts {
+    /// Met ÷ (met + breached).
+    pub fn attainment(&self) -> Option<f64> {
+        Counts::ratio(self.met, self.met + self.breached)
+    }
 }
 
 /// An agent's current working state, for occupancy.
@@ -196,6 +231,12 @@ pub struct Metrics {
     pub teams: Vec<Counts>,
     /// The last [`INTERVALS_KEPT`] intervals, oldest first, without gaps.
     pub intervals: VecDeque<Interval>,
+    /// SLA outcomes per policy and clock kind.
+    pub sla: Vec<[SlaCounts; 4]>,
+    /// Escalations per trigger (indexed by [`crate::escalation::Trigger::index`]).
+    pub escalations: [u64; 7],
+    /// Recurring-issue alerts raised.
+    pub recurring_alerts: u64,
     agents: Vec<AgentClock>,
 }
 
@@ -215,7 +256,8 @@ pub fn interval_start(t: Timestamp) -> Timestamp {
 
 impl Metrics {
     /// Makes room for `queues` queues and `teams` teams (a config may only grow).
-    pub(crate) fn resize(&mut self, queues: usize, teams: usize) {
+    pub(crate) fn resize(&mut self, queues: usize, teams: usize, policies: usize) {
+        self.sla.resize(policies, Default::default());
         self.queues.resize_with(queues, Counts::default);
         self.teams.resize_with(teams, Counts::default);
         for i in &mut self.intervals {

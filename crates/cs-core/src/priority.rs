@@ -3,12 +3,15 @@
 //! A ticket's priority at time `now` is
 //!
 //! ```text
-//! P(now) = score + aging * (now - queued_since)
+//! P(now) = score + aging * (now - queued_since) + deadline_weight * (now - deadline)
 //! ```
 //!
-//! in points, with `aging` in points per minute. Within one queue every ticket ages at the
+//! in points, with `aging` and `deadline_weight` in points per minute; `deadline` is the
+//! ticket's nearest SLA deadline (its wait start when it has none), and the deadline term
+//! is off (weight 0) unless a queue asks for deadline-aware priority. Within one queue every ticket ages at the
 //! same rate, so comparing `P(now)` of two tickets is the same as comparing
-//! `score - aging * queued_since`: a number fixed when the ticket is queued. That number
+//! `score - aging * queued_since - deadline_weight * deadline`: a number fixed when the
+//! ticket is queued. That number
 //! (scaled to integers, see [`WaitKey::key`]) orders each bucket's `BTreeSet` once and for
 //! all; nothing is re-sorted as time passes. Across queues with different aging rates the
 //! heads of the buckets are compared at `now` with [`priority_at`].
@@ -32,17 +35,22 @@ pub fn score(w: &Weights, tier: CustomerTier, urgency: Urgency, emotion: Emotion
     w.tier[tier.index()] + w.urgency[urgency.index()] + w.emotion[emotion.index()] + w.channel[channel.index()]
 }
 
-/// The time-invariant key of a ticket waiting since `since`: `score * POINT_UNITS -
-/// aging_milli_per_min * since_ms`. Larger is more urgent.
+/// The time-invariant key of a ticket waiting since `since` whose nearest SLA deadline is
+/// `deadline`: `score * POINT_UNITS - aging * since_ms - deadline_weight * deadline_ms`.
+/// Larger is more urgent. Its priority at `now` is [`priority_at`] with [`Weights::rate`].
 #[inline]
-pub fn key(score: i64, aging_milli_per_min: i64, since: Timestamp) -> i64 {
-    score.saturating_mul(POINT_UNITS).saturating_sub(aging_milli_per_min.saturating_mul(since.ms()))
+pub fn key(score: i64, w: &Weights, since: Timestamp, deadline: Timestamp) -> i64 {
+    score
+        .saturating_mul(POINT_UNITS)
+        .saturating_sub(w.aging_milli_per_min.saturating_mul(since.ms()))
+        .saturating_sub(w.deadline_milli_per_min.saturating_mul(deadline.ms()))
 }
 
-/// Priority at `now` in key units (`P(now) * POINT_UNITS`), comparable across queues.
+/// Priority at `now` in key units (`P(now) * POINT_UNITS`), comparable across queues;
+/// `rate` is [`Weights::rate`] of the ticket's queue.
 #[inline]
-pub fn priority_at(key: i64, aging_milli_per_min: i64, now: Timestamp) -> i64 {
-    key.saturating_add(aging_milli_per_min.saturating_mul(now.ms()))
+pub fn priority_at(key: i64, rate: i64, now: Timestamp) -> i64 {
+    key.saturating_add(rate.saturating_mul(now.ms()))
 }
 
 /// A waiting ticket's place in its bucket. Orders best first: higher key, then higher
@@ -135,9 +143,10 @@ mod tests {
 
     #[test]
     fn aging_lets_an_old_low_ticket_overtake_a_new_high_one() {
-        let aging = 1_000; // one point per minute
-        let old = key(10, aging, Timestamp(0));
-        let new = key(30, aging, Timestamp(25 * MINUTE_MS));
+        let w = Weights { aging_milli_per_min: 1_000, deadline_milli_per_min: 0, ..Weights::default() };
+        let aging = w.rate(); // one point per minute
+        let old = key(10, &w, Timestamp(0), Timestamp(0));
+        let new = key(30, &w, Timestamp(25 * MINUTE_MS), Timestamp(0));
         // At 25 min: old has 10 + 25 = 35 points, new has 30.
         assert!(old > new);
         let now = Timestamp(25 * MINUTE_MS);

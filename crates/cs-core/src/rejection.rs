@@ -210,6 +210,14 @@ pub enum Rejection {
         /// What was attempted.
         action: &'static str,
     },
+    /// There is no tier to escalate the ticket to.
+    #[error("ticket {ticket} cannot be escalated: {reason}")]
+    NoEscalation {
+        /// The ticket.
+        ticket: TicketId,
+        /// Why.
+        reason: &'static str,
+    },
     /// The reopen window has passed.
     #[error("ticket {ticket} closed at {closed_at}; the reopen window has passed")]
     ReopenWindowClosed {
@@ -254,6 +262,7 @@ impl Rejection {
             Rejection::TicketClosed { .. } => "ticket_closed",
             Rejection::InvalidTransition { .. } => "invalid_transition",
             Rejection::ReopenWindowClosed { .. } => "reopen_window_closed",
+            Rejection::NoEscalation { .. } => "no_escalation",
         }
     }
 }

@@ -518,7 +518,7 @@ impl State {
                         continue;
                     }
                     let Some(wk) = bucket.waiting.iter().find(|wk| !taken(wk)) else { continue };
-                    let rank = Rank::of(wk, cfg.queue(bucket.queue).weights.aging_milli_per_min, now);
+                    let rank = Rank::of(wk, cfg.queue(bucket.queue).weights.rate(), now);
                     if best.is_none_or(|(r, _, _)| rank < r) {
                         best = Some((rank, b, overflow));
                     }

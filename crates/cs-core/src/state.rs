@@ -30,6 +30,8 @@ pub enum Timer {
     Overflow(QueueId),
     /// An agent's earliest after-contact work ends.
     WrapUp(AgentId),
+    /// An SLA clock's warning or deadline.
+    Sla(TicketId, crate::sla::ClockKind),
 }
 
 /// Per-queue live figures.
@@ -75,6 +77,29 @@ impl RecentContacts {
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Timestamp, Option<crate::id::CategoryId>)> + '_ {
         self.items[..usize::from(self.len)].iter().copied()
     }
+}
+
+/// One SLA clock of a ticket, as shown to people.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ClockView {
+    /// Which clock.
+    pub kind: crate::sla::ClockKind,
+    /// The policy's name.
+    pub policy: String,
+    /// Running, paused or stopped.
+    pub state: crate::sla::ClockState,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// Its deadline, while running.
+    pub deadline: Option<Timestamp>,
+    /// Business ms counted so far.
+    pub elapsed_ms: i64,
+    /// Business ms left before the target (negative: overdue).
+    pub remaining_ms: i64,
+    /// The warning fired.
+    pub warned: bool,
+    /// The deadline passed.
+    pub breached: bool,
 }
 
 /// What the engine remembers of a customer, for sticky routing and repeat contacts.
@@ -228,6 +253,8 @@ pub struct State {
     pub(crate) index: RoutingIndex,
     pub(crate) timers: BTreeSet<(Timestamp, Timer)>,
     pub(crate) customers: crate::routing::FxMap<crate::id::CustomerId, Customer>,
+    /// Recent ticket creations per category, kept for category repeat-contact rules.
+    pub(crate) category_contacts: crate::routing::FxMap<crate::id::CategoryId, VecDeque<Timestamp>>,
     pub(crate) metrics: crate::metrics::Metrics,
     /// When to check each customer record for forgetting, in time order (one entry each).
     pub(crate) customer_expiry: VecDeque<(Timestamp, crate::id::CustomerId)>,
@@ -354,6 +381,12 @@ impl State {
         })
     }
 
+    /// How many tickets of `category` were created since `since` (kept only as long as a
+    /// category repeat-contact rule looks back).
+    pub fn category_contacts_since(&self, category: crate::id::CategoryId, since: Timestamp) -> usize {
+        self.category_contacts.get(&category).map_or(0, |v| v.iter().filter(|&&t| t >= since).count())
+    }
+
     /// Recent handle time of tickets in `queue` (exponentially weighted), if any was seen.
     pub fn handle_ms_recent(&self, queue: QueueId) -> Option<i64> {
         self.queues.get(queue.index()).filter(|q| q.handled > 0).map(|q| q.handle_ms_ewma)
@@ -387,6 +420,35 @@ impl State {
             self.index.buckets.iter().filter(|b| b.queue == t.queue).map(|b| b.waiting.range(..mine).count()).sum();
         debug_assert!(self.index.buckets[bucket as usize].waiting.contains(&mine));
         Some(ahead + 1)
+    }
+
+    /// Every SLA clock of a ticket that has started, as of `now`: its state, deadline,
+    /// business time elapsed and left (negative when overdue), and whether it warned or
+    /// breached. Empty if no policy applies.
+    pub fn sla_view(&self, ticket: TicketId, now: Timestamp) -> Vec<ClockView> {
+        let Some(sla) = self.tickets.get(ticket).and_then(|t| t.sla.as_deref()) else { return Vec::new() };
+        let cfg = self.config();
+        let cal = cfg.sla.calendar(sla.policy);
+        let policy = &cfg.sla.policies[usize::from(sla.policy)].name;
+        crate::sla::ClockKind::ALL
+            .into_iter()
+            .map(|k| (k, &sla.clocks[k.index()]))
+            .filter(|(_, c)| c.state != crate::sla::ClockState::Idle)
+            .map(|(kind, c)| {
+                let elapsed_ms = c.elapsed_at(cal, now);
+                ClockView {
+                    kind,
+                    policy: policy.clone(),
+                    state: c.state,
+                    started_at: c.started_at,
+                    deadline: matches!(c.state, crate::sla::ClockState::Running).then_some(c.deadline),
+                    elapsed_ms,
+                    remaining_ms: c.target_ms - elapsed_ms,
+                    warned: c.warned,
+                    breached: c.breached,
+                }
+            })
+            .collect()
     }
 
     /// Estimated wait still ahead of a waiting ticket, in ms, or `None` if it does not wait,
@@ -431,11 +493,21 @@ impl State {
         Some((position * handle + slots as i64 - 1) / slots as i64)
     }
 
+    /// A ticket's place in priority order at `now`, comparable across queues.
+    pub fn rank_at(&self, t: &Ticket, now: Timestamp) -> crate::priority::Rank {
+        crate::priority::Rank::of(&self.wait_key(t), self.config().queue(t.queue).weights.rate(), now)
+    }
+
     /// The key `t` has (or would have) in its bucket.
     pub(crate) fn wait_key(&self, t: &Ticket) -> WaitKey {
-        let aging = self.config().queue(t.queue).weights.aging_milli_per_min;
+        let w = &self.config().queue(t.queue).weights;
+        let deadline = if w.deadline_milli_per_min == 0 {
+            t.queued_since
+        } else {
+            t.prio_deadline.or_else(|| t.nearest_deadline()).unwrap_or(t.queued_since)
+        };
         WaitKey {
-            key: crate::priority::key(t.score, aging, t.queued_since),
+            key: crate::priority::key(t.score, w, t.queued_since, deadline),
             score: t.score,
             since: t.queued_since,
             ticket: t.id,

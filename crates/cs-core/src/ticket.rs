@@ -277,6 +277,17 @@ pub struct Ticket {
     pub expires_at: Option<Timestamp>,
     /// What the bot handed over, if a bot handled the conversation first.
     pub handoff: Option<Box<Handoff>>,
+    /// Its SLA policy and clocks, if a policy applies.
+    pub sla: Option<Box<crate::sla::Sla>>,
+    /// Priority points added by escalations.
+    pub boost: i64,
+    /// How often it has been escalated.
+    pub escalations: u16,
+    /// Escalation rules fired since it entered its current tier (bit per rule).
+    pub rules_fired: u32,
+    /// The SLA deadline its priority key was built with, while it waits (deadline-aware
+    /// priority); kept so the key can be found again whatever happens to the clocks.
+    pub(crate) prio_deadline: Option<Timestamp>,
     /// The routing bucket it waits in, if it waits unpinned.
     pub(crate) bucket: crate::routing::Slot,
 }
@@ -285,6 +296,19 @@ impl Ticket {
     /// Whether the ticket waits for an agent (queued, not offered).
     pub fn is_waiting(&self) -> bool {
         self.status == TicketStatus::Queued
+    }
+
+    /// The nearest deadline of its running first-response and resolution clocks, used by
+    /// deadline-aware priority.
+    pub fn nearest_deadline(&self) -> Option<Timestamp> {
+        use crate::sla::{ClockKind, ClockState};
+        let sla = self.sla.as_ref()?;
+        [ClockKind::FirstResponse, ClockKind::Resolution]
+            .iter()
+            .map(|k| &sla.clocks[k.index()])
+            .filter(|c| c.state == ClockState::Running)
+            .map(|c| c.deadline)
+            .min()
     }
 
     /// Every timer the ticket has pending, as `(due, timer)`.
@@ -299,5 +323,10 @@ impl Ticket {
         ]
         .into_iter()
         .filter_map(|(due, timer)| due.map(|d| (d, timer)))
+        .chain(self.sla.iter().flat_map(move |sla| {
+            crate::sla::ClockKind::ALL
+                .into_iter()
+                .filter_map(move |k| sla.clocks[k.index()].next_due().map(|d| (d, Timer::Sla(self.id, k))))
+        }))
     }
 }

@@ -48,3 +48,18 @@ fn semantic_errors_name_field_and_value() {
     let err = toml::from_str::<ConfigSpec>(&bad).unwrap_err().to_string();
     assert!(err.contains("unknown variant `random`"), "{err}");
 }
+
+#[test]
+fn every_example_config_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/configs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let spec: ConfigSpec = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let config = Config::new(spec).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!config.queues().is_empty());
+        n += 1;
+    }
+    assert!(n >= 1, "no example configs in {}", dir.display());
+}

@@ -8,3 +8,4 @@ mod config_files;
 mod golden;
 mod properties;
 mod routing;
+mod sla;

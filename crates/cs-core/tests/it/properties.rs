@@ -55,6 +55,7 @@ enum Op {
     Decline(usize),
     BotResolve(usize),
     BotHandoff(usize),
+    Escalate(usize, Option<u16>),
     Resolve(usize),
     Reopen(usize),
     Abandon(usize),
@@ -85,6 +86,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(Op::Accept),
         1 => any::<usize>().prop_map(Op::Decline),
         1 => any::<usize>().prop_map(Op::BotResolve),
+        1 => (any::<usize>(), prop::option::of(0u16..4)).prop_map(|(t, tier)| Op::Escalate(t, tier)),
         2 => any::<usize>().prop_map(Op::BotHandoff),
         3 => any::<usize>().prop_map(Op::Resolve),
         1 => any::<usize>().prop_map(Op::Reopen),
@@ -104,8 +106,18 @@ fn pick<T: Copy>(v: &[T], i: usize) -> Option<T> {
 fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
     let agents: Vec<AgentId> = s.agents().iter().map(|a| a.id).collect();
     let tickets: Vec<TicketId> = s.tickets().map(|t| t.id).collect();
+    let offered: Vec<TicketId> = s.tickets().filter(|t| t.status == TicketStatus::Offered).map(|t| t.id).collect();
+    let assigned: Vec<TicketId> = s.tickets().filter(|t| t.status == TicketStatus::Assigned).map(|t| t.id).collect();
+    // Agents answer offers they have, so accept and decline pick among offered tickets.
+    let offer = |i: usize| pick(&offered, i).or_else(|| pick(&tickets, i)).unwrap_or(TicketId(999));
     let agent = |i: usize| pick(&agents, i).unwrap_or(AgentId(99));
+    // Customers come back: a quarter of new tickets are from someone whose ticket was
+    // resolved, so sticky routing and repeat contacts get exercised.
+    let returning: Vec<CustomerId> =
+        s.tickets().filter(|t| t.status == TicketStatus::Resolved).map(|t| t.customer).collect();
     let ticket = |i: usize| pick(&tickets, i).unwrap_or(TicketId(999));
+    // Mostly, agents resolve what they hold; now and then a waiting ticket is resolved.
+    let resolvable = |i: usize| if i % 4 != 0 { pick(&assigned, i / 4) } else { None }.unwrap_or_else(|| ticket(i));
     let cap = |chat: u8, email: u8| {
         let mut c = Capacity::only(Channel::Chat, chat);
         c.per_channel.set(Channel::Email, email);
@@ -143,7 +155,13 @@ fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
                 emotion: Emotion::ALL[usize::from(*emotion)],
                 ttl_s: (*emotion == 3).then_some(90),
                 bot: *urgency == 0 && *tier < 2,
-                ..TicketSpec::new(CustomerId(u64::from(*tier)), [Channel::Chat, Channel::Email][usize::from(*channel)])
+                ..TicketSpec::new(
+                    match pick(&returning, usize::from(*tier)) {
+                        Some(c) if *emotion == 0 => c,
+                        _ => CustomerId(u64::from(*tier) * 3 + u64::from(*emotion % 3)),
+                    },
+                    [Channel::Chat, Channel::Email][usize::from(*channel)],
+                )
             },
         },
         Op::Update(tk, u, e) => Command::UpdateTicket {
@@ -158,13 +176,14 @@ fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
         Op::Customer(tk) => Command::CustomerMessage { at, ticket: ticket(*tk) },
         Op::Pending(tk) => Command::SetPending { at, ticket: ticket(*tk) },
         Op::Transfer(tk, q) => Command::Transfer { at, ticket: ticket(*tk), queue: QueueId(*q) },
-        Op::Accept(tk) => Command::AcceptOffer { at, ticket: ticket(*tk) },
+        Op::Accept(tk) => Command::AcceptOffer { at, ticket: offer(*tk) },
         Op::BotResolve(tk) => Command::BotResolve { at, ticket: ticket(*tk) },
+        Op::Escalate(tk, tier) => Command::Escalate { at, ticket: ticket(*tk), tier: *tier, note: None },
         Op::BotHandoff(tk) => {
             Command::BotHandoff { at, ticket: ticket(*tk), reason: "asked for a human".into(), transcript: None }
         }
-        Op::Decline(tk) => Command::DeclineOffer { at, ticket: ticket(*tk) },
-        Op::Resolve(tk) => Command::Resolve { at, ticket: ticket(*tk) },
+        Op::Decline(tk) => Command::DeclineOffer { at, ticket: offer(*tk) },
+        Op::Resolve(tk) => Command::Resolve { at, ticket: resolvable(*tk) },
         Op::Reopen(tk) => Command::Reopen { at, ticket: ticket(*tk) },
         Op::Abandon(tk) => Command::Abandon { at, ticket: ticket(*tk) },
         Op::Tick => Command::Tick { at },
@@ -200,15 +219,7 @@ fn serves_rules(s: &State, a: &cs_core::Agent, tk: &cs_core::Ticket) -> bool {
 }
 
 fn rank(s: &State, tk: &cs_core::Ticket, now: cs_core::Timestamp) -> Rank {
-    let aging = s.config().queue(tk.queue).weights.aging_milli_per_min;
-    let wk = WaitKey {
-        key: key(tk.score, aging, tk.queued_since),
-        score: tk.score,
-        since: tk.queued_since,
-        ticket: tk.id,
-        avoids: !tk.avoid_agents.is_empty(),
-    };
-    Rank::of(&wk, aging, now)
+    s.rank_at(tk, now)
 }
 
 fn check_invariants(s: &State) -> Result<(), TestCaseError> {
@@ -271,8 +282,54 @@ fn check_invariants(s: &State) -> Result<(), TestCaseError> {
 /// Checks routed assignments in `events` against the state they were decided on.
 fn check_assignments(before: &State, events: &[Event]) -> Result<(), TestCaseError> {
     use cs_core::event::Assignment;
+    use cs_core::sla::ClockState;
     let mut s = before.clone();
     for e in events {
+        let clock = |s: &State, ticket: TicketId, k: cs_core::sla::ClockKind| {
+            s.ticket(ticket).and_then(|t| t.sla.as_ref()).map(|sla| sla.clocks[k.index()])
+        };
+        match e {
+            Event::SlaBreached { at, ticket, clock: k, .. } => {
+                let c = clock(&s, *ticket, *k).expect("a breached clock exists");
+                prop_assert!(
+                    c.state == ClockState::Running && !c.breached,
+                    "{ticket} {k:?} breached twice or idle: {c:?}"
+                );
+                prop_assert_eq!(c.deadline, *at, "{} {:?} breached away from its deadline", ticket, k);
+            }
+            Event::SlaWarning { at, ticket, clock: k, .. } => {
+                let c = clock(&s, *ticket, *k).expect("a warned clock exists");
+                prop_assert!(c.state == ClockState::Running && !c.warned, "{ticket} {k:?} warned twice: {c:?}");
+                prop_assert_eq!(c.warn_at, Some(*at));
+                prop_assert!(*at <= c.deadline);
+            }
+            Event::SlaMet { ticket, clock: k, .. } => {
+                let c = clock(&s, *ticket, *k).expect("a met clock exists");
+                prop_assert!(c.is_live(), "{ticket} {k:?} met while {c:?}");
+            }
+            Event::TicketEscalated { ticket, queue, tier, .. } => {
+                let cfg = s.config();
+                prop_assert_eq!(cfg.escalation.tiers[usize::from(*tier)].queue, *queue);
+                prop_assert_ne!(s.ticket(*ticket).unwrap().queue, *queue, "escalated into its own queue");
+            }
+            _ => {}
+        }
+        // Pausing and resuming never moves a deadline earlier.
+        if let Event::TicketReactivated { ticket, at } = e {
+            let paused: Vec<_> =
+                s.ticket(*ticket).and_then(|t| t.sla.clone()).map(|x| x.clocks.to_vec()).unwrap_or_default();
+            let mut after = s.clone();
+            apply(&mut after, e);
+            if let Some(sla) = after.ticket(*ticket).and_then(|t| t.sla.as_ref()) {
+                for (before, now) in paused.iter().zip(sla.clocks.iter()) {
+                    if before.state == ClockState::Paused && now.state == ClockState::Running {
+                        let left = before.target_ms - before.elapsed_ms;
+                        prop_assert!(now.deadline >= at.plus_ms(left.min(0)), "resume shortened a clock");
+                        prop_assert_eq!(now.elapsed_ms, before.elapsed_ms);
+                    }
+                }
+            }
+        }
         let given = match e {
             Event::TicketAssigned { at, ticket, agent, how } => Some((*at, *ticket, *agent, *how)),
             Event::TicketOffered { at, ticket, agent, how, .. } => Some((*at, *ticket, *agent, *how)),
@@ -359,11 +416,22 @@ fn config_with(knobs: &Knobs) -> ConfigSpec {
     }
     if knobs.sticky {
         spec.queues[0].sticky = Some(cs_core::config::StickySpec { window_s: 300.0, wait_s: 20.0 });
-        spec.queues[1].sticky = Some(cs_core::config::StickySpec { window_s: 300.0, wait_s: 0.0 });
+        spec.queues[1].sticky = Some(cs_core::config::StickySpec { window_s: 300.0, wait_s: 15.0 });
     }
     if knobs.offers {
         spec.queues[1].offer = Some(cs_core::config::OfferSpec { timeout_s: 30.0, away_after_missed: 2 });
         spec.queues[0].offer = Some(cs_core::config::OfferSpec { timeout_s: 15.0, away_after_missed: 0 });
+    }
+    if knobs.sla {
+        let extra: ConfigSpec = toml::from_str(SLA_AND_ESCALATION).unwrap();
+        spec.calendars = extra.calendars;
+        spec.sla_policies = extra.sla_policies;
+        spec.escalation = extra.escalation;
+        spec.categories.push("spare".into());
+        if knobs.strategies[0] % 2 == 1 {
+            spec.queues[1].priority =
+                Some(cs_core::config::PrioritySpec { deadline_points_per_minute: Some(5.0), ..Default::default() });
+        }
     }
     if knobs.wrap_up {
         spec.teams[0].wrap_up_s = Some(15.0);
@@ -377,6 +445,47 @@ fn config_with(knobs: &Knobs) -> ConfigSpec {
     spec
 }
 
+/// SLA policies (one on a business-hours calendar) and an escalation graph over the
+/// fixture's queues: chat and e-mail are tier 1, tech is tier 2.
+const SLA_AND_ESCALATION: &str = r#"
+skills = []
+queues = []
+[[calendars]]
+name = "office"
+[calendars.hours]
+mon = ["09:00-09:10", "09:20-17:00"]
+tue = ["09:00-17:00"]
+[[sla_policies]]
+name = "vip"
+tiers = ["vip"]
+first_response_s = 15
+resolution_s = 400
+warning_at = 0.5
+[[sla_policies]]
+name = "email"
+channels = ["email"]
+calendar = "office"
+first_response_s = 300
+next_response_s = 200
+resolution_s = 2000
+[[sla_policies]]
+name = "chat"
+channels = ["chat"]
+first_response_s = 40
+next_response_s = 60
+update_s = 90
+[escalation]
+tiers = [{ name = "L1", queue = "chat" }, { name = "L1e", queue = "email" }, { name = "L2", queue = "tech" }]
+edges = [["L1", "L2"], ["L1e", "L2"]]
+rules = [
+    { trigger = "sla_breach", clock = "first_response", boost = 10 },
+    { trigger = "sla_warning", clock = "resolution" },
+    { trigger = "emotion", emotion_at_least = "angry" },
+    { trigger = "reopen", reopens_at_least = 1 },
+    { trigger = "repeat_contact", contacts_at_least = 3, window_s = 120 },
+]
+"#;
+
 #[derive(Clone, Debug)]
 struct Knobs {
     strategies: [u8; 3],
@@ -385,19 +494,28 @@ struct Knobs {
     offers: bool,
     timeouts: bool,
     wrap_up: bool,
+    sla: bool,
 }
 
 fn knobs() -> impl Strategy<Value = Knobs> {
-    ([0u8..4, 0u8..4, 0u8..4], any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
-        |(strategies, overflow, sticky, offers, timeouts, wrap_up)| Knobs {
+    (
+        [0u8..4, 0u8..4, 0u8..4],
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::bool::weighted(0.6),
+    )
+        .prop_map(|(strategies, overflow, sticky, offers, timeouts, wrap_up, sla)| Knobs {
             strategies,
             overflow,
             sticky,
             offers,
             timeouts,
             wrap_up,
-        },
-    )
+            sla,
+        })
 }
 
 /// Runs one command on both paths (pure decide + apply, and the in-place engine), checks
@@ -504,10 +622,21 @@ fn random_cases_reach_every_routing_feature() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let strategy = (knobs(), prop::collection::vec((op(), 0i64..40), 40..120));
+    let strategy = prop::collection::vec((op(), 0i64..40), 40..120);
     let mut seen = std::collections::BTreeSet::new();
-    for _ in 0..300 {
-        let (k, ops) = strategy.new_tree(&mut runner).unwrap().current();
+    // Every combination of the feature knobs, eight times each, with random commands.
+    for i in 0..512u32 {
+        let bit = |b: u32| i & (1 << b) != 0;
+        let k = Knobs {
+            strategies: [(i % 4) as u8, (i / 4 % 4) as u8, (i / 16 % 4) as u8],
+            overflow: bit(0),
+            sticky: bit(1),
+            offers: bit(2),
+            timeouts: bit(3),
+            wrap_up: bit(4),
+            sla: bit(5),
+        };
+        let ops = strategy.new_tree(&mut runner).unwrap().current();
         for e in run_case(&k, &ops).unwrap() {
             seen.insert(e.name().to_string());
             match e {
@@ -543,6 +672,11 @@ fn random_cases_reach_every_routing_feature() {
         "BotResolved",
         "BotHandedOff",
         "WrapUpEnded",
+        "SlaWarning",
+        "SlaBreached",
+        "SlaMet",
+        "TicketEscalated",
+        "RecurringIssueDetected",
     ] {
         assert!(seen.contains(expected), "random cases never produced {expected}; saw {seen:?}");
     }
