@@ -1,0 +1,70 @@
+//! The subcommands: one module each, with its `Args` (clap) and `run`.
+//!
+//! Adding a subcommand is one line in the `commands!` list below (its doc comment is the
+//! one-line help) plus its module file `src/cmd/NAME.rs` exposing `Args` and
+//! `run(Args) -> anyhow::Result<()>`.
+
+use std::io::Write as _;
+
+/// Declares the subcommand modules, the `Command` enum and its dispatch in one list.
+macro_rules! commands {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident,)+) => {
+        $(pub mod $module;)+
+
+        /// A subcommand with its arguments.
+        #[derive(clap::Subcommand, Debug)]
+        pub enum Command {
+            $($(#[$doc])* $variant($module::Args),)+
+        }
+
+        /// Runs a subcommand.
+        pub fn run(command: Command) -> anyhow::Result<()> {
+            match command {
+                $(Command::$variant(args) => $module::run(args),)+
+            }
+        }
+    };
+}
+
+commands! {
+    /// Agents needed for a service level (Erlang C, or Erlang A with --patience-s).
+    Staff => staff,
+    /// Queue metrics for a given number of agents (Erlang C, or Erlang A with --patience-s).
+    Erlang => erlang,
+    /// Rebuild state and metrics from a JSON-lines event log, up to a time.
+    Replay => replay,
+    /// Check a config file and list every problem.
+    Validate => validate,
+}
+
+/// Writes the command's output to stdout. A closed pipe (`cs replay log | head`) is not an
+/// error: the reader has seen what it wanted.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+/// Prints a value as one JSON object on one line.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    print(&(serde_json::to_string(value)? + "\n"))
+}
+
+/// Turns an Erlang error into a message naming the `cs` flag (the library names its
+/// parameters; the flags are the same words with dashes, except the two caps).
+pub fn erlang_error(e: cs_sim::erlang::ErlangError) -> anyhow::Error {
+    use cs_sim::erlang::ErlangError;
+    match e {
+        ErlangError::InvalidInput { name, value, reason } => {
+            let flag = match name {
+                "asa_s_max" => "asa-max-s".to_owned(),
+                "abandon_rate_max" => "abandon-max".to_owned(),
+                other => other.replace('_', "-"),
+            };
+            anyhow::anyhow!("--{flag} {value}: {reason}")
+        }
+        other => anyhow::anyhow!(other),
+    }
+}

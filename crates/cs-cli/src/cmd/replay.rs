@@ -1,0 +1,282 @@
+//! `cs replay`: rebuild the state from a JSON-lines event log with `cs_core::replay`, up
+//! to and including `--until`, and print queues, agents, pending timers and metrics as of
+//! that time.
+//!
+//! The log is read only up to `--until`: later lines are not decoded. A torn last line (a
+//! write cut short by a crash) is reported on stderr and the complete part replayed. The
+//! metrics are [`cs_cli::summary::Summary::of_state`] from the first event to the time of
+//! the view, the same summary `cs simulate --json` prints.
+
+use anyhow::{Context as _, bail};
+use cs_cli::summary::Summary;
+use cs_cli::table::{Table, seconds};
+use cs_core::{Event, State, Timestamp};
+use cs_store::{JsonlReader, LogError, TornTail};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Flags of `cs replay`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The JSON-lines event log (as `cs simulate --events` writes it).
+    #[arg(value_name = "EVENTS")]
+    pub events: PathBuf,
+    /// Replay the events at or before this time: RFC 3339 (2026-11-23T10:05:00Z) or
+    /// milliseconds since the epoch. Default: the whole log.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub until: Option<Timestamp>,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(s).map_err(|e| e.to_string())
+}
+
+/// The JSON printed by `cs replay --json`: where and when, the metrics summary flattened
+/// at the top level (with each queue's state at `as_of`), the agents and the timers.
+#[derive(Serialize, Debug)]
+struct Output<'a> {
+    /// The log as named on the command line.
+    file: String,
+    /// The time of the view: `--until`, or the last event's time.
+    as_of: String,
+    /// The same in milliseconds since the epoch.
+    as_of_ms: i64,
+    /// Start of the metrics window: the 15-minute interval of the first event.
+    from: String,
+    /// Events replayed.
+    events: usize,
+    /// Whether the log goes on after `--until` (those events were not replayed).
+    more_after_until: bool,
+    /// The torn last line, if the log ended with one (not replayed).
+    torn_tail: Option<TornOut>,
+    #[serde(flatten)]
+    summary: &'a Summary,
+    agents: Vec<AgentOut>,
+    timers: TimersOut,
+}
+
+#[derive(Serialize, Debug)]
+struct TornOut {
+    line: u64,
+    offset: u64,
+    bytes: u64,
+}
+
+#[derive(Serialize, Debug)]
+struct AgentOut {
+    key: String,
+    team: String,
+    presence: &'static str,
+    /// Tickets held, over all channels.
+    load: u32,
+    /// Ids of the tickets held, in the order taken.
+    held: Vec<u64>,
+}
+
+#[derive(Serialize, Debug)]
+struct TimersOut {
+    /// Timers pending (SLA steps, offers, reply timeouts, time-to-live, ...).
+    pending: usize,
+    /// Of those, due at or before `as_of`: no later event in the log fired them.
+    overdue: usize,
+    /// The earliest due time.
+    next_deadline: Option<String>,
+    /// Pending timers per kind (`step`, `pin`, `offer`, `reply`, `expiry`, `overflow`, ...).
+    by_kind: BTreeMap<String, usize>,
+}
+
+/// What was read from the log.
+struct Read {
+    events: Vec<Event>,
+    torn_tail: Option<TornTail>,
+    more_after_until: bool,
+}
+
+fn read(path: &std::path::Path, until: Option<Timestamp>) -> anyhow::Result<Read> {
+    let mut events = Vec::new();
+    let mut torn_tail = None;
+    let mut more_after_until = false;
+    for item in JsonlReader::open(path)? {
+        match item {
+            Ok(e) => {
+                if let Some(u) = until
+                    && e.at() > u
+                {
+                    if events.is_empty() {
+                        bail!(
+                            "--until {u} is before the first event of {} (at {}); nothing to replay",
+                            path.display(),
+                            e.at()
+                        );
+                    }
+                    more_after_until = true;
+                    break;
+                }
+                events.push(e);
+            }
+            Err(LogError::TornTail { line, offset, bytes, .. }) => {
+                torn_tail = Some(TornTail { line, offset, bytes });
+                break;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Read { events, torn_tail, more_after_until })
+}
+
+/// `cs_core::replay`, with a panic (an inconsistent log: a ticket assigned before it was
+/// created, ids out of order) turned into one error line instead of a crash report.
+fn replay_guarded(events: &[Event]) -> anyhow::Result<State> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cs_core::replay(events)));
+    std::panic::set_hook(hook);
+    result.map_err(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown reason".to_owned());
+        anyhow::anyhow!("the events are inconsistent and cannot be replayed: {why}")
+    })
+}
+
+/// `WrapUp(A3)` -> `wrap_up`.
+fn timer_kind(debug: &str) -> String {
+    let name = debug.split('(').next().unwrap_or(debug);
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Runs `cs replay`.
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let path = &a.events;
+    let file = path.display().to_string();
+    let Read { events, torn_tail, more_after_until } = read(path, a.until)?;
+    if let Some(t) = &torn_tail {
+        eprintln!(
+            "warning: {file}:{}: torn last line ({} bytes at byte offset {}, no final newline): a write was cut \
+             short; replaying the {} complete events before it",
+            t.line,
+            t.bytes,
+            t.offset,
+            events.len()
+        );
+    }
+    let Some(first) = events.first() else {
+        bail!("{file}: the log holds no complete event");
+    };
+    if !matches!(first, Event::Configured { .. }) {
+        bail!("{file}: the first event is {}, not Configured: this is not the start of an event log", first.name());
+    }
+    let state = replay_guarded(&events).with_context(|| file.clone())?;
+    let as_of = a.until.unwrap_or_else(|| state.last_event_at());
+    let from = cs_core::metrics::interval_start(first.at());
+    let summary = Summary::of_state(&state, first.at(), as_of);
+    let config = state.config();
+
+    let agents: Vec<AgentOut> = state
+        .agents()
+        .iter()
+        .map(|ag| AgentOut {
+            key: ag.key.to_string(),
+            team: config.teams().get(ag.team.index()).map_or_else(|| ag.team.to_string(), |t| t.name.clone()),
+            presence: ag.presence.name(),
+            load: ag.load.total(),
+            held: ag.held.iter().map(|t| t.0).collect(),
+        })
+        .collect();
+    let mut by_kind = BTreeMap::new();
+    let mut overdue = 0;
+    let mut pending = 0;
+    for (due, timer) in state.timers() {
+        pending += 1;
+        overdue += usize::from(due <= as_of);
+        *by_kind.entry(timer_kind(&format!("{timer:?}"))).or_insert(0) += 1;
+    }
+    let timers = TimersOut { pending, overdue, next_deadline: state.next_deadline().map(|t| t.to_string()), by_kind };
+
+    if a.json {
+        return super::print_json(&Output {
+            file,
+            as_of: as_of.to_string(),
+            as_of_ms: as_of.ms(),
+            from: from.to_string(),
+            events: events.len(),
+            more_after_until,
+            torn_tail: torn_tail.map(|t| TornOut { line: t.line, offset: t.offset, bytes: t.bytes }),
+            summary: &summary,
+            agents,
+            timers,
+        });
+    }
+
+    let mut out = format!("{file}: {} events replayed, as of {as_of}", events.len());
+    if more_after_until {
+        out += " (later events not replayed)";
+    }
+    out += "\n\n";
+    let mut queues = Table::new(&["queue", "waiting", "oldest wait", "overflow"]);
+    for q in &summary.queues {
+        queues.row(vec![
+            q.name.clone(),
+            q.waiting.unwrap_or_default().to_string(),
+            seconds(q.oldest_wait_s),
+            if q.overflow_open == Some(true) { "open" } else { "closed" }.to_owned(),
+        ]);
+    }
+    out += &queues.render();
+    out += "\n";
+    let mut table = Table::new(&["agent", "team", "presence", "load", "held"]).left(1).left(2).left(4);
+    for ag in &agents {
+        let held = ag.held.iter().map(|t| format!("T{t}")).collect::<Vec<_>>().join(" ");
+        table.row(vec![ag.key.clone(), ag.team.clone(), ag.presence.to_owned(), ag.load.to_string(), held]);
+    }
+    if table.is_empty() {
+        out += "no agents registered\n";
+    } else {
+        out += &table.render();
+    }
+    out += &format!(
+        "\nopen tickets: {}, waiting: {}\n",
+        summary.open_tickets.unwrap_or_default(),
+        summary.waiting.unwrap_or_default()
+    );
+    let kinds = timers.by_kind.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ");
+    match &timers.next_deadline {
+        None => out += "timers: none pending\n",
+        Some(next) => out += &format!("timers: {} pending ({kinds}), next due {next}\n", timers.pending),
+    }
+    if timers.overdue > 0 {
+        out += &format!(
+            "  {} of them were due by {as_of}, but no later event in the log fired them\n",
+            timers.overdue
+        );
+    }
+    out += &format!("\nmetrics from {from} to {as_of}\n");
+    out += &summary.to_table();
+    super::print(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timer_kinds_are_snake_case() {
+        assert_eq!(super::timer_kind("WrapUp(A3)"), "wrap_up");
+        assert_eq!(super::timer_kind("Step(T1)"), "step");
+    }
+}

@@ -1,0 +1,141 @@
+//! `cs staff` and `cs erlang` against published values, and their refusals.
+
+use crate::{close, cs};
+
+const PYWORKFORCE: [&str; 8] =
+    ["--arrivals-per-hour", "200", "--aht-s", "180", "--target-s", "19.8", "--service-level", "80"];
+
+/// pyworkforce 0.5.1: 100 calls per 30 minutes, AHT 3 minutes, 80 % within 0.33 minutes:
+/// 14 agents, service level 0.888, occupancy 0.714.
+#[test]
+fn staff_matches_pyworkforce() {
+    let mut args = vec!["staff"];
+    args.extend(PYWORKFORCE);
+    args.push("--json");
+    let r = cs(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["agents"], 14);
+    assert_eq!(j["scheduled_agents"], 14);
+    assert_eq!(j["model"], "erlang_c");
+    assert_eq!(format!("{:.3}", j["service_level"].as_f64().unwrap()), "0.888");
+    assert_eq!(format!("{:.3}", j["occupancy"].as_f64().unwrap()), "0.714");
+    assert_eq!(format!("{:.3}", j["p_wait"].as_f64().unwrap()), "0.174");
+    assert_eq!(j["p_abandon"], 0.0);
+    assert!(j["asa_s"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn service_level_as_fraction_percentage_or_percent_sign_agree() {
+    let mut outputs = Vec::new();
+    for p in ["0.8", "80", "80%"] {
+        let mut args = vec!["staff"];
+        args.extend(&PYWORKFORCE[..6]);
+        args.extend(["--service-level", p, "--json"]);
+        let r = cs(&args);
+        assert_eq!(r.code, 0, "{p}: {}", r.stderr);
+        outputs.push(r.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[1], outputs[2]);
+}
+
+#[test]
+fn staff_with_shrinkage_and_patience() {
+    let mut args = vec!["staff"];
+    args.extend(PYWORKFORCE);
+    args.extend(["--shrinkage", "30%", "--patience-s", "120", "--abandon-max", "0.05", "--json"]);
+    let j = cs(&args).json();
+    assert_eq!(j["model"], "erlang_a");
+    let agents = j["agents"].as_u64().unwrap();
+    assert_eq!(j["scheduled_agents"].as_u64().unwrap(), (agents as f64 / 0.7).ceil() as u64);
+    assert!(j["service_level"].as_f64().unwrap() >= 0.8);
+    assert!(j["p_abandon"].as_f64().unwrap() <= 0.05);
+}
+
+#[test]
+fn staff_table_names_the_figures() {
+    let mut args = vec!["staff"];
+    args.extend(PYWORKFORCE);
+    let r = cs(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("agents            14 on the phones"), "{}", r.stdout);
+    assert!(r.stdout.contains("88.8 %"), "{}", r.stdout);
+}
+
+/// CC Excel forum: 57 calls per hour, AHT 1110 s, 21 agents: 80.7 % within 180 s.
+#[test]
+fn erlang_matches_the_forum_example() {
+    let r =
+        cs(["erlang", "--arrivals-per-hour", "57", "--aht-s", "1110", "--agents", "21", "--target-s", "180", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["agents"], 21);
+    assert_eq!(format!("{:.1}", 100.0 * j["service_level"].as_f64().unwrap()), "80.7");
+    close(j["occupancy"].as_f64().unwrap(), 57.0 * 1110.0 / 3600.0 / 21.0, "occupancy");
+    for field in ["p_wait", "asa_s", "p_abandon"] {
+        assert!(j[field].is_number(), "{field} in {j}");
+    }
+}
+
+#[test]
+fn erlang_with_patience_reports_abandonment() {
+    let r = cs([
+        "erlang",
+        "--arrivals-per-hour",
+        "57",
+        "--aht-s",
+        "1110",
+        "--agents",
+        "17",
+        "--target-s",
+        "180",
+        "--patience-s",
+        "300",
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["model"], "erlang_a");
+    assert!(j["p_abandon"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn unstable_erlang_c_is_a_clear_error() {
+    let r = cs(["erlang", "--arrivals-per-hour", "57", "--aht-s", "1110", "--agents", "17", "--target-s", "180"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.is_empty());
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+    assert!(r.stderr.contains("--agents 18") && r.stderr.contains("--patience-s"), "{}", r.stderr);
+}
+
+#[test]
+fn nonsense_values_are_usage_errors_naming_the_flag() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["--service-level", "150"], "--service-level"),
+        (&["--service-level", "1"], "ambiguous"),
+        (&["--service-level", "100%"], "--service-level"),
+        (&["--aht-s", "-3"], "--aht-s"),
+        (&["--shrinkage", "100"], "--shrinkage"),
+    ];
+    for (bad, expect) in cases {
+        let mut args: Vec<&str> = vec!["staff"];
+        let mut good = PYWORKFORCE.to_vec();
+        // Replace the flag's value, or add the flag.
+        match good.iter().position(|a| *a == bad[0]) {
+            Some(i) => good[i + 1] = bad[1],
+            None => good.extend(bad),
+        }
+        args.extend(good);
+        let r = cs(&args);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+        assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+        assert!(r.stderr.contains(expect), "{bad:?}: {}", r.stderr);
+    }
+    let r = cs(["erlang", "--arrivals-per-hour", "57", "--aht-s", "1110", "--agents", "0", "--target-s", "180"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--agents"), "{}", r.stderr);
+    let r = cs(["staff", "--arrivals-per-hour", "57"]);
+    assert_eq!(r.code, 2, "missing flags are usage errors");
+}

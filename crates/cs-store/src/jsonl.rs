@@ -1,0 +1,721 @@
+//! The JSON-lines event log: one [`cs_core::Envelope`] per line.
+//!
+//! # Format
+//!
+//! Every line is the compact JSON of `Envelope::new(event)` followed by `'\n'`:
+//!
+//! ```text
+//! {"v":1,"type":"TicketCreated","at":1795424410000,"ticket":0,"spec":{...}}
+//! ```
+//!
+//! `"type"` is the event's stable name and `"v"` the event schema version it was written
+//! with. Lines are in non-decreasing time order (`"at"`, milliseconds since the epoch).
+//! Blank lines are skipped; nothing else is.
+//!
+//! # Reading
+//!
+//! [`JsonlReader`] decodes line by line. Each line is parsed into a `serde_json::Value`
+//! first, its version checked and, if it is older than [`EVENT_SCHEMA_VERSION`], rewritten
+//! by [`upcast`] before it is decoded as an [`Event`]. Errors name the file (when known),
+//! the 1-based line and what is wrong; the reader stops at the first one.
+//!
+//! A crash in the middle of a write leaves a last line without its `'\n'` that does not
+//! parse: a **torn tail**. It is reported as [`LogError::TornTail`], never decoded and never
+//! skipped silently. [`read_all_tolerant`] (or [`JsonlReader::read_tolerant`]) returns the
+//! complete events before it together with the fact that the tail was torn, so a caller
+//! can recover what was acknowledged and decide what to do with the torn bytes (for
+//! example truncate the file at [`TornTail::offset`]).
+//!
+//! # What the disk is assumed to do
+//!
+//! A line is handed to the writer in one `write_all`, so a crash can tear at most the last
+//! line; [`JsonlWriter::sync`] flushes and calls `fsync` before an event may be
+//! acknowledged. A log whose middle was damaged (a bad line followed by more lines) is not
+//! a torn tail: it is refused as corrupt, naming the line.
+
+use cs_core::Event;
+use cs_core::event::EVENT_SCHEMA_VERSION;
+use cs_core::time::Timestamp;
+use serde_json::Value;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The longest line a reader accepts, in bytes (without its newline). A configuration
+/// event is the largest and stays far below; a longer line means the file is not a log.
+pub const LINE_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// The oldest event schema version a log may have been written with.
+const FIRST_SCHEMA_VERSION: u16 = 1;
+
+// ---------------------------------------------------------------------------------------
+// Errors.
+// ---------------------------------------------------------------------------------------
+
+/// What can go wrong reading or writing a JSON-lines event log.
+///
+/// Every variant about a line names the file (when known) and the 1-based line number; the
+/// message starts with `FILE:LINE:` (or `line N:` when the log has no file name).
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// The file could not be opened, read or written.
+    #[error("{}: {source}", file_label(.file))]
+    Io {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// What the operating system said.
+        #[source]
+        source: io::Error,
+    },
+    /// A complete line (ending in a newline, or followed by more lines) is not valid JSON.
+    #[error("{}: not valid JSON: {reason}", place(.file, *.line))]
+    BadJson {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// What the JSON parser said.
+        reason: String,
+    },
+    /// A line is JSON but not an event record (not an object, no `"v"` or `"type"`).
+    #[error("{}: not an event record: {reason}", place(.file, *.line))]
+    BadRecord {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// A line was written by a newer event schema than this build reads.
+    #[error(
+        "{}: event schema version v={v} is newer than this build reads (up to v={supported}); upgrade cs to read this log",
+        place(.file, *.line)
+    )]
+    UnsupportedVersion {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// The version found.
+        v: u64,
+        /// The newest version this build reads ([`EVENT_SCHEMA_VERSION`]).
+        supported: u16,
+    },
+    /// A line of an older schema version could not be upcast to the current one.
+    #[error("{}: {source}", place(.file, *.line))]
+    Upcast {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// Why.
+        #[source]
+        source: UpcastError,
+    },
+    /// A line names an event type this build does not know.
+    #[error(
+        "{}: unknown event type {type_name:?} (schema version v={v}); this build reads event schema up to v={}",
+        place(.file, *.line),
+        EVENT_SCHEMA_VERSION
+    )]
+    UnknownType {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// The type found.
+        type_name: String,
+        /// The line's schema version.
+        v: u16,
+    },
+    /// A line of a known type has missing or malformed fields.
+    #[error("{}: bad {type_name} event: {reason}", place(.file, *.line))]
+    BadEvent {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// The event type.
+        type_name: String,
+        /// What the decoder said.
+        reason: String,
+    },
+    /// An event is earlier than the one before it: logs are in time order.
+    #[error(
+        "{}: event at {at} ({} ms) goes back in time from the previous event at {previous} ({} ms); a log must be in time order",
+        place(.file, *.line),
+        .at.ms(),
+        .previous.ms()
+    )]
+    TimeWentBack {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// The offending event's time.
+        at: Timestamp,
+        /// The time of the event before it.
+        previous: Timestamp,
+    },
+    /// The last line has no newline and does not parse: a write was cut short by a crash.
+    #[error(
+        "{}: torn last line ({bytes} bytes at byte offset {offset}, no final newline): a write was cut short; the events before it are complete",
+        place(.file, *.line)
+    )]
+    TornTail {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number of the torn line.
+        line: u64,
+        /// Byte offset where the torn line starts (the length of the complete part).
+        offset: u64,
+        /// Length of the torn line in bytes.
+        bytes: u64,
+    },
+    /// A line is longer than [`LINE_BYTES_MAX`].
+    #[error("{}: line longer than {max_bytes} bytes; this is not an event log", place(.file, *.line))]
+    LineTooLong {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// 1-based line number.
+        line: u64,
+        /// The limit.
+        max_bytes: usize,
+    },
+    /// An event could not be encoded (never expected: every event serialises).
+    #[error("{}: cannot encode {type_name} event: {reason}", place(.file, *.line))]
+    Encode {
+        /// The file, if known.
+        file: Option<PathBuf>,
+        /// The line it would have been.
+        line: u64,
+        /// The event type.
+        type_name: &'static str,
+        /// What the encoder said.
+        reason: String,
+    },
+}
+
+impl LogError {
+    /// The 1-based line the error is about, if it is about a line.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            LogError::Io { .. } => None,
+            LogError::BadJson { line, .. }
+            | LogError::BadRecord { line, .. }
+            | LogError::UnsupportedVersion { line, .. }
+            | LogError::Upcast { line, .. }
+            | LogError::UnknownType { line, .. }
+            | LogError::BadEvent { line, .. }
+            | LogError::TimeWentBack { line, .. }
+            | LogError::TornTail { line, .. }
+            | LogError::LineTooLong { line, .. }
+            | LogError::Encode { line, .. } => Some(*line),
+        }
+    }
+
+    /// The file the error is about, if known.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            LogError::Io { file, .. }
+            | LogError::BadJson { file, .. }
+            | LogError::BadRecord { file, .. }
+            | LogError::UnsupportedVersion { file, .. }
+            | LogError::Upcast { file, .. }
+            | LogError::UnknownType { file, .. }
+            | LogError::BadEvent { file, .. }
+            | LogError::TimeWentBack { file, .. }
+            | LogError::TornTail { file, .. }
+            | LogError::LineTooLong { file, .. }
+            | LogError::Encode { file, .. } => file.as_deref(),
+        }
+    }
+
+    fn with_file(mut self, path: &Path) -> LogError {
+        match &mut self {
+            LogError::Io { file, .. }
+            | LogError::BadJson { file, .. }
+            | LogError::BadRecord { file, .. }
+            | LogError::UnsupportedVersion { file, .. }
+            | LogError::Upcast { file, .. }
+            | LogError::UnknownType { file, .. }
+            | LogError::BadEvent { file, .. }
+            | LogError::TimeWentBack { file, .. }
+            | LogError::TornTail { file, .. }
+            | LogError::LineTooLong { file, .. }
+            | LogError::Encode { file, .. } => *file = Some(path.to_path_buf()),
+        }
+        self
+    }
+}
+
+fn file_label(file: &Option<PathBuf>) -> String {
+    file.as_ref().map_or_else(|| "event log".to_owned(), |f| f.display().to_string())
+}
+
+fn place(file: &Option<PathBuf>, line: u64) -> String {
+    match file {
+        Some(f) => format!("{}:{line}", f.display()),
+        None => format!("line {line}"),
+    }
+}
+
+fn io_error(file: Option<&Path>, source: io::Error) -> LogError {
+    LogError::Io { file: file.map(Path::to_path_buf), source }
+}
+
+// ---------------------------------------------------------------------------------------
+// Upcasting.
+// ---------------------------------------------------------------------------------------
+
+/// Why a line could not be brought to the current schema version.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UpcastError {
+    /// Written by a newer schema than this build knows.
+    #[error("event schema version v={v} is newer than this build reads (up to v={supported})")]
+    Future {
+        /// The version found.
+        v: u16,
+        /// The newest version this build reads.
+        supported: u16,
+    },
+    /// Older than the first schema version there ever was.
+    #[error("event schema version v={v} never existed (the first is v={first})")]
+    NeverExisted {
+        /// The version found.
+        v: u16,
+        /// The first version.
+        first: u16,
+    },
+    /// An upcaster refused the event.
+    #[error("cannot upcast {type_name} event from v={from} to v={}: {reason}", .from + 1)]
+    Failed {
+        /// The event type at the failing step.
+        type_name: String,
+        /// The version the failing step reads.
+        from: u16,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One upcasting step: rewrites the JSON of an event of a given type written at version
+/// `n` into its form at version `n + 1` (it may change the `"type"` too).
+type Upcaster = fn(Value) -> Result<Value, String>;
+
+/// Upcasters by (event type, version they read).
+///
+/// Empty while the schema is at its first version. When a version `n + 1` changes the
+/// shape of an event type, add `("ThatType", n, that_type_vn_to_vn1)` here and keep a log
+/// written by version `n` under `tests/golden/`. Event types that a version leaves alone
+/// need no entry: a step without an upcaster passes the event through unchanged.
+const UPCASTERS: &[(&str, u16, Upcaster)] = &[];
+
+/// Brings the JSON of one event (without its `"v"`) from schema version `v` to
+/// [`EVENT_SCHEMA_VERSION`], one version at a time.
+///
+/// The current version passes through unchanged. Versions newer than this build, or older
+/// than the first version, are refused; so is an event an upcaster cannot rewrite.
+pub fn upcast(v: u16, value: Value) -> Result<Value, UpcastError> {
+    if v > EVENT_SCHEMA_VERSION {
+        return Err(UpcastError::Future { v, supported: EVENT_SCHEMA_VERSION });
+    }
+    if v < FIRST_SCHEMA_VERSION {
+        return Err(UpcastError::NeverExisted { v, first: FIRST_SCHEMA_VERSION });
+    }
+    let mut value = value;
+    for from in v..EVENT_SCHEMA_VERSION {
+        let type_name = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if let Some((_, _, step)) = UPCASTERS.iter().find(|(t, n, _)| *t == type_name && *n == from) {
+            value = step(value).map_err(|reason| UpcastError::Failed { type_name, from, reason })?;
+        }
+    }
+    Ok(value)
+}
+
+/// Decodes one line (without its newline) into an event, upcasting it if needed.
+fn decode_line(bytes: &[u8], line: u64) -> Result<Event, LogError> {
+    let mut value: Value =
+        serde_json::from_slice(bytes).map_err(|e| LogError::BadJson { file: None, line, reason: e.to_string() })?;
+    let bad = |reason: String| LogError::BadRecord { file: None, line, reason };
+    let Some(object) = value.as_object_mut() else {
+        return Err(bad(format!("expected a JSON object, found {}", kind_of(&value))));
+    };
+    let v = match object.remove("v") {
+        None => return Err(bad("no schema version \"v\"".to_owned())),
+        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().unwrap_or_default(),
+        Some(other) => return Err(bad(format!("schema version \"v\" is {other}, not a whole number"))),
+    };
+    let v = match u16::try_from(v) {
+        Ok(v) if v <= EVENT_SCHEMA_VERSION => v,
+        _ => return Err(LogError::UnsupportedVersion { file: None, line, v, supported: EVENT_SCHEMA_VERSION }),
+    };
+    match object.get("type") {
+        Some(Value::String(_)) => {}
+        None => return Err(bad("no event \"type\"".to_owned())),
+        Some(other) => return Err(bad(format!("event \"type\" is {other}, not a string"))),
+    }
+    let value = upcast(v, value).map_err(|source| LogError::Upcast { file: None, line, source })?;
+    let type_name = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    serde_json::from_value::<Event>(value).map_err(|e| {
+        let reason = e.to_string();
+        // serde names an unknown tag of an internally tagged enum this way (`de::Error::
+        // unknown_variant`); cs-core exposes no list of type names to check against.
+        if reason.starts_with("unknown variant") {
+            LogError::UnknownType { file: None, line, type_name, v }
+        } else {
+            LogError::BadEvent { file: None, line, type_name, reason }
+        }
+    })
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading.
+// ---------------------------------------------------------------------------------------
+
+/// Reads events from a JSON-lines log, one `Result` per non-blank line.
+///
+/// The reader stops after the first error (the iterator then ends). Errors carry the file
+/// name when the reader was built by [`JsonlReader::open`] or given one with
+/// [`JsonlReader::with_file`].
+#[derive(Debug)]
+pub struct JsonlReader<R> {
+    inner: R,
+    file: Option<PathBuf>,
+    line: u64,
+    offset: u64,
+    last_at: Option<Timestamp>,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    /// A reader over any buffered input.
+    pub fn new(inner: R) -> JsonlReader<R> {
+        JsonlReader { inner, file: None, line: 0, offset: 0, last_at: None, buf: Vec::new(), done: false }
+    }
+
+    /// Names the file in errors.
+    pub fn with_file(mut self, path: impl Into<PathBuf>) -> JsonlReader<R> {
+        self.file = Some(path.into());
+        self
+    }
+
+    /// Lines read so far (the 1-based number of the last line read).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Bytes read so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Reads every event, treating a torn last line as a recoverable fact rather than an
+    /// error: returns the complete events before it and where it is.
+    ///
+    /// # Errors
+    /// Every other [`LogError`]: a bad line that is not a torn tail is corruption, and
+    /// nothing after it can be trusted.
+    pub fn read_tolerant(self) -> Result<Recovered, LogError> {
+        let mut events = Vec::new();
+        for item in self {
+            match item {
+                Ok(e) => events.push(e),
+                Err(LogError::TornTail { line, offset, bytes, .. }) => {
+                    return Ok(Recovered { events, torn_tail: Some(TornTail { line, offset, bytes }) });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Recovered { events, torn_tail: None })
+    }
+
+    fn fail(&mut self, e: LogError) -> Option<Result<Event, LogError>> {
+        self.done = true;
+        Some(Err(match &self.file {
+            Some(f) => e.with_file(f),
+            None => e,
+        }))
+    }
+}
+
+impl JsonlReader<BufReader<File>> {
+    /// Opens a log file for reading.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] naming the file.
+    pub fn open(path: impl AsRef<Path>) -> Result<JsonlReader<BufReader<File>>, LogError> {
+        let path = path.as_ref();
+        let f = File::open(path).map_err(|e| io_error(Some(path), e))?;
+        Ok(JsonlReader::new(BufReader::with_capacity(1 << 16, f)).with_file(path))
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = Result<Event, LogError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            self.buf.clear();
+            let start = self.offset;
+            let limit = LINE_BYTES_MAX as u64 + 1;
+            let n = match (&mut self.inner).take(limit).read_until(b'\n', &mut self.buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    let e = io_error(None, e);
+                    return self.fail(e);
+                }
+            };
+            if n == 0 {
+                self.done = true;
+                return None;
+            }
+            self.line += 1;
+            self.offset += n as u64;
+            let line = self.line;
+            let newline = self.buf.last() == Some(&b'\n');
+            let mut body = &self.buf[..];
+            if newline {
+                body = &body[..body.len() - 1];
+            }
+            if body.len() > LINE_BYTES_MAX {
+                return self.fail(LogError::LineTooLong { file: None, line, max_bytes: LINE_BYTES_MAX });
+            }
+            if body.last() == Some(&b'\r') {
+                body = &body[..body.len() - 1];
+            }
+            if body.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let event = match decode_line(body, line) {
+                Ok(e) => e,
+                // Only the very last line can be torn, and only if it is not even JSON: a
+                // complete record that fails later checks is corrupt, not torn.
+                Err(LogError::BadJson { .. }) if !newline => {
+                    return self.fail(LogError::TornTail { file: None, line, offset: start, bytes: n as u64 });
+                }
+                Err(e) => return self.fail(e),
+            };
+            let at = event.at();
+            if let Some(previous) = self.last_at
+                && at < previous
+            {
+                return self.fail(LogError::TimeWentBack { file: None, line, at, previous });
+            }
+            self.last_at = Some(at);
+            return Some(Ok(event));
+        }
+    }
+}
+
+/// Where a torn last line was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TornTail {
+    /// 1-based line number of the torn line.
+    pub line: u64,
+    /// Byte offset where it starts: the length of the complete part of the file.
+    pub offset: u64,
+    /// Its length in bytes.
+    pub bytes: u64,
+}
+
+/// The complete events of a log and whether its last line was torn.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recovered {
+    /// Every complete event, in order.
+    pub events: Vec<Event>,
+    /// The torn last line, if there was one (its bytes are not in `events`).
+    pub torn_tail: Option<TornTail>,
+}
+
+/// Reads every event of a log file.
+///
+/// # Errors
+/// Any [`LogError`], including [`LogError::TornTail`]; use [`read_all_tolerant`] to recover
+/// the complete part of a log whose last write was cut short.
+pub fn read_all(path: impl AsRef<Path>) -> Result<Vec<Event>, LogError> {
+    JsonlReader::open(path)?.collect()
+}
+
+/// Reads every complete event of a log file and reports a torn last line instead of
+/// failing on it.
+///
+/// # Errors
+/// Any [`LogError`] other than a torn tail.
+pub fn read_all_tolerant(path: impl AsRef<Path>) -> Result<Recovered, LogError> {
+    JsonlReader::open(path)?.read_tolerant()
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing.
+// ---------------------------------------------------------------------------------------
+
+/// Appends events to a JSON-lines log, one line each.
+///
+/// Each line is encoded whole and handed to the underlying writer in one `write_all`, so a
+/// crash tears at most the last line. Events must come in non-decreasing time order; one
+/// going back in time is refused before anything is written. After an I/O error the log
+/// may end with a torn line: drop the writer, and read the log back tolerantly.
+#[derive(Debug)]
+pub struct JsonlWriter<W: Write> {
+    inner: W,
+    file: Option<PathBuf>,
+    lines: u64,
+    last_at: Option<Timestamp>,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    /// A writer over any output.
+    pub fn new(inner: W) -> JsonlWriter<W> {
+        JsonlWriter { inner, file: None, lines: 0, last_at: None, buf: Vec::new() }
+    }
+
+    /// Names the file in errors.
+    pub fn with_file(mut self, path: impl Into<PathBuf>) -> JsonlWriter<W> {
+        self.file = Some(path.into());
+        self
+    }
+
+    /// Appends one event as one line.
+    ///
+    /// # Errors
+    /// [`LogError::TimeWentBack`] (nothing written) or [`LogError::Io`].
+    pub fn append(&mut self, event: &Event) -> Result<(), LogError> {
+        let line = self.lines + 1;
+        let at = event.at();
+        if let Some(previous) = self.last_at
+            && at < previous
+        {
+            return Err(LogError::TimeWentBack { file: self.file.clone(), line, at, previous });
+        }
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, &cs_core::Envelope::new(event.clone())).map_err(|e| LogError::Encode {
+            file: self.file.clone(),
+            line,
+            type_name: event.name(),
+            reason: e.to_string(),
+        })?;
+        self.buf.push(b'\n');
+        self.inner.write_all(&self.buf).map_err(|e| io_error(self.file.as_deref(), e))?;
+        self.lines = line;
+        self.last_at = Some(at);
+        Ok(())
+    }
+
+    /// Appends events in order.
+    ///
+    /// # Errors
+    /// As [`JsonlWriter::append`]; events before the failing one are written.
+    pub fn append_all<'a>(&mut self, events: impl IntoIterator<Item = &'a Event>) -> Result<(), LogError> {
+        events.into_iter().try_for_each(|e| self.append(e))
+    }
+
+    /// Flushes buffered lines to the underlying writer.
+    ///
+    /// # Errors
+    /// [`LogError::Io`].
+    pub fn flush(&mut self) -> Result<(), LogError> {
+        self.inner.flush().map_err(|e| io_error(self.file.as_deref(), e))
+    }
+
+    /// Lines written so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// Gives the underlying writer back (unflushed lines stay in it).
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl JsonlWriter<BufWriter<File>> {
+    /// Creates (or truncates) a log file.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] naming the file.
+    pub fn create(path: impl AsRef<Path>) -> Result<JsonlWriter<BufWriter<File>>, LogError> {
+        let path = path.as_ref();
+        let f = File::create(path).map_err(|e| io_error(Some(path), e))?;
+        Ok(JsonlWriter::new(BufWriter::with_capacity(1 << 16, f)).with_file(path))
+    }
+
+    /// Flushes and asks the operating system to put the lines on disk (`fsync`): after this
+    /// returns, the events written so far survive a crash and may be acknowledged.
+    ///
+    /// # Errors
+    /// [`LogError::Io`].
+    pub fn sync(&mut self) -> Result<(), LogError> {
+        self.flush()?;
+        self.inner.get_ref().sync_all().map_err(|e| io_error(self.file.as_deref(), e))
+    }
+}
+
+/// Writes a whole log file (created or truncated) and syncs it.
+///
+/// # Errors
+/// As [`JsonlWriter::create`], [`JsonlWriter::append`] and [`JsonlWriter::sync`].
+pub fn write_all<'a>(path: impl AsRef<Path>, events: impl IntoIterator<Item = &'a Event>) -> Result<(), LogError> {
+    let mut w = JsonlWriter::create(path)?;
+    w.append_all(events)?;
+    w.sync()
+}
+
+impl fmt::Display for TornTail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {} ({} bytes at byte offset {}) is torn", self.line, self.bytes, self.offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_version_passes_through_and_others_are_refused() {
+        let v = serde_json::json!({"type": "TicketResolved", "at": 1, "ticket": 0});
+        assert_eq!(upcast(EVENT_SCHEMA_VERSION, v.clone()).unwrap(), v);
+        let future = upcast(EVENT_SCHEMA_VERSION + 1, v.clone()).unwrap_err();
+        assert!(future.to_string().contains(&format!("v={}", EVENT_SCHEMA_VERSION + 1)), "{future}");
+        assert!(matches!(upcast(0, v).unwrap_err(), UpcastError::NeverExisted { v: 0, .. }));
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = LogError::BadJson { file: Some("x.jsonl".into()), line: 3, reason: "eof".into() };
+        assert_eq!(e.to_string(), "x.jsonl:3: not valid JSON: eof");
+        let e = LogError::BadJson { file: None, line: 3, reason: "eof".into() };
+        assert_eq!(e.to_string(), "line 3: not valid JSON: eof");
+        assert_eq!(e.line(), Some(3));
+    }
+
+    #[test]
+    fn blank_lines_and_crlf_are_accepted() {
+        let text = "\n{\"v\":1,\"type\":\"TicketResolved\",\"at\":5,\"ticket\":0}\r\n  \n";
+        let events: Vec<Event> = JsonlReader::new(text.as_bytes()).collect::<Result<_, _>>().unwrap();
+        assert_eq!(events.len(), 1);
+    }
+}

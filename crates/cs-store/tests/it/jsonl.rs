@@ -1,0 +1,214 @@
+//! The JSON-lines log: round trips, the golden v1 log, and every way a log can be bad.
+
+use crate::desk;
+use cs_core::Event;
+use cs_store::{JsonlReader, JsonlWriter, LogError, read_all, read_all_tolerant, write_all};
+use std::path::PathBuf;
+
+/// A fresh path under cargo's scratch directory for integration tests.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cs-store-it");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn encode(events: &[Event]) -> Vec<u8> {
+    let mut w = JsonlWriter::new(Vec::new());
+    w.append_all(events).unwrap();
+    w.flush().unwrap();
+    w.into_inner()
+}
+
+fn read_bytes(bytes: &[u8]) -> Result<Vec<Event>, LogError> {
+    JsonlReader::new(bytes).with_file("mem.jsonl").collect()
+}
+
+/// Replaces line `n` (1-based) of a log.
+fn with_line(bytes: &[u8], n: usize, line: &str) -> Vec<u8> {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[n - 1] = line.to_owned();
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+#[test]
+fn engine_log_round_trips_through_a_file() {
+    let events = desk::events();
+    assert!(events.len() > 20, "the desk produces a real log");
+    let path = scratch("round-trip.jsonl");
+    write_all(&path, &events).unwrap();
+    assert_eq!(read_all(&path).unwrap(), events);
+    // And through any writer, with the same bytes.
+    assert_eq!(encode(&events), std::fs::read(&path).unwrap());
+    // Replaying the decoded log gives the engine's state.
+    let decoded = read_all(&path).unwrap();
+    assert_eq!(cs_core::replay(&decoded).open_tickets(), cs_core::replay(&events).open_tickets());
+}
+
+#[test]
+fn lines_are_versioned_envelopes() {
+    let bytes = encode(&desk::events());
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.ends_with('\n'));
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["v"], cs_core::event::EVENT_SCHEMA_VERSION, "{line}");
+        assert!(v["type"].is_string(), "{line}");
+    }
+    assert!(text.starts_with("{\"v\":1,\"type\":\"Configured\""), "{}", &text[..40]);
+}
+
+#[test]
+fn golden_v1_log_reads_back_fully() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../cs-core/tests/golden/v1-desk.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let events = read_all(&path).unwrap();
+    assert_eq!(events.len(), text.lines().count());
+    let direct: Vec<Event> =
+        text.lines().map(|l| serde_json::from_str::<cs_core::Envelope>(l).unwrap().event).collect();
+    assert_eq!(events, direct);
+    assert!(matches!(events[0], Event::Configured { .. }));
+    // Written again by this build, it reads back to the same events.
+    assert_eq!(read_bytes(&encode(&events)).unwrap(), events);
+}
+
+#[test]
+fn torn_tail_is_reported_and_the_complete_part_recovered() {
+    let events = desk::events();
+    let bytes = encode(&events);
+    let last_start = bytes[..bytes.len() - 1].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+    // A crash in the middle of the last write: half a line, no newline.
+    let cut = last_start + (bytes.len() - last_start) / 2;
+    let path = scratch("torn.jsonl");
+    std::fs::write(&path, &bytes[..cut]).unwrap();
+
+    let err = read_all(&path).unwrap_err();
+    match &err {
+        LogError::TornTail { line, offset, bytes: torn, file } => {
+            assert_eq!(*line, events.len() as u64);
+            assert_eq!(*offset, last_start as u64);
+            assert_eq!(*torn, (cut - last_start) as u64);
+            assert_eq!(file.as_deref(), Some(path.as_path()));
+        }
+        other => panic!("expected a torn tail, got {other:?}"),
+    }
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("torn.jsonl:{}:", events.len())) && msg.contains("torn"), "{msg}");
+
+    let recovered = read_all_tolerant(&path).unwrap();
+    assert_eq!(recovered.events, events[..events.len() - 1]);
+    let torn = recovered.torn_tail.expect("the tail is reported torn");
+    assert_eq!((torn.line, torn.offset), (events.len() as u64, last_start as u64));
+
+    // A whole log reads tolerantly with no torn tail.
+    let whole = scratch("whole.jsonl");
+    write_all(&whole, &events).unwrap();
+    assert_eq!(read_all_tolerant(&whole).unwrap().torn_tail, None);
+}
+
+#[test]
+fn complete_last_line_without_newline_is_accepted() {
+    let events = desk::events();
+    let bytes = encode(&events);
+    assert_eq!(read_bytes(&bytes[..bytes.len() - 1]).unwrap(), events);
+}
+
+#[test]
+fn a_damaged_middle_line_is_corruption_not_a_torn_tail() {
+    let events = desk::events();
+    let bytes = encode(&events);
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let third = text.lines().nth(2).unwrap();
+    let damaged = with_line(&bytes, 3, &third[..third.len() / 2]);
+    let err = read_bytes(&damaged).unwrap_err();
+    assert!(matches!(err, LogError::BadJson { line: 3, .. }), "{err:?}");
+    // Tolerant reading refuses it too: only the last line may be torn.
+    assert!(JsonlReader::new(&damaged[..]).read_tolerant().is_err());
+}
+
+#[test]
+fn bad_json_line_names_file_and_line() {
+    let bytes = with_line(&encode(&desk::events()), 4, "{\"v\":1,\"type\":");
+    let err = read_bytes(&bytes).unwrap_err();
+    assert!(matches!(err, LogError::BadJson { line: 4, .. }), "{err:?}");
+    assert!(err.to_string().starts_with("mem.jsonl:4: not valid JSON"), "{err}");
+}
+
+#[test]
+fn time_going_back_is_refused_naming_the_line() {
+    let events = desk::events();
+    let bytes = encode(&events);
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Move the last line (the latest event) to just after the configuration.
+    let mut reordered = vec![lines[0], lines[lines.len() - 1]];
+    reordered.extend(&lines[1..lines.len() - 1]);
+    let err = read_bytes((reordered.join("\n") + "\n").as_bytes()).unwrap_err();
+    assert!(matches!(err, LogError::TimeWentBack { line: 3, .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.starts_with("mem.jsonl:3:") && msg.contains("goes back in time"), "{msg}");
+
+    // The writer refuses it before writing anything.
+    let mut w = JsonlWriter::new(Vec::new());
+    w.append(&events[events.len() - 1]).unwrap();
+    let err = w.append(&events[0]).unwrap_err();
+    assert!(matches!(err, LogError::TimeWentBack { line: 2, .. }), "{err:?}");
+    assert_eq!(w.lines(), 1);
+    assert_eq!(w.get_ref().iter().filter(|&&b| b == b'\n').count(), 1);
+}
+
+#[test]
+fn unknown_event_type_is_named() {
+    let bytes = with_line(&encode(&desk::events()), 2, r#"{"v":1,"type":"TicketTeleported","at":1795424400000}"#);
+    let err = read_bytes(&bytes).unwrap_err();
+    assert!(
+        matches!(&err, LogError::UnknownType { line: 2, type_name, .. } if type_name == "TicketTeleported"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("unknown event type \"TicketTeleported\""), "{err}");
+}
+
+#[test]
+fn future_schema_version_is_refused_naming_the_version() {
+    let bytes = encode(&desk::events());
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let second = text.lines().nth(1).unwrap().replacen("\"v\":1", "\"v\":99", 1);
+    let err = read_bytes(&with_line(&bytes, 2, &second)).unwrap_err();
+    assert!(matches!(err, LogError::UnsupportedVersion { line: 2, v: 99, supported: 1, .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.starts_with("mem.jsonl:2:") && msg.contains("v=99"), "{msg}");
+}
+
+#[test]
+fn records_without_version_or_type_and_bad_fields_are_refused() {
+    let bytes = encode(&desk::events());
+    let cases = [
+        (r#"{"type":"TicketResolved","at":1795424400000,"ticket":0}"#, "no schema version"),
+        (r#"{"v":"one","type":"TicketResolved","at":1795424400000,"ticket":0}"#, "not a whole number"),
+        (r#"{"v":1,"at":1795424400000,"ticket":0}"#, "no event \"type\""),
+        (r#"[1,2,3]"#, "expected a JSON object"),
+        (r#"{"v":0,"type":"TicketResolved","at":1795424400000,"ticket":0}"#, "never existed"),
+        (r#"{"v":1,"type":"TicketResolved","at":1795424400000}"#, "bad TicketResolved event: missing field `ticket`"),
+    ];
+    for (line, expect) in cases {
+        let err = read_bytes(&with_line(&bytes, 2, line)).unwrap_err();
+        assert_eq!(err.line(), Some(2), "{err:?}");
+        assert!(err.to_string().contains(expect), "{line}: {err}");
+    }
+}
+
+#[test]
+fn the_reader_stops_at_the_first_error() {
+    let bytes = with_line(&encode(&desk::events()), 2, "not json");
+    let items: Vec<_> = JsonlReader::new(&bytes[..]).collect();
+    assert_eq!(items.len(), 2, "one event, then the error, then nothing");
+    assert!(items[1].is_err());
+}
+
+#[test]
+fn missing_file_is_an_io_error_naming_it() {
+    let path = scratch("does-not-exist.jsonl");
+    let err = read_all(&path).unwrap_err();
+    assert!(matches!(err, LogError::Io { .. }));
+    assert!(err.to_string().contains("does-not-exist.jsonl"), "{err}");
+}
