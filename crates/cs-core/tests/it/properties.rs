@@ -13,7 +13,7 @@
 
 use crate::fixture::{CONFIG, t};
 use cs_core::capacity;
-use cs_core::priority::{Rank, WaitKey, key};
+use cs_core::priority::Rank;
 use cs_core::{
     AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, Event, LanguageId,
     LanguageSet, Presence, QueueId, SkillId, SkillNeed, SkillNeeds, State, TeamId, TicketId, TicketSpec, TicketStatus,
@@ -117,7 +117,8 @@ fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
         s.tickets().filter(|t| t.status == TicketStatus::Resolved).map(|t| t.customer).collect();
     let ticket = |i: usize| pick(&tickets, i).unwrap_or(TicketId(999));
     // Mostly, agents resolve what they hold; now and then a waiting ticket is resolved.
-    let resolvable = |i: usize| if i % 4 != 0 { pick(&assigned, i / 4) } else { None }.unwrap_or_else(|| ticket(i));
+    let resolvable =
+        |i: usize| if i.is_multiple_of(4) { None } else { pick(&assigned, i / 4) }.unwrap_or_else(|| ticket(i));
     let cap = |chat: u8, email: u8| {
         let mut c = Capacity::only(Channel::Chat, chat);
         c.per_channel.set(Channel::Email, email);
