@@ -461,21 +461,86 @@ fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
 
 #[test]
 fn deadline_aware_priority_serves_the_nearest_deadline_first() {
+    // Urgent e-mails get a 10-minute first response, the others an hour. Scores are all
+    // zero and nothing ages, so only the deadline can order them.
+    let urgent = cs_core::sla::SlaPolicySpec {
+        name: "urgent e-mail".into(),
+        channels: vec![Channel::Email],
+        tiers: vec![],
+        urgencies: vec![cs_core::Urgency::High],
+        queues: vec![],
+        calendar: None,
+        first_response_s: Some(600.0),
+        next_response_s: None,
+        resolution_s: None,
+        update_s: None,
+        warning_at: None,
+    };
+    let zero = |names: &[&str]| Some(names.iter().map(|n| (n.to_string(), 0)).collect());
+    let flat = |deadline: f64| {
+        let mut s = spec();
+        s.sla_policies.insert(0, urgent.clone());
+        s.queues[1].priority = Some(cs_core::config::PrioritySpec {
+            tier: zero(&["standard", "silver", "gold", "vip"]),
+            urgency: zero(&["low", "normal", "high", "critical"]),
+            emotion: zero(&["calm", "neutral", "frustrated", "angry"]),
+            channel: zero(&["chat", "email", "phone", "social", "other"]),
+            aging_points_per_minute: Some(0.0),
+            deadline_points_per_minute: Some(deadline),
+        });
+        s
+    };
+    let t0 = at("2026-11-25T10:00:00Z");
+    let mut high = TicketSpec::new(CustomerId(2), Channel::Email);
+    high.urgency = cs_core::Urgency::High;
+    let run = |deadline: f64| {
+        given(&[
+            Command::Configure { at: t0, config: Box::new(flat(deadline)) },
+            create(t0, 1, Channel::Email),
+            Command::CreateTicket { at: t0.plus_ms(60_000), spec: high.clone() },
+        ])
+    };
+    // Without deadline weight: a tie, broken by the earlier wait.
+    let g = run(0.0);
+    assert_eq!((g.state.queue_position(TicketId(0)), g.state.queue_position(TicketId(1))), (Some(1), Some(2)));
+    // With it: the urgent one, due 10:11, goes before the one due 11:00.
+    let g = run(1.0);
+    assert_eq!((g.state.queue_position(TicketId(0)), g.state.queue_position(TicketId(1))), (Some(2), Some(1)));
+}
+
+#[test]
+fn an_sla_warning_can_escalate() {
     let mut s = spec();
-    s.queues[1].priority = Some(cs_core::config::PrioritySpec {
-        aging_points_per_minute: Some(0.0),
-        deadline_points_per_minute: Some(10.0),
-        ..Default::default()
-    });
-    let t0 = at("2026-11-25T16:00:00Z");
-    let g = given(&[
-        Command::Configure { at: t0, config: Box::new(s) },
-        create(t0, 1, Channel::Email),
-        create(t0.plus_ms(60_000), 2, Channel::Email),
-    ]);
-    // Both due Thursday 09:00 and 09:01: same score, the earlier deadline first.
-    assert_eq!(g.state.queue_position(TicketId(0)), Some(1));
-    assert_eq!(g.state.queue_position(TicketId(1)), Some(2));
+    let rules = &mut s.escalation.as_mut().unwrap().rules;
+    rules.insert(
+        0,
+        toml::from_str(
+            r#"trigger = "sla_warning"
+clock = "resolution"
+boost = 5"#,
+        )
+        .unwrap(),
+    );
+    let t0 = at("2026-11-25T10:00:00Z");
+    let g = given(&[Command::Configure { at: t0, config: Box::new(s) }, create(t0, 1, Channel::Email)]);
+    // The first response breaches at 11:00 and moves it to L2. Resolution is 8 business
+    // hours, warning at 80 %: 6.4 h after 10:00 is 16:24, when it goes from L2 on to the
+    // supervisors.
+    let events = g.when(Command::Tick { at: at("2026-11-25T16:24:00Z") }).events().to_vec();
+    let warned = at("2026-11-25T16:24:00Z");
+    assert!(
+        events.contains(&Event::TicketEscalated {
+            at: warned,
+            ticket: TicketId(0),
+            tier: 3,
+            queue: SUP,
+            trigger: Trigger::SlaWarning,
+            rule: Some(0),
+            boost: 5,
+            note: None,
+        }),
+        "{events:#?}"
+    );
 }
 
 fn problems(toml_text: &str) -> String {
