@@ -1,3 +1,10 @@
 //! Integration tests for `cs-sim`.
 
+mod agreement;
+mod common;
+mod determinism;
 mod erlang;
+mod features;
+mod memory;
+mod validation;
+mod whatif;

@@ -1,0 +1,992 @@
+//! The discrete-event loop: simulated customers, agents and shifts driving a
+//! `cs_core::Engine` through its public commands.
+//!
+//! Pending simulation events sit in a binary heap ordered by (time, sequence): arrivals,
+//! service completions, abandonments, bot conversations ending, shift starts and ends,
+//! and samples. Before handling anything later, the engine is ticked at its own next
+//! deadline, so its timers (relaxation steps, offers, overflow, wrap-up, SLA clocks) fire
+//! at their own times. After every command the engine's events are read: an assignment
+//! (or an accepted offer) schedules the ticket's completion after a drawn handle time; an
+//! offer is accepted at once. The simulator decides nothing about routing.
+
+use crate::arrivals::Arrival;
+use crate::dist::{Purpose, Stream, to_ms};
+use crate::scenario::{AtShiftEnd, Scenario, align_up};
+use crate::stats::{Estimates, Figures, Histogram};
+use cs_core::metrics::Report;
+use cs_core::{
+    AgentId, CategoryId, Command, CustomerId, Engine, Event, LanguageId, Presence, QueueId, Rejection, TicketId,
+    TicketSpec, TicketStatus, Timestamp,
+};
+use serde::Serialize;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// What the bot says when it hands a conversation to a human.
+pub const HANDOFF_REASON: &str = "bot could not resolve";
+
+/// How to run a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunOptions {
+    /// Seed instead of the scenario's.
+    pub seed: Option<u64>,
+    /// What-if: replay these arrivals (e.g. from [`crate::arrivals_from_events`]) instead
+    /// of the scenario's arrival models; handle times, patience and bots are drawn from
+    /// the scenario. Must be in time order.
+    pub arrivals: Option<Vec<Arrival>>,
+    /// Take a [`Sample`] every this many simulated seconds (0: none).
+    pub sample_every_s: f64,
+    /// Width of a wait-histogram bin, seconds.
+    pub wait_bin_s: f64,
+    /// Number of wait-histogram bins (longer waits go to its overflow count).
+    pub wait_bins: usize,
+    /// Replications for [`crate::replicate`] instead of the scenario's.
+    pub replications: Option<u32>,
+    /// Confidence level of replication intervals.
+    pub confidence: f64,
+}
+
+impl Default for RunOptions {
+    /// No overrides; a sample every 60 s; waits in 1-second bins up to an hour; 95 %
+    /// confidence intervals.
+    fn default() -> Self {
+        RunOptions {
+            seed: None,
+            arrivals: None,
+            sample_every_s: 60.0,
+            wait_bin_s: 1.0,
+            wait_bins: 3600,
+            replications: None,
+            confidence: 0.95,
+        }
+    }
+}
+
+/// A snapshot taken every [`RunOptions::sample_every_s`], for plots.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sample {
+    /// Seconds since the scenario start.
+    pub at_s: f64,
+    /// Tickets waiting for an agent, over all queues.
+    pub waiting: u32,
+    /// Tickets waiting, per queue (indexed like the config's queues).
+    pub waiting_by_queue: Vec<u32>,
+    /// Agents holding work (tickets or after-contact work).
+    pub agents_busy: u32,
+    /// Agents logged in.
+    pub agents_staffed: u32,
+    /// Tickets the engine holds in memory (open, or closed within the retention window).
+    pub tickets_held: u32,
+}
+
+/// The outcome of one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Run {
+    /// The seed the run used.
+    pub seed: u64,
+    /// The core's metrics over the window: the primary figures, reproducible by replaying
+    /// the run's events (`cs_core::replay`, then `metrics().report(window.0, window.1,
+    /// window.1)`).
+    pub report: Report,
+    /// The statistics window: warm-up end rounded up to a 15-minute boundary, to the end.
+    pub window: (Timestamp, Timestamp),
+    /// Snapshots over the whole run.
+    pub samples: Vec<Sample>,
+    /// Waits of tickets answered in episodes that started in the window.
+    pub waits: Histogram,
+    /// Tickets created over the whole run (warm-up included).
+    pub tickets_simulated: u64,
+    /// Tickets the engine refused (a full queue, the open-ticket limit).
+    pub tickets_refused: u64,
+    /// Events the engine produced.
+    pub events: u64,
+    /// The most tickets the engine held in memory at once.
+    pub tickets_held_max: u64,
+}
+
+impl Run {
+    /// Headline figures over all queues.
+    pub fn figures(&self) -> Figures {
+        Figures::of(&self.report.total)
+    }
+
+    /// Headline figures of one queue (by config index).
+    pub fn queue_figures(&self, queue: usize) -> Option<Figures> {
+        self.report.queues.get(queue).map(Figures::of)
+    }
+}
+
+/// Why a run could not complete.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SimError {
+    /// The engine refused a command the simulator relies on (a bug in the simulator or a
+    /// limit the scenario's engine settings make too tight).
+    #[error("at {at} the engine refused {command}: {rejection}")]
+    Refused {
+        /// When.
+        at: Timestamp,
+        /// Which command.
+        command: &'static str,
+        /// Why.
+        rejection: Rejection,
+    },
+    /// Recorded arrivals that do not fit the scenario (unknown queue, category or
+    /// language, or out of time order).
+    #[error("recorded arrivals do not fit the scenario: {0}")]
+    Arrivals(String),
+    /// Bad run options.
+    #[error("invalid run options: {0}")]
+    Options(String),
+}
+
+/// Seed of replication `i`: the base seed for `i = 0`, else a SplitMix64 mix of both, so
+/// replications are independent streams and replication 0 equals a plain run.
+pub fn replication_seed(base: u64, i: u32) -> u64 {
+    if i == 0 {
+        return base;
+    }
+    let mut s = base ^ u64::from(i).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    crate::dist::splitmix64(&mut s)
+}
+
+/// Runs a scenario once.
+///
+/// `on_event` receives every event the engine produces, in order (the configuration,
+/// agent registrations and logins first), ready to be written as a log; `on_progress`
+/// receives the fraction of simulated time done, at most about a thousand times.
+///
+/// # Errors
+/// [`SimError`] for bad options or arrivals, or a command the engine refused.
+pub fn run(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    on_event: &mut dyn FnMut(&Event),
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<Run, SimError> {
+    check_options(opts)?;
+    run_seeded(scenario, opts, opts.seed.unwrap_or(scenario.seed()), on_event, on_progress)
+}
+
+fn run_seeded(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    seed: u64,
+    on_event: &mut dyn FnMut(&Event),
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<Run, SimError> {
+    let mut sim = Sim::new(scenario, opts, seed)?;
+    sim.setup(on_event)?;
+    sim.main_loop(on_event, on_progress)?;
+    on_progress(1.0);
+    Ok(sim.finish(seed))
+}
+
+/// One replication's outcome, without its samples and histogram.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Its seed.
+    pub seed: u64,
+    /// Headline figures over all queues.
+    pub figures: Figures,
+    /// The core's report.
+    pub report: Report,
+    /// Tickets created.
+    pub tickets_simulated: u64,
+    /// Events produced.
+    pub events: u64,
+}
+
+/// Estimates for one queue.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QueueEstimates {
+    /// Queue name.
+    pub name: String,
+    /// Its estimates.
+    pub estimates: Estimates,
+}
+
+/// Independent replications of a scenario, with a mean and a confidence interval per
+/// figure.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Replications {
+    /// Confidence level of the intervals.
+    pub confidence: f64,
+    /// Every replication, in order (replication 0 uses the base seed).
+    pub runs: Vec<RunSummary>,
+    /// Estimates over all queues.
+    pub total: Estimates,
+    /// Estimates per queue, in config order.
+    pub queues: Vec<QueueEstimates>,
+    /// Replication 0 in full (samples and wait histogram), for plots.
+    pub first: Run,
+}
+
+/// Runs independent replications (seeds from [`replication_seed`]) and estimates every
+/// headline figure's mean with a Student-t confidence interval across them.
+///
+/// # Errors
+/// As [`run`].
+pub fn replicate(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<Replications, SimError> {
+    check_options(opts)?;
+    let n = opts.replications.unwrap_or(scenario.replications());
+    if n == 0 {
+        return Err(SimError::Options("replications must be at least 1".into()));
+    }
+    let base = opts.seed.unwrap_or(scenario.seed());
+    let mut runs = Vec::with_capacity(n as usize);
+    let mut first = None;
+    for i in 0..n {
+        let seed = replication_seed(base, i);
+        let run =
+            run_seeded(scenario, opts, seed, &mut |_| {}, &mut |f| on_progress((f64::from(i) + f) / f64::from(n)))?;
+        runs.push(RunSummary {
+            seed: run.seed,
+            figures: run.figures(),
+            report: run.report.clone(),
+            tickets_simulated: run.tickets_simulated,
+            events: run.events,
+        });
+        if i == 0 {
+            first = Some(run);
+        }
+    }
+    let figs: Vec<&Figures> = runs.iter().map(|r| &r.figures).collect();
+    let total = Estimates::of(&figs, opts.confidence);
+    let queues = scenario
+        .queue_names()
+        .enumerate()
+        .map(|(q, name)| {
+            let per: Vec<Figures> = runs.iter().map(|r| Figures::of(&r.report.queues[q])).collect();
+            let refs: Vec<&Figures> = per.iter().collect();
+            QueueEstimates { name: name.to_owned(), estimates: Estimates::of(&refs, opts.confidence) }
+        })
+        .collect();
+    Ok(Replications { confidence: opts.confidence, runs, total, queues, first: first.expect("n >= 1") })
+}
+
+fn check_options(opts: &RunOptions) -> Result<(), SimError> {
+    if !(opts.sample_every_s.is_finite() && opts.sample_every_s >= 0.0) {
+        return Err(SimError::Options(format!("sample_every_s {} must be a finite number >= 0", opts.sample_every_s)));
+    }
+    if opts.sample_every_s > 0.0 && opts.sample_every_s < 0.001 {
+        return Err(SimError::Options("sample_every_s must be at least 0.001 s".into()));
+    }
+    if !(opts.wait_bin_s.is_finite() && opts.wait_bin_s >= 0.001) {
+        return Err(SimError::Options(format!("wait_bin_s {} must be at least 0.001 s", opts.wait_bin_s)));
+    }
+    if opts.wait_bins == 0 || opts.wait_bins > 10_000_000 {
+        return Err(SimError::Options(format!("wait_bins {} must be between 1 and 10000000", opts.wait_bins)));
+    }
+    if !(opts.confidence > 0.0 && opts.confidence < 1.0) {
+        return Err(SimError::Options(format!("confidence {} must be between 0 and 1", opts.confidence)));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The loop.
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// The next generated arrival of a queue.
+    Arrival(u16),
+    /// Recorded arrival number `i`.
+    Recorded(u32),
+    /// An agent finishes a ticket (if it still holds it since `since`, in ms after the
+    /// scenario start: runs last at most 31 days, which fits).
+    Complete { ticket: u64, agent: u32, since: u32 },
+    /// The agent first replies (if it still holds the ticket since `since` and has not
+    /// replied yet).
+    Reply { ticket: u64, agent: u32, since: u32 },
+    /// The customer's patience runs out (if the ticket still waits unanswered).
+    Abandon(u64),
+    /// The bot conversation ends (`patience_ms` is `u32::MAX` for no patience).
+    BotDone { ticket: u64, deflect: bool, patience_ms: u32 },
+    /// A shift occurrence starts (day index for daily shifts).
+    ShiftStart { team: u16, shift: u16, day: i32 },
+    /// A shift occurrence ends.
+    ShiftEnd { team: u16, shift: u16 },
+    /// Take a sample.
+    Sample,
+}
+
+/// Pending simulation events, earliest first; ties in scheduling order.
+///
+/// The heap holds 16-byte entries, `(time << 32 | sequence, slot)`, with the events
+/// themselves in a slab, so that sifting moves little memory. Times are milliseconds
+/// after the scenario start (at most 31 days, well within 32 bits); events at or after
+/// the end are never scheduled, since they could not happen within the run. The 32-bit
+/// sequence only breaks ties between events due at the same millisecond, which are
+/// scheduled far fewer than 2^32 events apart.
+struct Agenda {
+    heap: BinaryHeap<Reverse<(u64, u32)>>,
+    slab: Vec<Kind>,
+    free: Vec<u32>,
+    seq: u32,
+    start_ms: i64,
+    end_ms: i64,
+}
+
+impl Agenda {
+    fn new(start_ms: i64, end_ms: i64) -> Agenda {
+        debug_assert!(end_ms - start_ms < 1 << 32, "runs are at most 31 days");
+        Agenda { heap: BinaryHeap::new(), slab: Vec::new(), free: Vec::new(), seq: 0, start_ms, end_ms }
+    }
+
+    #[inline]
+    fn push(&mut self, at: i64, kind: Kind) {
+        if at >= self.end_ms {
+            return;
+        }
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slab[i as usize] = kind;
+                i
+            }
+            None => {
+                self.slab.push(kind);
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.seq = self.seq.wrapping_add(1);
+        let key = ((at - self.start_ms) as u64) << 32 | u64::from(self.seq);
+        self.heap.push(Reverse((key, slot)));
+    }
+
+    /// When the next event is due (`i64::MAX` if none).
+    #[inline]
+    fn next_at(&self) -> i64 {
+        self.heap.peek().map_or(i64::MAX, |r| self.start_ms + (r.0.0 >> 32) as i64)
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<(i64, Kind)> {
+        let Reverse((key, slot)) = self.heap.pop()?;
+        self.free.push(slot);
+        Some((self.start_ms + (key >> 32) as i64, self.slab[slot as usize]))
+    }
+}
+
+/// Per-queue random streams and arrival clock.
+struct QueueRt {
+    arrivals: Stream,
+    service: Stream,
+    patience: Stream,
+    mix: Stream,
+    bot: Stream,
+    reply: Stream,
+    /// Time of the last generated arrival, seconds since the start (unrounded).
+    next_s: f64,
+}
+
+/// A recorded arrival with its names resolved.
+struct Recorded {
+    queue: QueueId,
+    category: Option<CategoryId>,
+    language: Option<LanguageId>,
+}
+
+struct Sim<'s> {
+    sc: &'s Scenario,
+    engine: Engine,
+    agenda: Agenda,
+    q: Vec<QueueRt>,
+    /// First agent id of each team (agents are registered team by team).
+    team_first: Vec<u32>,
+    /// Agents whose shift ended while they held work: they log out once it is done.
+    leaving: Vec<AgentId>,
+    pending: VecDeque<Command>,
+    /// Recent customers, for repeat contacts (a ring of the scenario's pool size).
+    ring: Vec<u64>,
+    ring_next: usize,
+    next_customer: u64,
+    recorded: Option<(&'s [Arrival], Vec<Recorded>)>,
+    handoff: Command,
+    start_ms: i64,
+    end_ms: i64,
+    from_ms: i64,
+    now_ms: i64,
+    sample_every_ms: i64,
+    waits: Histogram,
+    samples: Vec<Sample>,
+    created: u64,
+    refused: u64,
+    events: u64,
+    held_max: u64,
+}
+
+impl<'s> Sim<'s> {
+    fn new(sc: &'s Scenario, opts: &'s RunOptions, seed: u64) -> Result<Sim<'s>, SimError> {
+        let q = (0..sc.queues.len() as u32)
+            .map(|i| QueueRt {
+                arrivals: Stream::new(seed, Purpose::Arrivals, i),
+                service: Stream::new(seed, Purpose::Service, i),
+                patience: Stream::new(seed, Purpose::Patience, i),
+                mix: Stream::new(seed, Purpose::Mix, i),
+                bot: Stream::new(seed, Purpose::Bot, i),
+                reply: Stream::new(seed, Purpose::Reply, i),
+                next_s: 0.0,
+            })
+            .collect();
+        let mut team_first = Vec::with_capacity(sc.teams.len());
+        let mut n = 0u32;
+        for t in &sc.teams {
+            team_first.push(n);
+            n += t.agents.len() as u32;
+        }
+        let recorded = match &opts.arrivals {
+            None => None,
+            Some(list) => Some((list.as_slice(), resolve_arrivals(sc, list)?)),
+        };
+        let start_ms = sc.start().ms();
+        Ok(Sim {
+            sc,
+            engine: Engine::new(),
+            agenda: Agenda::new(start_ms, sc.end().ms()),
+            q,
+            team_first,
+            leaving: Vec::new(),
+            pending: VecDeque::new(),
+            ring: Vec::with_capacity(sc.customer_pool().min(1 << 20) as usize),
+            ring_next: 0,
+            next_customer: 1,
+            recorded,
+            handoff: Command::BotHandoff {
+                at: Timestamp(start_ms),
+                ticket: TicketId(0),
+                reason: HANDOFF_REASON.to_owned(),
+                transcript: None,
+            },
+            start_ms,
+            end_ms: sc.end().ms(),
+            from_ms: align_up(sc.start().plus_ms(to_ms(sc.warmup_s()))).ms(),
+            now_ms: start_ms,
+            sample_every_ms: if opts.sample_every_s > 0.0 { to_ms(opts.sample_every_s).max(1) } else { 0 },
+            waits: Histogram::new(opts.wait_bin_s, opts.wait_bins),
+            samples: Vec::new(),
+            created: 0,
+            refused: 0,
+            events: 0,
+            held_max: 0,
+        })
+    }
+
+    fn at(&self) -> Timestamp {
+        Timestamp(self.now_ms)
+    }
+
+    /// Executes a command the simulator relies on; a refusal is an error.
+    fn must(&mut self, cmd: &Command, name: &'static str, on_event: &mut dyn FnMut(&Event)) -> Result<(), SimError> {
+        let r = self.engine.execute(cmd);
+        self.drain(on_event)?;
+        r.map_err(|rejection| SimError::Refused { at: cmd.at(), command: name, rejection })
+    }
+
+    /// Reads the engine's events (passing each to `on_event`), reacts to them, and runs
+    /// the commands the reactions call for, until nothing is left.
+    fn drain(&mut self, on_event: &mut dyn FnMut(&Event)) -> Result<(), SimError> {
+        loop {
+            {
+                let Sim { sc, engine, agenda, q, pending, waits, events, from_ms, start_ms, .. } = self;
+                let state = engine.state();
+                for e in engine.events() {
+                    on_event(e);
+                    *events += 1;
+                    match e {
+                        Event::TicketAssigned { at, ticket, agent, .. }
+                        | Event::OfferAccepted { at, ticket, agent } => {
+                            let Some(t) = state.ticket(*ticket) else { continue };
+                            if t.status != TicketStatus::Assigned || t.agent != Some(*agent) {
+                                continue; // moved on within the same decision
+                            }
+                            if t.answered_at == Some(*at) && t.episode_start.ms() >= *from_ms {
+                                waits.record_ms(at.since(t.queued_since));
+                            }
+                            let qi = t.queue.index();
+                            let Some(model) = sc.queues.get(qi) else { continue };
+                            let handle_ms = model.handle_for(t.category).sample_ms(&mut q[qi].service);
+                            let since = (t.held_since.unwrap_or(*at).ms() - *start_ms) as u32;
+                            if let Some(d) = &model.first_reply
+                                && t.first_response_at.is_none()
+                            {
+                                // At the latest just before the ticket is resolved.
+                                let reply_ms = d.sample_ms(&mut q[qi].reply).min(handle_ms);
+                                if reply_ms == 0 {
+                                    pending.push_back(Command::AgentReply { at: *at, ticket: *ticket });
+                                } else {
+                                    agenda.push(
+                                        at.ms().saturating_add(reply_ms),
+                                        Kind::Reply { ticket: ticket.0, agent: agent.0, since },
+                                    );
+                                }
+                            }
+                            agenda.push(
+                                at.ms().saturating_add(handle_ms),
+                                Kind::Complete { ticket: ticket.0, agent: agent.0, since },
+                            );
+                        }
+                        Event::TicketOffered { at, ticket, .. } => {
+                            pending.push_back(Command::AcceptOffer { at: *at, ticket: *ticket });
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            self.engine.clear_events();
+            if !self.leaving.is_empty() {
+                self.release_leavers();
+            }
+            let Some(cmd) = self.pending.pop_front() else { return Ok(()) };
+            let name = match cmd {
+                Command::AcceptOffer { .. } => "AcceptOffer",
+                Command::AgentReply { .. } => "AgentReply",
+                _ => "Logout",
+            };
+            if let Err(rejection) = self.engine.execute(&cmd) {
+                return Err(SimError::Refused { at: cmd.at(), command: name, rejection });
+            }
+        }
+    }
+
+    /// Logs out agents whose shift is over once they hold no work.
+    fn release_leavers(&mut self) {
+        let state = self.engine.state();
+        let mut i = 0;
+        while i < self.leaving.len() {
+            let id = self.leaving[i];
+            let free = state.agent(id).is_none_or(|a| a.held.is_empty() && a.wrap_ups.is_empty());
+            if free {
+                self.pending
+                    .push_back(Command::Logout { at: state.last_event_at().max(Timestamp(self.now_ms)), agent: id });
+                self.leaving.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn setup(&mut self, on_event: &mut dyn FnMut(&Event)) -> Result<(), SimError> {
+        let sc = self.sc;
+        let at = self.at();
+        self.must(&Command::Configure { at, config: Box::new(sc.config_spec().clone()) }, "Configure", on_event)?;
+        for t in &sc.teams {
+            for key in &t.agents {
+                let cmd = Command::RegisterAgent {
+                    at,
+                    key: key.clone(),
+                    team: t.id,
+                    tier: None,
+                    skills: t.skills.clone(),
+                    languages: t.languages,
+                    capacity: t.capacity,
+                };
+                self.must(&cmd, "RegisterAgent", on_event)?;
+            }
+        }
+        let duration_s = sc.duration_s();
+        for (ti, t) in sc.teams.iter().enumerate() {
+            if t.shifts.is_empty() {
+                for a in 0..t.agents.len() as u32 {
+                    let agent = AgentId(self.team_first[ti] + a);
+                    self.must(&Command::Login { at, agent }, "Login", on_event)?;
+                }
+                continue;
+            }
+            for (si, s) in t.shifts.iter().enumerate() {
+                // A daily shift running past midnight is already on at the start.
+                let day = if s.daily && s.end_s > crate::arrivals::DAY_S { -1 } else { 0 };
+                let start_s = f64::from(day) * crate::arrivals::DAY_S + s.start_s;
+                if start_s < duration_s {
+                    let when = self.start_ms + to_ms(start_s.max(0.0));
+                    self.agenda.push(when, Kind::ShiftStart { team: ti as u16, shift: si as u16, day });
+                }
+            }
+        }
+        match &self.recorded {
+            Some((list, _)) => {
+                if let Some(a) = list.first() {
+                    self.agenda.push(self.start_ms + a.at_ms, Kind::Recorded(0));
+                }
+            }
+            None => {
+                for qi in 0..sc.queues.len() {
+                    self.schedule_arrival(qi);
+                }
+            }
+        }
+        if self.sample_every_ms > 0 {
+            self.agenda.push(self.start_ms, Kind::Sample);
+        }
+        Ok(())
+    }
+
+    fn schedule_arrival(&mut self, qi: usize) {
+        let rt = &mut self.q[qi];
+        let horizon = self.sc.duration_s();
+        if let Some(t) = self.sc.queues[qi].arrivals.next_arrival(rt.next_s, horizon, &mut rt.arrivals) {
+            rt.next_s = t;
+            self.agenda.push(self.start_ms + to_ms(t), Kind::Arrival(qi as u16));
+        }
+    }
+
+    fn main_loop(
+        &mut self,
+        on_event: &mut dyn FnMut(&Event),
+        on_progress: &mut dyn FnMut(f64),
+    ) -> Result<(), SimError> {
+        let duration = (self.end_ms - self.start_ms).max(1);
+        let step = (duration / 1000).max(1);
+        let mut next_progress = self.start_ms;
+        loop {
+            let next = self.agenda.next_at();
+            if let Some(d) = self.engine.next_deadline()
+                && d.ms() <= next
+                && d.ms() < self.end_ms
+            {
+                self.now_ms = self.now_ms.max(d.ms());
+                self.must(&Command::Tick { at: d }, "Tick", on_event)?;
+                continue;
+            }
+            if next >= self.end_ms {
+                break;
+            }
+            let (at, kind) = self.agenda.pop().expect("peeked");
+            self.now_ms = at;
+            if at >= next_progress {
+                on_progress((at - self.start_ms) as f64 / duration as f64);
+                next_progress = at + step;
+            }
+            self.handle(at, kind, on_event)?;
+            self.held_max = self.held_max.max(self.engine.state().tickets_held() as u64);
+        }
+        self.now_ms = self.end_ms;
+        self.must(&Command::Tick { at: Timestamp(self.end_ms) }, "Tick", on_event)
+    }
+
+    fn handle(&mut self, at_ms: i64, kind: Kind, on_event: &mut dyn FnMut(&Event)) -> Result<(), SimError> {
+        let at = Timestamp(at_ms);
+        match kind {
+            Kind::Arrival(qi) => {
+                let qi = usize::from(qi);
+                let spec = self.generated_spec(qi);
+                self.arrive(qi, at, spec, on_event)?;
+                self.schedule_arrival(qi);
+            }
+            Kind::Recorded(i) => {
+                let (list, resolved) = self.recorded.as_ref().expect("recorded arrivals scheduled");
+                let (a, r) = (&list[i as usize], &resolved[i as usize]);
+                let qi = r.queue.index();
+                let spec = TicketSpec {
+                    queue: Some(r.queue),
+                    category: r.category,
+                    language: r.language,
+                    tier: a.tier,
+                    urgency: a.urgency,
+                    emotion: a.emotion,
+                    bot: a.bot && self.sc.queues[qi].bot.is_some(),
+                    ..TicketSpec::new(CustomerId(a.customer), a.channel)
+                };
+                if let Some(next) = list.get(i as usize + 1) {
+                    self.agenda.push(self.start_ms + next.at_ms, Kind::Recorded(i + 1));
+                }
+                self.arrive(qi, at, spec, on_event)?;
+            }
+            Kind::Complete { ticket, agent, since } => {
+                if self.still_holds(ticket, agent, since) {
+                    self.must(&Command::Resolve { at, ticket: TicketId(ticket) }, "Resolve", on_event)?;
+                }
+            }
+            Kind::Reply { ticket, agent, since } => {
+                let unanswered =
+                    self.engine.state().ticket(TicketId(ticket)).is_some_and(|t| t.first_response_at.is_none());
+                if unanswered && self.still_holds(ticket, agent, since) {
+                    self.must(&Command::AgentReply { at, ticket: TicketId(ticket) }, "AgentReply", on_event)?;
+                }
+            }
+            Kind::Abandon(ticket) => {
+                let id = TicketId(ticket);
+                let waits = self.engine.state().ticket(id).is_some_and(|t| {
+                    matches!(t.status, TicketStatus::Queued | TicketStatus::Offered) && t.answered_at.is_none()
+                });
+                if waits {
+                    self.must(&Command::Abandon { at, ticket: id }, "Abandon", on_event)?;
+                }
+            }
+            Kind::BotDone { ticket, deflect, patience_ms } => {
+                let id = TicketId(ticket);
+                if self.engine.state().ticket(id).is_none_or(|t| t.status != TicketStatus::Bot) {
+                    return Ok(());
+                }
+                if deflect {
+                    return self.must(&Command::BotResolve { at, ticket: id }, "BotResolve", on_event);
+                }
+                if let Command::BotHandoff { at: a, ticket: t, .. } = &mut self.handoff {
+                    *a = at;
+                    *t = id;
+                }
+                let cmd = std::mem::replace(&mut self.handoff, Command::Tick { at });
+                let r = self.engine.execute(&cmd);
+                self.handoff = cmd;
+                self.drain(on_event)?;
+                match r {
+                    Ok(()) => {
+                        let patience_ms = if patience_ms == u32::MAX { -1 } else { i64::from(patience_ms) };
+                        self.watch_patience(id, at, patience_ms);
+                    }
+                    Err(Rejection::QueueFull { .. }) => {
+                        // Nobody can take the conversation: the customer leaves the bot.
+                        self.refused += 1;
+                        self.must(&Command::Abandon { at, ticket: id }, "Abandon", on_event)?;
+                    }
+                    Err(rejection) => return Err(SimError::Refused { at, command: "BotHandoff", rejection }),
+                }
+            }
+            Kind::ShiftStart { team, shift, day } => self.shift_start(team, shift, day, at, on_event)?,
+            Kind::ShiftEnd { team, shift } => self.shift_end(team, shift, at, on_event)?,
+            Kind::Sample => {
+                self.sample(at_ms);
+                self.agenda.push(at_ms + self.sample_every_ms, Kind::Sample);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `agent` still holds `ticket`, assigned since `since` (ms after the start).
+    fn still_holds(&self, ticket: u64, agent: u32, since: u32) -> bool {
+        self.engine.state().ticket(TicketId(ticket)).is_some_and(|t| {
+            t.status == TicketStatus::Assigned
+                && t.agent == Some(AgentId(agent))
+                && t.held_since.is_some_and(|h| h.ms() - self.start_ms == i64::from(since))
+        })
+    }
+
+    /// A new ticket from the queue's customer mix.
+    fn generated_spec(&mut self, qi: usize) -> TicketSpec {
+        let model = &self.sc.queues[qi];
+        let rng = &mut self.q[qi].mix;
+        let m = &model.mix;
+        let repeat = m.repeat_share > 0.0 && rng.uniform() < m.repeat_share && !self.ring.is_empty();
+        let customer = if repeat {
+            self.ring[rng.below(self.ring.len())]
+        } else {
+            let c = self.next_customer;
+            self.next_customer += 1;
+            let pool = self.sc.customer_pool() as usize;
+            if self.ring.len() < pool {
+                self.ring.push(c);
+            } else {
+                self.ring[self.ring_next] = c;
+                self.ring_next = (self.ring_next + 1) % pool;
+            }
+            c
+        };
+        TicketSpec {
+            queue: Some(model.id),
+            tier: m.tiers.draw(rng),
+            urgency: m.urgencies.draw(rng),
+            emotion: m.emotions.draw(rng),
+            category: m.categories.draw(rng),
+            language: m.languages.draw(rng),
+            bot: model.bot.is_some(),
+            ..TicketSpec::new(CustomerId(customer), model.channel)
+        }
+    }
+
+    /// Creates a ticket and schedules what its customer does next.
+    fn arrive(
+        &mut self,
+        qi: usize,
+        at: Timestamp,
+        spec: TicketSpec,
+        on_event: &mut dyn FnMut(&Event),
+    ) -> Result<(), SimError> {
+        let model = &self.sc.queues[qi];
+        let rt = &mut self.q[qi];
+        // Drawn for every arrival, used or not, so that one customer's draws never depend
+        // on what happened to earlier ones.
+        let patience_ms = model.patience.as_ref().map_or(-1, |d| d.sample_ms(&mut rt.patience));
+        let bot = if spec.bot {
+            model.bot.as_ref().map(|b| (rt.bot.uniform() < b.deflection, b.time.sample_ms(&mut rt.bot)))
+        } else {
+            None
+        };
+        let id = self.engine.state().next_ticket_id();
+        let r = self.engine.execute(&Command::CreateTicket { at, spec });
+        self.drain(on_event)?;
+        match r {
+            Ok(()) => self.created += 1,
+            Err(Rejection::QueueFull { .. } | Rejection::LimitReached { .. }) => {
+                self.refused += 1;
+                return Ok(());
+            }
+            Err(rejection) => return Err(SimError::Refused { at, command: "CreateTicket", rejection }),
+        }
+        match bot {
+            Some((deflect, bot_ms)) => {
+                let patience_ms =
+                    if patience_ms < 0 { u32::MAX } else { patience_ms.min(i64::from(u32::MAX - 1)) as u32 };
+                self.agenda.push(at.ms().saturating_add(bot_ms), Kind::BotDone { ticket: id.0, deflect, patience_ms });
+            }
+            None => self.watch_patience(id, at, patience_ms),
+        }
+        Ok(())
+    }
+
+    /// Schedules the customer's abandonment if the ticket waits and they have a patience.
+    fn watch_patience(&mut self, id: TicketId, at: Timestamp, patience_ms: i64) {
+        if patience_ms < 0 {
+            return;
+        }
+        let waits = self.engine.state().ticket(id).is_some_and(|t| t.status == TicketStatus::Queued);
+        if waits {
+            self.agenda.push(at.ms().saturating_add(patience_ms), Kind::Abandon(id.0));
+        }
+    }
+
+    fn shift_agents(&self, team: u16) -> impl Iterator<Item = AgentId> + use<> {
+        let first = self.team_first[usize::from(team)];
+        let n = self.sc.teams[usize::from(team)].agents.len() as u32;
+        (first..first + n).map(AgentId)
+    }
+
+    fn shift_start(
+        &mut self,
+        team: u16,
+        shift: u16,
+        day: i32,
+        at: Timestamp,
+        on_event: &mut dyn FnMut(&Event),
+    ) -> Result<(), SimError> {
+        let s = self.sc.teams[usize::from(team)].shifts[usize::from(shift)];
+        for agent in self.shift_agents(team).take(s.agents) {
+            if let Some(i) = self.leaving.iter().position(|&a| a == agent) {
+                // Still finishing the previous shift's work: back to taking tickets.
+                self.leaving.remove(i);
+                let cmd = Command::SetPresence { at, agent, presence: Presence::Available };
+                self.must(&cmd, "SetPresence", on_event)?;
+            } else if self.engine.state().agent(agent).is_some_and(|a| a.presence == Presence::Offline) {
+                self.must(&Command::Login { at, agent }, "Login", on_event)?;
+            }
+        }
+        let day_s = f64::from(day) * crate::arrivals::DAY_S;
+        let end = self.start_ms + to_ms(day_s + s.end_s);
+        if end < self.end_ms {
+            self.agenda.push(end, Kind::ShiftEnd { team, shift });
+        }
+        if s.daily {
+            let next = self.start_ms + to_ms(day_s + crate::arrivals::DAY_S + s.start_s);
+            if next < self.end_ms {
+                self.agenda.push(next, Kind::ShiftStart { team, shift, day: day + 1 });
+            }
+        }
+        Ok(())
+    }
+
+    fn shift_end(
+        &mut self,
+        team: u16,
+        shift: u16,
+        at: Timestamp,
+        on_event: &mut dyn FnMut(&Event),
+    ) -> Result<(), SimError> {
+        let t = &self.sc.teams[usize::from(team)];
+        let (n, mode) = (t.shifts[usize::from(shift)].agents, t.at_shift_end);
+        for agent in self.shift_agents(team).take(n) {
+            let Some(a) = self.engine.state().agent(agent) else { continue };
+            if a.presence == Presence::Offline {
+                continue;
+            }
+            let free = a.held.is_empty() && a.wrap_ups.is_empty();
+            if free || mode == AtShiftEnd::HandBack {
+                self.must(&Command::Logout { at, agent }, "Logout", on_event)?;
+            } else {
+                let cmd = Command::SetPresence { at, agent, presence: Presence::Away };
+                self.must(&cmd, "SetPresence", on_event)?;
+                if !self.leaving.contains(&agent) {
+                    self.leaving.push(agent);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn sample(&mut self, at_ms: i64) {
+        let s = self.engine.state();
+        let waiting_by_queue: Vec<u32> =
+            (0..self.sc.queues.len()).map(|q| s.waiting_in(QueueId(q as u16)) as u32).collect();
+        let (mut busy, mut staffed) = (0, 0);
+        for a in s.agents() {
+            staffed += u32::from(a.presence != Presence::Offline);
+            busy += u32::from(!a.load.is_empty());
+        }
+        self.samples.push(Sample {
+            at_s: (at_ms - self.start_ms) as f64 / 1000.0,
+            waiting: waiting_by_queue.iter().sum(),
+            waiting_by_queue,
+            agents_busy: busy,
+            agents_staffed: staffed,
+            tickets_held: s.tickets_held() as u32,
+        });
+    }
+
+    fn finish(self, seed: u64) -> Run {
+        let (from, to) = (Timestamp(self.from_ms), Timestamp(self.end_ms));
+        Run {
+            seed,
+            report: self.engine.state().metrics().report(from, to, to),
+            window: (from, to),
+            samples: self.samples,
+            waits: self.waits,
+            tickets_simulated: self.created,
+            tickets_refused: self.refused,
+            events: self.events,
+            tickets_held_max: self.held_max,
+        }
+    }
+}
+
+/// Resolves recorded arrivals' names against the scenario, listing every misfit.
+fn resolve_arrivals(sc: &Scenario, list: &[Arrival]) -> Result<Vec<Recorded>, SimError> {
+    let cfg = sc.config();
+    let mut problems = std::collections::BTreeSet::new();
+    let mut out = Vec::with_capacity(list.len());
+    let mut last = 0;
+    for (i, a) in list.iter().enumerate() {
+        if a.at_ms < 0 {
+            problems.insert(format!("arrival {i} at {} ms is before the start of the recording", a.at_ms));
+        } else if a.at_ms < last {
+            problems.insert(format!(
+                "arrival {i} at {} ms is before the previous one; arrivals must be in time order",
+                a.at_ms
+            ));
+        }
+        last = a.at_ms.max(last);
+        let queue = cfg.queue_id(&a.queue);
+        if queue.is_none() {
+            problems.insert(format!("unknown queue {:?}", a.queue));
+        }
+        let category = a.category.as_ref().map(|c| (c, cfg.category(c)));
+        if let Some((name, None)) = category {
+            problems.insert(format!("unknown category {name:?}"));
+        }
+        let language = a.language.as_ref().map(|l| (l, cfg.language(l)));
+        if let Some((name, None)) = language {
+            problems.insert(format!("unknown language {name:?}"));
+        }
+        out.push(Recorded {
+            queue: queue.unwrap_or_default(),
+            category: category.and_then(|c| c.1),
+            language: language.and_then(|l| l.1),
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(SimError::Arrivals(problems.into_iter().collect::<Vec<_>>().join("; ")))
+    }
+}

@@ -1,0 +1,1937 @@
+//! Scenarios: what to simulate, read from TOML (format in `docs/SCENARIOS.md`).
+//!
+//! A scenario describes demand (queues with arrival, handle-time, patience and customer
+//! models, optional bots) and supply (teams of agents with skills, capacity and shifts),
+//! plus the engine's own routing rules, which pass through untouched: a queue's `engine`
+//! table holds any `cs_core::config::QueueSpec` field and the top-level `[engine]` table
+//! any other `cs_core::ConfigSpec` section. The simulator builds the core configuration
+//! generically, as a TOML value deserialised into `ConfigSpec`, so sections the core
+//! gains later work in scenarios unchanged.
+//!
+//! Loading checks everything and reports every problem at once, each with the file, the
+//! field path and the reason ([`ScenarioError`]).
+
+use crate::arrivals::{BaseRate, DAY_S, RateModel, Surge};
+use crate::dist::Dist;
+use cs_core::agent::{Capacity, LanguageSet};
+use cs_core::config::{QueueSpec, TeamSpec};
+use cs_core::skill::{SkillLevels, SkillNeeds};
+use cs_core::{
+    CategoryId, Channel, Config, ConfigSpec, CustomerTier, Emotion, LanguageId, QueueId, SkillId, TeamId, Timestamp,
+    Urgency,
+};
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use toml::{Table, Value};
+
+/// The scenario start when none is given: Monday 2026-01-05, 00:00 UTC.
+pub const DEFAULT_START: &str = "2026-01-05T00:00:00Z";
+/// Service-level threshold when `service_level_target_s` is not given, seconds.
+pub const DEFAULT_SERVICE_LEVEL_TARGET_S: f64 = 20.0;
+/// Size of the repeat-customer pool when `[customers] pool` is not given.
+pub const DEFAULT_CUSTOMER_POOL: u32 = 10_000;
+/// Closed-ticket retention the simulator gives the engine unless `[engine.limits]` sets
+/// `closed_ticket_retention_s`: short, so that memory stays flat over long runs.
+pub const DEFAULT_CLOSED_TICKET_RETENTION_S: u32 = 60;
+/// Customer memory the simulator gives the engine unless `[engine.limits]` sets
+/// `customer_memory_s`, when some queue has repeat customers (otherwise every customer is
+/// new and 60 s is given); raised to the longest `*window_s` in the engine tables.
+pub const DEFAULT_CUSTOMER_MEMORY_S: u32 = 86_400;
+/// The longest simulated time: the core keeps 31 days of 15-minute metric intervals.
+pub const DURATION_S_MAX: f64 = 31.0 * DAY_S;
+/// Most agents in a scenario.
+pub const AGENTS_MAX: usize = 100_000;
+/// Most replications.
+pub const REPLICATIONS_MAX: u32 = 10_000;
+
+/// One thing wrong with a scenario: where and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioProblem {
+    /// The file (or origin name) the scenario came from.
+    pub file: String,
+    /// Path to the offending field, e.g. `queues[0].arrivals.per_hour`; for a TOML
+    /// syntax error, `line L, column C`.
+    pub field: String,
+    /// What is wrong, naming the value.
+    pub reason: String,
+}
+
+impl fmt::Display for ScenarioProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.file, self.reason)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.field, self.reason)
+        }
+    }
+}
+
+/// Every problem found in a scenario. Displays one line per problem,
+/// `FILE: FIELD: REASON`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The problems, in the order they were found (file order within each section).
+    pub problems: Vec<ScenarioProblem>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    origin: String,
+    name: String,
+    seed: u64,
+    start: Timestamp,
+    duration_ms: i64,
+    warmup_ms: i64,
+    service_level_target_s: f64,
+    replications: u32,
+    customer_pool: u32,
+    pub(crate) queues: Vec<QueueModel>,
+    pub(crate) teams: Vec<TeamModel>,
+    spec: ConfigSpec,
+    config: Arc<Config>,
+}
+
+/// A queue's demand model, with names resolved to the config's ids.
+#[derive(Clone, Debug)]
+pub(crate) struct QueueModel {
+    pub id: QueueId,
+    pub name: String,
+    pub channel: Channel,
+    pub arrivals: RateModel,
+    pub handle: Dist,
+    /// Per-category handle time, indexed by `CategoryId`.
+    pub handle_by_category: Vec<Option<Dist>>,
+    pub patience: Option<Dist>,
+    pub mix: Mix,
+    pub bot: Option<Bot>,
+    /// Time from assignment to the agent's first reply, if agents reply.
+    pub first_reply: Option<Dist>,
+}
+
+impl QueueModel {
+    /// The handle-time distribution for a ticket of `category`.
+    #[inline]
+    pub(crate) fn handle_for(&self, category: Option<CategoryId>) -> &Dist {
+        category.and_then(|c| self.handle_by_category.get(c.index())).and_then(Option::as_ref).unwrap_or(&self.handle)
+    }
+}
+
+/// A discrete distribution over a few values, as cumulative probabilities.
+#[derive(Clone, Debug)]
+pub(crate) struct Choice<T> {
+    items: Vec<(f64, T)>,
+}
+
+impl<T: Copy> Choice<T> {
+    fn single(v: T) -> Choice<T> {
+        Choice { items: vec![(1.0, v)] }
+    }
+
+    fn of(shares: &[(f64, T)]) -> Choice<T> {
+        let total: f64 = shares.iter().map(|s| s.0).sum();
+        let mut acc = 0.0;
+        let items = shares
+            .iter()
+            .map(|&(p, v)| {
+                acc += p / total;
+                (acc, v)
+            })
+            .collect();
+        Choice { items }
+    }
+
+    /// Draws a value; a single value draws nothing from the stream.
+    #[inline]
+    pub(crate) fn draw(&self, rng: &mut crate::dist::Stream) -> T {
+        if self.items.len() == 1 {
+            return self.items[0].1;
+        }
+        let u = rng.uniform();
+        self.items.iter().find(|(c, _)| u < *c).unwrap_or(&self.items[self.items.len() - 1]).1
+    }
+}
+
+fn choice_or<T: Copy>(shares: &[(f64, T)], default: T) -> Choice<T> {
+    if shares.is_empty() { Choice::single(default) } else { Choice::of(shares) }
+}
+
+/// Who the customers of a queue are.
+#[derive(Clone, Debug)]
+pub(crate) struct Mix {
+    pub tiers: Choice<CustomerTier>,
+    pub urgencies: Choice<Urgency>,
+    pub emotions: Choice<Emotion>,
+    pub categories: Choice<Option<CategoryId>>,
+    pub languages: Choice<Option<LanguageId>>,
+    pub repeat_share: f64,
+}
+
+/// A queue's bot.
+#[derive(Clone, Debug)]
+pub(crate) struct Bot {
+    pub deflection: f64,
+    pub time: Dist,
+}
+
+/// A team's agents.
+#[derive(Clone, Debug)]
+pub(crate) struct TeamModel {
+    pub id: TeamId,
+    pub agents: Vec<String>,
+    pub skills: Vec<(SkillId, u8)>,
+    pub languages: LanguageSet,
+    pub capacity: Capacity,
+    pub shifts: Vec<Shift>,
+    pub at_shift_end: AtShiftEnd,
+}
+
+/// A working period of (the first `agents` of) a team.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Shift {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub daily: bool,
+    pub agents: usize,
+}
+
+/// What an agent does when their shift ends while holding work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AtShiftEnd {
+    /// Take no new work (presence away), finish what is in hand, then log out.
+    Finish,
+    /// Log out at once; held tickets go back to waiting (the core re-routes them).
+    HandBack,
+}
+
+impl Scenario {
+    /// Parses and validates a scenario. `origin` names it in problems (usually the path).
+    ///
+    /// # Errors
+    /// Every problem found: TOML syntax (with line and column), unknown fields and kinds,
+    /// bad numbers, inconsistent references, engine configuration problems (mapped back to
+    /// the scenario field that produced them), and queues nobody can serve.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        let mut cx = Cx { file: origin.to_owned(), problems: Vec::new() };
+        let table: Table = match toml::from_str(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let field = match e.span() {
+                    Some(span) => {
+                        let (line, col) = line_col(text, span.start);
+                        format!("line {line}, column {col}")
+                    }
+                    None => String::new(),
+                };
+                cx.add(field, format!("TOML syntax error: {}", e.message().trim()));
+                return Err(cx.into_error());
+            }
+        };
+        let raw = parse(&table, &mut cx);
+        let built = build(&raw, &mut cx);
+        match built {
+            Some(s) if cx.problems.is_empty() => Ok(Scenario { origin: origin.to_owned(), ..s }),
+            _ => Err(cx.into_error()),
+        }
+    }
+
+    /// Reads and validates a scenario file.
+    ///
+    /// # Errors
+    /// The file cannot be read, or [`Scenario::from_toml_str`]'s problems.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Scenario::from_toml_str(&text, &origin),
+            Err(e) => Err(ScenarioError {
+                problems: vec![ScenarioProblem {
+                    file: origin,
+                    field: String::new(),
+                    reason: format!("cannot read: {e}"),
+                }],
+            }),
+        }
+    }
+
+    /// Where the scenario came from (the `origin` it was loaded with).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The base seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// When simulated time starts.
+    pub fn start(&self) -> Timestamp {
+        self.start
+    }
+
+    /// When simulated time ends (`start + duration`).
+    pub fn end(&self) -> Timestamp {
+        self.start.plus_ms(self.duration_ms)
+    }
+
+    /// Simulated time, seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.duration_ms as f64 / 1000.0
+    }
+
+    /// Warm-up as written, seconds (see [`Scenario::window`] for the rounding).
+    pub fn warmup_s(&self) -> f64 {
+        self.warmup_ms as f64 / 1000.0
+    }
+
+    /// The statistics window: from the end of the warm-up rounded up to the next
+    /// 15-minute interval boundary (the core's metric intervals) to the end.
+    pub fn window(&self) -> (Timestamp, Timestamp) {
+        (align_up(self.start.plus_ms(self.warmup_ms)), self.end())
+    }
+
+    /// The default service-level threshold of every queue, seconds.
+    pub fn service_level_target_s(&self) -> f64 {
+        self.service_level_target_s
+    }
+
+    /// Replications `replicate` runs by default.
+    pub fn replications(&self) -> u32 {
+        self.replications
+    }
+
+    /// Size of the repeat-customer pool.
+    pub fn customer_pool(&self) -> u32 {
+        self.customer_pool
+    }
+
+    /// The validated engine configuration the scenario generates.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The engine configuration as a spec (what the `Configure` command carries).
+    pub fn config_spec(&self) -> &ConfigSpec {
+        &self.spec
+    }
+
+    /// Queue names, in config order (a queue's index is its `QueueId`).
+    pub fn queue_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.queues.iter().map(|q| q.name.as_str())
+    }
+
+    /// Number of agents over all teams.
+    pub fn agents_n(&self) -> usize {
+        self.teams.iter().map(|t| t.agents.len()).sum()
+    }
+
+    /// The arrival rate of queue `queue` (by name) at `at_s` seconds after the start, per
+    /// hour, surges included; `None` for an unknown queue.
+    pub fn arrival_rate_per_hour(&self, queue: &str, at_s: f64) -> Option<f64> {
+        self.queue_model(queue).map(|q| q.arrivals.rate_per_s(at_s) * 3600.0)
+    }
+
+    /// The expected number of arrivals of queue `queue` (by name) between `from_s` and
+    /// `to_s` seconds after the start; `None` for an unknown queue.
+    pub fn expected_arrivals(&self, queue: &str, from_s: f64, to_s: f64) -> Option<f64> {
+        self.queue_model(queue).map(|q| q.arrivals.expected(from_s, to_s))
+    }
+
+    /// Mean handle time of queue `queue` (by name), seconds, over its base distribution.
+    pub fn mean_handle_time_s(&self, queue: &str) -> Option<f64> {
+        self.queue_model(queue).map(|q| q.handle.mean_s())
+    }
+
+    fn queue_model(&self, name: &str) -> Option<&QueueModel> {
+        self.queues.iter().find(|q| q.name == name)
+    }
+}
+
+/// Rounds up to the next 15-minute boundary (unchanged if on one).
+pub(crate) fn align_up(t: Timestamp) -> Timestamp {
+    let i = cs_core::metrics::INTERVAL_MS;
+    Timestamp(t.ms().div_euclid(i) * i + if t.ms().rem_euclid(i) == 0 { 0 } else { i })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading TOML with every problem recorded.
+// ---------------------------------------------------------------------------------------
+
+struct Cx {
+    file: String,
+    problems: Vec<ScenarioProblem>,
+}
+
+impl Cx {
+    fn add(&mut self, field: impl Into<String>, reason: impl Into<String>) {
+        self.problems.push(ScenarioProblem { file: self.file.clone(), field: field.into(), reason: reason.into() });
+    }
+
+    fn into_error(self) -> ScenarioError {
+        ScenarioError { problems: self.problems }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.is_nan() { "NaN".into() } else { format!("{v}") }
+}
+
+/// A table being read, with its path.
+#[derive(Clone, Copy)]
+struct Obj<'a> {
+    t: &'a Table,
+    path: &'a str,
+}
+
+impl<'a> Obj<'a> {
+    fn field(&self, key: &str) -> String {
+        join(self.path, key)
+    }
+
+    fn keys(&self, cx: &mut Cx, allowed: &[&str]) {
+        for k in self.t.keys() {
+            if !allowed.contains(&k.as_str()) {
+                cx.add(self.field(k), format!("unknown field {k:?}; expected one of: {}", allowed.join(", ")));
+            }
+        }
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.t.contains_key(key)
+    }
+
+    fn missing(&self, cx: &mut Cx, key: &str, hint: &str) {
+        cx.add(self.field(key), format!("missing{hint}"));
+    }
+
+    fn num(&self, cx: &mut Cx, key: &str) -> Option<f64> {
+        match self.t.get(key)? {
+            Value::Integer(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            v => {
+                cx.add(self.field(key), format!("expected a number, found {}", v.type_str()));
+                None
+            }
+        }
+    }
+
+    fn num_min(&self, cx: &mut Cx, key: &str, min: f64, strict: bool) -> Option<f64> {
+        let v = self.num(cx, key);
+        at_least(cx, &self.field(key), v, min, strict)
+    }
+
+    fn prob(&self, cx: &mut Cx, key: &str) -> Option<f64> {
+        let v = self.num(cx, key);
+        probability(cx, &self.field(key), v)
+    }
+
+    fn int(&self, cx: &mut Cx, key: &str) -> Option<i64> {
+        match self.t.get(key)? {
+            Value::Integer(i) => Some(*i),
+            v => {
+                cx.add(self.field(key), format!("expected an integer, found {}", v.type_str()));
+                None
+            }
+        }
+    }
+
+    fn str(&self, cx: &mut Cx, key: &str) -> Option<&'a str> {
+        match self.t.get(key)? {
+            Value::String(s) => Some(s),
+            v => {
+                cx.add(self.field(key), format!("expected a string, found {}", v.type_str()));
+                None
+            }
+        }
+    }
+
+    fn bool(&self, cx: &mut Cx, key: &str) -> Option<bool> {
+        match self.t.get(key)? {
+            Value::Boolean(b) => Some(*b),
+            v => {
+                cx.add(self.field(key), format!("expected true or false, found {}", v.type_str()));
+                None
+            }
+        }
+    }
+
+    fn table(&self, cx: &mut Cx, key: &str) -> Option<&'a Table> {
+        match self.t.get(key)? {
+            Value::Table(t) => Some(t),
+            v => {
+                cx.add(self.field(key), format!("expected a table, found {}", v.type_str()));
+                None
+            }
+        }
+    }
+
+    fn array(&self, cx: &mut Cx, key: &str) -> Option<&'a Vec<Value>> {
+        match self.t.get(key)? {
+            Value::Array(a) => Some(a),
+            v => {
+                cx.add(self.field(key), format!("expected an array, found {}", v.type_str()));
+                None
+            }
+        }
+    }
+}
+
+/// Checks that `v` is finite and at least `min` (above it when `strict`).
+fn at_least(cx: &mut Cx, field: &str, v: Option<f64>, min: f64, strict: bool) -> Option<f64> {
+    let v = v?;
+    let ok = v.is_finite() && if strict { v > min } else { v >= min };
+    if ok {
+        Some(v)
+    } else {
+        let rule = if strict { "above" } else { "at least" };
+        let what = if v.is_nan() {
+            "is not a number".to_owned()
+        } else if v.is_infinite() {
+            "is not finite".to_owned()
+        } else if v < 0.0 && min >= 0.0 {
+            "is negative".to_owned()
+        } else {
+            "is out of range".to_owned()
+        };
+        cx.add(field, format!("{} {what}; must be a finite number {rule} {}", fmt_num(v), fmt_num(min)));
+        None
+    }
+}
+
+fn probability(cx: &mut Cx, field: &str, v: Option<f64>) -> Option<f64> {
+    let v = v?;
+    if v.is_finite() && (0.0..=1.0).contains(&v) {
+        Some(v)
+    } else {
+        cx.add(field, format!("{} is not a probability; must be between 0 and 1", fmt_num(v)));
+        None
+    }
+}
+
+fn parse_name(value: &str, names: &[&str]) -> Option<usize> {
+    names.iter().position(|n| *n == value)
+}
+
+// ---------------------------------------------------------------------------------------
+// The raw scenario: names, not ids, before the engine configuration exists.
+// ---------------------------------------------------------------------------------------
+
+struct RawScenario {
+    name: String,
+    seed: u64,
+    start: Option<Timestamp>,
+    duration_s: Option<f64>,
+    warmup_s: f64,
+    target_s: f64,
+    replications: u32,
+    pool: u32,
+    queues: Vec<RawQueue>,
+    teams: Vec<RawTeam>,
+    engine: Table,
+}
+
+struct RawQueue {
+    name: String,
+    channel: Option<Channel>,
+    skills: Vec<(String, u8)>,
+    arrivals: Option<RateModel>,
+    handle: Option<Dist>,
+    handle_by_category: Vec<(String, Dist)>,
+    patience: Option<Dist>,
+    mix: RawMix,
+    bot: Option<Bot>,
+    /// `None`: not given; `Some(None)`: agents never reply.
+    first_reply: Option<Option<Dist>>,
+    engine: Table,
+}
+
+#[derive(Default)]
+struct RawMix {
+    tiers: Vec<(f64, CustomerTier)>,
+    urgencies: Vec<(f64, Urgency)>,
+    emotions: Vec<(f64, Emotion)>,
+    categories: Vec<(f64, String)>,
+    languages: Vec<(f64, String)>,
+    repeat_share: f64,
+}
+
+struct RawTeam {
+    name: String,
+    agents: Vec<String>,
+    /// Where the agents were given (`agents` or `named`), for problems.
+    agents_field: &'static str,
+    skills: Vec<(String, u8)>,
+    languages: Vec<String>,
+    capacity: Capacity,
+    tier: Option<Value>,
+    wrap_up_s: Option<f64>,
+    shifts: Vec<Shift>,
+    at_shift_end: AtShiftEnd,
+    engine: Table,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "seed",
+    "start",
+    "duration_s",
+    "warmup_s",
+    "service_level_target_s",
+    "replications",
+    "customers",
+    "queues",
+    "teams",
+    "engine",
+];
+const QUEUE_KEYS: &[&str] = &[
+    "name",
+    "channel",
+    "skills",
+    "arrivals",
+    "handle_time",
+    "handle_time_by_category",
+    "patience",
+    "mix",
+    "bot",
+    "first_reply",
+    "engine",
+];
+const TEAM_KEYS: &[&str] = &[
+    "name",
+    "agents",
+    "named",
+    "skills",
+    "capacity",
+    "languages",
+    "shifts",
+    "wrap_up_s",
+    "tier",
+    "at_shift_end",
+    "engine",
+];
+const DIST_KINDS: &[&str] = &["exponential", "lognormal", "fixed", "empirical"];
+const CHANNEL_NAMES: [&str; 5] = ["chat", "email", "phone", "social", "other"];
+
+fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
+    let o = Obj { t: top, path: "" };
+    o.keys(cx, TOP_KEYS);
+    let name = match o.str(cx, "name") {
+        Some(n) if n.trim().is_empty() => {
+            cx.add("name", "is empty");
+            String::new()
+        }
+        Some(n) => n.to_owned(),
+        None => {
+            if !o.has("name") {
+                o.missing(cx, "name", "; every scenario needs a name");
+            }
+            String::new()
+        }
+    };
+    let seed = match o.int(cx, "seed") {
+        Some(s) if s < 0 => {
+            cx.add("seed", format!("{s} is negative; seeds are integers from 0 to {}", i64::MAX));
+            0
+        }
+        Some(s) => s as u64,
+        None => 0,
+    };
+    let start_text = match top.get("start") {
+        None => Some(DEFAULT_START.to_owned()),
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Datetime(d)) => Some(d.to_string()),
+        Some(v) => {
+            cx.add("start", format!("expected an RFC 3339 time, found {}", v.type_str()));
+            None
+        }
+    };
+    let start = start_text.and_then(|s| match Timestamp::parse(&s) {
+        Ok(t) if s.trim().parse::<i64>().is_ok() => {
+            cx.add("start", format!("{s:?} is a number; write an RFC 3339 time such as {DEFAULT_START}"));
+            Some(t)
+        }
+        Ok(t) => Some(t),
+        Err(e) => {
+            cx.add("start", e.to_string());
+            None
+        }
+    });
+    let duration_s = o.num_min(cx, "duration_s", 0.0, true);
+    if !o.has("duration_s") {
+        o.missing(cx, "duration_s", "; how many seconds to simulate");
+    }
+    if let Some(d) = duration_s
+        && d > DURATION_S_MAX
+    {
+        cx.add(
+            "duration_s",
+            format!("{d} s is more than 31 days ({DURATION_S_MAX} s), the span of metric intervals the engine keeps"),
+        );
+    }
+    let warmup_s = o.num_min(cx, "warmup_s", 0.0, false).unwrap_or(0.0);
+    if let Some(d) = duration_s
+        && d <= DURATION_S_MAX
+    {
+        if warmup_s >= d {
+            cx.add(
+                "warmup_s",
+                format!("{warmup_s} s is not shorter than duration_s ({d} s): nothing would be measured"),
+            );
+        } else if let Some(start) = start {
+            let from = align_up(start.plus_ms(crate::dist::to_ms(warmup_s)));
+            let end = start.plus_ms(crate::dist::to_ms(d));
+            if from >= end {
+                cx.add(
+                    "warmup_s",
+                    format!(
+                        "{warmup_s} s, rounded up to the next 15-minute boundary ({from}), reaches the end ({end}): \
+                         nothing would be measured"
+                    ),
+                );
+            }
+        }
+    }
+    let target_s = o.num_min(cx, "service_level_target_s", 0.0, false).unwrap_or(DEFAULT_SERVICE_LEVEL_TARGET_S);
+    let replications = match o.int(cx, "replications") {
+        None => 1,
+        Some(r) if r >= 1 && r <= i64::from(REPLICATIONS_MAX) => r as u32,
+        Some(r) => {
+            cx.add("replications", format!("{r} must be between 1 and {REPLICATIONS_MAX}"));
+            1
+        }
+    };
+    let pool = match o.table(cx, "customers") {
+        None => DEFAULT_CUSTOMER_POOL,
+        Some(t) => {
+            let c = Obj { t, path: "customers" };
+            c.keys(cx, &["pool"]);
+            match c.int(cx, "pool") {
+                None => DEFAULT_CUSTOMER_POOL,
+                Some(p) if (1..=10_000_000).contains(&p) => p as u32,
+                Some(p) => {
+                    cx.add("customers.pool", format!("{p} must be between 1 and 10000000"));
+                    DEFAULT_CUSTOMER_POOL
+                }
+            }
+        }
+    };
+    let engine = o.table(cx, "engine").cloned().unwrap_or_default();
+    for (k, why) in [
+        ("queues", "queues are defined by [[queues]] in the scenario"),
+        ("teams", "teams are defined by [[teams]] in the scenario"),
+        ("skills", "skills come from the queues' and teams' skills"),
+    ] {
+        if engine.contains_key(k) {
+            cx.add(format!("engine.{k}"), why);
+        }
+    }
+
+    let mut queues = Vec::new();
+    match o.array(cx, "queues") {
+        None if !o.has("queues") => o.missing(cx, "queues", "; at least one [[queues]] is required"),
+        None => {}
+        Some(a) if a.is_empty() => cx.add("queues", "is empty; at least one queue is required"),
+        Some(a) => {
+            for (i, v) in a.iter().enumerate() {
+                let path = format!("queues[{i}]");
+                match v {
+                    Value::Table(t) => queues.push(parse_queue(Obj { t, path: &path }, cx)),
+                    v => cx.add(path, format!("expected a table, found {}", v.type_str())),
+                }
+            }
+        }
+    }
+    for i in 0..queues.len() {
+        if !queues[i].name.is_empty() && queues[..i].iter().any(|q| q.name == queues[i].name) {
+            cx.add(format!("queues[{i}].name"), format!("duplicate queue {:?}", queues[i].name));
+        }
+    }
+
+    let mut teams = Vec::new();
+    match o.array(cx, "teams") {
+        None if !o.has("teams") => o.missing(cx, "teams", "; at least one [[teams]] is required to serve the queues"),
+        None => {}
+        Some(a) => {
+            for (i, v) in a.iter().enumerate() {
+                let path = format!("teams[{i}]");
+                match v {
+                    Value::Table(t) => teams.push(parse_team(Obj { t, path: &path }, duration_s.unwrap_or(0.0), cx)),
+                    v => cx.add(path, format!("expected a table, found {}", v.type_str())),
+                }
+            }
+        }
+    }
+    let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (i, t) in teams.iter().enumerate() {
+        if !t.name.is_empty() && teams[..i].iter().any(|u| u.name == t.name) {
+            cx.add(format!("teams[{i}].name"), format!("duplicate team {:?}", t.name));
+        }
+        for (j, key) in t.agents.iter().enumerate() {
+            if let Some(&other) = seen.get(key.as_str()) {
+                let field = if t.agents_field == "named" {
+                    format!("teams[{i}].named[{j}]")
+                } else {
+                    format!("teams[{i}].agents")
+                };
+                cx.add(
+                    field,
+                    format!("agent {key:?} is already an agent of teams[{other}]; agent names must be unique"),
+                );
+            } else {
+                seen.insert(key, i);
+            }
+        }
+    }
+    let agents_n: usize = teams.iter().map(|t| t.agents.len()).sum();
+    if agents_n > AGENTS_MAX {
+        cx.add("teams", format!("{agents_n} agents in all; at most {AGENTS_MAX}"));
+    }
+
+    RawScenario { name, seed, start, duration_s, warmup_s, target_s, replications, pool, queues, teams, engine }
+}
+
+fn parse_skill_levels(cx: &mut Cx, o: &Obj<'_>, key: &str, allow_list: bool) -> Vec<(String, u8)> {
+    let field = o.field(key);
+    let mut out = Vec::new();
+    match o.t.get(key) {
+        None => {}
+        Some(Value::Array(a)) if allow_list => {
+            for (j, v) in a.iter().enumerate() {
+                match v.as_str() {
+                    Some(s) if !s.trim().is_empty() => out.push((s.to_owned(), 1)),
+                    Some(_) => cx.add(format!("{field}[{j}]"), "skill name is empty"),
+                    None => cx.add(format!("{field}[{j}]"), format!("expected a skill name, found {}", v.type_str())),
+                }
+            }
+        }
+        Some(Value::Table(t)) => {
+            for (name, v) in t {
+                let f = format!("{field}.{name}");
+                match v.as_integer() {
+                    Some(l) if (1..=i64::from(cs_core::skill::PROFICIENCY_MAX)).contains(&l) => {
+                        out.push((name.clone(), l as u8));
+                    }
+                    Some(l) => cx.add(f, format!("proficiency {l} is outside 1..={}", cs_core::skill::PROFICIENCY_MAX)),
+                    None => cx.add(f, format!("expected a proficiency from 1 to 5, found {}", v.type_str())),
+                }
+            }
+        }
+        Some(v) => cx.add(
+            field,
+            if allow_list {
+                format!("expected a list of skills or a table of skill = minimum proficiency, found {}", v.type_str())
+            } else {
+                format!("expected a table of skill = proficiency, found {}", v.type_str())
+            },
+        ),
+    }
+    out
+}
+
+fn parse_channel(cx: &mut Cx, field: &str, s: &str) -> Option<Channel> {
+    let c = Channel::parse(s);
+    if c.is_none() {
+        cx.add(field, format!("unknown channel {s:?}; expected one of: {}", CHANNEL_NAMES.join(", ")));
+    }
+    c
+}
+
+fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
+    o.keys(cx, QUEUE_KEYS);
+    let name = match o.str(cx, "name") {
+        Some(n) if !n.trim().is_empty() => n.to_owned(),
+        Some(_) => {
+            cx.add(o.field("name"), "is empty");
+            String::new()
+        }
+        None => {
+            if !o.has("name") {
+                o.missing(cx, "name", "");
+            }
+            String::new()
+        }
+    };
+    let channel = o.str(cx, "channel").and_then(|s| parse_channel(cx, &o.field("channel"), s));
+    if !o.has("channel") {
+        o.missing(cx, "channel", &format!("; one of: {}", CHANNEL_NAMES.join(", ")));
+    }
+    let skills = parse_skill_levels(cx, &o, "skills", true);
+    let arrivals = match o.table(cx, "arrivals") {
+        Some(t) => parse_arrivals(Obj { t, path: &o.field("arrivals") }, cx),
+        None => {
+            if !o.has("arrivals") {
+                o.missing(cx, "arrivals", "; e.g. arrivals = { kind = \"poisson\", per_hour = 100 }");
+            }
+            None
+        }
+    };
+    let handle = match o.t.get("handle_time") {
+        Some(v) => parse_dist(cx, v, &o.field("handle_time"), false).flatten(),
+        None => {
+            o.missing(cx, "handle_time", "; e.g. handle_time = { kind = \"exponential\", mean_s = 300 }");
+            None
+        }
+    };
+    let mut handle_by_category = Vec::new();
+    if let Some(t) = o.table(cx, "handle_time_by_category") {
+        for (cat, v) in t {
+            let f = format!("{}.{cat}", o.field("handle_time_by_category"));
+            if cat.trim().is_empty() {
+                cx.add(f.clone(), "category name is empty");
+            }
+            if let Some(Some(d)) = parse_dist(cx, v, &f, false) {
+                handle_by_category.push((cat.clone(), d));
+            }
+        }
+    }
+    let patience = o.t.get("patience").and_then(|v| parse_dist(cx, v, &o.field("patience"), true)).flatten();
+    let mix = o.table(cx, "mix").map(|t| parse_mix(Obj { t, path: &o.field("mix") }, cx)).unwrap_or_default();
+    let bot = o.table(cx, "bot").and_then(|t| {
+        let b = Obj { t, path: &o.field("bot") };
+        b.keys(cx, &["deflection", "time"]);
+        let deflection = b.prob(cx, "deflection");
+        if !b.has("deflection") {
+            b.missing(cx, "deflection", "; the probability that the bot resolves the conversation itself");
+        }
+        let time = match t.get("time") {
+            Some(v) => parse_dist(cx, v, &b.field("time"), false).flatten(),
+            None => {
+                b.missing(cx, "time", "; how long the bot converses, e.g. { kind = \"exponential\", mean_s = 60 }");
+                None
+            }
+        };
+        Some(Bot { deflection: deflection?, time: time? })
+    });
+    let first_reply = o.t.get("first_reply").and_then(|v| parse_dist(cx, v, &o.field("first_reply"), true));
+    let engine = o.table(cx, "engine").cloned().unwrap_or_default();
+    // Everything else passes through (`service_level_s` there overrides
+    // `service_level_target_s` for this queue).
+    for (k, why) in [("name", "the queue's name is its `name`"), ("skills", "the queue's skills are its `skills`")] {
+        if engine.contains_key(k) {
+            cx.add(format!("{}.{k}", o.field("engine")), format!("not allowed here; {why}"));
+        }
+    }
+    RawQueue { name, channel, skills, arrivals, handle, handle_by_category, patience, mix, bot, first_reply, engine }
+}
+
+/// Parses a distribution; `Some(None)` is an explicit `kind = "none"` (patience only).
+fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Option<Dist>> {
+    let Value::Table(t) = v else {
+        cx.add(
+            path,
+            format!("expected a table such as {{ kind = \"exponential\", mean_s = 60 }}, found {}", v.type_str()),
+        );
+        return None;
+    };
+    let o = Obj { t, path };
+    let kinds: Vec<&str> = if allow_none { [DIST_KINDS, &["none"]].concat() } else { DIST_KINDS.to_vec() };
+    let Some(kind) = o.str(cx, "kind") else {
+        if !o.has("kind") {
+            o.missing(cx, "kind", &format!("; one of: {}", kinds.join(", ")));
+        }
+        return None;
+    };
+    match kind {
+        "exponential" => {
+            o.keys(cx, &["kind", "mean_s"]);
+            let mean = o.num_min(cx, "mean_s", 0.0, true);
+            if !o.has("mean_s") {
+                o.missing(cx, "mean_s", "");
+            }
+            Some(Some(Dist::Exponential { mean_s: mean? }))
+        }
+        "lognormal" => {
+            o.keys(cx, &["kind", "mean_s", "sd_s"]);
+            let mean = o.num_min(cx, "mean_s", 0.0, true);
+            let sd = o.num_min(cx, "sd_s", 0.0, false);
+            for k in ["mean_s", "sd_s"] {
+                if !o.has(k) {
+                    o.missing(cx, k, "");
+                }
+            }
+            Some(Some(Dist::lognormal(mean?, sd?)))
+        }
+        "fixed" => {
+            o.keys(cx, &["kind", "s"]);
+            let s = o.num_min(cx, "s", 0.0, false);
+            if !o.has("s") {
+                o.missing(cx, "s", "");
+            }
+            Some(Some(Dist::Fixed { s: s? }))
+        }
+        "empirical" => {
+            o.keys(cx, &["kind", "values_s"]);
+            let Some(a) = o.array(cx, "values_s") else {
+                if !o.has("values_s") {
+                    o.missing(cx, "values_s", "; a list of observed durations in seconds");
+                }
+                return None;
+            };
+            if a.is_empty() {
+                cx.add(o.field("values_s"), "is empty; give at least one value");
+                return None;
+            }
+            if a.len() > 1_000_000 {
+                cx.add(o.field("values_s"), format!("{} values; at most 1000000", a.len()));
+                return None;
+            }
+            let mut values = Vec::with_capacity(a.len());
+            let mut ok = true;
+            for (j, v) in a.iter().enumerate() {
+                let f = format!("{}[{j}]", o.field("values_s"));
+                let n = match v {
+                    Value::Integer(i) => Some(*i as f64),
+                    Value::Float(x) => Some(*x),
+                    v => {
+                        cx.add(f.clone(), format!("expected a number, found {}", v.type_str()));
+                        None
+                    }
+                };
+                match at_least(cx, &f, n, 0.0, false) {
+                    Some(x) => values.push(x),
+                    None => ok = false,
+                }
+            }
+            ok.then_some(Some(Dist::Empirical { values_s: values }))
+        }
+        "none" if allow_none => {
+            o.keys(cx, &["kind"]);
+            Some(None)
+        }
+        other => {
+            cx.add(o.field("kind"), format!("unknown kind {other:?}; expected one of: {}", kinds.join(", ")));
+            None
+        }
+    }
+}
+
+fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
+    let Some(kind) = o.str(cx, "kind") else {
+        if !o.has("kind") {
+            o.missing(cx, "kind", "; one of: poisson, profile");
+        }
+        return None;
+    };
+    let per_hour = |cx: &mut Cx, field: &str, v: Option<f64>| at_least(cx, field, v, 0.0, false).map(|r| r / 3600.0);
+    let base = match kind {
+        "poisson" => {
+            o.keys(cx, &["kind", "per_hour", "surges"]);
+            if !o.has("per_hour") {
+                o.missing(cx, "per_hour", "; arrivals per hour");
+            }
+            o.num_min(cx, "per_hour", 0.0, false).map(|r| BaseRate::Constant(r / 3600.0))
+        }
+        "profile" => {
+            o.keys(cx, &["kind", "per_hour", "points", "surges"]);
+            match (o.has("per_hour"), o.has("points")) {
+                (true, true) => {
+                    cx.add(o.path, "give either per_hour (24 hourly rates) or points, not both");
+                    None
+                }
+                (false, false) => {
+                    cx.add(o.path, "a profile needs per_hour (24 hourly rates) or points = [{ at_s, per_hour }, ...]");
+                    None
+                }
+                (true, false) => {
+                    let a = o.array(cx, "per_hour")?;
+                    if a.len() != 24 {
+                        cx.add(
+                            o.field("per_hour"),
+                            format!("{} values; a daily profile has 24 (one per hour)", a.len()),
+                        );
+                        return None;
+                    }
+                    let mut rates = [0.0; 24];
+                    let mut ok = true;
+                    for (h, v) in a.iter().enumerate() {
+                        let f = format!("{}[{h}]", o.field("per_hour"));
+                        let n = match v {
+                            Value::Integer(i) => Some(*i as f64),
+                            Value::Float(x) => Some(*x),
+                            v => {
+                                cx.add(f.clone(), format!("expected a number, found {}", v.type_str()));
+                                None
+                            }
+                        };
+                        match per_hour(cx, &f, n) {
+                            Some(r) => rates[h] = r,
+                            None => ok = false,
+                        }
+                    }
+                    ok.then_some(BaseRate::Hourly(rates))
+                }
+                (false, true) => {
+                    let a = o.array(cx, "points")?;
+                    if a.is_empty() {
+                        cx.add(o.field("points"), "is empty");
+                        return None;
+                    }
+                    let mut points: Vec<(f64, f64)> = Vec::new();
+                    let mut ok = true;
+                    for (j, v) in a.iter().enumerate() {
+                        let path = format!("{}[{j}]", o.field("points"));
+                        let Value::Table(t) = v else {
+                            cx.add(path, format!("expected {{ at_s, per_hour }}, found {}", v.type_str()));
+                            ok = false;
+                            continue;
+                        };
+                        let p = Obj { t, path: &path };
+                        p.keys(cx, &["at_s", "per_hour"]);
+                        let at = p.num_min(cx, "at_s", 0.0, false);
+                        let rate = p.num_min(cx, "per_hour", 0.0, false).map(|r| r / 3600.0);
+                        for k in ["at_s", "per_hour"] {
+                            if !p.has(k) {
+                                p.missing(cx, k, "");
+                            }
+                        }
+                        match (at, rate) {
+                            (Some(at), _) if at >= DAY_S => {
+                                cx.add(p.field("at_s"), format!("{at} s is not within the day (below 86400)"));
+                                ok = false;
+                            }
+                            (Some(at), _) if points.last().is_some_and(|&(prev, _)| at <= prev) => {
+                                cx.add(
+                                    p.field("at_s"),
+                                    format!("{at} s is not after the previous point; points must be in time order"),
+                                );
+                                ok = false;
+                            }
+                            (Some(at), Some(rate)) => points.push((at, rate)),
+                            _ => ok = false,
+                        }
+                    }
+                    ok.then_some(BaseRate::Points(points))
+                }
+            }
+        }
+        other => {
+            o.keys(cx, &["kind", "per_hour", "points", "surges"]);
+            cx.add(o.field("kind"), format!("unknown kind {other:?}; expected one of: poisson, profile"));
+            if matches!(o.t.get("per_hour"), Some(Value::Integer(_) | Value::Float(_))) {
+                let _ = o.num_min(cx, "per_hour", 0.0, false);
+            }
+            None
+        }
+    };
+    let mut surges = Vec::new();
+    let mut surges_ok = true;
+    if let Some(a) = o.array(cx, "surges") {
+        for (j, v) in a.iter().enumerate() {
+            let path = format!("{}[{j}]", o.field("surges"));
+            let Value::Table(t) = v else {
+                cx.add(path, format!("expected {{ start_s, duration_s, multiplier }}, found {}", v.type_str()));
+                surges_ok = false;
+                continue;
+            };
+            let s = Obj { t, path: &path };
+            s.keys(cx, &["start_s", "duration_s", "multiplier"]);
+            let start = s.num_min(cx, "start_s", 0.0, false);
+            let duration = s.num_min(cx, "duration_s", 0.0, true);
+            let multiplier = s.num_min(cx, "multiplier", 0.0, false);
+            for k in ["start_s", "duration_s", "multiplier"] {
+                if !s.has(k) {
+                    s.missing(cx, k, "");
+                }
+            }
+            match (start, duration, multiplier) {
+                (Some(start_s), Some(d), Some(multiplier)) => {
+                    surges.push(Surge { start_s, end_s: start_s + d, multiplier });
+                }
+                _ => surges_ok = false,
+            }
+        }
+    }
+    let base = base?;
+    surges_ok.then_some(RateModel { base, surges })
+}
+
+fn parse_shares<T>(
+    o: &Obj<'_>,
+    cx: &mut Cx,
+    key: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    known: &str,
+) -> Vec<(f64, T)> {
+    let Some(t) = o.table(cx, key) else { return Vec::new() };
+    let field = o.field(key);
+    let mut out = Vec::new();
+    let mut total = 0.0;
+    let mut ok = true;
+    for (name, v) in t {
+        let f = format!("{field}.{name}");
+        let p = match v {
+            Value::Integer(i) => Some(*i as f64),
+            Value::Float(x) => Some(*x),
+            v => {
+                cx.add(f.clone(), format!("expected a probability, found {}", v.type_str()));
+                None
+            }
+        };
+        let p = probability(cx, &f, p);
+        let value = parse(name);
+        if value.is_none() {
+            if known.is_empty() {
+                cx.add(f.clone(), "name is empty");
+            } else {
+                cx.add(f.clone(), format!("unknown {name:?}; expected one of: {known}"));
+            }
+        }
+        match (p, value) {
+            (Some(p), Some(v)) => {
+                total += p;
+                out.push((p, v));
+            }
+            _ => ok = false,
+        }
+    }
+    if t.is_empty() {
+        cx.add(field, "is empty; omit it for the default");
+        return Vec::new();
+    }
+    if ok && (total - 1.0).abs() > 1e-6 {
+        cx.add(field, format!("probabilities sum to {total}, not 1"));
+        return Vec::new();
+    }
+    if ok { out } else { Vec::new() }
+}
+
+fn parse_mix(o: Obj<'_>, cx: &mut Cx) -> RawMix {
+    o.keys(cx, &["tiers", "urgencies", "emotions", "categories", "languages", "repeat_share"]);
+    let names = |all: &[&str]| all.join(", ");
+    let tier_names: Vec<&str> = CustomerTier::ALL.iter().map(|t| t.name()).collect();
+    let urgency_names: Vec<&str> = Urgency::ALL.iter().map(|t| t.name()).collect();
+    let emotion_names: Vec<&str> = Emotion::ALL.iter().map(|t| t.name()).collect();
+    let tiers = parse_shares(
+        &o,
+        cx,
+        "tiers",
+        |s| parse_name(s, &tier_names).map(|i| CustomerTier::ALL[i]),
+        &names(&tier_names),
+    );
+    let urgencies = parse_shares(
+        &o,
+        cx,
+        "urgencies",
+        |s| parse_name(s, &urgency_names).map(|i| Urgency::ALL[i]),
+        &names(&urgency_names),
+    );
+    let emotions = parse_shares(
+        &o,
+        cx,
+        "emotions",
+        |s| parse_name(s, &emotion_names).map(|i| Emotion::ALL[i]),
+        &names(&emotion_names),
+    );
+    let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+    let categories = parse_shares(&o, cx, "categories", nonempty, "");
+    let languages = parse_shares(&o, cx, "languages", nonempty, "");
+    let repeat_share = o.prob(cx, "repeat_share").unwrap_or(0.0);
+    RawMix { tiers, urgencies, emotions, categories, languages, repeat_share }
+}
+
+fn parse_team(o: Obj<'_>, duration_s: f64, cx: &mut Cx) -> RawTeam {
+    o.keys(cx, TEAM_KEYS);
+    let name = match o.str(cx, "name") {
+        Some(n) if !n.trim().is_empty() => n.to_owned(),
+        Some(_) => {
+            cx.add(o.field("name"), "is empty");
+            String::new()
+        }
+        None => {
+            if !o.has("name") {
+                o.missing(cx, "name", "");
+            }
+            String::new()
+        }
+    };
+    let (agents, agents_field) = match (o.has("agents"), o.has("named")) {
+        (true, true) => {
+            cx.add(o.path, "give either agents (a count) or named (a list of agent names), not both");
+            (Vec::new(), "agents")
+        }
+        (false, false) => {
+            cx.add(o.field("agents"), "missing; give agents = N or named = [\"ann\", ...]");
+            (Vec::new(), "agents")
+        }
+        (true, false) => match o.int(cx, "agents") {
+            Some(n) if (0..=AGENTS_MAX as i64).contains(&n) => {
+                ((1..=n).map(|i| format!("{name}-{i}")).collect(), "agents")
+            }
+            Some(n) => {
+                cx.add(o.field("agents"), format!("{n} must be between 0 and {AGENTS_MAX}"));
+                (Vec::new(), "agents")
+            }
+            None => (Vec::new(), "agents"),
+        },
+        (false, true) => {
+            let mut keys: Vec<String> = Vec::new();
+            for (j, v) in o.array(cx, "named").into_iter().flatten().enumerate() {
+                let f = format!("{}[{j}]", o.field("named"));
+                match v.as_str() {
+                    Some(s) if s.trim().is_empty() => cx.add(f, "agent name is empty"),
+                    Some(s) if keys.iter().any(|k| k == s) => cx.add(f, format!("duplicate agent {s:?}")),
+                    Some(s) => keys.push(s.to_owned()),
+                    None => cx.add(f, format!("expected an agent name, found {}", v.type_str())),
+                }
+            }
+            (keys, "named")
+        }
+    };
+    let skills = parse_skill_levels(cx, &o, "skills", false);
+    let mut languages = Vec::new();
+    for (j, v) in o.array(cx, "languages").into_iter().flatten().enumerate() {
+        match v.as_str() {
+            Some(s) if !s.trim().is_empty() => languages.push(s.to_owned()),
+            _ => cx.add(format!("{}[{j}]", o.field("languages")), "expected a language name"),
+        }
+    }
+    let mut capacity = Capacity::default();
+    match o.table(cx, "capacity") {
+        None => {
+            if !o.has("capacity") {
+                o.missing(cx, "capacity", "; tickets per channel at once, e.g. capacity = { chat = 3 }");
+            }
+        }
+        Some(t) => {
+            let c = Obj { t, path: &o.field("capacity") };
+            for (k, v) in t {
+                let f = c.field(k);
+                if k == "units" {
+                    match v.as_integer() {
+                        Some(u) if (1..=i64::from(u16::MAX)).contains(&u) => capacity.units = Some(u as u16),
+                        _ => cx.add(f, "expected a unit budget from 1 to 65535"),
+                    }
+                    continue;
+                }
+                let Some(ch) = Channel::parse(k) else {
+                    cx.add(f, format!("unknown channel {k:?}; expected one of: {}, units", CHANNEL_NAMES.join(", ")));
+                    continue;
+                };
+                match v.as_integer() {
+                    Some(n) if (0..=255).contains(&n) => capacity.per_channel.set(ch, n as u8),
+                    _ => cx.add(f, "expected a number of tickets from 0 to 255"),
+                }
+            }
+            if capacity.per_channel.0.iter().all(|&n| n == 0) && !t.is_empty() {
+                cx.add(c.path, "gives no capacity on any channel; the team could never take a ticket");
+            }
+        }
+    }
+    let tier = o.t.get("tier").cloned();
+    let wrap_up_s = o.num_min(cx, "wrap_up_s", 0.0, false);
+    let at_shift_end = match o.str(cx, "at_shift_end") {
+        None | Some("finish") => AtShiftEnd::Finish,
+        Some("hand_back") => AtShiftEnd::HandBack,
+        Some(other) => {
+            cx.add(o.field("at_shift_end"), format!("unknown value {other:?}; expected finish or hand_back"));
+            AtShiftEnd::Finish
+        }
+    };
+    let shifts = parse_shifts(&o, cx, agents.len(), duration_s);
+    let engine = o.table(cx, "engine").cloned().unwrap_or_default();
+    if engine.contains_key("name") {
+        cx.add(format!("{}.name", o.field("engine")), "not allowed here; the team's name is its `name`");
+    }
+    RawTeam { name, agents, agents_field, skills, languages, capacity, tier, wrap_up_s, shifts, at_shift_end, engine }
+}
+
+fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> Vec<Shift> {
+    let mut shifts = Vec::new();
+    let Some(a) = o.array(cx, "shifts") else { return shifts };
+    if a.is_empty() {
+        cx.add(o.field("shifts"), "is empty; omit shifts for agents working all the time");
+    }
+    let mut ok = true;
+    for (j, v) in a.iter().enumerate() {
+        let path = format!("{}[{j}]", o.field("shifts"));
+        let Value::Table(t) = v else {
+            cx.add(path, format!("expected {{ start_s, end_s }}, found {}", v.type_str()));
+            ok = false;
+            continue;
+        };
+        let s = Obj { t, path: &path };
+        s.keys(cx, &["start_s", "end_s", "daily", "agents"]);
+        let start = s.num_min(cx, "start_s", 0.0, false);
+        let end = s.num(cx, "end_s");
+        for k in ["start_s", "end_s"] {
+            if !s.has(k) {
+                s.missing(cx, k, "");
+            }
+        }
+        let daily = s.bool(cx, "daily").unwrap_or(true);
+        let agents = match s.int(cx, "agents") {
+            None => Some(team_size),
+            Some(n) if n >= 1 && n as usize <= team_size => Some(n as usize),
+            Some(n) => {
+                cx.add(s.field("agents"), format!("{n} must be between 1 and the team's {team_size} agents"));
+                None
+            }
+        };
+        let (Some(start_s), Some(end_s), Some(agents)) = (start, end, agents) else {
+            ok = false;
+            continue;
+        };
+        if !end_s.is_finite() {
+            cx.add(s.field("end_s"), format!("{} is not finite", fmt_num(end_s)));
+            ok = false;
+        } else if end_s <= start_s {
+            let how = if end_s == start_s { "when" } else { "before" };
+            cx.add(s.field("end_s"), format!("the shift ends ({end_s} s) {how} it starts ({start_s} s)"));
+            ok = false;
+        } else if daily && start_s >= DAY_S {
+            cx.add(s.field("start_s"), format!("{start_s} s is not within the day (below 86400) for a daily shift"));
+            ok = false;
+        } else if daily && end_s - start_s > DAY_S {
+            cx.add(
+                s.field("end_s"),
+                format!("a daily shift lasts at most 86400 s; this one lasts {} s", end_s - start_s),
+            );
+            ok = false;
+        } else {
+            shifts.push(Shift { start_s, end_s, daily, agents });
+        }
+    }
+    if ok {
+        // No two shifts of a team may overlap: list every occurrence in the run.
+        let mut occ: Vec<(f64, f64, usize)> = Vec::new();
+        let days = (duration_s / DAY_S).ceil() as i64 + 1;
+        for (j, s) in shifts.iter().enumerate() {
+            if s.daily {
+                for d in -1..days {
+                    occ.push((d as f64 * DAY_S + s.start_s, d as f64 * DAY_S + s.end_s, j));
+                }
+            } else {
+                occ.push((s.start_s, s.end_s, j));
+            }
+        }
+        occ.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+        let mut reported = std::collections::BTreeSet::new();
+        for w in occ.windows(2) {
+            let ((_, end_a, a), (start_b, _, b)) = (w[0], w[1]);
+            if start_b < end_a && reported.insert((a.min(b), a.max(b))) {
+                let (x, y) = (a.min(b), a.max(b));
+                if x == y {
+                    cx.add(format!("{}[{x}]", o.field("shifts")), "a daily shift overlaps its own next occurrence");
+                } else {
+                    cx.add(
+                        format!("{}[{y}]", o.field("shifts")),
+                        format!("overlaps shifts[{x}]; a team's shifts may not overlap"),
+                    );
+                }
+            }
+        }
+    }
+    shifts
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the engine configuration and the resolved models.
+// ---------------------------------------------------------------------------------------
+
+fn push_unique(list: &mut Vec<String>, name: &str) {
+    if !list.iter().any(|n| n == name) {
+        list.push(name.to_owned());
+    }
+}
+
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// The scenario field a key of a generated team table came from.
+fn team_field(raw: &RawScenario, i: usize, key: &str, rest: &str) -> String {
+    if raw.teams[i].engine.contains_key(key) {
+        format!("teams[{i}].engine.{key}{rest}")
+    } else {
+        format!("teams[{i}].{key}{rest}")
+    }
+}
+
+/// The scenario field a key of a generated queue table came from.
+fn queue_field(raw: &RawScenario, i: usize, key: &str, rest: &str) -> String {
+    if raw.queues[i].engine.contains_key(key) {
+        return format!("queues[{i}].engine.{key}{rest}");
+    }
+    match key {
+        "" => format!("queues[{i}]"),
+        "name" | "skills" => format!("queues[{i}].{key}{rest}"),
+        "channels" => format!("queues[{i}].channel"),
+        "service_level_s" => "service_level_target_s".to_owned(),
+        _ => format!("queues[{i}].engine.{key}{rest}"),
+    }
+}
+
+/// Maps a core config problem path (`queues[1].overflow.teams[0]`) to the scenario field.
+fn map_config_path(raw: &RawScenario, path: &str) -> String {
+    fn indexed<'p>(path: &'p str, prefix: &str) -> Option<(usize, &'p str, &'p str)> {
+        let rest = path.strip_prefix(prefix)?;
+        let close = rest.find(']')?;
+        let i: usize = rest[..close].parse().ok()?;
+        let after = rest[close + 1..].strip_prefix('.').unwrap_or(&rest[close + 1..]);
+        let cut = after.find(['.', '[']).unwrap_or(after.len());
+        Some((i, &after[..cut], &after[cut..]))
+    }
+    if let Some((i, key, rest)) = indexed(path, "queues[")
+        && i < raw.queues.len()
+    {
+        return queue_field(raw, i, key, rest);
+    }
+    if let Some((i, key, rest)) = indexed(path, "teams[")
+        && i < raw.teams.len()
+    {
+        return if key.is_empty() { format!("teams[{i}]") } else { team_field(raw, i, key, rest) };
+    }
+    let cut = path.find(['.', '[']).unwrap_or(path.len());
+    let key = &path[..cut];
+    if raw.engine.contains_key(key) || !matches!(key, "skills" | "languages" | "categories") {
+        format!("engine.{path}")
+    } else {
+        format!("{path} (generated from the queues and teams)")
+    }
+}
+
+/// The largest number under any key ending in `window_s`, anywhere in `v` (0 if none).
+fn longest_window(v: &Value) -> f64 {
+    match v {
+        Value::Table(t) => t
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Integer(i) if k.ends_with("window_s") => *i as f64,
+                Value::Float(f) if k.ends_with("window_s") && f.is_finite() => *f,
+                v => longest_window(v),
+            })
+            .fold(0.0, f64::max),
+        Value::Array(a) => a.iter().map(longest_window).fold(0.0, f64::max),
+        _ => 0.0,
+    }
+}
+
+fn tomlify(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9e15 { Value::Integer(v as i64) } else { Value::Float(v) }
+}
+
+fn error_message(e: &toml::de::Error) -> String {
+    e.message().trim().to_owned()
+}
+
+/// Deserialises `key = value` alone into the core's `T` (with `base` for its required
+/// fields), returning the core's complaint, if any.
+fn key_problem<T: serde::de::DeserializeOwned>(base: &Table, key: &str, value: &Value) -> Option<String> {
+    let mut one = base.clone();
+    one.insert(key.to_owned(), value.clone());
+    Value::Table(one).try_into::<T>().err().map(|e| error_message(&e))
+}
+
+fn name_table(name: &str) -> Table {
+    let mut t = Table::new();
+    t.insert("name".into(), Value::String(name.into()));
+    t
+}
+
+fn config_base() -> Table {
+    let mut t = Table::new();
+    t.insert("skills".into(), Value::Array(vec![]));
+    t.insert("queues".into(), Value::Array(vec![]));
+    t
+}
+
+/// Checks every key of every `engine` table against the core's serde form, so that a
+/// misspelt or mistyped engine setting is reported even when other problems stop the
+/// scenario from building.
+fn check_engine_tables(raw: &RawScenario, cx: &mut Cx) {
+    for (i, t) in raw.teams.iter().enumerate() {
+        for (k, v) in t.engine.iter().filter(|(k, _)| k.as_str() != "name") {
+            if let Some(m) = key_problem::<TeamSpec>(&name_table("t"), k, v) {
+                cx.add(format!("teams[{i}].engine.{k}"), m);
+            }
+        }
+    }
+    for (i, q) in raw.queues.iter().enumerate() {
+        for (k, v) in q.engine.iter().filter(|(k, _)| !matches!(k.as_str(), "name" | "skills")) {
+            if let Some(m) = key_problem::<QueueSpec>(&name_table("q"), k, v) {
+                cx.add(format!("queues[{i}].engine.{k}"), m);
+            }
+        }
+    }
+    for (k, v) in raw.engine.iter().filter(|(k, _)| !matches!(k.as_str(), "queues" | "teams" | "skills")) {
+        if let Some(m) = key_problem::<ConfigSpec>(&config_base(), k, v) {
+            cx.add(format!("engine.{k}"), m);
+        }
+    }
+}
+
+fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
+    check_engine_tables(raw, cx);
+    if !cx.problems.is_empty() {
+        // Names and references are unreliable until the scenario itself reads cleanly;
+        // only the plainest service check can be made.
+        check_service_raw(raw, cx);
+        return None;
+    }
+    let (Some(start), Some(duration_s)) = (raw.start, raw.duration_s) else { return None };
+    // Names, in order of first appearance.
+    let mut skills = Vec::new();
+    for q in &raw.queues {
+        for (s, _) in &q.skills {
+            push_unique(&mut skills, s);
+        }
+    }
+    for t in &raw.teams {
+        for (s, _) in &t.skills {
+            push_unique(&mut skills, s);
+        }
+    }
+    let mut languages = string_list(raw.engine.get("languages"));
+    for t in &raw.teams {
+        for l in &t.languages {
+            push_unique(&mut languages, l);
+        }
+    }
+    for q in &raw.queues {
+        for (_, l) in &q.mix.languages {
+            push_unique(&mut languages, l);
+        }
+    }
+    let mut categories = string_list(raw.engine.get("categories"));
+    for q in &raw.queues {
+        for (_, c) in &q.mix.categories {
+            push_unique(&mut categories, c);
+        }
+        for (c, _) in &q.handle_by_category {
+            push_unique(&mut categories, c);
+        }
+    }
+    let strings = |v: &[String]| Value::Array(v.iter().cloned().map(Value::String).collect());
+
+    // Teams and queues: generated fields overlaid with their `engine` tables.
+    let mut teams = Vec::new();
+    for t in &raw.teams {
+        let mut tt = Table::new();
+        tt.insert("name".into(), Value::String(t.name.clone()));
+        if let Some(tier) = &t.tier {
+            tt.insert("tier".into(), tier.clone());
+        }
+        if let Some(w) = t.wrap_up_s {
+            tt.insert("wrap_up_s".into(), tomlify(w));
+        }
+        for (k, v) in &t.engine {
+            tt.insert(k.clone(), v.clone());
+        }
+        teams.push(tt);
+    }
+    let mut queues = Vec::new();
+    for q in &raw.queues {
+        let mut qt = Table::new();
+        qt.insert("name".into(), Value::String(q.name.clone()));
+        let channel = q.channel.expect("checked").name();
+        qt.insert("channels".into(), Value::Array(vec![Value::String(channel.into())]));
+        let mut needs = Table::new();
+        for (s, l) in &q.skills {
+            let l = needs.get(s).and_then(Value::as_integer).map_or(i64::from(*l), |old| old.max(i64::from(*l)));
+            needs.insert(s.clone(), Value::Integer(l));
+        }
+        qt.insert("skills".into(), Value::Table(needs));
+        qt.insert("service_level_s".into(), tomlify(raw.target_s));
+        for (k, v) in &q.engine {
+            qt.insert(k.clone(), v.clone());
+        }
+        queues.push(qt);
+    }
+
+    // The generated keys (engine keys were checked above), one at a time, so that a bad
+    // one is reported under its scenario path (the core's serde errors carry no path).
+    let mut ok = true;
+    for (i, tt) in teams.iter().enumerate() {
+        for (k, v) in tt.iter().filter(|(k, _)| k.as_str() != "name" && !raw.teams[i].engine.contains_key(*k)) {
+            if let Some(m) = key_problem::<TeamSpec>(&name_table("t"), k, v) {
+                cx.add(team_field(raw, i, k, ""), m);
+                ok = false;
+            }
+        }
+    }
+    for (i, qt) in queues.iter().enumerate() {
+        for (k, v) in qt.iter().filter(|(k, _)| k.as_str() != "name" && !raw.queues[i].engine.contains_key(*k)) {
+            if let Some(m) = key_problem::<QueueSpec>(&name_table("q"), k, v) {
+                cx.add(queue_field(raw, i, k, ""), m);
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let mut top: Table = raw
+        .engine
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "queues" | "teams" | "skills"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+
+    // Limits: low closed-ticket retention and bounded customer memory, unless set.
+    let mut limits = top.get("limits").and_then(Value::as_table).cloned().unwrap_or_default();
+    limits.entry("closed_ticket_retention_s").or_insert(Value::Integer(i64::from(DEFAULT_CLOSED_TICKET_RETENTION_S)));
+    if !limits.contains_key("customer_memory_s") {
+        // Long enough for every window the engine rules name (sticky windows, repeat-contact
+        // windows: any `*window_s`), a day when customers come back, a minute otherwise
+        // (every customer is new, so remembering them only costs memory and time).
+        let repeats = raw.queues.iter().any(|q| q.mix.repeat_share > 0.0);
+        let floor = if repeats { DEFAULT_CUSTOMER_MEMORY_S } else { DEFAULT_CLOSED_TICKET_RETENTION_S };
+        let mut longest = f64::from(floor);
+        for q in &queues {
+            longest = longest.max(longest_window(&Value::Table(q.clone())));
+        }
+        longest = longest.max(longest_window(&Value::Table(top.clone())));
+        let memory = (longest.ceil() as i64).min(i64::from(u32::MAX));
+        limits.insert("customer_memory_s".into(), Value::Integer(memory));
+    }
+    top.insert("limits".into(), Value::Table(limits));
+    top.insert("skills".into(), strings(&skills));
+    top.insert("languages".into(), strings(&languages));
+    top.insert("categories".into(), strings(&categories));
+    top.insert("teams".into(), Value::Array(teams.into_iter().map(Value::Table).collect()));
+    top.insert("queues".into(), Value::Array(queues.into_iter().map(Value::Table).collect()));
+
+    let spec: ConfigSpec = match Value::Table(top).try_into() {
+        Ok(s) => s,
+        Err(e) => {
+            cx.add("engine", error_message(&e));
+            return None;
+        }
+    };
+    let config = match Config::new(spec.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            for p in e.problems {
+                cx.add(map_config_path(raw, &p.path), p.message);
+            }
+            return None;
+        }
+    };
+    if config.limits.agents_max < raw.teams.iter().map(|t| t.agents.len()).sum::<usize>() as u32 {
+        cx.add(
+            "engine.limits.agents_max",
+            format!("{} is below the scenario's number of agents", config.limits.agents_max),
+        );
+    }
+
+    let sla_policies = !config.spec().sla_policies.is_empty();
+    // Resolve names to ids.
+    let skill_ids = |list: &[(String, u8)]| -> Vec<(SkillId, u8)> {
+        let mut v: Vec<(SkillId, u8)> = list.iter().map(|(s, l)| (config.skill(s).expect("generated"), *l)).collect();
+        v.sort_unstable();
+        v
+    };
+    let team_models: Vec<TeamModel> = raw
+        .teams
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut languages = LanguageSet::default();
+            for l in &t.languages {
+                languages.insert(config.language(l).expect("generated"));
+            }
+            TeamModel {
+                id: TeamId(i as u16),
+                agents: t.agents.clone(),
+                skills: skill_ids(&t.skills),
+                languages,
+                capacity: t.capacity,
+                shifts: t.shifts.clone(),
+                at_shift_end: t.at_shift_end,
+            }
+        })
+        .collect();
+    let queue_models: Vec<QueueModel> = raw
+        .queues
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let mut handle_by_category = vec![None; config.category_names().len()];
+            for (c, d) in &q.handle_by_category {
+                handle_by_category[config.category(c).expect("generated").index()] = Some(d.clone());
+            }
+            let m = &q.mix;
+            let cats: Vec<(f64, Option<CategoryId>)> =
+                m.categories.iter().map(|(p, c)| (*p, config.category(c))).collect();
+            let langs: Vec<(f64, Option<LanguageId>)> =
+                m.languages.iter().map(|(p, l)| (*p, config.language(l))).collect();
+            QueueModel {
+                id: QueueId(i as u16),
+                name: q.name.clone(),
+                channel: q.channel.expect("checked"),
+                arrivals: q.arrivals.clone().expect("checked"),
+                handle: q.handle.clone().expect("checked"),
+                handle_by_category,
+                patience: q.patience.clone(),
+                mix: Mix {
+                    tiers: choice_or(&m.tiers, CustomerTier::Standard),
+                    urgencies: choice_or(&m.urgencies, Urgency::Normal),
+                    emotions: choice_or(&m.emotions, Emotion::Neutral),
+                    categories: choice_or(&cats, None),
+                    languages: choice_or(&langs, None),
+                    repeat_share: m.repeat_share,
+                },
+                bot: q.bot.clone(),
+                first_reply: match &q.first_reply {
+                    Some(given) => given.clone(),
+                    // Agents reply as they take a ticket when SLA first-response clocks run.
+                    None if sla_policies => Some(Dist::Fixed { s: 0.0 }),
+                    None => None,
+                },
+            }
+        })
+        .collect();
+
+    check_service(raw, &config, &queue_models, &team_models, cx);
+
+    Some(Scenario {
+        origin: String::new(),
+        name: raw.name.clone(),
+        seed: raw.seed,
+        start,
+        duration_ms: crate::dist::to_ms(duration_s),
+        warmup_ms: crate::dist::to_ms(raw.warmup_s),
+        service_level_target_s: raw.target_s,
+        replications: raw.replications,
+        customer_pool: raw.pool,
+        queues: queue_models,
+        teams: team_models,
+        spec,
+        config: Arc::new(config),
+    })
+}
+
+/// Whether a team's agents can serve a queue's tickets (of `language`) at some step.
+fn team_serves(config: &Config, q: &QueueModel, t: &TeamModel, language: Option<LanguageId>) -> bool {
+    let cq = config.queue(q.id);
+    if !cs_core::capacity::serves(&t.capacity, q.channel, &config.capacity) {
+        return false;
+    }
+    if language.is_some_and(|l| !t.languages.contains(l)) {
+        return false;
+    }
+    let levels = SkillLevels::new(t.skills.iter().copied());
+    let overflow = cq.overflow.as_ref().is_some_and(|o| o.teams.contains(&t.id));
+    cq.steps.iter().any(|step| {
+        let needs: SkillNeeds = match step.proficiency_min {
+            Some(min) => cq.needs.with_min(min),
+            None => cq.needs,
+        };
+        (step.teams.admits(t.id) || overflow) && needs.first_unmet(&levels).is_none()
+    })
+}
+
+/// The service check without an engine configuration (other problems prevent one): for
+/// queues whose `engine` table changes nothing about who may serve them (no `steps`,
+/// `overflow` or `teams`), some staffed team must hold every skill at the minimum and
+/// have capacity on the channel.
+fn check_service_raw(raw: &RawScenario, cx: &mut Cx) {
+    for (i, q) in raw.queues.iter().enumerate() {
+        let Some(channel) = q.channel else { continue };
+        if ["steps", "overflow", "teams"].iter().any(|k| q.engine.contains_key(*k)) {
+            continue;
+        }
+        let serves = |t: &RawTeam| {
+            !t.agents.is_empty()
+                && t.capacity.per_channel.get(channel) > 0
+                && q.skills.iter().all(|(s, min)| t.skills.iter().any(|(ts, l)| ts == s && l >= min))
+        };
+        if !raw.teams.is_empty() && !raw.teams.iter().any(serves) {
+            let needs: Vec<String> = q.skills.iter().map(|(s, l)| format!("{s} >= {l}")).collect();
+            let needs = if needs.is_empty() { "no skills".to_owned() } else { needs.join(", ") };
+            let field =
+                if q.skills.is_empty() { format!("queues[{i}].channel") } else { format!("queues[{i}].skills") };
+            cx.add(
+                field,
+                format!(
+                    "nobody can ever serve queue {:?}: no team with agents has {needs} and capacity on {channel}",
+                    q.name
+                ),
+            );
+        }
+    }
+}
+
+/// Refuses queues nobody can ever serve (and teams that can serve nothing, and
+/// languages nobody who could serve the queue speaks).
+fn check_service(raw: &RawScenario, config: &Config, queues: &[QueueModel], teams: &[TeamModel], cx: &mut Cx) {
+    let staffed: Vec<&TeamModel> = teams.iter().filter(|t| !t.agents.is_empty()).collect();
+    for (i, q) in queues.iter().enumerate() {
+        let cq = config.queue(q.id);
+        let moves_on = cq.steps.last().is_some_and(|s| s.move_to.is_some());
+        if moves_on {
+            continue; // its tickets end up in another queue, which is checked itself
+        }
+        let serving: Vec<&&TeamModel> = staffed.iter().filter(|t| team_serves(config, q, t, None)).collect();
+        if serving.is_empty() {
+            let needs: Vec<String> =
+                cq.needs.iter().map(|n| format!("{} >= {}", config.skill_name(n.skill), n.min)).collect();
+            let needs = if needs.is_empty() { "no skills".to_owned() } else { needs.join(", ") };
+            let field = if raw.queues[i].skills.is_empty() {
+                format!("queues[{i}].channel")
+            } else {
+                format!("queues[{i}].skills")
+            };
+            cx.add(
+                field,
+                format!(
+                    "nobody can ever serve queue {:?}: no team with agents has {needs} and capacity on {}",
+                    q.name, q.channel
+                ),
+            );
+            continue;
+        }
+        for (p, l) in &raw.queues[i].mix.languages {
+            let id = config.language(l);
+            if *p > 0.0 && !staffed.iter().any(|t| team_serves(config, q, t, id)) {
+                cx.add(
+                    format!("queues[{i}].mix.languages.{l}"),
+                    format!("no team that can serve queue {:?} speaks {l:?}; these tickets would wait forever", q.name),
+                );
+            }
+        }
+    }
+    for (i, t) in teams.iter().enumerate() {
+        if !t.agents.is_empty() && !queues.iter().any(|q| team_serves(config, q, t, None)) {
+            cx.add(
+                format!("teams[{i}].skills"),
+                format!(
+                    "team {:?} can serve no queue: its skills, capacity or admitted steps match none",
+                    raw.teams[i].name
+                ),
+            );
+        }
+    }
+}

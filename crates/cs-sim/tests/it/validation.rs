@@ -1,0 +1,222 @@
+//! Bad scenarios are refused with every problem listed, each naming the file, the field
+//! path and the reason.
+
+use cs_sim::{Scenario, ScenarioError};
+
+const GOOD: &str = r#"
+name = "good"
+seed = 1
+duration_s = 3600
+[[queues]]
+name = "q"
+channel = "chat"
+skills = ["s"]
+arrivals = { kind = "poisson", per_hour = 10 }
+handle_time = { kind = "exponential", mean_s = 60 }
+[[teams]]
+name = "t"
+agents = 2
+skills = { s = 1 }
+capacity = { chat = 1 }
+"#;
+
+fn error(text: &str) -> ScenarioError {
+    match Scenario::from_toml_str(text, "bad.toml") {
+        Ok(_) => panic!("scenario should be refused:\n{text}"),
+        Err(e) => e,
+    }
+}
+
+/// Every problem line, as displayed.
+fn lines(text: &str) -> Vec<String> {
+    let e = error(text);
+    let shown = e.to_string();
+    assert_eq!(shown.lines().count(), e.problems.len(), "one line per problem:\n{shown}");
+    shown.lines().map(str::to_owned).collect()
+}
+
+/// Asserts a problem line starts with `bad.toml: {field}: ` and contains `reason`.
+fn expect(lines: &[String], field: &str, reason: &str) {
+    let prefix = format!("bad.toml: {field}: ");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&prefix) && l.contains(reason)),
+        "no problem `{prefix}...{reason}...` in:\n{}",
+        lines.join("\n")
+    );
+}
+
+fn with(replace: &str, by: &str) -> String {
+    assert!(GOOD.contains(replace), "{replace:?} is in the base scenario");
+    GOOD.replacen(replace, by, 1)
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    Scenario::from_toml_str(GOOD, "good.toml").unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn unknown_kinds() {
+    let l = lines(&with(r#"kind = "poisson""#, r#"kind = "poison""#));
+    expect(&l, "queues[0].arrivals.kind", "unknown kind \"poison\"; expected one of: poisson, profile");
+    let l = lines(&with(r#"kind = "exponential""#, r#"kind = "gamma""#));
+    expect(&l, "queues[0].handle_time.kind", "unknown kind \"gamma\"");
+    let l = lines(&with("[[teams]]", "patience = { kind = \"weibull\", mean_s = 3 }\n[[teams]]"));
+    expect(
+        &l,
+        "queues[0].patience.kind",
+        "unknown kind \"weibull\"; expected one of: exponential, lognormal, fixed, empirical, none",
+    );
+}
+
+#[test]
+fn negative_and_nan_numbers() {
+    let l = lines(&with("per_hour = 10", "per_hour = -3"));
+    expect(&l, "queues[0].arrivals.per_hour", "-3 is negative");
+    let l = lines(&with("per_hour = 10", "per_hour = nan"));
+    expect(&l, "queues[0].arrivals.per_hour", "NaN is not a number");
+    let l = lines(&with("per_hour = 10", "per_hour = inf"));
+    expect(&l, "queues[0].arrivals.per_hour", "inf is not finite");
+    let l = lines(&with("mean_s = 60", "mean_s = 0"));
+    expect(&l, "queues[0].handle_time.mean_s", "must be a finite number above 0");
+    let l = lines(&with("seed = 1", "seed = -1"));
+    expect(&l, "seed", "-1 is negative");
+    let l = lines(&with("duration_s = 3600", "duration_s = 3600\nservice_level_target_s = -20"));
+    expect(&l, "service_level_target_s", "-20 is negative");
+}
+
+#[test]
+fn a_queue_nobody_can_serve() {
+    // The team lacks the skill level.
+    let l = lines(&with(r#"skills = ["s"]"#, "skills = { s = 4 }"));
+    expect(
+        &l,
+        "queues[0].skills",
+        "nobody can ever serve queue \"q\": no team with agents has s >= 4 and capacity on chat",
+    );
+    expect(&l, "teams[0].skills", "team \"t\" can serve no queue");
+    // The team has no capacity on the queue's channel.
+    let l = lines(&with("capacity = { chat = 1 }", "capacity = { email = 1 }"));
+    expect(&l, "queues[0].skills", "nobody can ever serve queue \"q\"");
+    // A relaxation step that lowers the requirement makes it servable.
+    let ok = with(
+        r#"skills = ["s"]"#,
+        "skills = { s = 4 }\nengine = { steps = [{ after_s = 0, proficiency_min = 4 }, { after_s = 60, proficiency_min = 1 }] }",
+    );
+    Scenario::from_toml_str(&ok, "ok.toml").unwrap_or_else(|e| panic!("{e}"));
+    // A language nobody speaks.
+    let l = lines(&with("[[teams]]", "mix = { languages = { en = 0.5, fr = 0.5 } }\n[[teams]]\nlanguages = [\"en\"]"));
+    expect(&l, "queues[0].mix.languages.fr", "no team that can serve queue \"q\" speaks \"fr\"");
+}
+
+#[test]
+fn shifts_must_end_after_they_start_and_not_overlap() {
+    let l =
+        lines(&with("capacity = { chat = 1 }", "capacity = { chat = 1 }\nshifts = [{ start_s = 7200, end_s = 3600 }]"));
+    expect(&l, "teams[0].shifts[0].end_s", "the shift ends (3600 s) before it starts (7200 s)");
+    let l = lines(&with(
+        "capacity = { chat = 1 }",
+        "capacity = { chat = 1 }\nshifts = [{ start_s = 0, end_s = 3600 }, { start_s = 1800, end_s = 5400 }]",
+    ));
+    expect(&l, "teams[0].shifts[1]", "overlaps shifts[0]");
+    let l =
+        lines(&with("capacity = { chat = 1 }", "capacity = { chat = 1 }\nshifts = [{ start_s = 0, end_s = 90000 }]"));
+    expect(&l, "teams[0].shifts[0].end_s", "a daily shift lasts at most 86400 s");
+    let l = lines(&with(
+        "capacity = { chat = 1 }",
+        "capacity = { chat = 1 }\nshifts = [{ start_s = 0, end_s = 60, agents = 3 }]",
+    ));
+    expect(&l, "teams[0].shifts[0].agents", "3 must be between 1 and the team's 2 agents");
+}
+
+#[test]
+fn warmup_must_leave_time_to_measure() {
+    let l = lines(&with("duration_s = 3600", "duration_s = 3600\nwarmup_s = 3600"));
+    expect(&l, "warmup_s", "3600 s is not shorter than duration_s (3600 s)");
+    // Rounded up to the next 15-minute boundary it would reach the end.
+    let l = lines(&with("duration_s = 3600", "duration_s = 3600\nwarmup_s = 3000"));
+    expect(&l, "warmup_s", "rounded up to the next 15-minute boundary");
+    let l = lines(&with("duration_s = 3600", "duration_s = 2700000"));
+    expect(&l, "duration_s", "more than 31 days");
+}
+
+#[test]
+fn probabilities_must_sum_to_one() {
+    let l = lines(&with(
+        "[[teams]]",
+        "mix = { tiers = { standard = 0.5, gold = 0.3 }, urgencies = { urgent = 1.0 }, repeat_share = 1.5 }\n[[teams]]",
+    ));
+    expect(&l, "queues[0].mix.tiers", "probabilities sum to 0.8, not 1");
+    expect(&l, "queues[0].mix.urgencies.urgent", "unknown \"urgent\"; expected one of: low, normal, high, critical");
+    expect(&l, "queues[0].mix.repeat_share", "1.5 is not a probability");
+    let l = lines(&with("[[teams]]", "bot = { deflection = 2, time = { kind = \"fixed\", s = 5 } }\n[[teams]]"));
+    expect(&l, "queues[0].bot.deflection", "2 is not a probability");
+}
+
+#[test]
+fn unknown_channels_fields_and_missing_ones() {
+    let l = lines(&with(r#"channel = "chat""#, r#"channel = "fax""#));
+    expect(&l, "queues[0].channel", "unknown channel \"fax\"; expected one of: chat, email, phone, social, other");
+    let l = lines(&with("capacity = { chat = 1 }", "capacity = { chat = 1, pigeon = 2 }"));
+    expect(&l, "teams[0].capacity.pigeon", "unknown channel \"pigeon\"");
+    let l = lines(&with("seed = 1", "seed = 1\nduraton_s = 5"));
+    expect(&l, "duraton_s", "unknown field \"duraton_s\"; expected one of:");
+    let l = lines(&with("handle_time = { kind = \"exponential\", mean_s = 60 }\n", ""));
+    expect(&l, "queues[0].handle_time", "missing");
+    let l = lines(&with("agents = 2", "named = [\"ann\", \"ann\"]"));
+    expect(&l, "teams[0].named[1]", "duplicate agent \"ann\"");
+}
+
+#[test]
+fn every_problem_is_listed_at_once() {
+    let text = GOOD
+        .replace("per_hour = 10", "per_hour = -1")
+        .replace(r#"channel = "chat""#, r#"channel = "fax""#)
+        .replace("mean_s = 60", "mean_s = -5")
+        .replace("duration_s = 3600", "duration_s = 3600\nwarmup_s = 7200");
+    let l = lines(&text);
+    expect(&l, "queues[0].arrivals.per_hour", "negative");
+    expect(&l, "queues[0].channel", "unknown channel");
+    expect(&l, "queues[0].handle_time.mean_s", "negative");
+    expect(&l, "warmup_s", "not shorter than duration_s");
+    assert_eq!(l.len(), 4, "{l:#?}");
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let l = lines("name = \"x\"\nseed = 1\nduration_s = = 3\n");
+    assert_eq!(l.len(), 1);
+    assert!(l[0].starts_with("bad.toml: line 3, column "), "{}", l[0]);
+    assert!(l[0].contains("TOML syntax error"), "{}", l[0]);
+}
+
+#[test]
+fn unreadable_files_name_the_file() {
+    let e = Scenario::load("/nonexistent/scenario.toml".as_ref()).unwrap_err();
+    assert!(e.to_string().starts_with("/nonexistent/scenario.toml: cannot read"), "{e}");
+}
+
+#[test]
+fn engine_problems_map_to_scenario_fields() {
+    // A bad value, a misspelt field and a core validation problem in a queue's engine table.
+    let l = lines(&with(
+        "[[teams]]",
+        "engine = { strategy = \"fastest\", stickyy = 1, overflow = { teams = [\"nobody\"], open_waiting = 3 } }\n[[teams]]",
+    ));
+    expect(&l, "queues[0].engine.strategy", "unknown variant `fastest`");
+    expect(&l, "queues[0].engine.stickyy", "unknown field `stickyy`");
+    // Problems found by the core once the config deserialises.
+    let l = lines(&with("[[teams]]", "engine = { overflow = { teams = [\"nobody\"], open_waiting = 3 } }\n[[teams]]"));
+    expect(&l, "queues[0].engine.overflow.teams[0]", "unknown team \"nobody\"");
+    // Top-level sections.
+    let l = lines(&format!("{GOOD}\n[engine.priority]\nurgency = {{ extreme = 1 }}\n"));
+    expect(&l, "engine.priority.urgency.extreme", "unknown key \"extreme\"");
+    let l = lines(&format!("{GOOD}\n[engine]\nqueues = []\nfuture_section = 1\n"));
+    expect(&l, "engine.queues", "queues are defined by [[queues]]");
+    expect(&l, "engine.future_section", "unknown field `future_section`");
+    let l = lines(&with("[[teams]]", "engine = { skills = { s = 2 } }\n[[teams]]"));
+    expect(&l, "queues[0].engine.skills", "not allowed here");
+    // Generated fields: the team's tier.
+    let l = lines(&with("agents = 2", "agents = 2\ntier = \"L9\""));
+    expect(&l, "teams[0].tier", "unknown variant `L9`");
+}
