@@ -40,6 +40,24 @@ pub fn apply(state: &mut State, event: &Event) {
     state.events_applied += 1;
 }
 
+/// Folds events in order, equal to applying them one by one. One shortcut: a ticket
+/// created and taken by an agent at once (`TicketCreated` directly followed by its
+/// `TicketAssigned` or `TicketOffered`) is never put into the waiting indexes only to be
+/// taken out again.
+pub fn apply_all(state: &mut State, events: &[Event]) {
+    for (i, e) in events.iter().enumerate() {
+        state.taken_at_once = match (e, events.get(i + 1)) {
+            (
+                Event::TicketCreated { ticket, spec, .. },
+                Some(Event::TicketAssigned { ticket: next, .. } | Event::TicketOffered { ticket: next, .. }),
+            ) => ticket == next && !spec.bot,
+            _ => false,
+        };
+        apply(state, e);
+        state.taken_at_once = false;
+    }
+}
+
 /// Folds events in order into a fresh state.
 ///
 /// Equal to applying them one by one, but faster: the tables are folded first and the
@@ -155,6 +173,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 expires_at: None,
                 handoff: None,
                 bucket: Slot::NONE,
+                unindexed: false,
             };
             if let Some(k) = &t.key {
                 state.ticket_keys.insert(k.clone(), t.id);
@@ -162,7 +181,9 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             state.tickets.insert(t);
             state.open_tickets += 1;
             let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
-            touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms).contacts.push(at, spec.category);
+            if let Some(c) = touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms) {
+                c.contacts.push(at, spec.category);
+            }
             if let Some(cat) = spec.category {
                 let window = cfg.escalation.repeat_window_ms(crate::escalation::RepeatBy::Category);
                 if window > 0 {
@@ -178,7 +199,12 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 state.metrics.count(slice, |c| c.bot_started += 1);
             } else {
                 state.metrics.count(slice, |c| c.offered += 1);
-                enqueue(state, cfg, *ticket, at);
+                if state.taken_at_once {
+                    // Taken by the next event: waits for no time, so is never indexed.
+                    ticket_mut(state, *ticket).unindexed = true;
+                } else {
+                    enqueue(state, cfg, *ticket, at);
+                }
             }
         }
         Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => {
@@ -621,29 +647,35 @@ fn ticket_mut(state: &mut State, id: TicketId) -> &mut Ticket {
 /// Sets one of a ticket's timers (its due time is a ticket field), keeping the timer set
 /// in step.
 fn set_timer(state: &mut State, id: TicketId, timer: Timer, due: Option<Timestamp>) {
+    set_timers(state, id, &[(timer, due)]);
+}
+
+/// Sets several of a ticket's timers with one lookup of the ticket.
+fn set_timers(state: &mut State, id: TicketId, changes: &[(Timer, Option<Timestamp>)]) {
     let t = state.tickets.get_mut(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"));
-    let field = match timer {
-        Timer::Step(_) => &mut t.step_due,
-        Timer::Pin(_) => &mut t.pin_until,
-        Timer::Offer(_) => &mut t.offer_expires,
-        Timer::Reply(_) => &mut t.reply_due,
-        Timer::Expiry(_) => &mut t.expires_at,
-        Timer::Overflow(_) | Timer::WrapUp(_) | Timer::Sla(..) => unreachable!("not a ticket timer field"),
-    };
-    let old = std::mem::replace(field, due);
-    if state.deferred_index || old == due {
-        return;
-    }
-    if let Some(old) = old {
-        let removed = state.timers.remove(&(old, timer));
-        debug_assert!(removed, "{timer:?} due {old} missing");
-    }
-    if let Some(due) = due {
-        state.timers.insert((due, timer));
+    for &(timer, due) in changes {
+        let field = match timer {
+            Timer::Step(_) => &mut t.step_due,
+            Timer::Pin(_) => &mut t.pin_until,
+            Timer::Offer(_) => &mut t.offer_expires,
+            Timer::Reply(_) => &mut t.reply_due,
+            Timer::Expiry(_) => &mut t.expires_at,
+            Timer::Overflow(_) | Timer::WrapUp(_) | Timer::Sla(..) => unreachable!("not a ticket timer field"),
+        };
+        let old = std::mem::replace(field, due);
+        if state.deferred_index || old == due {
+            continue;
+        }
+        if let Some(old) = old {
+            let removed = state.timers.remove(&(old, timer));
+            debug_assert!(removed, "{timer:?} due {old} missing");
+        }
+        if let Some(due) = due {
+            state.timers.insert((due, timer));
+        }
     }
 }
 
-/// Changes an agent's routing-relevant fields, keeping the pool free sets in step.
 /// Changes an agent's working state (presence, load, keys), keeping the pool free sets
 /// and the occupancy clock in step.
 fn with_agent(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: impl FnOnce(&mut Agent)) {
@@ -702,8 +734,7 @@ fn enqueue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
     let t = ticket_ref(state, id);
     debug_assert_eq!(t.status, TicketStatus::Queued);
     let (step, exp) = (step_due(cfg, t, now), expiry(cfg, t, now));
-    set_timer(state, id, Timer::Step(id), step);
-    set_timer(state, id, Timer::Expiry(id), exp);
+    set_timers(state, id, &[(Timer::Step(id), step), (Timer::Expiry(id), exp)]);
     index_waiting(state, cfg, id);
     let queue = ticket_ref(state, id).queue;
     refresh_overflow(state, cfg, queue, now);
@@ -711,10 +742,12 @@ fn enqueue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
 
 /// Takes a ticket out of waiting: routing index, age index, and its waiting timers.
 fn dequeue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
+    let t = ticket_mut(state, id);
+    if std::mem::take(&mut t.unindexed) {
+        return;
+    }
     unindex_waiting(state, id);
-    set_timer(state, id, Timer::Step(id), None);
-    set_timer(state, id, Timer::Expiry(id), None);
-    set_timer(state, id, Timer::Pin(id), None);
+    set_timers(state, id, &[(Timer::Step(id), None), (Timer::Expiry(id), None), (Timer::Pin(id), None)]);
     let t = ticket_mut(state, id);
     t.pinned_to = None;
     let queue = t.queue;
@@ -859,8 +892,7 @@ fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp)
 /// for the queue's handle time, makes the agent the customer's sticky agent, and starts
 /// the agent's after-contact work, during which the slot stays taken.
 fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served: bool) {
-    set_timer(state, id, Timer::Offer(id), None);
-    set_timer(state, id, Timer::Reply(id), None);
+    set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
     let t = ticket_mut(state, id);
     let agent = t.agent.take().unwrap_or_else(|| panic!("ticket {id} has no agent to release"));
     let served = served && t.status == TicketStatus::Assigned;
@@ -895,9 +927,10 @@ fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served:
         q.handle_ms_ewma =
             if q.handled == 0 { handle_ms } else { q.handle_ms_ewma + (handle_ms - q.handle_ms_ewma) / 16 };
         q.handled += 1;
-        let c = touch_customer(state, customer, at, cfg.limits.customer_memory_ms);
-        c.last_agent = Some(agent);
-        c.last_served_at = at;
+        if let Some(c) = touch_customer(state, customer, at, cfg.limits.customer_memory_ms) {
+            c.last_agent = Some(agent);
+            c.last_served_at = at;
+        }
     }
 }
 
@@ -958,19 +991,23 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     state.tickets.schedule_retire(at.plus_ms(cfg.limits.closed_ticket_retention_ms), id);
 }
 
-/// The customer's record, created if new, marked as active now.
+/// The customer's record, created if new, marked as active now; `None` when customers are
+/// not remembered (`limits.customer_memory_s = 0`).
 ///
 /// A record has one entry in the expiry queue at a time, queued when it is created; when
 /// the entry falls due, a customer active since is re-queued for another window instead
 /// of forgotten. So a customer is forgotten between one and two memory windows after
 /// their last activity, and each contact costs no queue entry.
-fn touch_customer(state: &mut State, id: CustomerId, at: Timestamp, memory_ms: i64) -> &mut Customer {
+fn touch_customer(state: &mut State, id: CustomerId, at: Timestamp, memory_ms: i64) -> Option<&mut Customer> {
+    if memory_ms == 0 {
+        return None;
+    }
     let c = state.customers.entry(id).or_insert_with(|| {
         state.customer_expiry.push_back((at.plus_ms(memory_ms), id));
         Customer::default()
     });
     c.last_seen = at;
-    c
+    Some(c)
 }
 
 /// Forgets customers inactive for the memory window.

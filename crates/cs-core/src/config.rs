@@ -148,7 +148,8 @@ pub struct LimitsSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_ticket_retention_s: Option<u32>,
     /// How long a customer's contact history (last agent, recent contacts) is kept after
-    /// their last contact (default 30 days); bounds sticky windows and repeat counts.
+    /// their last contact (default 30 days); bounds sticky windows and repeat counts. 0
+    /// remembers nothing (no sticky routing, no per-customer repeat contacts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_memory_s: Option<u32>,
 }
@@ -633,6 +634,22 @@ impl Config {
 
         let sla = compile_sla(&spec, &queue_ids, &mut p);
         let escalation = compile_escalation(spec.escalation.as_ref(), &queue_ids, &mut p);
+        for (i, r) in escalation.rules.iter().enumerate() {
+            let by_customer = r.by == crate::escalation::RepeatBy::Customer;
+            if r.trigger == crate::escalation::Trigger::RepeatContact
+                && by_customer
+                && r.window_ms > limits.customer_memory_ms
+            {
+                p.add(
+                    format!("escalation.rules[{i}].window_s"),
+                    format!(
+                        "{} s is longer than limits.customer_memory_s ({} s), which bounds what is remembered",
+                        r.window_ms / SECOND_MS,
+                        limits.customer_memory_ms / SECOND_MS
+                    ),
+                );
+            }
+        }
 
         if !p.0.is_empty() {
             return Err(ConfigError { problems: p.0 });

@@ -15,7 +15,7 @@
 
 use crate::agent::{Agent, Presence};
 use crate::apply::overflow_transition;
-use crate::apply::{apply, merged_needs};
+use crate::apply::{apply_all, merged_needs};
 use crate::capacity::{self, CapacityBlock};
 use crate::command::Command;
 use crate::config::{Config, ConfigSpec};
@@ -80,9 +80,7 @@ impl<'a, 'o> Decider<'a, 'o> {
             Work::InPlace(s) => s,
             Work::Borrowed(_) => unreachable!("copied above"),
         };
-        for e in &self.out[self.applied..] {
-            apply(state, e);
-        }
+        apply_all(state, &self.out[self.applied..]);
         self.applied = self.out.len();
     }
 
@@ -630,9 +628,11 @@ impl<'a, 'o> Decider<'a, 'o> {
         if bot {
             return Ok(());
         }
-        let escalated = (view.tier == CustomerTier::Vip && self.escalate_on(view.clone(), Cause::Vip, at))
-            || self.escalate_on(view.clone(), Cause::Emotion(Emotion::Calm), at)
-            || self.escalate_on(view.clone(), Cause::Repeat { customer, category }, at);
+        let rules = !self.base().config().escalation.rules.is_empty();
+        let escalated = rules
+            && ((view.tier == CustomerTier::Vip && self.escalate_on(view.clone(), Cause::Vip, at))
+                || self.escalate_on(view.clone(), Cause::Emotion(Emotion::Calm), at)
+                || self.escalate_on(view.clone(), Cause::Repeat { customer, category }, at));
         if !escalated {
             self.route_waiting(ticket, &w, at, true);
         }
@@ -744,6 +744,9 @@ impl<'a, 'o> Decider<'a, 'o> {
     ) -> Vec<Event> {
         let s = self.base();
         let mut out: Vec<Event> = Vec::new();
+        if s.config().escalation.rules.is_empty() {
+            return out;
+        }
         for r in s.config().escalation.rules.iter().filter(|r| r.trigger == Trigger::RepeatContact) {
             let since = at.plus_ms(-r.window_ms);
             let (contacts, customer, category) = match r.by {

@@ -41,7 +41,7 @@ pub mod ticket;
 pub mod time;
 
 pub use agent::{Agent, Capacity, LanguageSet, Load, Presence, SupportTier};
-pub use apply::{apply, replay};
+pub use apply::{apply, apply_all, replay};
 pub use channel::Channel;
 pub use command::Command;
 pub use config::{Config, ConfigError, ConfigSpec, Strategy};

@@ -209,13 +209,25 @@ impl SlaCounts {
     }
 }
 
-/// An agent's current working state, for occupancy.
+/// An agent's current contribution to occupancy.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct AgentClock {
-    since: Timestamp,
     busy_milli: u64,
     staffed: bool,
     team: TeamId,
+}
+
+/// Occupancy is integrated from running totals rather than agent by agent: the summed
+/// busy rate (thousandths of an agent) and the number of staffed agents, overall and per
+/// team, unchanged since `since`. An agent's change adjusts the totals after integrating
+/// them up to the change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Occupancy {
+    since: Timestamp,
+    busy: u64,
+    staffed: u64,
+    /// Per team: (busy rate, staffed agents).
+    teams: Vec<(u64, u64)>,
 }
 
 /// Every metric, kept as events are applied.
@@ -238,6 +250,7 @@ pub struct Metrics {
     /// Recurring-issue alerts raised.
     pub recurring_alerts: u64,
     agents: Vec<AgentClock>,
+    occupancy: Occupancy,
 }
 
 /// Where a count goes.
@@ -258,6 +271,7 @@ impl Metrics {
     /// Makes room for `queues` queues and `teams` teams (a config may only grow).
     pub(crate) fn resize(&mut self, queues: usize, teams: usize, policies: usize) {
         self.sla.resize(policies, Default::default());
+        self.occupancy.teams.resize(teams, (0, 0));
         self.queues.resize_with(queues, Counts::default);
         self.teams.resize_with(teams, Counts::default);
         for i in &mut self.intervals {
@@ -267,6 +281,14 @@ impl Metrics {
     }
 
     fn interval_mut(&mut self, at: Timestamp) -> Option<&mut Interval> {
+        // Nearly every count is for the newest interval: check it without dividing.
+        let n = self.intervals.len();
+        if n > 0 {
+            let last = self.intervals[n - 1].start;
+            if at >= last && at.since(last) < INTERVAL_MS {
+                return self.intervals.get_mut(n - 1);
+            }
+        }
         let start = interval_start(at);
         let (queues, teams) = (self.queues.len(), self.teams.len());
         let blank = |start| Interval {
@@ -337,30 +359,60 @@ impl Metrics {
         });
     }
 
-    /// Records that an agent's working state may have changed at `at`: closes the segment
-    /// since its last change (split at interval boundaries) and opens a new one.
+    /// Records that an agent's working state may have changed at `at`: integrates the
+    /// occupancy totals up to `at`, then replaces the agent's contribution.
     pub(crate) fn agent_changed(&mut self, a: &Agent, at: Timestamp) {
         if self.agents.len() <= a.id.index() {
             self.agents.resize(a.id.index() + 1, AgentClock::default());
         }
         let old = self.agents[a.id.index()];
-        if old.staffed || old.busy_milli > 0 {
-            self.close_segment(old, at);
+        let new = AgentClock { busy_milli: busy_milli(a), staffed: staffed(a), team: a.team };
+        if old == new {
+            return;
         }
-        self.agents[a.id.index()] =
-            AgentClock { since: at, busy_milli: busy_milli(a), staffed: staffed(a), team: a.team };
+        self.integrate(at);
+        let o = &mut self.occupancy;
+        o.busy = o.busy - old.busy_milli + new.busy_milli;
+        o.staffed = o.staffed - u64::from(old.staffed) + u64::from(new.staffed);
+        let t = &mut o.teams[old.team.index()];
+        *t = (t.0 - old.busy_milli, t.1 - u64::from(old.staffed));
+        let t = &mut o.teams[new.team.index()];
+        *t = (t.0 + new.busy_milli, t.1 + u64::from(new.staffed));
+        self.agents[a.id.index()] = new;
     }
 
-    fn close_segment(&mut self, clock: AgentClock, until: Timestamp) {
-        let mut from = clock.since;
+    /// Adds the occupancy totals' time up to `until` to the counters, split exactly at
+    /// interval boundaries.
+    fn integrate(&mut self, until: Timestamp) {
+        let mut from = self.occupancy.since;
+        self.occupancy.since = until.max(from);
+        if self.occupancy.busy == 0 && self.occupancy.staffed == 0 {
+            return;
+        }
         while from < until {
             let end = interval_start(from).plus_ms(INTERVAL_MS).min(until);
             let ms = end.since(from) as u64;
-            let s = Slice { at: from, queue: None, channel: None, team: Some(clock.team) };
-            self.count(s, |c| {
-                c.busy_milli_ms += ms * clock.busy_milli;
-                c.staffed_ms += ms * u64::from(clock.staffed);
-            });
+            let Occupancy { busy, staffed, .. } = self.occupancy;
+            let add = |c: &mut Counts, busy: u64, staffed: u64| {
+                c.busy_milli_ms += ms * busy;
+                c.staffed_ms += ms * staffed;
+            };
+            add(&mut self.total, busy, staffed);
+            for (t, &(b, s)) in self.occupancy.teams.iter().enumerate() {
+                if b > 0 || s > 0 {
+                    add(&mut self.teams[t], b, s);
+                }
+            }
+            let teams = std::mem::take(&mut self.occupancy.teams);
+            if let Some(i) = self.interval_mut(from) {
+                add(&mut i.total, busy, staffed);
+                for (t, &(b, s)) in teams.iter().enumerate() {
+                    if b > 0 || s > 0 {
+                        add(&mut i.teams[t], b, s);
+                    }
+                }
+            }
+            self.occupancy.teams = teams;
             from = end;
         }
     }
@@ -384,21 +436,22 @@ impl Metrics {
                 t.add(c);
             }
         }
-        // Open segments: what agents have been doing since their last change.
-        let mut open =
-            Metrics { queues: vec![], teams: vec![Counts::default(); self.teams.len()], ..Metrics::default() };
+        // What agents have been doing since the last change, up to `min(now, to)`.
+        let o = &self.occupancy;
+        let mut at = o.since.max(interval_start(from));
         let end = now.min(to);
-        for clock in &self.agents {
-            if (clock.staffed || clock.busy_milli > 0) && clock.since < end {
-                let start = clock.since.max(interval_start(from));
-                open.close_segment(AgentClock { since: start.max(clock.since), ..*clock }, end);
+        while at < end {
+            let next = interval_start(at).plus_ms(INTERVAL_MS).min(end);
+            if interval_start(at) >= from {
+                let ms = next.since(at) as u64;
+                r.total.busy_milli_ms += ms * o.busy;
+                r.total.staffed_ms += ms * o.staffed;
+                for (t, &(b, s)) in r.teams.iter_mut().zip(&o.teams) {
+                    t.busy_milli_ms += ms * b;
+                    t.staffed_ms += ms * s;
+                }
             }
-        }
-        for i in open.intervals.iter().filter(|i| i.start >= from && i.start < to) {
-            r.total.add(&i.total);
-            for (t, c) in r.teams.iter_mut().zip(&i.teams) {
-                t.add(c);
-            }
+            at = next;
         }
         r
     }

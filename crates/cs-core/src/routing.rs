@@ -360,7 +360,9 @@ impl RoutingIndex {
         let occupancy = a.load.occupancy_milli(&a.capacity);
         let pool = &mut self.pools[a.pool.0 as usize];
         for c in Channel::ALL {
-            if capacity::check(&a.capacity, &a.load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
+            if a.capacity.per_channel.get(c) == 0
+                || capacity::check(&a.capacity, &a.load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_err()
+            {
                 continue;
             }
             let set = &mut pool.free[c.index()];

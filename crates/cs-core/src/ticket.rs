@@ -290,6 +290,8 @@ pub struct Ticket {
     pub(crate) prio_deadline: Option<Timestamp>,
     /// The routing bucket it waits in, if it waits unpinned.
     pub(crate) bucket: crate::routing::Slot,
+    /// Created and taken at once by the same decision, so never indexed as waiting.
+    pub(crate) unindexed: bool,
 }
 
 impl Ticket {

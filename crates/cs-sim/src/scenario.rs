@@ -1704,10 +1704,10 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
     limits.entry("closed_ticket_retention_s").or_insert(Value::Integer(i64::from(DEFAULT_CLOSED_TICKET_RETENTION_S)));
     if !limits.contains_key("customer_memory_s") {
         // Long enough for every window the engine rules name (sticky windows, repeat-contact
-        // windows: any `*window_s`), a day when customers come back, a minute otherwise
+        // windows: any `*window_s`), a day when customers come back, nothing otherwise
         // (every customer is new, so remembering them only costs memory and time).
         let repeats = raw.queues.iter().any(|q| q.mix.repeat_share > 0.0);
-        let floor = if repeats { DEFAULT_CUSTOMER_MEMORY_S } else { DEFAULT_CLOSED_TICKET_RETENTION_S };
+        let floor = if repeats { DEFAULT_CUSTOMER_MEMORY_S } else { 0 };
         let mut longest = f64::from(floor);
         for q in &queues {
             longest = longest.max(longest_window(&Value::Table(q.clone())));

@@ -291,7 +291,7 @@ fn engine_settings_pass_through() {
     assert_eq!(c.queues()[1].weights.tier[3], 99);
     assert!(!c.capacity.exclusive.0.iter().any(|&x| x));
     assert_eq!(c.limits.closed_ticket_retention_ms, 60_000);
-    assert_eq!(c.limits.customer_memory_ms, 60_000, "no repeat customers: a minute");
+    assert_eq!(c.limits.customer_memory_ms, 0, "no repeat customers: nothing remembered");
     assert_eq!(c.spec().queues[0].channels, vec![cs_core::Channel::Chat]);
 
     let sticky = scenario(&chat(
