@@ -189,6 +189,8 @@ pub struct Interval {
     pub queues: Vec<Counts>,
     /// Per team (agent-side figures: handled, handle time, occupancy).
     pub teams: Vec<Counts>,
+    /// Per channel (indexed by [`Channel::index`]).
+    pub channels: [Counts; CHANNELS_N],
 }
 
 /// SLA outcomes of one policy's clocks of one kind.
@@ -296,6 +298,7 @@ impl Metrics {
             total: Counts::default(),
             queues: vec![Counts::default(); queues],
             teams: vec![Counts::default(); teams],
+            channels: Default::default(),
         };
         match self.intervals.front().map(|i| i.start) {
             None => self.intervals.push_back(blank(start)),
@@ -333,6 +336,9 @@ impl Metrics {
             }
             if let Some(t) = s.team {
                 f(&mut i.teams[t.index()]);
+            }
+            if let Some(c) = s.channel {
+                f(&mut i.channels[c.index()]);
             }
         }
     }
@@ -426,6 +432,7 @@ impl Metrics {
             total: Counts::default(),
             queues: vec![Counts::default(); self.queues.len()],
             teams: vec![Counts::default(); self.teams.len()],
+            channels: Default::default(),
         };
         for i in self.intervals.iter().filter(|i| i.start >= from && i.start < to) {
             r.total.add(&i.total);
@@ -434,6 +441,9 @@ impl Metrics {
             }
             for (t, c) in r.teams.iter_mut().zip(&i.teams) {
                 t.add(c);
+            }
+            for (ch, c) in r.channels.iter_mut().zip(&i.channels) {
+                ch.add(c);
             }
         }
         // What agents have been doing since the last change, up to `min(now, to)`.
@@ -478,6 +488,8 @@ pub struct Report {
     pub queues: Vec<Counts>,
     /// Per team.
     pub teams: Vec<Counts>,
+    /// Per channel (indexed by [`Channel::index`]).
+    pub channels: [Counts; CHANNELS_N],
 }
 
 /// An agent's load relative to capacity, in thousandths, at most 1000.

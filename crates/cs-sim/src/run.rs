@@ -94,6 +94,9 @@ pub struct Run {
     pub samples: Vec<Sample>,
     /// Waits of tickets answered in episodes that started in the window.
     pub waits: Histogram,
+    /// The core's counters per 15-minute interval over the whole run (warm-up included),
+    /// over all queues: `(interval start, counters)`.
+    pub intervals: Vec<(Timestamp, cs_core::metrics::Counts)>,
     /// Tickets created over the whole run (warm-up included).
     pub tickets_simulated: u64,
     /// Tickets the engine refused (a full queue, the open-ticket limit).
@@ -939,6 +942,15 @@ impl<'s> Sim<'s> {
         Run {
             seed,
             report: self.engine.state().metrics().report(from, to, to),
+            intervals: self
+                .engine
+                .state()
+                .metrics()
+                .intervals
+                .iter()
+                .filter(|i| i.start < to)
+                .map(|i| (i.start, i.total.clone()))
+                .collect(),
             window: (from, to),
             samples: self.samples,
             waits: self.waits,
