@@ -10,7 +10,8 @@
 //!   same figures as the simulation printed;
 //! - [`flags`]: value parsers for flags (fractions given as `0.8`, `80` or `80%`,
 //!   positive seconds) with messages that name the rule;
-//! - [`table`]: plain-text tables and number formatting for the human-readable output.
+//! - [`table`]: plain-text tables and number formatting for the human-readable output;
+//! - [`plot`]: the SVG charts `cs simulate --plot` writes.
 //!
 //! What this crate never does: decide anything. It holds no routing, SLA or queueing
 //! logic; every figure it prints was computed by `cs-core` (metrics, state) or `cs-sim`
@@ -20,5 +21,6 @@
 #![warn(missing_docs)]
 
 pub mod flags;
+pub mod plot;
 pub mod summary;
 pub mod table;

@@ -2,18 +2,21 @@
 //!
 //! Subcommands (one module each under `src/cmd/`):
 //!
+//! - `cs simulate`: run a scenario through the engine in simulated time, print its metrics,
+//!   optionally write the event log and SVG charts, or replay a log's arrivals (what-if);
 //! - `cs staff`: agents needed for a service level (Erlang C, or Erlang A with patience);
 //! - `cs erlang`: queue metrics for a given staffing;
 //! - `cs replay`: rebuild state and metrics from a JSON-lines event log, up to a time;
-//! - `cs validate`: check a config file and list every problem.
+//! - `cs validate`: check a config or scenario file and list every problem.
 //!
-//! Output is a human-readable table, or with `--json` one JSON object on stdout. Errors are
-//! one line on stderr, `error: ...`, with exit status 1; usage errors (unknown flags, bad
+//! Output is a human-readable table, or with `--json` one JSON object on stdout. Errors end in
+//! one line on stderr, `error: ...` (after one line per problem when a file has several),
+//! with exit status 1; usage errors (unknown flags, bad
 //! values) are clap's, with status 2.
 //!
 //! What this binary never does: decide anything. It holds no routing, SLA or queueing
 //! logic; it parses flags and files, calls `cs-core` (decide/apply/replay, metrics),
-//! `cs-sim` (Erlang formulas) and `cs-store` (event logs), and prints what they return.
+//! `cs-sim` (Erlang formulas, the simulator) and `cs-store` (event logs), and prints what they return.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

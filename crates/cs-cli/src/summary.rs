@@ -172,8 +172,6 @@ pub struct Summary {
 
 impl Summary {
     /// The summary of a metrics report, with queue and team names from `config`.
-    ///
-    /// Channels are not part of a report; add them with [`Summary::with_channels`].
     pub fn from_report(report: &Report, config: &Config) -> Summary {
         let queues = config
             .queues()
@@ -204,10 +202,11 @@ impl Summary {
             channels: Vec::new(),
             teams,
         }
+        .with_channels(&report.channels)
     }
 
-    /// Adds the per-channel figures (channels without offered or handled tickets are left
-    /// out), from [`cs_core::metrics::Metrics::channels`].
+    /// Sets the per-channel figures (channels without offered or handled tickets are left
+    /// out).
     pub fn with_channels(mut self, channels: &[Counts]) -> Summary {
         self.channels = Channel::ALL
             .iter()
@@ -225,8 +224,7 @@ impl Summary {
     ///
     /// The window is [`cs_core::metrics::Metrics::report`] from the interval holding `from`
     /// on, with agents' current work counted up to `now`; the core keeps 31 days of
-    /// intervals, so a longer log summarises its last 31 days. Channel figures are
-    /// [`cs_core::metrics::Metrics::channels`] (since the log began).
+    /// intervals, so a longer log summarises its last 31 days.
     ///
     /// # Panics
     /// If the state has no configuration (no `Configured` event was applied).
@@ -234,7 +232,7 @@ impl Summary {
         let config = state.config();
         let metrics = state.metrics();
         let report = metrics.report(interval_start(from), Timestamp::MAX, now);
-        let mut s = Summary::from_report(&report, config).with_channels(&metrics.channels);
+        let mut s = Summary::from_report(&report, config);
         let mut waiting = 0;
         for (i, q) in s.queues.iter_mut().enumerate() {
             let id = QueueId(i as u16);

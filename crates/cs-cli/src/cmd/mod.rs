@@ -27,13 +27,15 @@ macro_rules! commands {
 }
 
 commands! {
+    /// Simulate a scenario through the engine and print its metrics.
+    Simulate => simulate,
     /// Agents needed for a service level (Erlang C, or Erlang A with --patience-s).
     Staff => staff,
     /// Queue metrics for a given number of agents (Erlang C, or Erlang A with --patience-s).
     Erlang => erlang,
     /// Rebuild state and metrics from a JSON-lines event log, up to a time.
     Replay => replay,
-    /// Check a config file and list every problem.
+    /// Check a config or scenario file and list every problem.
     Validate => validate,
 }
 

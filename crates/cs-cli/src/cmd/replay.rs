@@ -4,8 +4,10 @@
 //!
 //! The log is read only up to `--until`: later lines are not decoded. A torn last line (a
 //! write cut short by a crash) is reported on stderr and the complete part replayed. The
-//! metrics are [`cs_cli::summary::Summary::of_state`] from the first event to the time of
-//! the view, the same summary `cs simulate --json` prints.
+//! metrics are [`cs_cli::summary::Summary::of_state`] from the first event (or `--from`)
+//! to the time of the view, the same summary `cs simulate --json` prints: replaying a
+//! simulated log with `--from` and `--until` set to the simulation's `window` gives the
+//! simulation's figures.
 
 use anyhow::{Context as _, bail};
 use cs_cli::summary::Summary;
@@ -26,6 +28,10 @@ pub struct Args {
     /// milliseconds since the epoch. Default: the whole log.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     pub until: Option<Timestamp>,
+    /// Count metrics from this time on (rounded down to its 15-minute interval), for
+    /// example after a simulation's warm-up. Default: the first event.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub from: Option<Timestamp>,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
@@ -45,7 +51,8 @@ struct Output<'a> {
     as_of: String,
     /// The same in milliseconds since the epoch.
     as_of_ms: i64,
-    /// Start of the metrics window: the 15-minute interval of the first event.
+    /// Start of the metrics window: the 15-minute interval of the first event, or of
+    /// `--from`.
     from: String,
     /// Events replayed.
     events: usize,
@@ -185,8 +192,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     let state = replay_guarded(&events).with_context(|| file.clone())?;
     let as_of = a.until.unwrap_or_else(|| state.last_event_at());
-    let from = cs_core::metrics::interval_start(first.at());
-    let summary = Summary::of_state(&state, first.at(), as_of);
+    let metrics_from = a.from.unwrap_or_else(|| first.at());
+    if metrics_from > as_of {
+        bail!("{file}: --from {metrics_from} is after the time of the view ({as_of})");
+    }
+    let from = cs_core::metrics::interval_start(metrics_from);
+    let summary = Summary::of_state(&state, metrics_from, as_of);
     let config = state.config();
 
     let agents: Vec<AgentOut> = state

@@ -5,9 +5,12 @@
 //! does not even decode (a syntax error, an unknown field, a wrong type) has one problem
 //! whose path is its line and column.
 //!
+//! Scenarios (TOML) are checked by `cs_sim::Scenario`, the same parser `cs simulate` uses,
+//! which lists every problem with its field path, including the engine config the scenario
+//! builds.
+//!
 //! The kind of file is `--kind`, or guessed from the content: a top-level key that only a
 //! scenario has (see [`SCENARIO_KEYS`]) makes it a scenario, anything else a config.
-//! Scenario files are not supported yet; the simulator will add their check here.
 
 use anyhow::bail;
 use serde::Serialize;
@@ -25,7 +28,7 @@ pub const SCENARIO_KEYS: &[&str] =
 pub enum Kind {
     /// An engine config (skills, teams, queues, priority, limits).
     Config,
-    /// A simulation scenario (not supported yet).
+    /// A simulation scenario (TOML).
     Scenario,
 }
 
@@ -139,6 +142,17 @@ fn config_problems(text: &str, format: Format) -> Vec<Problem> {
     }
 }
 
+/// Every problem of a scenario text.
+fn scenario_problems(text: &str, format: Format, file: &str) -> Vec<Problem> {
+    if format != Format::Toml {
+        return vec![Problem { path: "(file)".to_owned(), message: "scenarios are TOML files".to_owned() }];
+    }
+    match cs_sim::Scenario::from_toml_str(text, file) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.problems.into_iter().map(|p| Problem { path: p.field, message: one_line(&p.reason) }).collect(),
+    }
+}
+
 /// Runs `cs validate`.
 pub fn run(a: Args) -> anyhow::Result<()> {
     let file = a.file.display().to_string();
@@ -154,10 +168,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             };
             match a.kind.unwrap_or(guessed) {
                 Kind::Config => (Kind::Config, config_problems(&text, format)),
-                Kind::Scenario => bail!(
-                    "{file}: validating scenario files is not supported yet{}",
-                    if a.kind.is_none() { " (guessed from its top-level keys; --kind config checks it as a config)" } else { "" }
-                ),
+                Kind::Scenario => (Kind::Scenario, scenario_problems(&text, format, &file)),
             }
         }
     };

@@ -3,6 +3,7 @@
 mod desk;
 mod erlang;
 mod replay;
+mod simulate;
 mod validate;
 
 use std::process::Command;

@@ -84,12 +84,12 @@ fn undecodable_files_name_line_and_column() {
 }
 
 #[test]
-fn scenarios_are_recognised_and_not_yet_supported() {
+fn scenarios_are_recognised_by_their_keys() {
     let path = scratch("scenario.toml");
     std::fs::write(&path, "duration_s = 3600\n").unwrap();
     let r = cs([std::ffi::OsStr::new("validate"), path.as_os_str()]);
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("not supported yet"), "{}", r.stderr);
+    assert!(r.stdout.contains("scenario.toml: queues: "), "checked as a scenario: {}", r.stdout);
     // Forced to be read as a config, it is a config with an unknown field.
     let r = cs([std::ffi::OsStr::new("validate"), path.as_os_str(), "--kind".as_ref(), "config".as_ref()]);
     assert_eq!(r.code, 1);

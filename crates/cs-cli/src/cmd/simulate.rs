@@ -1,0 +1,321 @@
+//! `cs simulate`: run a scenario through the engine in simulated time and print its
+//! metrics (the same summary `cs replay` prints), optionally writing the event log, SVG
+//! charts, and replaying the arrivals recorded in another log against this scenario.
+//!
+//! With `replications` above one (in the scenario or `--replications`), the headline
+//! figures are estimated over independent replications with confidence intervals; the
+//! summary, the event log and the charts are those of the first replication.
+
+use anyhow::{Context as _, bail};
+use cs_cli::summary::Summary;
+use cs_cli::table::{Table, percent, seconds};
+use cs_core::Event;
+use cs_sim::{Estimate, Replications, RunOptions, Scenario};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Flags of `cs simulate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The scenario (TOML; see docs/SCENARIOS.md).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// Seed instead of the scenario's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Independent replications instead of the scenario's (1 to 1000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub replications: Option<u32>,
+    /// Print one JSON object instead of tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the engine's events to this JSON-lines file (`cs replay` reads it).
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+    /// Write SVG charts (load, service level per 15 minutes, waits) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    /// Service-level goal drawn on the chart: 0.8, 80 or 80%.
+    #[arg(long, value_name = "SHARE", value_parser = cs_cli::flags::service_level, default_value = "0.8")]
+    pub sl_goal: f64,
+    /// What-if: replay the arrivals recorded in this event log against the scenario, and
+    /// print the log's own figures over the same window next to the simulated ones.
+    #[arg(long, value_name = "EVENTS")]
+    pub arrivals_from: Option<PathBuf>,
+}
+
+/// The statistics window.
+#[derive(Serialize, Debug)]
+struct Window {
+    from: String,
+    to: String,
+    from_ms: i64,
+    to_ms: i64,
+}
+
+/// A replicated estimate as printed.
+#[derive(Serialize, Debug)]
+struct EstimateOut {
+    mean: f64,
+    half_width: Option<f64>,
+    n: u32,
+}
+
+impl From<&Estimate> for EstimateOut {
+    fn from(e: &Estimate) -> EstimateOut {
+        EstimateOut { mean: e.mean, half_width: e.half_width, n: e.n }
+    }
+}
+
+/// The JSON printed by `cs simulate --json`.
+#[derive(Serialize, Debug)]
+struct Output<'a> {
+    scenario: &'a str,
+    seed: u64,
+    /// The window the figures cover (warm-up excluded), to pass to `cs replay --from/--until`.
+    window: Window,
+    tickets_simulated: u64,
+    tickets_refused: u64,
+    events: u64,
+    wall_s: f64,
+    tickets_per_s: f64,
+    #[serde(flatten)]
+    summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replications: Option<ReplicationsOut>,
+    /// With `--arrivals-from`: the recorded log's own figures over the same window
+    /// (counted from the log's first event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<Summary>,
+}
+
+#[derive(Serialize, Debug)]
+struct ReplicationsOut {
+    n: usize,
+    confidence: f64,
+    service_level: Option<EstimateOut>,
+    asa_s: Option<EstimateOut>,
+    abandon_rate: Option<EstimateOut>,
+    occupancy: Option<EstimateOut>,
+    seeds: Vec<u64>,
+}
+
+impl ReplicationsOut {
+    fn of(r: &Replications) -> ReplicationsOut {
+        ReplicationsOut {
+            n: r.runs.len(),
+            confidence: r.confidence,
+            service_level: r.total.service_level.as_ref().map(Into::into),
+            asa_s: r.total.asa_s.as_ref().map(Into::into),
+            abandon_rate: r.total.abandon_rate.as_ref().map(Into::into),
+            occupancy: r.total.occupancy.as_ref().map(Into::into),
+            seeds: r.runs.iter().map(|x| x.seed).collect(),
+        }
+    }
+}
+
+/// A progress bar on a terminal (stderr), nothing otherwise.
+fn progress_bar() -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(1000);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% {elapsed} (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    Some(bar)
+}
+
+/// Runs `cs simulate`.
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let scenario = match Scenario::load(&a.scenario) {
+        Ok(s) => s,
+        Err(e) => {
+            // Every problem on its own line (`FILE: FIELD: REASON`), then the error line.
+            let n = e.problems.len();
+            if n > 1 {
+                eprintln!("{e}");
+                bail!("{}: {n} problems found; the scenario was not run", a.scenario.display());
+            }
+            bail!("{e}");
+        }
+    };
+    let mut opts = RunOptions { seed: a.seed, replications: a.replications, ..RunOptions::default() };
+
+    // What-if: the recorded arrivals, and the recorded log's own figures.
+    let baseline = match &a.arrivals_from {
+        None => None,
+        Some(path) => {
+            let name = path.display().to_string();
+            let read = cs_store::read_all_tolerant(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(t) = &read.torn_tail {
+                eprintln!("warning: {name}: torn last line {} ignored", t.line);
+            }
+            let events = read.events;
+            let Some(first) = events.first().map(Event::at) else { bail!("{name}: the log holds no event") };
+            if !matches!(events.first(), Some(Event::Configured { .. })) {
+                bail!("{name}: the first event is not Configured: this is not the start of an event log");
+            }
+            // The recorded figures over the scenario's window, shifted to the log's start
+            // (arrivals are timed from the log's first event): replaying a simulated log's
+            // arrivals against its own scenario then prints the same figures twice.
+            let (from, to) = scenario.window();
+            let log_from = first.plus_ms(from.since(scenario.start()));
+            let log_to = first.plus_ms(to.since(scenario.start()));
+            let within = events.partition_point(|e| e.at() <= log_to);
+            let state = cs_core::replay(&events[..within]);
+            // Counted to the window's end, as the simulation is: the log is taken to cover
+            // the scenario's duration (agents keep their last state after its last event).
+            let summary = Summary::of_state(&state, log_from, log_to);
+            // Names are looked up in the log's latest configuration (a later one may only
+            // append names).
+            let config = events
+                .iter()
+                .rev()
+                .find_map(|e| match e {
+                    Event::Configured { config, .. } => Some(Arc::clone(config)),
+                    _ => None,
+                })
+                .expect("the first event is Configured");
+            opts.arrivals = Some(cs_sim::arrivals_from_events(events, &config));
+            Some(summary)
+        }
+    };
+
+    let bar = progress_bar();
+    let mut progress = |done: f64| {
+        if let Some(b) = &bar {
+            b.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
+        }
+    };
+    let started = Instant::now();
+    let replications = opts.replications.unwrap_or(scenario.replications());
+
+    // Replication 0 in full, writing its events if asked.
+    let mut writer = match &a.events {
+        Some(path) => Some(cs_store::JsonlWriter::create(path).map_err(|e| anyhow::anyhow!("{e}"))?),
+        None => None,
+    };
+    let mut write_error: Option<String> = None;
+    let mut on_event = |e: &Event| {
+        if let (Some(w), None) = (writer.as_mut(), &write_error)
+            && let Err(err) = w.append(e)
+        {
+            write_error = Some(err.to_string());
+        }
+    };
+    let first = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(e) = write_error {
+        bail!("{e}");
+    }
+    if let Some(mut w) = writer.take() {
+        w.sync().map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let replicated = if replications > 1 {
+        let r = cs_sim::replicate(&scenario, &opts, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Some(r)
+    } else {
+        None
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+
+    let summary = Summary::from_report(&first.report, scenario.config());
+    let title = scenario.name().to_owned();
+    let plots = match &a.plot {
+        Some(dir) => cs_cli::plot::Charts {
+            title: &title,
+            start: scenario.start(),
+            samples: &first.samples,
+            intervals: &first.intervals,
+            waits: &first.waits,
+            service_level_goal: a.sl_goal,
+            service_level_s: scenario.service_level_target_s(),
+        }
+        .write_all(dir)
+        .with_context(|| format!("{}: writing charts", dir.display()))?,
+        None => Vec::new(),
+    };
+    let simulated_runs = replicated.as_ref().map_or(1, |r| r.runs.len() + 1);
+    let tickets_per_s = first.tickets_simulated as f64 * simulated_runs as f64 / wall_s.max(1e-9);
+    let (from, to) = first.window;
+
+    if a.json {
+        return super::print_json(&Output {
+            scenario: &title,
+            seed: first.seed,
+            window: Window { from: from.to_string(), to: to.to_string(), from_ms: from.ms(), to_ms: to.ms() },
+            tickets_simulated: first.tickets_simulated,
+            tickets_refused: first.tickets_refused,
+            events: first.events,
+            wall_s,
+            tickets_per_s,
+            summary: &summary,
+            replications: replicated.as_ref().map(ReplicationsOut::of),
+            baseline,
+        });
+    }
+
+    let mut out = format!(
+        "{title}: seed {}, {} tickets simulated, {} events, {:.2} s ({:.0} tickets/s)\n\
+         figures over {from} .. {to} (warm-up excluded); replay with: cs replay EVENTS --from {} --until {}\n\n",
+        first.seed,
+        first.tickets_simulated,
+        first.events,
+        wall_s,
+        tickets_per_s,
+        from.ms(),
+        to.ms(),
+    );
+    if first.tickets_refused > 0 {
+        out.push_str(&format!("{} tickets were refused by the engine (a full queue or a limit)\n\n", first.tickets_refused));
+    }
+    out.push_str(&summary.to_table());
+    if let Some(r) = &replicated {
+        out.push_str(&format!("\n{} replications, {:.0} % confidence intervals\n", r.runs.len(), r.confidence * 100.0));
+        let mut t = Table::new(&["figure", "mean", "+/-"]).left(0);
+        type Row<'a> = (&'static str, Option<&'a Estimate>, fn(Option<f64>) -> String);
+        let rows: [Row; 4] = [
+            ("service level", r.total.service_level.as_ref(), percent),
+            ("ASA", r.total.asa_s.as_ref(), seconds),
+            ("abandon rate", r.total.abandon_rate.as_ref(), percent),
+            ("occupancy", r.total.occupancy.as_ref(), percent),
+        ];
+        for (name, e, fmt) in rows {
+            t.row(vec![name.to_owned(), fmt(e.map(|e| e.mean)), fmt(e.and_then(|e| e.half_width))]);
+        }
+        out.push_str(&t.render());
+    }
+    if let Some(b) = &baseline {
+        out.push_str("\nwhat-if: the recorded log's figures next to the simulated ones\n");
+        let mut t = Table::new(&["figure", "recorded", "simulated"]).left(0);
+        type Pair = (&'static str, fn(&Summary) -> String);
+        let pairs: [Pair; 6] = [
+            ("tickets", |s| s.total.tickets.to_string()),
+            ("service level", |s| percent(s.total.service_level)),
+            ("ASA", |s| seconds(s.total.asa_s)),
+            ("abandon rate", |s| percent(s.total.abandon_rate)),
+            ("occupancy", |s| percent(s.total.occupancy)),
+            ("longest wait", |s| seconds(Some(s.total.longest_wait_s))),
+        ];
+        for (name, f) in pairs {
+            t.row(vec![name.to_owned(), f(b), f(&summary)]);
+        }
+        out.push_str(&t.render());
+    }
+    if let Some(path) = &a.events {
+        out.push_str(&format!("\nevents written to {}\n", path.display()));
+    }
+    for p in plots {
+        out.push_str(&format!("chart written to {}\n", p.display()));
+    }
+    super::print(&out)
+}
