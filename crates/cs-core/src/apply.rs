@@ -392,20 +392,23 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         }
         Event::SlaWarning { ticket, clock, policy, .. } => {
             with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].warned = true);
-            let queue = ticket_ref(state, *ticket).queue;
+            let t = ticket_ref(state, *ticket);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
             state.metrics.sla[usize::from(*policy)][clock.index()].warned += 1;
-            state.metrics.count(Slice { at, queue: Some(queue), channel: None, team: None }, |c| c.sla_warned += 1);
+            state.metrics.count(slice, |c| c.sla_warned += 1);
         }
         Event::SlaBreached { ticket, clock, policy, .. } => {
             with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].breached = true);
-            let queue = ticket_ref(state, *ticket).queue;
+            let t = ticket_ref(state, *ticket);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
             state.metrics.sla[usize::from(*policy)][clock.index()].breached += 1;
-            state.metrics.count(Slice { at, queue: Some(queue), channel: None, team: None }, |c| c.sla_breached += 1);
+            state.metrics.count(slice, |c| c.sla_breached += 1);
         }
         Event::SlaMet { ticket, clock, policy, .. } => {
-            let queue = ticket_ref(state, *ticket).queue;
+            let t = ticket_ref(state, *ticket);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
             state.metrics.sla[usize::from(*policy)][clock.index()].met += 1;
-            state.metrics.count(Slice { at, queue: Some(queue), channel: None, team: None }, |c| c.sla_met += 1);
+            state.metrics.count(slice, |c| c.sla_met += 1);
         }
         Event::TicketEscalated { ticket, tier, queue, trigger, rule, boost, .. } => {
             let t = ticket_ref(state, *ticket);
@@ -419,7 +422,8 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 }
                 other => panic!("ticket {ticket} escalated while {other:?}"),
             }
-            let slice = Slice { at, queue: Some(ticket_ref(state, *ticket).queue), channel: None, team: None };
+            let t = ticket_ref(state, *ticket);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
             state.metrics.count(slice, |c| c.escalated += 1);
             state.metrics.escalations[trigger.index()] += 1;
             let q = cfg.queue(*queue);

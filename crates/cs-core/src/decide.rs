@@ -21,7 +21,7 @@ use crate::command::Command;
 use crate::config::{Config, ConfigSpec};
 use crate::escalation::{RepeatBy, Trigger};
 use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
-use crate::id::{AgentId, QueueId, SkillId, TicketId};
+use crate::id::{AgentId, CategoryId, CustomerId, QueueId, SkillId, TicketId};
 use crate::rejection::Rejection;
 use crate::routing::{AgentPick, ReqKey, effective_needs};
 use crate::skill::{PROFICIENCY_MAX, SkillNeeds, TICKET_SKILLS_MAX};
@@ -343,14 +343,20 @@ impl<'a, 'o> Decider<'a, 'o> {
                     return Err(Rejection::Empty { field: "reason" });
                 }
                 check_depth(s, t.queue)?;
-                let w = Waiting { step: 0, ..Waiting::of(t) };
+                let view = Escalatable { status: TicketStatus::Queued, ..Escalatable::of(t) };
+                let w = Waiting { step: 0, ..view.waiting.clone() };
+                let (customer, category, created) = (t.customer, t.category, t.created_at);
                 self.emit(Event::BotHandedOff {
                     at: *at,
                     ticket: *ticket,
                     reason: reason.clone(),
                     transcript: transcript.clone(),
                 });
-                self.route_waiting(*ticket, &w, *at, true);
+                // Handed to people, the ticket meets the rules a ticket created for people
+                // meets on arrival.
+                if !self.escalate_on_arrival(view, customer, category, Some(created), *at) {
+                    self.route_waiting(*ticket, &w, *at, true);
+                }
                 Ok(())
             }
             Command::AgentReply { at, ticket } => {
@@ -628,15 +634,28 @@ impl<'a, 'o> Decider<'a, 'o> {
         if bot {
             return Ok(());
         }
-        let rules = !self.base().config().escalation.rules.is_empty();
-        let escalated = rules
-            && ((view.tier == CustomerTier::Vip && self.escalate_on(view.clone(), Cause::Vip, at))
-                || self.escalate_on(view.clone(), Cause::Emotion(Emotion::Calm), at)
-                || self.escalate_on(view.clone(), Cause::Repeat { customer, category }, at));
-        if !escalated {
+        if !self.escalate_on_arrival(view, customer, category, None, at) {
             self.route_waiting(ticket, &w, at, true);
         }
         Ok(())
+    }
+
+    /// The rules a ticket meets as it starts waiting for people (created without a bot,
+    /// or handed off by one): a VIP customer, an emotion, repeat contacts. `recorded` is
+    /// when the state recorded the ticket's own contact, if it has. Whether one fired (and
+    /// moved the ticket).
+    fn escalate_on_arrival(
+        &mut self,
+        view: Escalatable,
+        customer: CustomerId,
+        category: Option<CategoryId>,
+        recorded: Option<Timestamp>,
+        at: Timestamp,
+    ) -> bool {
+        !self.base().config().escalation.rules.is_empty()
+            && ((view.tier == CustomerTier::Vip && self.escalate_on(view.clone(), Cause::Vip, at))
+                || self.escalate_on(view.clone(), Cause::Emotion(Emotion::Calm), at)
+                || self.escalate_on(view, Cause::Repeat { customer, category, recorded }, at))
     }
 
     fn assign_manually(
@@ -1017,6 +1036,9 @@ enum Cause {
     Repeat {
         customer: crate::id::CustomerId,
         category: Option<crate::id::CategoryId>,
+        /// When the ticket's own contact was recorded (`None`: it is being created and the
+        /// state does not count it yet).
+        recorded: Option<Timestamp>,
     },
 }
 
@@ -1031,14 +1053,16 @@ impl Cause {
                 *before < r.emotion_at_least && t.emotion >= r.emotion_at_least
             }
             (Cause::Reopen, Trigger::Reopen) => t.reopen_count >= r.reopens_at_least,
-            (Cause::Repeat { customer, category }, Trigger::RepeatContact) => {
+            (Cause::Repeat { customer, category, recorded }, Trigger::RepeatContact) => {
                 let since = at.plus_ms(-r.window_ms);
+                // The ticket's own contact counts once, whether or not the state has it.
+                let own = usize::from(recorded.is_none_or(|c| c < since));
                 let n = match (r.by, category) {
                     (RepeatBy::Customer, _) => s.contacts_since(*customer, None, since),
                     (RepeatBy::Category, Some(c)) => s.category_contacts_since(*c, since),
                     (RepeatBy::Category, None) => return false,
                 };
-                n + 1 >= usize::from(r.contacts_at_least)
+                n + own >= usize::from(r.contacts_at_least)
             }
             _ => false,
         }

@@ -460,6 +460,49 @@ fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
 }
 
 #[test]
+fn a_ticket_handed_off_by_the_bot_meets_the_arrival_escalation_rules() {
+    // An angry customer (and a VIP) talk to the bot first; handed over, they escalate as
+    // they would have had they come straight to people.
+    let t0 = at("2026-11-25T10:00:00Z");
+    let s = |secs: i64| t0.plus_ms(secs * 1000);
+    let mut cmds = vec![configure(t0)];
+    cmds.extend(agent(t0, "ann", 0, Channel::Chat));
+    cmds.push(Command::Login { at: t0, agent: AgentId(0) });
+    let mut angry = TicketSpec::new(CustomerId(1), Channel::Chat);
+    angry.bot = true;
+    angry.emotion = Emotion::Angry;
+    let mut vip = TicketSpec::new(CustomerId(2), Channel::Chat);
+    vip.bot = true;
+    vip.tier = CustomerTier::Vip;
+    cmds.push(Command::CreateTicket { at: t0, spec: angry });
+    cmds.push(Command::CreateTicket { at: t0, spec: vip });
+    let g = given(&cmds);
+    assert_eq!(g.state.metrics().escalations, [0; 7], "nothing escalates while the bot talks");
+    let handoff = |secs, ticket| Command::BotHandoff {
+        at: s(secs),
+        ticket: TicketId(ticket),
+        reason: "asked for a human".into(),
+        transcript: None,
+    };
+    // Before any SLA clock warns.
+    let events = g.when(handoff(5, 0)).events().to_vec();
+    assert!(matches!(events[1], Event::TicketEscalated { trigger: Trigger::Emotion, queue: SUP, .. }), "{events:#?}");
+    assert!(!events.iter().any(|e| matches!(e, Event::TicketAssigned { .. })), "not to ann in L1: {events:#?}");
+    let g = g.and(handoff(5, 0));
+    let events = g.when(handoff(6, 1)).events().to_vec();
+    assert!(matches!(events[1], Event::TicketEscalated { trigger: Trigger::Vip, queue: L2, .. }), "{events:#?}");
+    let after = g.and(handoff(6, 1)).state;
+    assert_eq!(after.ticket(TicketId(0)).unwrap().queue, SUP);
+    assert_eq!(after.ticket(TicketId(1)).unwrap().queue, L2);
+    // Counted where the tickets were and on their channel.
+    let report = after.metrics().report(t0, s(60), s(60));
+    assert_eq!(report.total.escalated, 2);
+    assert_eq!(report.queues[L1_CHAT.index()].escalated, 2);
+    assert_eq!(report.channels[Channel::Chat.index()].escalated, 2);
+    assert_eq!(report.channels[Channel::Email.index()].escalated, 0);
+}
+
+#[test]
 fn deadline_aware_priority_serves_the_nearest_deadline_first() {
     // Urgent e-mails get a 10-minute first response, the others an hour. Scores are all
     // zero and nothing ages, so only the deadline can order them.
