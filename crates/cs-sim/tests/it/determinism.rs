@@ -165,6 +165,26 @@ fn the_example_scenarios_show_their_features() {
     assert!(overflow_assignments > 0);
     let chat = log.run.queue_figures(0).unwrap();
     assert!(chat.offered > 2000, "{chat:?}");
+    // Tiered escalation: L1 chat -> L2 experts (queue 3) on anger, repeat contacts and
+    // resolution breaches; L2 -> L3 product (queue 4) on a breach in L2.
+    let escalations: Vec<(cs_core::escalation::Trigger, u16)> = log
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TicketEscalated { trigger, queue, .. } => Some((*trigger, queue.0)),
+            _ => None,
+        })
+        .collect();
+    use cs_core::escalation::Trigger;
+    for trigger in [Trigger::Emotion, Trigger::RepeatContact, Trigger::SlaBreach] {
+        assert!(escalations.contains(&(trigger, 3)), "{trigger:?} to L2: {escalations:?}");
+    }
+    assert!(escalations.contains(&(Trigger::SlaBreach, 4)), "a breach in L2 goes to L3: {escalations:?}");
+    // The escalated tickets are worked there, and the log replays to the same figures.
+    let (from, to) = log.run.window;
+    let state = cs_core::replay(&log.events);
+    assert_eq!(state.metrics().report(from, to, to), log.run.report);
+    assert!(log.run.report.queues[3].handled > 0 && log.run.report.queues[4].handled > 0);
 
     let steady = Scenario::load(&crate::common::example_path("steady-chat.toml")).unwrap();
     let log = crate::common::run_logged(&steady, &RunOptions::default());
