@@ -248,13 +248,17 @@ impl Summary {
     }
 
     /// The figures as a text table: one row overall, then one per queue, channel and team.
+    /// Team rows show only agent-side figures (handled, AHT, occupancy); the others are
+    /// counted per queue and channel, and shown as `-`.
     pub fn to_table(&self) -> String {
         let mut t = Table::new(&[
             "slice",
             "tickets",
             "answered",
+            "handled",
             "abandoned",
             "expired",
+            "escalated",
             "SL",
             "SL answered",
             "ASA",
@@ -263,31 +267,34 @@ impl Summary {
             "occupancy",
             "longest wait",
         ]);
-        let mut add = |name: String, f: &Figures| {
+        let mut add = |name: String, f: &Figures, team: bool| {
+            let customer_side = |v: String| if team { "-".to_owned() } else { v };
             t.row(vec![
                 name,
-                f.tickets.to_string(),
-                f.answered.to_string(),
-                f.abandoned.to_string(),
-                f.expired.to_string(),
-                percent(f.service_level),
-                percent(f.service_level_of_answered),
-                seconds(f.asa_s),
+                customer_side(f.tickets.to_string()),
+                customer_side(f.answered.to_string()),
+                f.handled.to_string(),
+                customer_side(f.abandoned.to_string()),
+                customer_side(f.expired.to_string()),
+                customer_side(f.escalated.to_string()),
+                customer_side(percent(f.service_level)),
+                customer_side(percent(f.service_level_of_answered)),
+                customer_side(seconds(f.asa_s)),
                 seconds(f.aht_s),
-                percent(f.abandon_rate),
+                customer_side(percent(f.abandon_rate)),
                 percent(f.occupancy),
-                seconds(Some(f.longest_wait_s)),
+                customer_side(seconds(Some(f.longest_wait_s))),
             ]);
         };
-        add("total".to_owned(), &self.total);
+        add("total".to_owned(), &self.total, false);
         for q in &self.queues {
-            add(format!("queue {}", q.name), &q.figures);
+            add(format!("queue {}", q.name), &q.figures, false);
         }
         for c in &self.channels {
-            add(format!("channel {}", c.name), &c.figures);
+            add(format!("channel {}", c.name), &c.figures, false);
         }
         for team in &self.teams {
-            add(format!("team {}", team.name), &team.figures);
+            add(format!("team {}", team.name), &team.figures, true);
         }
         t.render()
     }

@@ -170,9 +170,20 @@ fn tables_by_default() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with("two-desks: seed 11, "), "{}", r.stdout);
     assert!(r.stdout.contains("warm-up excluded"), "{}", r.stdout);
-    for row in ["total", "queue chat", "queue phone", "channel chat", "team desk"] {
-        assert!(r.stdout.lines().any(|l| l.trim_start().starts_with(row)), "row {row} in\n{}", r.stdout);
+    let row = |name: &str| -> Vec<String> {
+        let line = r.stdout.lines().find(|l| l.trim_start().starts_with(name));
+        let line = line.unwrap_or_else(|| panic!("row {name} in\n{}", r.stdout));
+        line.trim_start()[name.len()..].split_whitespace().map(str::to_owned).collect()
+    };
+    for name in ["total", "queue chat", "queue phone", "channel chat", "channel phone"] {
+        let cells = row(name);
+        assert!(cells[0].parse::<u64>().unwrap() > 0, "{name}: tickets counted: {cells:?}");
     }
+    // Teams have agent-side figures only: handled, AHT, occupancy.
+    let team = row("team desk");
+    assert_eq!(team[0], "-", "a team has no tickets of its own: {team:?}");
+    assert!(team[2].parse::<u64>().unwrap() > 0, "the team handled tickets: {team:?}");
+    assert!(team.iter().any(|c| c == "%"), "occupancy given: {team:?}");
 }
 
 #[test]
