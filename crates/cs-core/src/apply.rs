@@ -200,8 +200,16 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             } else {
                 state.metrics.count(slice, |c| c.offered += 1);
                 if state.taken_at_once {
-                    // Taken by the next event: waits for no time, so is never indexed.
-                    ticket_mut(state, *ticket).unindexed = true;
+                    // Taken by the next event: waits for no time, so is never indexed. Its
+                    // bucket is made all the same (once per requirement class), so that the
+                    // next such arrival finds the pools that fit it without working them out.
+                    let t = ticket_mut(state, *ticket);
+                    t.unindexed = true;
+                    let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+                    let (queue, step) = (t.queue, t.step);
+                    if !state.deferred_index {
+                        state.index.bucket(cfg, queue, step, req);
+                    }
                 } else {
                     enqueue(state, cfg, *ticket, at);
                 }

@@ -221,18 +221,38 @@ struct AgentClock {
 
 /// Occupancy is integrated from running totals rather than agent by agent: the summed
 /// busy rate (thousandths of an agent) and the number of staffed agents, overall and per
-/// team, unchanged since `since`. An agent's change adjusts the totals after integrating
-/// them up to the change.
+/// team, each unchanged since its `since`. An agent's change integrates the overall totals
+/// and its team's up to the change, then adjusts them; other teams are left alone (their
+/// time is integrated when they next change, and [`Metrics::report`] adds what is open),
+/// so a change costs the same with 5 teams or 500.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Occupancy {
+    all: Running,
+    teams: Vec<Running>,
+}
+
+/// Summed busy rate and staffed agents, unchanged since `since`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Running {
     since: Timestamp,
     busy: u64,
     staffed: u64,
-    /// Per team: (busy rate, staffed agents).
-    teams: Vec<(u64, u64)>,
+}
+
+impl Running {
+    /// Adds `ms` of this state to `c`.
+    fn add_to(&self, c: &mut Counts, ms: u64) {
+        c.busy_milli_ms += ms * self.busy;
+        c.staffed_ms += ms * self.staffed;
+    }
 }
 
 /// Every metric, kept as events are applied.
+///
+/// Occupancy time (`busy_milli_ms`, `staffed_ms`) in the public counters covers each
+/// slice up to its last change: overall up to the last agent change, a team's up to the
+/// last change of one of its agents. [`Metrics::report`] adds the time since, so read
+/// occupancy through a report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metrics {
     /// Everything since the log began.
@@ -273,7 +293,7 @@ impl Metrics {
     /// Makes room for `queues` queues and `teams` teams (a config may only grow).
     pub(crate) fn resize(&mut self, queues: usize, teams: usize, policies: usize) {
         self.sla.resize(policies, Default::default());
-        self.occupancy.teams.resize(teams, (0, 0));
+        self.occupancy.teams.resize(teams, Running::default());
         self.queues.resize_with(queues, Counts::default);
         self.teams.resize_with(teams, Counts::default);
         for i in &mut self.intervals {
@@ -376,49 +396,46 @@ impl Metrics {
         if old == new {
             return;
         }
-        self.integrate(at);
-        let o = &mut self.occupancy;
-        o.busy = o.busy - old.busy_milli + new.busy_milli;
-        o.staffed = o.staffed - u64::from(old.staffed) + u64::from(new.staffed);
-        let t = &mut o.teams[old.team.index()];
-        *t = (t.0 - old.busy_milli, t.1 - u64::from(old.staffed));
-        let t = &mut o.teams[new.team.index()];
-        *t = (t.0 + new.busy_milli, t.1 + u64::from(new.staffed));
+        self.integrate(None, at);
+        let all = &mut self.occupancy.all;
+        all.busy = all.busy - old.busy_milli + new.busy_milli;
+        all.staffed = all.staffed - u64::from(old.staffed) + u64::from(new.staffed);
+        self.integrate(Some(old.team.index()), at);
+        let t = &mut self.occupancy.teams[old.team.index()];
+        (t.busy, t.staffed) = (t.busy - old.busy_milli, t.staffed - u64::from(old.staffed));
+        if new.team != old.team {
+            self.integrate(Some(new.team.index()), at);
+        }
+        let t = &mut self.occupancy.teams[new.team.index()];
+        (t.busy, t.staffed) = (t.busy + new.busy_milli, t.staffed + u64::from(new.staffed));
         self.agents[a.id.index()] = new;
     }
 
-    /// Adds the occupancy totals' time up to `until` to the counters, split exactly at
-    /// interval boundaries.
-    fn integrate(&mut self, until: Timestamp) {
-        let mut from = self.occupancy.since;
-        self.occupancy.since = until.max(from);
-        if self.occupancy.busy == 0 && self.occupancy.staffed == 0 {
+    /// Adds the time of the overall occupancy totals (`None`) or of one team's, from their
+    /// `since` up to `until`, to the counters, split exactly at interval boundaries.
+    fn integrate(&mut self, team: Option<usize>, until: Timestamp) {
+        let run = match team {
+            None => &mut self.occupancy.all,
+            Some(t) => &mut self.occupancy.teams[t],
+        };
+        let (mut from, r) = (run.since, *run);
+        run.since = until.max(from);
+        if r.busy == 0 && r.staffed == 0 {
             return;
         }
         while from < until {
             let end = interval_start(from).plus_ms(INTERVAL_MS).min(until);
             let ms = end.since(from) as u64;
-            let Occupancy { busy, staffed, .. } = self.occupancy;
-            let add = |c: &mut Counts, busy: u64, staffed: u64| {
-                c.busy_milli_ms += ms * busy;
-                c.staffed_ms += ms * staffed;
-            };
-            add(&mut self.total, busy, staffed);
-            for (t, &(b, s)) in self.occupancy.teams.iter().enumerate() {
-                if b > 0 || s > 0 {
-                    add(&mut self.teams[t], b, s);
-                }
+            match team {
+                None => r.add_to(&mut self.total, ms),
+                Some(t) => r.add_to(&mut self.teams[t], ms),
             }
-            let teams = std::mem::take(&mut self.occupancy.teams);
             if let Some(i) = self.interval_mut(from) {
-                add(&mut i.total, busy, staffed);
-                for (t, &(b, s)) in teams.iter().enumerate() {
-                    if b > 0 || s > 0 {
-                        add(&mut i.teams[t], b, s);
-                    }
+                match team {
+                    None => r.add_to(&mut i.total, ms),
+                    Some(t) => r.add_to(&mut i.teams[t], ms),
                 }
             }
-            self.occupancy.teams = teams;
             from = end;
         }
     }
@@ -446,22 +463,25 @@ impl Metrics {
                 ch.add(c);
             }
         }
-        // What agents have been doing since the last change, up to `min(now, to)`.
-        let o = &self.occupancy;
-        let mut at = o.since.max(interval_start(from));
+        // What agents have been doing since the last change (overall, and per team since
+        // the team's last change), up to `min(now, to)`.
         let end = now.min(to);
-        while at < end {
-            let next = interval_start(at).plus_ms(INTERVAL_MS).min(end);
-            if interval_start(at) >= from {
-                let ms = next.since(at) as u64;
-                r.total.busy_milli_ms += ms * o.busy;
-                r.total.staffed_ms += ms * o.staffed;
-                for (t, &(b, s)) in r.teams.iter_mut().zip(&o.teams) {
-                    t.busy_milli_ms += ms * b;
-                    t.staffed_ms += ms * s;
-                }
+        let open = |run: &Running, c: &mut Counts| {
+            if run.busy == 0 && run.staffed == 0 {
+                return;
             }
-            at = next;
+            let mut at = run.since.max(interval_start(from));
+            while at < end {
+                let next = interval_start(at).plus_ms(INTERVAL_MS).min(end);
+                if interval_start(at) >= from {
+                    run.add_to(c, next.since(at) as u64);
+                }
+                at = next;
+            }
+        };
+        open(&self.occupancy.all, &mut r.total);
+        for (c, run) in r.teams.iter_mut().zip(&self.occupancy.teams) {
+            open(run, c);
         }
         r
     }

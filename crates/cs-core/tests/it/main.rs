@@ -6,6 +6,7 @@ mod gwt;
 mod commands;
 mod config_files;
 mod golden;
+mod metrics;
 mod properties;
 mod routing;
 mod sla;
