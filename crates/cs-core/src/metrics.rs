@@ -396,11 +396,10 @@ impl Metrics {
         if old == new {
             return;
         }
-        self.integrate(None, at);
+        self.integrate_with_team(old.team.index(), at);
         let all = &mut self.occupancy.all;
         all.busy = all.busy - old.busy_milli + new.busy_milli;
         all.staffed = all.staffed - u64::from(old.staffed) + u64::from(new.staffed);
-        self.integrate(Some(old.team.index()), at);
         let t = &mut self.occupancy.teams[old.team.index()];
         (t.busy, t.staffed) = (t.busy - old.busy_milli, t.staffed - u64::from(old.staffed));
         if new.team != old.team {
@@ -409,6 +408,34 @@ impl Metrics {
         let t = &mut self.occupancy.teams[new.team.index()];
         (t.busy, t.staffed) = (t.busy + new.busy_milli, t.staffed + u64::from(new.staffed));
         self.agents[a.id.index()] = new;
+    }
+
+    /// [`Metrics::integrate`] overall and for `team`, in one pass over the intervals when
+    /// both were last integrated at the same time (always, with one team).
+    fn integrate_with_team(&mut self, team: usize, until: Timestamp) {
+        let (all, run) = (self.occupancy.all, self.occupancy.teams[team]);
+        if all.since != run.since {
+            self.integrate(None, until);
+            self.integrate(Some(team), until);
+            return;
+        }
+        let mut from = all.since;
+        self.occupancy.all.since = until.max(from);
+        self.occupancy.teams[team].since = until.max(from);
+        if all.busy == 0 && all.staffed == 0 {
+            return; // so is the team
+        }
+        while from < until {
+            let end = interval_start(from).plus_ms(INTERVAL_MS).min(until);
+            let ms = end.since(from) as u64;
+            all.add_to(&mut self.total, ms);
+            run.add_to(&mut self.teams[team], ms);
+            if let Some(i) = self.interval_mut(from) {
+                all.add_to(&mut i.total, ms);
+                run.add_to(&mut i.teams[team], ms);
+            }
+            from = end;
+        }
     }
 
     /// Adds the time of the overall occupancy totals (`None`) or of one team's, from their
