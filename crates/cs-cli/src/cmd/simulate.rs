@@ -189,13 +189,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
 
     let bar = progress_bar();
-    let mut progress = |done: f64| {
+    let started = Instant::now();
+    let replications = opts.replications.unwrap_or(scenario.replications());
+    // The first run, then (with replications) the replications: one bar over all of them.
+    let share_first = if replications > 1 { 1.0 / f64::from(replications + 1) } else { 1.0 };
+    let show = |done: f64| {
         if let Some(b) = &bar {
             b.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
         }
     };
-    let started = Instant::now();
-    let replications = opts.replications.unwrap_or(scenario.replications());
+    let mut progress = |done: f64| show(done * share_first);
 
     // Replication 0 in full, writing its events if asked.
     let mut writer = match &a.events {
@@ -218,6 +221,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         w.sync().map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let replicated = if replications > 1 {
+        let mut progress = |done: f64| show(share_first + done * (1.0 - share_first));
         let r = cs_sim::replicate(&scenario, &opts, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
         Some(r)
     } else {
