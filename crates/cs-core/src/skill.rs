@@ -52,10 +52,21 @@ pub struct SkillNeed {
 /// The skills a ticket needs: at most [`TICKET_SKILLS_MAX`], sorted by skill, each once.
 ///
 /// Stored inline so that creating a ticket allocates nothing for its requirements.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct SkillNeeds {
     items: [(u16, u8); TICKET_SKILLS_MAX],
     len: u8,
+}
+
+/// Hashes the needs in use only, one word each (the routing index looks requirement
+/// classes up on every arrival); equal needs hash equally.
+impl std::hash::Hash for SkillNeeds {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u8(self.len);
+        for &(skill, min) in &self.items[..usize::from(self.len)] {
+            h.write_u32((u32::from(skill) << 8) | u32::from(min));
+        }
+    }
 }
 
 impl SkillNeeds {
