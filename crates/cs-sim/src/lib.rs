@@ -6,7 +6,8 @@
 //!   checked with every problem reported (`docs/SCENARIOS.md`). The engine's routing
 //!   rules pass through to `cs_core::ConfigSpec` untouched.
 //! - [`run`] simulates a scenario once; [`replicate`] runs independent replications and
-//!   estimates each figure with a confidence interval; [`arrivals_from_events`] lifts the
+//!   estimates each figure with a confidence interval ([`replicate_after`] when
+//!   replication 0 has been run already, e.g. to write its event log); [`arrivals_from_events`] lifts the
 //!   arrivals out of a recorded log for a what-if run against another scenario.
 //! - [`erlang`]: Erlang B, C and A (M/M/c+M) metrics and a staffing solver.
 //!
@@ -41,7 +42,7 @@ mod stats;
 pub use arrivals::{Arrival, arrivals_from_events};
 pub use run::{
     HANDOFF_REASON, QueueEstimates, Replications, Run, RunOptions, RunSummary, Sample, SimError, replicate,
-    replication_seed, run,
+    replicate_after, replication_seed, run,
 };
 pub use scenario::{
     AGENTS_MAX, DEFAULT_CLOSED_TICKET_RETENTION_S, DEFAULT_CUSTOMER_MEMORY_S, DEFAULT_CUSTOMER_POOL,

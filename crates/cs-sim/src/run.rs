@@ -234,18 +234,54 @@ pub fn replicate(
     opts: &RunOptions,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<Replications, SimError> {
+    replicate_with(scenario, opts, None, on_progress)
+}
+
+/// As [`replicate`], with replication 0 already run by [`run`] with the same scenario and
+/// options (to write its event log, say): `first` is used, not run again.
+///
+/// # Errors
+/// As [`run`]; [`SimError::Options`] if `first` is not replication 0 (another seed).
+pub fn replicate_after(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    first: Run,
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<Replications, SimError> {
+    replicate_with(scenario, opts, Some(first), on_progress)
+}
+
+fn replicate_with(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    mut done: Option<Run>,
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<Replications, SimError> {
     check_options(opts)?;
     let n = opts.replications.unwrap_or(scenario.replications());
     if n == 0 {
         return Err(SimError::Options("replications must be at least 1".into()));
     }
     let base = opts.seed.unwrap_or(scenario.seed());
+    if let Some(r) = &done
+        && r.seed != replication_seed(base, 0)
+    {
+        return Err(SimError::Options(format!(
+            "the run given as replication 0 has seed {}, not the replications' first seed {}",
+            r.seed,
+            replication_seed(base, 0)
+        )));
+    }
     let mut runs = Vec::with_capacity(n as usize);
     let mut first = None;
     for i in 0..n {
         let seed = replication_seed(base, i);
-        let run =
-            run_seeded(scenario, opts, seed, &mut |_| {}, &mut |f| on_progress((f64::from(i) + f) / f64::from(n)))?;
+        let run = match done.take() {
+            Some(r) => r,
+            None => {
+                run_seeded(scenario, opts, seed, &mut |_| {}, &mut |f| on_progress((f64::from(i) + f) / f64::from(n)))?
+            }
+        };
         runs.push(RunSummary {
             seed: run.seed,
             figures: run.figures(),

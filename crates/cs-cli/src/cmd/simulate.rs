@@ -191,8 +191,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let bar = progress_bar();
     let started = Instant::now();
     let replications = opts.replications.unwrap_or(scenario.replications());
-    // The first run, then (with replications) the replications: one bar over all of them.
-    let share_first = if replications > 1 { 1.0 / f64::from(replications + 1) } else { 1.0 };
+    // Replication 0 (with its event log), then the others: one bar over all of them.
+    let share_first = 1.0 / f64::from(replications.max(1));
     let show = |done: f64| {
         if let Some(b) = &bar {
             b.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
@@ -213,19 +213,25 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             write_error = Some(err.to_string());
         }
     };
-    let first = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let run0 = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(e) = write_error {
         bail!("{e}");
     }
     if let Some(mut w) = writer.take() {
         w.sync().map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    let replicated = if replications > 1 {
-        let mut progress = |done: f64| show(share_first + done * (1.0 - share_first));
-        let r = cs_sim::replicate(&scenario, &opts, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Some(r)
+    // The other replications; replication 0 is the run above, not run again.
+    let (run0, replicated) = if replications > 1 {
+        let mut progress = |done: f64| show(done);
+        let r = cs_sim::replicate_after(&scenario, &opts, run0, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
+        (None, Some(r))
     } else {
-        None
+        (Some(run0), None)
+    };
+    let first = match (&run0, &replicated) {
+        (Some(run), _) => run,
+        (None, Some(r)) => &r.first,
+        (None, None) => unreachable!("one or the other"),
     };
     if let Some(b) = &bar {
         b.finish_and_clear();
@@ -248,7 +254,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         .with_context(|| format!("{}: writing charts", dir.display()))?,
         None => Vec::new(),
     };
-    let simulated_runs = replicated.as_ref().map_or(1, |r| r.runs.len() + 1);
+    let simulated_runs = replicated.as_ref().map_or(1, |r| r.runs.len());
     let tickets_per_s = first.tickets_simulated as f64 * simulated_runs as f64 / wall_s.max(1e-9);
     let (from, to) = first.window;
 

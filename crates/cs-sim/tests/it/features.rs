@@ -351,6 +351,28 @@ fn replications_use_independent_seeds() {
 }
 
 #[test]
+fn replications_can_start_from_a_run_already_made() {
+    let sc = scenario(&chat(
+        3600,
+        r#"{ kind = "poisson", per_hour = 300 }"#,
+        "patience = { kind = \"exponential\", mean_s = 60 }",
+        ALWAYS,
+    ));
+    let opts = RunOptions { replications: Some(3), ..RunOptions::default() };
+    let all = replicate(&sc, &opts, &mut |_| {}).unwrap();
+    let run0 = run_quiet(&sc, &RunOptions::default());
+    let mut progress = Vec::new();
+    let after = cs_sim::replicate_after(&sc, &opts, run0, &mut |f| progress.push(f)).unwrap();
+    assert_eq!(after, all, "the same replications, replication 0 not run again");
+    assert!(progress.iter().all(|&f| f > 1.0 / 3.0 - 1e-9), "progress starts after replication 0: {progress:?}");
+    assert_eq!(progress.last(), Some(&1.0));
+
+    let other = run_quiet(&sc, &RunOptions { seed: Some(sc.seed() + 1), ..RunOptions::default() });
+    let e = cs_sim::replicate_after(&sc, &opts, other, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("not the replications' first seed"), "{e}");
+}
+
+#[test]
 fn waits_histogram_matches_the_report() {
     let sc = scenario(
         &chat(7200, r#"{ kind = "poisson", per_hour = 600 }"#, "", ALWAYS)
