@@ -434,15 +434,23 @@ impl<'a> Obj<'a> {
         cx.add(self.field(key), format!("missing{hint}"));
     }
 
+    /// The value of `key` as `pick` reads it, or a problem naming what was `expected`
+    /// (absent: `None`, no problem).
+    fn typed<T>(&self, cx: &mut Cx, key: &str, expected: &str, pick: impl FnOnce(&'a Value) -> Option<T>) -> Option<T> {
+        let v = self.t.get(key)?;
+        let picked = pick(v);
+        if picked.is_none() {
+            cx.add(self.field(key), format!("expected {expected}, found {}", v.type_str()));
+        }
+        picked
+    }
+
     fn num(&self, cx: &mut Cx, key: &str) -> Option<f64> {
-        match self.t.get(key)? {
+        self.typed(cx, key, "a number", |v| match v {
             Value::Integer(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),
-            v => {
-                cx.add(self.field(key), format!("expected a number, found {}", v.type_str()));
-                None
-            }
-        }
+            _ => None,
+        })
     }
 
     fn num_min(&self, cx: &mut Cx, key: &str, min: f64, strict: bool) -> Option<f64> {
@@ -456,53 +464,23 @@ impl<'a> Obj<'a> {
     }
 
     fn int(&self, cx: &mut Cx, key: &str) -> Option<i64> {
-        match self.t.get(key)? {
-            Value::Integer(i) => Some(*i),
-            v => {
-                cx.add(self.field(key), format!("expected an integer, found {}", v.type_str()));
-                None
-            }
-        }
+        self.typed(cx, key, "an integer", Value::as_integer)
     }
 
     fn str(&self, cx: &mut Cx, key: &str) -> Option<&'a str> {
-        match self.t.get(key)? {
-            Value::String(s) => Some(s),
-            v => {
-                cx.add(self.field(key), format!("expected a string, found {}", v.type_str()));
-                None
-            }
-        }
+        self.typed(cx, key, "a string", Value::as_str)
     }
 
     fn bool(&self, cx: &mut Cx, key: &str) -> Option<bool> {
-        match self.t.get(key)? {
-            Value::Boolean(b) => Some(*b),
-            v => {
-                cx.add(self.field(key), format!("expected true or false, found {}", v.type_str()));
-                None
-            }
-        }
+        self.typed(cx, key, "true or false", Value::as_bool)
     }
 
     fn table(&self, cx: &mut Cx, key: &str) -> Option<&'a Table> {
-        match self.t.get(key)? {
-            Value::Table(t) => Some(t),
-            v => {
-                cx.add(self.field(key), format!("expected a table, found {}", v.type_str()));
-                None
-            }
-        }
+        self.typed(cx, key, "a table", Value::as_table)
     }
 
     fn array(&self, cx: &mut Cx, key: &str) -> Option<&'a Vec<Value>> {
-        match self.t.get(key)? {
-            Value::Array(a) => Some(a),
-            v => {
-                cx.add(self.field(key), format!("expected an array, found {}", v.type_str()));
-                None
-            }
-        }
+        self.typed(cx, key, "an array", Value::as_array)
     }
 }
 
