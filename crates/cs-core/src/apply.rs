@@ -480,15 +480,7 @@ fn with_clocks(
         return;
     }
     for k in ClockKind::ALL {
-        let (o, n) = (old[k.index()], new[k.index()]);
-        if o != n {
-            if let Some(o) = o {
-                state.timers.remove(&(o, Timer::Sla(id, k)));
-            }
-            if let Some(n) = n {
-                state.timers.insert((n, Timer::Sla(id, k)));
-            }
-        }
+        retime(&mut state.timers, Timer::Sla(id, k), old[k.index()], new[k.index()]);
     }
 }
 
@@ -675,17 +667,29 @@ fn set_timers(state: &mut State, id: TicketId, changes: &[(Timer, Option<Timesta
             Timer::Overflow(_) | Timer::WrapUp(_) | Timer::Sla(..) => unreachable!("not a ticket timer field"),
         };
         let old = std::mem::replace(field, due);
-        if state.deferred_index || old == due {
-            continue;
-        }
-        if let Some(old) = old {
-            let removed = state.timers.remove(&(old, timer));
-            debug_assert!(removed, "{timer:?} due {old} missing");
-        }
-        if let Some(due) = due {
-            state.timers.insert((due, timer));
+        if !state.deferred_index {
+            let removed = retime(&mut state.timers, timer, old, due);
+            debug_assert!(removed, "{timer:?} due {old:?} missing");
         }
     }
+}
+
+/// Moves `timer` in the timer set from due `old` to due `new` (either may be none).
+/// Whether the old entry was there (or there was none to remove).
+fn retime(
+    timers: &mut std::collections::BTreeSet<(Timestamp, Timer)>,
+    timer: Timer,
+    old: Option<Timestamp>,
+    new: Option<Timestamp>,
+) -> bool {
+    if old == new {
+        return true;
+    }
+    let removed = old.is_none_or(|old| timers.remove(&(old, timer)));
+    if let Some(new) = new {
+        timers.insert((new, timer));
+    }
+    removed
 }
 
 /// Changes an agent's working state (presence, load, keys), keeping the pool free sets
@@ -848,14 +852,7 @@ fn refresh_overflow(state: &mut State, cfg: &Config, queue: QueueId, now: Timest
     };
     let qs = &mut state.queues[queue.index()];
     let old = std::mem::replace(&mut qs.overflow_due, due);
-    if old != due {
-        if let Some(old) = old {
-            state.timers.remove(&(old, Timer::Overflow(queue)));
-        }
-        if let Some(due) = due {
-            state.timers.insert((due, Timer::Overflow(queue)));
-        }
-    }
+    retime(&mut state.timers, Timer::Overflow(queue), old, due);
 }
 
 /// An agent takes (or is offered) a waiting ticket.
@@ -955,14 +952,8 @@ fn wrap_up_due(state: &State, agent: AgentId) -> Option<Timestamp> {
 /// after-contact work now, if any.
 fn retime_wrap_up(state: &mut State, agent: AgentId, old: Option<Timestamp>) {
     let new = wrap_up_due(state, agent);
-    if state.deferred_index || old == new {
-        return;
-    }
-    if let Some(old) = old {
-        state.timers.remove(&(old, Timer::WrapUp(agent)));
-    }
-    if let Some(new) = new {
-        state.timers.insert((new, Timer::WrapUp(agent)));
+    if !state.deferred_index {
+        retime(&mut state.timers, Timer::WrapUp(agent), old, new);
     }
 }
 
