@@ -1203,33 +1203,23 @@ fn parse_shares<T>(
     if ok { out } else { Vec::new() }
 }
 
+/// Shares over one of the core's named levels (tiers, urgencies, emotions).
+fn parse_level_shares<T: Copy>(
+    o: &Obj<'_>,
+    cx: &mut Cx,
+    key: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Vec<(f64, T)> {
+    let names: Vec<&str> = all.iter().map(|&l| name(l)).collect();
+    parse_shares(o, cx, key, |s| parse_name(s, &names).map(|i| all[i]), &names.join(", "))
+}
+
 fn parse_mix(o: Obj<'_>, cx: &mut Cx) -> RawMix {
     o.keys(cx, &["tiers", "urgencies", "emotions", "categories", "languages", "repeat_share"]);
-    let names = |all: &[&str]| all.join(", ");
-    let tier_names: Vec<&str> = CustomerTier::ALL.iter().map(|t| t.name()).collect();
-    let urgency_names: Vec<&str> = Urgency::ALL.iter().map(|t| t.name()).collect();
-    let emotion_names: Vec<&str> = Emotion::ALL.iter().map(|t| t.name()).collect();
-    let tiers = parse_shares(
-        &o,
-        cx,
-        "tiers",
-        |s| parse_name(s, &tier_names).map(|i| CustomerTier::ALL[i]),
-        &names(&tier_names),
-    );
-    let urgencies = parse_shares(
-        &o,
-        cx,
-        "urgencies",
-        |s| parse_name(s, &urgency_names).map(|i| Urgency::ALL[i]),
-        &names(&urgency_names),
-    );
-    let emotions = parse_shares(
-        &o,
-        cx,
-        "emotions",
-        |s| parse_name(s, &emotion_names).map(|i| Emotion::ALL[i]),
-        &names(&emotion_names),
-    );
+    let tiers = parse_level_shares(&o, cx, "tiers", CustomerTier::ALL, CustomerTier::name);
+    let urgencies = parse_level_shares(&o, cx, "urgencies", Urgency::ALL, Urgency::name);
+    let emotions = parse_level_shares(&o, cx, "emotions", Emotion::ALL, Emotion::name);
     let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
     let categories = parse_shares(&o, cx, "categories", nonempty, "");
     let languages = parse_shares(&o, cx, "languages", nonempty, "");
