@@ -3,27 +3,20 @@
 
 use cs_cli::flags;
 use cs_cli::table::pairs;
-use cs_sim::erlang::{ErlangError, Metrics, Traffic, metrics};
+use cs_sim::erlang::{ErlangError, Metrics, metrics};
 use serde::Serialize;
 
 /// Flags of `cs erlang`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Contacts arriving per hour (Poisson).
-    #[arg(long, value_name = "X", value_parser = flags::positive)]
-    pub arrivals_per_hour: f64,
-    /// Average handle time, seconds.
-    #[arg(long, value_name = "Y", value_parser = flags::positive)]
-    pub aht_s: f64,
+    #[command(flatten)]
+    pub traffic: super::TrafficArgs,
     /// Agents on the phones.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub agents: u32,
     /// Service-level target time: answered within this many seconds.
     #[arg(long, value_name = "T", value_parser = flags::non_negative)]
     pub target_s: f64,
-    /// Mean patience in seconds: use Erlang A (contacts abandon) instead of Erlang C.
-    #[arg(long, value_name = "Z", value_parser = flags::positive)]
-    pub patience_s: Option<f64>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -33,16 +26,15 @@ pub struct Args {
 /// `agents`, `p_wait`, `service_level`, `asa_s`, `occupancy`, `p_abandon`, ...).
 #[derive(Serialize, Debug)]
 struct Output {
-    arrivals_per_hour: f64,
-    aht_s: f64,
-    patience_s: Option<f64>,
+    #[serde(flatten)]
+    traffic: super::TrafficArgs,
     #[serde(flatten)]
     metrics: Metrics,
 }
 
 /// Runs `cs erlang`.
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let traffic = Traffic::new(a.arrivals_per_hour, a.aht_s, a.patience_s).map_err(super::erlang_error)?;
+    let traffic = a.traffic.traffic()?;
     let m = metrics(&traffic, a.agents, a.target_s).map_err(|e| match e {
         ErlangError::Unstable { agents, load_erlangs } => anyhow::anyhow!(
             "{agents} agents cannot carry {load_erlangs:.2} erlangs offered without abandonment: the queue grows \
@@ -53,15 +45,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     })?;
     if a.json {
         return super::print_json(&Output {
-            arrivals_per_hour: a.arrivals_per_hour,
-            aht_s: a.aht_s,
-            patience_s: a.patience_s,
+            traffic: a.traffic,
             metrics: m,
         });
     }
     let mut rows = vec![
-        ("model", super::staff::describe_model(m.model, a.patience_s)),
-        ("traffic", super::staff::describe_traffic(a.arrivals_per_hour, a.aht_s, m.offered_load_erlangs)),
+        ("model", super::staff::describe_model(m.model, a.traffic.patience_s)),
+        ("traffic", super::staff::describe_traffic(a.traffic.arrivals_per_hour, a.traffic.aht_s, m.offered_load_erlangs)),
         ("agents", m.agents.to_string()),
     ];
     rows.extend(super::staff::metric_rows(&m));

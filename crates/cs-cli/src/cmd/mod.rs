@@ -70,3 +70,24 @@ pub fn erlang_error(e: cs_sim::erlang::ErlangError) -> anyhow::Error {
         other => anyhow::anyhow!(other),
     }
 }
+
+/// The traffic flags `cs staff` and `cs erlang` share, also the first fields of their JSON.
+#[derive(clap::Args, serde::Serialize, Debug, Clone, Copy)]
+pub struct TrafficArgs {
+    /// Contacts arriving per hour (Poisson).
+    #[arg(long, value_name = "X", value_parser = cs_cli::flags::positive)]
+    pub arrivals_per_hour: f64,
+    /// Average handle time, seconds.
+    #[arg(long, value_name = "Y", value_parser = cs_cli::flags::positive)]
+    pub aht_s: f64,
+    /// Mean patience in seconds: use Erlang A (contacts abandon) instead of Erlang C.
+    #[arg(long, value_name = "Z", value_parser = cs_cli::flags::positive)]
+    pub patience_s: Option<f64>,
+}
+
+impl TrafficArgs {
+    /// The traffic these flags describe, or an error naming the flag.
+    pub fn traffic(&self) -> anyhow::Result<cs_sim::erlang::Traffic> {
+        cs_sim::erlang::Traffic::new(self.arrivals_per_hour, self.aht_s, self.patience_s).map_err(erlang_error)
+    }
+}

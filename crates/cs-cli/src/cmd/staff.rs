@@ -7,27 +7,20 @@
 
 use cs_cli::flags;
 use cs_cli::table::{pairs, percent, seconds};
-use cs_sim::erlang::{Metrics, QueueModel, StaffingGoal, Traffic, staff};
+use cs_sim::erlang::{Metrics, QueueModel, StaffingGoal, staff};
 use serde::Serialize;
 
 /// Flags of `cs staff`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Contacts arriving per hour (Poisson).
-    #[arg(long, value_name = "X", value_parser = flags::positive)]
-    pub arrivals_per_hour: f64,
-    /// Average handle time, seconds.
-    #[arg(long, value_name = "Y", value_parser = flags::positive)]
-    pub aht_s: f64,
+    #[command(flatten)]
+    pub traffic: super::TrafficArgs,
     /// Service-level target time: answered within this many seconds.
     #[arg(long, value_name = "T", value_parser = flags::non_negative)]
     pub target_s: f64,
     /// Service level to reach: a fraction (0.8) or a percentage (80 or 80%).
     #[arg(long, value_name = "P", value_parser = flags::service_level)]
     pub service_level: f64,
-    /// Mean patience in seconds: use Erlang A (contacts abandon) instead of Erlang C.
-    #[arg(long, value_name = "Z", value_parser = flags::positive)]
-    pub patience_s: Option<f64>,
     /// Share of paid time off the phones (breaks, training): 0.3, 30 or 30%.
     #[arg(long, value_name = "S", value_parser = flags::shrinkage, default_value = "0")]
     pub shrinkage: f64,
@@ -47,9 +40,8 @@ pub struct Args {
 /// `p_abandon`, ...).
 #[derive(Serialize, Debug)]
 struct Output {
-    arrivals_per_hour: f64,
-    aht_s: f64,
-    patience_s: Option<f64>,
+    #[serde(flatten)]
+    traffic: super::TrafficArgs,
     service_level_goal: f64,
     shrinkage: f64,
     asa_max_s: Option<f64>,
@@ -61,7 +53,7 @@ struct Output {
 
 /// Runs `cs staff`.
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let traffic = Traffic::new(a.arrivals_per_hour, a.aht_s, a.patience_s).map_err(super::erlang_error)?;
+    let traffic = a.traffic.traffic()?;
     let goal = StaffingGoal {
         target_s: a.target_s,
         service_level: a.service_level,
@@ -71,9 +63,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     };
     let s = staff(&traffic, &goal).map_err(super::erlang_error)?;
     let out = Output {
-        arrivals_per_hour: a.arrivals_per_hour,
-        aht_s: a.aht_s,
-        patience_s: a.patience_s,
+        traffic: a.traffic,
         service_level_goal: a.service_level,
         shrinkage: a.shrinkage,
         asa_max_s: a.asa_max_s,
@@ -93,8 +83,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         goal_text += &format!(", abandonment at most {}", percent(Some(v)));
     }
     let mut rows = vec![
-        ("model", describe_model(m.model, a.patience_s)),
-        ("traffic", describe_traffic(a.arrivals_per_hour, a.aht_s, m.offered_load_erlangs)),
+        ("model", describe_model(m.model, a.traffic.patience_s)),
+        ("traffic", describe_traffic(a.traffic.arrivals_per_hour, a.traffic.aht_s, m.offered_load_erlangs)),
         ("goal", goal_text),
         ("agents", format!("{} on the phones", s.agents)),
         ("scheduled agents", format!("{} (shrinkage {})", s.scheduled_agents, percent(Some(a.shrinkage)))),
