@@ -470,7 +470,7 @@ fn with_clocks(
     id: TicketId,
     f: impl FnOnce(&mut Sla, &crate::sla::SlaPolicy, &crate::calendar::Calendar),
 ) {
-    let t = state.tickets.get_mut(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"));
+    let t = ticket_mut(state, id);
     let Some(sla) = t.sla.as_deref_mut() else { return };
     let old = sla.clocks.map(|c| c.next_due());
     let policy = &cfg.sla.policies[usize::from(sla.policy)];
@@ -487,16 +487,17 @@ fn with_clocks(
 /// Starts a ticket's SLA for a new episode: the policy matching it now, with its first
 /// response and resolution clocks counting from `origin` (first contact, or the reopen).
 fn sla_start(state: &mut State, cfg: &Config, id: TicketId, origin: Timestamp, at: Timestamp) {
+    let t = ticket_ref(state, id);
+    let policy = cfg.sla.policy_for(t.channel, t.tier, t.urgency, t.queue);
+    if policy.is_none() && t.sla.is_none() {
+        return; // no clocks ran, none start
+    }
     with_clocks(state, cfg, id, |sla, _, cal| {
         sla.clocks.iter_mut().for_each(|c| {
             c.stop(cal, at);
         })
     });
-    let t = state.tickets.get_mut(id).expect("ticket exists");
-    t.sla = cfg
-        .sla
-        .policy_for(t.channel, t.tier, t.urgency, t.queue)
-        .map(|policy| Box::new(Sla { policy, clocks: Default::default() }));
+    ticket_mut(state, id).sla = policy.map(|policy| Box::new(Sla { policy, clocks: Default::default() }));
     with_clocks(state, cfg, id, |sla, policy, cal| {
         for k in [ClockKind::FirstResponse, ClockKind::Resolution] {
             if let Some(target) = policy.targets[k.index()] {
@@ -640,12 +641,20 @@ fn join_pool(index: &mut RoutingIndex, cfg: &Config, a: &mut Agent) {
     a.pool = Slot(pool);
 }
 
+#[inline]
 fn ticket_ref(state: &State, id: TicketId) -> &Ticket {
-    state.tickets.get(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"))
+    state.tickets.get(id).unwrap_or_else(|| unknown_ticket(id))
 }
 
+#[inline]
 fn ticket_mut(state: &mut State, id: TicketId) -> &mut Ticket {
-    state.tickets.get_mut(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"))
+    state.tickets.get_mut(id).unwrap_or_else(|| unknown_ticket(id))
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_ticket(id: TicketId) -> ! {
+    panic!("event names unknown ticket {id}")
 }
 
 /// Sets one of a ticket's timers (its due time is a ticket field), keeping the timer set
@@ -656,7 +665,7 @@ fn set_timer(state: &mut State, id: TicketId, timer: Timer, due: Option<Timestam
 
 /// Sets several of a ticket's timers with one lookup of the ticket.
 fn set_timers(state: &mut State, id: TicketId, changes: &[(Timer, Option<Timestamp>)]) {
-    let t = state.tickets.get_mut(id).unwrap_or_else(|| panic!("event names unknown ticket {id}"));
+    let t = state.tickets.get_mut(id).unwrap_or_else(|| unknown_ticket(id));
     for &(timer, due) in changes {
         let field = match timer {
             Timer::Step(_) => &mut t.step_due,

@@ -26,7 +26,7 @@ use crate::rejection::Rejection;
 use crate::routing::{AgentPick, ReqKey, effective_needs};
 use crate::skill::{PROFICIENCY_MAX, SkillNeeds, TICKET_SKILLS_MAX};
 use crate::sla::ClockKind;
-use crate::state::{State, Timer};
+use crate::state::{State, TicketLookup, Timer};
 use crate::ticket::{CustomerTier, Emotion};
 use crate::ticket::{Ticket, TicketSpec, TicketStatus};
 use crate::time::Timestamp;
@@ -865,8 +865,8 @@ impl<'a, 'o> Decider<'a, 'o> {
         let s = self.base();
         let cfg = s.config();
         let not = |a: AgentId| skip == Some(a) || w.avoid.contains(&a);
-        match s.index.bucket_ids.get(&(w.queue, w.step, w.req)) {
-            Some(&b) => {
+        match s.index.find_bucket(w.queue, w.step, &w.req) {
+            Some(b) => {
                 let b = &s.index.buckets[b as usize];
                 s.pick_agent(w.queue, w.req.channel, &b.pools, &b.overflow_pools, not)
             }
@@ -1110,10 +1110,11 @@ fn agent_ref(s: &State, agent: AgentId) -> Result<&Agent, Rejection> {
 
 /// A ticket that exists and is not archived (it may be closed).
 fn known_ticket(s: &State, id: TicketId, at: Timestamp) -> Result<&Ticket, Rejection> {
-    if s.archived(id, at) {
-        return Err(Rejection::TicketArchived { ticket: id });
+    match s.ticket_as_of(id, at) {
+        TicketLookup::Held(t) => Ok(t),
+        TicketLookup::Archived => Err(Rejection::TicketArchived { ticket: id }),
+        TicketLookup::Unknown => Err(Rejection::UnknownTicket { ticket: id }),
     }
-    s.tickets.get(id).ok_or(Rejection::UnknownTicket { ticket: id })
 }
 
 /// A ticket that exists and is open.

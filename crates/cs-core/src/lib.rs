@@ -31,6 +31,7 @@ pub mod event;
 pub mod explain;
 pub mod id;
 pub mod metrics;
+mod ordset;
 pub mod priority;
 pub mod rejection;
 mod routing;

@@ -302,15 +302,20 @@ impl Metrics {
         }
     }
 
+    /// The interval holding `at`, created (with those before it) if newer than the newest;
+    /// `None` if older than the oldest kept.
+    #[inline]
     fn interval_mut(&mut self, at: Timestamp) -> Option<&mut Interval> {
-        // Nearly every count is for the newest interval: check it without dividing.
-        let n = self.intervals.len();
-        if n > 0 {
-            let last = self.intervals[n - 1].start;
-            if at >= last && at.since(last) < INTERVAL_MS {
-                return self.intervals.get_mut(n - 1);
-            }
+        // Nearly every count is for the newest interval: check it inline, without dividing.
+        match self.intervals.back() {
+            Some(i) if at >= i.start && at.since(i.start) < INTERVAL_MS => self.intervals.back_mut(),
+            _ => self.interval_other(at),
         }
+    }
+
+    /// [`Metrics::interval_mut`] for any interval but the newest.
+    #[inline(never)]
+    fn interval_other(&mut self, at: Timestamp) -> Option<&mut Interval> {
         let start = interval_start(at);
         let (queues, teams) = (self.queues.len(), self.teams.len());
         let blank = |start| Interval {

@@ -22,6 +22,7 @@ use crate::capacity;
 use crate::channel::{CHANNELS_N, Channel};
 use crate::config::{Config, Strategy};
 use crate::id::{AgentId, LanguageId, QueueId, TeamId, TicketId};
+use crate::ordset::OrdSet;
 use crate::priority::{Rank, WaitKey};
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::state::State;
@@ -144,11 +145,11 @@ impl PoolKey {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct FreeSet {
     /// `(idle_since, agent)`: longest idle and best proficiency.
-    pub idle: BTreeSet<(Timestamp, AgentId)>,
+    pub idle: OrdSet<(Timestamp, AgentId)>,
     /// `(occupancy, idle_since, agent)`: least occupied.
-    pub occupancy: BTreeSet<(u32, Timestamp, AgentId)>,
+    pub occupancy: OrdSet<(u32, Timestamp, AgentId)>,
     /// `(last assignment sequence, agent)`: round robin.
-    pub rotation: BTreeSet<(u64, AgentId)>,
+    pub rotation: OrdSet<(u64, AgentId)>,
 }
 
 /// Agents sharing a routing profile.
@@ -190,6 +191,9 @@ impl Orders {
 pub(crate) struct RoutingIndex {
     pub buckets: Vec<Bucket>,
     pub bucket_ids: FxMap<(QueueId, u8, ReqKey), BucketId>,
+    /// The bucket [`RoutingIndex::bucket`] last returned: arrivals mostly repeat a few
+    /// requirement classes, and comparing one key is cheaper than hashing it.
+    pub last_bucket: Option<((QueueId, u8, ReqKey), BucketId)>,
     pub pools: Vec<Pool>,
     pub pool_ids: FxMap<PoolKey, PoolId>,
     pub orders: Orders,
@@ -270,7 +274,8 @@ impl RoutingIndex {
 
     /// The bucket for these coordinates, created (with its pool relations) if new.
     pub(crate) fn bucket(&mut self, cfg: &Config, queue: QueueId, step: u8, req: ReqKey) -> BucketId {
-        if let Some(&b) = self.bucket_ids.get(&(queue, step, req)) {
+        if let Some(b) = self.find_bucket(queue, step, &req) {
+            self.last_bucket = Some(((queue, step, req), b));
             return b;
         }
         let id = self.buckets.len() as BucketId;
@@ -284,7 +289,17 @@ impl RoutingIndex {
         }
         self.buckets.push(Bucket { queue, step, req, eff, waiting: BTreeSet::new(), pools, overflow_pools });
         self.bucket_ids.insert((queue, step, req), id);
+        self.last_bucket = Some(((queue, step, req), id));
         id
+    }
+
+    /// The bucket for these coordinates, if it exists.
+    #[inline]
+    pub(crate) fn find_bucket(&self, queue: QueueId, step: u8, req: &ReqKey) -> Option<BucketId> {
+        match &self.last_bucket {
+            Some(((q, s, r), b)) if (*q, *s) == (queue, step) && r == req => Some(*b),
+            _ => self.bucket_ids.get(&(queue, step, *req)).copied(),
+        }
     }
 
     /// Pools that fit a (possibly not yet existing) bucket: admitted ones and overflow ones.

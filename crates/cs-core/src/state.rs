@@ -235,6 +235,13 @@ impl TicketTable {
     }
 }
 
+/// What [`State::ticket_as_of`] found.
+pub(crate) enum TicketLookup<'a> {
+    Held(&'a Ticket),
+    Archived,
+    Unknown,
+}
+
 /// Everything the engine knows, as of its last event.
 ///
 /// Built only by folding events with [`crate::apply`]; read through its methods.
@@ -518,13 +525,19 @@ impl State {
         }
     }
 
-    /// Whether `id` was issued but its ticket has been retired, or is due to retire by `now`.
-    pub(crate) fn archived(&self, id: TicketId, now: Timestamp) -> bool {
+    /// The ticket `id` as of `now`: held, archived (issued but retired, or due to retire by
+    /// `now`), or never issued.
+    pub(crate) fn ticket_as_of(&self, id: TicketId, now: Timestamp) -> TicketLookup<'_> {
         match self.tickets.get(id) {
-            None => id < self.tickets.next_id(),
+            None if id < self.tickets.next_id() => TicketLookup::Archived,
+            None => TicketLookup::Unknown,
             Some(t) => {
                 let retention = self.config.as_ref().map_or(i64::MAX, |c| c.limits.closed_ticket_retention_ms);
-                t.status.is_closed() && t.closed_at.is_some_and(|c| c.plus_ms(retention) <= now)
+                if t.status.is_closed() && t.closed_at.is_some_and(|c| c.plus_ms(retention) <= now) {
+                    TicketLookup::Archived
+                } else {
+                    TicketLookup::Held(t)
+                }
             }
         }
     }
