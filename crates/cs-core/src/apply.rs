@@ -558,11 +558,7 @@ fn sla_rematch(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
 
 /// The ticket's own needs merged with its queue's (decide guarantees it fits).
 pub(crate) fn merged_needs(own: &SkillNeeds, queue: &SkillNeeds) -> SkillNeeds {
-    let mut out = *own;
-    for n in queue.iter() {
-        out.insert(n).expect("decide checked the merged requirement fits");
-    }
-    out
+    own.merged(queue).expect("decide checked the merged requirement fits")
 }
 
 /// Starts a new wait episode: customer waits again from now, at step 0.
@@ -902,7 +898,9 @@ fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp)
         Some(ms) if t.first_response_at.is_none() => Some(at.plus_ms(ms)),
         _ => None,
     };
-    set_timer(state, id, Timer::Reply(id), due);
+    if due != t.reply_due {
+        set_timer(state, id, Timer::Reply(id), due);
+    }
 }
 
 /// Frees the agent holding `id` (assigned or offered); the ticket keeps `last_agent`.
@@ -910,7 +908,10 @@ fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp)
 /// for the queue's handle time, makes the agent the customer's sticky agent, and starts
 /// the agent's after-contact work, during which the slot stays taken.
 fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served: bool) {
-    set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
+    let t = ticket_ref(state, id);
+    if t.offer_expires.is_some() || t.reply_due.is_some() {
+        set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
+    }
     let t = ticket_mut(state, id);
     let agent = t.agent.take().unwrap_or_else(|| panic!("ticket {id} has no agent to release"));
     let served = served && t.status == TicketStatus::Assigned;

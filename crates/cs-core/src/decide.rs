@@ -1162,11 +1162,7 @@ fn check_depth(s: &State, queue: QueueId) -> Result<(), Rejection> {
 }
 
 fn merge_checked(own: &SkillNeeds, queue: &SkillNeeds) -> Result<SkillNeeds, Rejection> {
-    let mut out = *own;
-    for n in queue.iter() {
-        out.insert(n).map_err(|_| Rejection::TooManySkills { max: TICKET_SKILLS_MAX })?;
-    }
-    Ok(out)
+    own.merged(queue).map_err(|_| Rejection::TooManySkills { max: TICKET_SKILLS_MAX })
 }
 
 /// Checks skill ids and levels; returns them sorted, a skill named twice keeping its

@@ -430,6 +430,18 @@ impl Metrics {
         if all.busy == 0 && all.staffed == 0 {
             return; // so is the team
         }
+        // Mostly both ends lie in the newest interval.
+        if let Some(i) = self.intervals.back_mut()
+            && from >= i.start
+            && until.since(i.start) <= INTERVAL_MS
+        {
+            let ms = until.since(from).max(0) as u64;
+            all.add_to(&mut i.total, ms);
+            run.add_to(&mut i.teams[team], ms);
+            all.add_to(&mut self.total, ms);
+            run.add_to(&mut self.teams[team], ms);
+            return;
+        }
         while from < until {
             let end = interval_start(from).plus_ms(INTERVAL_MS).min(until);
             let ms = end.since(from) as u64;

@@ -372,7 +372,7 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let occupancy = a.load.occupancy_milli(&a.capacity);
+        let occupancy = if orders.occupancy { a.load.occupancy_milli(&a.capacity) } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
         for c in Channel::ALL {
             if a.capacity.per_channel.get(c) == 0
@@ -499,6 +499,13 @@ impl State {
         let cfg = self.config();
         let pool = &self.index.pools[a.pool.0 as usize];
         let mut picks: Vec<TicketPick> = Vec::new();
+        let pinned_here = || if self.index.pinned.is_empty() { None } else { self.index.pinned.get(&a.id) };
+        // Most agents free up with nothing waiting for them: say so before any capacity check.
+        let waiting = |b: &BucketId| !self.index.buckets[*b as usize].waiting.is_empty();
+        if !pool.buckets.iter().chain(&pool.overflow_buckets).any(waiting) && pinned_here().is_none_or(|s| s.is_empty())
+        {
+            return picks;
+        }
         while picks.len() < max {
             // Capacity per channel once per pick, not once per bucket.
             let fits = Channel::ALL
@@ -512,7 +519,7 @@ impl State {
                     || (wk.avoids && self.tickets.get(wk.ticket).is_some_and(|t| t.avoid_agents.contains(&a.id)))
             };
             // Tickets reserved for this agent by sticky routing come first.
-            let pinned = self.index.pinned.get(&a.id).and_then(|set| {
+            let pinned = pinned_here().and_then(|set| {
                 set.iter()
                     .filter(|wk| !taken(wk))
                     .find(|wk| self.tickets.get(wk.ticket).is_some_and(|t| fits[t.channel.index()]))

@@ -105,6 +105,20 @@ impl SkillNeeds {
         Ok(())
     }
 
+    /// Both lists of needs in one, a skill in both keeping the higher minimum.
+    ///
+    /// Fails if together they name more than [`TICKET_SKILLS_MAX`] skills.
+    pub fn merged(&self, other: &SkillNeeds) -> Result<SkillNeeds, SkillNeedsError> {
+        if self.is_empty() {
+            return Ok(*other); // most tickets need no more than their queue does
+        }
+        let mut out = *self;
+        for n in other.iter() {
+            out.insert(n)?;
+        }
+        Ok(out)
+    }
+
     /// The needs, sorted by skill.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = SkillNeed> + '_ {
         self.items[..self.len as usize].iter().map(|&(s, min)| SkillNeed { skill: SkillId(s), min })

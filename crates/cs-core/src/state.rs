@@ -197,7 +197,16 @@ impl TicketTable {
     }
 
     /// Retires closed tickets whose retention ended at or before `now`, forgetting their keys.
+    #[inline]
     pub(crate) fn retire_due(&mut self, now: Timestamp, retention_ms: i64, keys: &mut BTreeMap<Box<str>, TicketId>) {
+        // Checked on every event; something is due on few of them.
+        if self.retire.front().is_some_and(|&(due, _)| due <= now) {
+            self.retire_due_now(now, retention_ms, keys);
+        }
+    }
+
+    #[inline(never)]
+    fn retire_due_now(&mut self, now: Timestamp, retention_ms: i64, keys: &mut BTreeMap<Box<str>, TicketId>) {
         while let Some(&(due, id)) = self.retire.front() {
             if due > now {
                 break;

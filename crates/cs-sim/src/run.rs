@@ -1,7 +1,7 @@
 //! The discrete-event loop: simulated customers, agents and shifts driving a
 //! `cs_core::Engine` through its public commands.
 //!
-//! Pending simulation events sit in a binary heap ordered by (time, sequence): arrivals,
+//! Pending simulation events sit in an agenda ordered by time, then scheduling order: arrivals,
 //! service completions, abandonments, bot conversations ending, shift starts and ends,
 //! and samples. Before handling anything later, the engine is ticked at its own next
 //! deadline, so its timers (relaxation steps, offers, overflow, wrap-up, SLA clocks) fire
@@ -19,8 +19,7 @@ use cs_core::{
     TicketSpec, TicketStatus, Timestamp,
 };
 use serde::Serialize;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 /// What the bot says when it hands a conversation to a human.
 pub const HANDOFF_REASON: &str = "bot could not resolve";
@@ -356,17 +355,27 @@ enum Kind {
 
 /// Pending simulation events, earliest first; ties in scheduling order.
 ///
-/// The heap holds 16-byte entries, `(time << 32 | sequence, slot)`, with the events
-/// themselves in a slab, so that sifting moves little memory. Times are milliseconds
-/// after the scenario start (at most 31 days, well within 32 bits); events at or after
-/// the end are never scheduled, since they could not happen within the run. The 32-bit
-/// sequence only breaks ties between events due at the same millisecond, which are
-/// scheduled far fewer than 2^32 events apart.
+/// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) over due times in milliseconds
+/// after the scenario start, relying on what every discrete-event loop guarantees: nothing
+/// is scheduled before the last event taken. `due_now` holds the events due at that last
+/// time, in scheduling order; bucket `b` holds those whose due time first differs from it
+/// in bit `b`, with the earliest due time of each bucket kept as events arrive. Scheduling
+/// is a push; taking the next event, when `due_now` is empty, moves the events of the
+/// lowest non-empty bucket into lower buckets, each event a few times over its life. Events
+/// due at the same millisecond always share a bucket and keep their order through every
+/// move, so ties are broken by scheduling order, as with a (time, sequence) heap.
+///
+/// Runs last at most 31 days, so due times fit 32 bits; events at or after the end are
+/// never scheduled, since they could not happen within the run.
 struct Agenda {
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
-    slab: Vec<Kind>,
-    free: Vec<u32>,
-    seq: u32,
+    /// The due time of the last event taken (ms after the start).
+    last: u32,
+    due_now: VecDeque<Kind>,
+    buckets: [Vec<(u32, Kind)>; 32],
+    /// The earliest due time in each non-empty bucket.
+    mins: [u32; 32],
+    /// Bit `b` set: bucket `b` is not empty.
+    occupied: u32,
     start_ms: i64,
     end_ms: i64,
 }
@@ -374,7 +383,15 @@ struct Agenda {
 impl Agenda {
     fn new(start_ms: i64, end_ms: i64) -> Agenda {
         debug_assert!(end_ms - start_ms < 1 << 32, "runs are at most 31 days");
-        Agenda { heap: BinaryHeap::new(), slab: Vec::new(), free: Vec::new(), seq: 0, start_ms, end_ms }
+        Agenda {
+            last: 0,
+            due_now: VecDeque::new(),
+            buckets: Default::default(),
+            mins: [0; 32],
+            occupied: 0,
+            start_ms,
+            end_ms,
+        }
     }
 
     #[inline]
@@ -382,32 +399,57 @@ impl Agenda {
         if at >= self.end_ms {
             return;
         }
-        let slot = match self.free.pop() {
-            Some(i) => {
-                self.slab[i as usize] = kind;
-                i
-            }
-            None => {
-                self.slab.push(kind);
-                (self.slab.len() - 1) as u32
-            }
-        };
-        self.seq = self.seq.wrapping_add(1);
-        let key = ((at - self.start_ms) as u64) << 32 | u64::from(self.seq);
-        self.heap.push(Reverse((key, slot)));
+        let off = (at - self.start_ms) as u32;
+        debug_assert!(off >= self.last, "scheduled at {at}, before the last event taken");
+        self.put(off.max(self.last), kind);
     }
 
-    /// When the next event is due (`i64::MAX` if none).
+    #[inline]
+    fn put(&mut self, off: u32, kind: Kind) {
+        if off == self.last {
+            self.due_now.push_back(kind);
+            return;
+        }
+        let b = 31 - (off ^ self.last).leading_zeros() as usize;
+        if self.occupied & (1 << b) == 0 {
+            self.occupied |= 1 << b;
+            self.mins[b] = off;
+        } else {
+            self.mins[b] = self.mins[b].min(off);
+        }
+        self.buckets[b].push((off, kind));
+    }
+
+    /// When the next event is due (`i64::MAX` if none). Takes nothing.
     #[inline]
     fn next_at(&self) -> i64 {
-        self.heap.peek().map_or(i64::MAX, |r| self.start_ms + (r.0.0 >> 32) as i64)
+        if !self.due_now.is_empty() {
+            return self.start_ms + i64::from(self.last);
+        }
+        if self.occupied == 0 {
+            return i64::MAX;
+        }
+        self.start_ms + i64::from(self.mins[self.occupied.trailing_zeros() as usize])
     }
 
     #[inline]
     fn pop(&mut self) -> Option<(i64, Kind)> {
-        let Reverse((key, slot)) = self.heap.pop()?;
-        self.free.push(slot);
-        Some((self.start_ms + (key >> 32) as i64, self.slab[slot as usize]))
+        if self.due_now.is_empty() {
+            if self.occupied == 0 {
+                return None;
+            }
+            let b = self.occupied.trailing_zeros() as usize;
+            self.occupied &= !(1 << b);
+            self.last = self.mins[b];
+            let mut moving = std::mem::take(&mut self.buckets[b]);
+            // Every event of bucket `b` now differs from `last` below bit `b`: none comes back.
+            for (off, kind) in moving.drain(..) {
+                self.put(off, kind);
+            }
+            self.buckets[b] = moving; // keeps its allocation
+        }
+        let kind = self.due_now.pop_front()?;
+        Some((self.start_ms + i64::from(self.last), kind))
     }
 }
 
