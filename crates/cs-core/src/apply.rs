@@ -231,14 +231,12 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             }
         }
         Event::TicketAssigned { ticket, agent, .. } => {
-            take(state, cfg, *ticket, *agent, at);
-            ticket_mut(state, *ticket).status = TicketStatus::Assigned;
+            take(state, cfg, *ticket, *agent, TicketStatus::Assigned, at);
             answered(state, cfg, *ticket, at);
             arm_reply_timer(state, cfg, *ticket, at);
         }
         Event::TicketOffered { ticket, agent, expires_at, .. } => {
-            take(state, cfg, *ticket, *agent, at);
-            ticket_mut(state, *ticket).status = TicketStatus::Offered;
+            take(state, cfg, *ticket, *agent, TicketStatus::Offered, at);
             set_timer(state, *ticket, Timer::Offer(*ticket), Some(*expires_at));
         }
         Event::OfferAccepted { ticket, agent, .. } => {
@@ -860,13 +858,18 @@ fn refresh_overflow(state: &mut State, cfg: &Config, queue: QueueId, now: Timest
     retime(&mut state.timers, Timer::Overflow(queue), old, due);
 }
 
-/// An agent takes (or is offered) a waiting ticket.
-fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, at: Timestamp) {
-    let t = ticket_ref(state, id);
+/// An agent takes (`status` assigned) or is offered a waiting ticket.
+fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, status: TicketStatus, at: Timestamp) {
+    let t = ticket_mut(state, id);
     assert_eq!(t.status, TicketStatus::Queued, "ticket {id} taken while {:?}", t.status);
     let channel = t.channel;
-    dequeue(state, cfg, id, at);
+    if t.unindexed {
+        t.unindexed = false; // never entered the waiting indexes
+    } else {
+        dequeue(state, cfg, id, at);
+    }
     let t = ticket_mut(state, id);
+    t.status = status;
     t.agent = Some(agent);
     t.held_since = Some(at);
     state.assign_seq += 1;

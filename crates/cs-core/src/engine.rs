@@ -30,6 +30,7 @@ impl Engine {
     }
 
     /// The current state.
+    #[inline]
     pub fn state(&self) -> &State {
         &self.state
     }
@@ -77,11 +78,13 @@ impl Engine {
     }
 
     /// The next time a timer is due.
+    #[inline]
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.state.next_deadline()
     }
 
     /// Events produced since the outbox was last drained.
+    #[inline]
     pub fn events(&self) -> &[Event] {
         &self.outbox
     }
@@ -92,6 +95,7 @@ impl Engine {
     }
 
     /// Empties the outbox, keeping its allocation.
+    #[inline]
     pub fn clear_events(&mut self) {
         self.outbox.clear();
     }

@@ -343,6 +343,7 @@ impl Metrics {
     }
 
     /// Applies `f` to every slice the count belongs to.
+    #[inline]
     pub(crate) fn count(&mut self, s: Slice, f: impl Fn(&mut Counts)) {
         f(&mut self.total);
         if let Some(q) = s.queue {

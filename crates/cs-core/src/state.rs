@@ -313,6 +313,7 @@ impl State {
     }
 
     /// A ticket by id (open ones and closed ones within the retention window).
+    #[inline]
     pub fn ticket(&self, id: TicketId) -> Option<&Ticket> {
         self.tickets.get(id)
     }
@@ -328,6 +329,7 @@ impl State {
     }
 
     /// Number of tickets held in memory (open, or closed within the retention window).
+    #[inline]
     pub fn tickets_held(&self) -> usize {
         self.tickets.len()
     }
@@ -338,11 +340,13 @@ impl State {
     }
 
     /// The id the next created ticket will get.
+    #[inline]
     pub fn next_ticket_id(&self) -> TicketId {
         self.tickets.next_id()
     }
 
     /// An agent by id.
+    #[inline]
     pub fn agent(&self, id: AgentId) -> Option<&Agent> {
         self.agents.get(id.index())
     }
@@ -373,6 +377,7 @@ impl State {
     }
 
     /// The next time a timer is due, so a service can sleep until then.
+    #[inline]
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.timers.first().map(|&(t, _)| t)
     }
