@@ -48,6 +48,15 @@ pub(crate) enum Work<'a> {
     InPlace(&'a mut State),
 }
 
+/// The state a decision reads, without applying pending events.
+fn state_of<'w>(work: &'w Work<'_>) -> &'w State {
+    match work {
+        Work::Borrowed(s) => s,
+        Work::Owned(s) => s,
+        Work::InPlace(s) => s,
+    }
+}
+
 /// Runs one decision, appending events to `out`. `out[..applied]` have been applied to
 /// the working state.
 pub(crate) struct Decider<'a, 'o> {
@@ -60,11 +69,7 @@ impl<'a, 'o> Decider<'a, 'o> {
     /// The working state without applying pending events. Use only for questions the
     /// pending events cannot change the answer to.
     fn base(&self) -> &State {
-        match &self.work {
-            Work::Borrowed(s) => s,
-            Work::Owned(s) => s,
-            Work::InPlace(s) => s,
-        }
+        state_of(&self.work)
     }
 
     /// Applies pending events to the working state, copying a borrowed state first.
@@ -328,8 +333,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                 if t.status != TicketStatus::Bot {
                     return Err(invalid(t, "resolve as the bot"));
                 }
-                let met = self.clocks_met(*ticket, &ClockKind::ALL, *at);
-                met.into_iter().for_each(|e| self.emit(e));
+                self.emit_clocks_met(*ticket, &ClockKind::ALL, *at);
                 self.emit(Event::BotResolved { at: *at, ticket: *ticket });
                 Ok(())
             }
@@ -361,12 +365,11 @@ impl<'a, 'o> Decider<'a, 'o> {
             }
             Command::AgentReply { at, ticket } => {
                 let agent = holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?;
-                let met = self.clocks_met(
+                self.emit_clocks_met(
                     *ticket,
                     &[ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update],
                     *at,
                 );
-                met.into_iter().for_each(|e| self.emit(e));
                 self.emit(Event::AgentReplied { at: *at, ticket: *ticket, agent });
                 Ok(())
             }
@@ -422,8 +425,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                 let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
                 let held = held.filter(|&a| !(t.status == TicketStatus::Assigned && self.wraps_up(a, t)));
                 let channel = t.channel;
-                let met = self.clocks_met(*ticket, &ClockKind::ALL, *at);
-                met.into_iter().for_each(|e| self.emit(e));
+                self.emit_clocks_met(*ticket, &ClockKind::ALL, *at);
                 self.emit(Event::TicketResolved { at: *at, ticket: *ticket });
                 if let Some(agent) = held {
                     self.route_freed_agent(agent, channel, *ticket, *at);
@@ -614,10 +616,11 @@ impl<'a, 'o> Decider<'a, 'o> {
         let mut spec = spec.clone();
         spec.queue = Some(queue);
         let bot = spec.bot;
-        let view = Escalatable {
+        // What the arrival escalation rules look at, if a ticket for people meets any.
+        let view = (!bot && !cfg.escalation.rules.is_empty()).then(|| Escalatable {
             ticket,
             queue,
-            status: if bot { TicketStatus::Bot } else { TicketStatus::Queued },
+            status: TicketStatus::Queued,
             agent: None,
             channel: spec.channel,
             tier: spec.tier,
@@ -626,15 +629,15 @@ impl<'a, 'o> Decider<'a, 'o> {
             rules_fired: 0,
             own_skills: spec.skills,
             waiting: w.clone(),
-        };
+        });
         let (customer, category) = (spec.customer, spec.category);
         self.emit(Event::TicketCreated { at, ticket, spec });
-        let alerts = self.recurring_alerts(customer, category, at);
-        alerts.into_iter().for_each(|e| self.emit(e));
+        self.emit_recurring_alerts(customer, category, at);
         if bot {
             return Ok(());
         }
-        if !self.escalate_on_arrival(view, customer, category, None, at) {
+        let escalated = view.is_some_and(|v| self.escalate_on_arrival(v, customer, category, None, at));
+        if !escalated {
             self.route_waiting(ticket, &w, at, true);
         }
         Ok(())
@@ -738,34 +741,27 @@ impl<'a, 'o> Decider<'a, 'o> {
     /// `SlaMet` for each of the ticket's `kinds` of clock that is live (counting and not
     /// breached) and so is stopped in time by what happens at `at`. Emitted just before the
     /// event that stops them, so each is true of the state it is applied to.
-    fn clocks_met(&self, ticket: TicketId, kinds: &[ClockKind], at: Timestamp) -> Vec<Event> {
-        let Some(sla) = self.base().tickets.get(ticket).and_then(|t| t.sla.as_deref()) else { return Vec::new() };
-        kinds
-            .iter()
-            .filter(|k| sla.clocks[k.index()].is_live())
-            .map(|&clock| Event::SlaMet {
-                at,
-                ticket,
-                policy: sla.policy,
-                clock,
-                deadline: sla.clocks[clock.index()].deadline,
-            })
-            .collect()
+    fn emit_clocks_met(&mut self, ticket: TicketId, kinds: &[ClockKind], at: Timestamp) {
+        let Some(sla) = state_of(&self.work).tickets.get(ticket).and_then(|t| t.sla.as_deref()) else { return };
+        for &clock in kinds.iter().filter(|k| sla.clocks[k.index()].is_live()) {
+            let deadline = sla.clocks[clock.index()].deadline;
+            self.out.push(Event::SlaMet { at, ticket, policy: sla.policy, clock, deadline });
+        }
     }
 
-    /// Recurring-issue alerts for a new contact: the customer's (or the category's)
-    /// contacts in a repeat-contact rule's window reach the rule's threshold exactly.
-    fn recurring_alerts(
-        &self,
+    /// Emits the recurring-issue alerts a new contact raises: the customer's (or the
+    /// category's) contacts in a repeat-contact rule's window reach its threshold exactly.
+    fn emit_recurring_alerts(
+        &mut self,
         customer: crate::id::CustomerId,
         category: Option<crate::id::CategoryId>,
         at: Timestamp,
-    ) -> Vec<Event> {
-        let s = self.base();
-        let mut out: Vec<Event> = Vec::new();
+    ) {
+        let s = state_of(&self.work);
         if s.config().escalation.rules.is_empty() {
-            return out;
+            return;
         }
+        let first = self.out.len();
         for r in s.config().escalation.rules.iter().filter(|r| r.trigger == Trigger::RepeatContact) {
             let since = at.plus_ms(-r.window_ms);
             let (contacts, customer, category) = match r.by {
@@ -775,9 +771,10 @@ impl<'a, 'o> Decider<'a, 'o> {
                     None => continue,
                 },
             };
-            let seen = out.iter().any(|e| matches!(e, Event::RecurringIssueDetected { by, .. } if *by == r.by));
+            let seen =
+                self.out[first..].iter().any(|e| matches!(e, Event::RecurringIssueDetected { by, .. } if *by == r.by));
             if contacts == usize::from(r.contacts_at_least) && !seen {
-                out.push(Event::RecurringIssueDetected {
+                self.out.push(Event::RecurringIssueDetected {
                     at,
                     by: r.by,
                     customer,
@@ -787,7 +784,6 @@ impl<'a, 'o> Decider<'a, 'o> {
                 });
             }
         }
-        out
     }
 
     /// Tries the escalation rules for `cause`, in order; the first that applies (not yet
