@@ -1,31 +1,31 @@
-//! [`OrdSet`]: an ordered set of small `Copy` keys, kept as a sorted vector while small
-//! and as a B-tree once large.
+//! [`OrdSet`]: an ordered set of small `Copy` keys, kept as a sorted ring buffer while
+//! small and as a B-tree once large.
 //!
 //! The routing index keeps one per pool, channel and strategy order (the free agents),
 //! and changes it on every assignment and release. Most pools hold a few dozen agents;
-//! there a binary search and a short move of a contiguous vector cost a fraction of a
-//! B-tree's node search and rebalancing. A pool of thousands keeps the B-tree's
-//! logarithmic worst case.
+//! there a binary search and a short move in a contiguous buffer cost a fraction of a
+//! B-tree's node search and rebalancing, and the commonest changes (the longest idle
+//! agent leaves the front, an agent idle since now joins the back) move nothing at all.
+//! A pool of thousands keeps the B-tree's logarithmic worst case.
 
-use std::collections::BTreeSet;
-use std::collections::btree_set;
+use std::collections::{BTreeSet, VecDeque, btree_set, vec_deque};
 
-/// Entries above which a sorted vector becomes a B-tree.
+/// Entries above which the sorted buffer becomes a B-tree.
 const SMALL_MAX: usize = 64;
-/// Entries below which a B-tree becomes a sorted vector again (well under
+/// Entries below which a B-tree becomes a sorted buffer again (well under
 /// [`SMALL_MAX`], so that a set hovering at the limit does not convert back and forth).
 const LARGE_MIN: usize = SMALL_MAX / 2;
 
 /// An ordered set; equal when it holds the same keys, whatever its representation.
 #[derive(Clone, Debug)]
 pub(crate) enum OrdSet<K> {
-    Small(Vec<K>),
+    Small(VecDeque<K>),
     Large(BTreeSet<K>),
 }
 
 impl<K> Default for OrdSet<K> {
     fn default() -> Self {
-        OrdSet::Small(Vec::new())
+        OrdSet::Small(VecDeque::new())
     }
 }
 
@@ -33,6 +33,10 @@ impl<K: Ord + Copy> OrdSet<K> {
     /// Adds `k`; whether it was absent.
     pub(crate) fn insert(&mut self, k: K) -> bool {
         match self {
+            OrdSet::Small(v) if v.back().is_none_or(|b| *b < k) && v.len() < SMALL_MAX => {
+                v.push_back(k);
+                true
+            }
             OrdSet::Small(v) => match v.binary_search(&k) {
                 Ok(_) => false,
                 Err(_) if v.len() >= SMALL_MAX => {
@@ -53,6 +57,10 @@ impl<K: Ord + Copy> OrdSet<K> {
     /// Removes `k`; whether it was present.
     pub(crate) fn remove(&mut self, k: &K) -> bool {
         match self {
+            OrdSet::Small(v) if v.front() == Some(k) => {
+                v.pop_front();
+                true
+            }
             OrdSet::Small(v) => match v.binary_search(k) {
                 Ok(i) => {
                     v.remove(i);
@@ -97,7 +105,7 @@ impl<K: Ord + Copy> Eq for OrdSet<K> {}
 
 /// The keys of an [`OrdSet`] in order.
 pub(crate) enum Iter<'a, K> {
-    Small(std::slice::Iter<'a, K>),
+    Small(vec_deque::Iter<'a, K>),
     Large(btree_set::Iter<'a, K>),
 }
 
@@ -160,9 +168,9 @@ mod tests {
 
     #[test]
     fn equality_ignores_the_representation() {
-        let small: OrdSet<u32> = OrdSet::Small(vec![1, 2, 3]);
+        let small: OrdSet<u32> = OrdSet::Small([1, 2, 3].into());
         let large: OrdSet<u32> = OrdSet::Large([3, 2, 1].into_iter().collect());
         assert_eq!(small, large);
-        assert_ne!(small, OrdSet::Small(vec![1, 2]));
+        assert_ne!(small, OrdSet::Small([1, 2].into()));
     }
 }
