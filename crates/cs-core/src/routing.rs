@@ -274,7 +274,13 @@ impl RoutingIndex {
 
     /// The bucket for these coordinates, created (with its pool relations) if new.
     pub(crate) fn bucket(&mut self, cfg: &Config, queue: QueueId, step: u8, req: ReqKey) -> BucketId {
-        if let Some(b) = self.find_bucket(queue, step, &req) {
+        if let Some(((q, s, r), b)) = &self.last_bucket
+            && (*q, *s) == (queue, step)
+            && *r == req
+        {
+            return *b;
+        }
+        if let Some(&b) = self.bucket_ids.get(&(queue, step, req)) {
             self.last_bucket = Some(((queue, step, req), b));
             return b;
         }

@@ -52,10 +52,21 @@ pub struct SkillNeed {
 /// The skills a ticket needs: at most [`TICKET_SKILLS_MAX`], sorted by skill, each once.
 ///
 /// Stored inline so that creating a ticket allocates nothing for its requirements.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, Eq, PartialOrd, Ord, Default)]
 pub struct SkillNeeds {
+    /// The needs in `items[..len]`; the rest stay `(0, 0)`, so that the derived order
+    /// agrees with equality on the needs in use.
     items: [(u16, u8); TICKET_SKILLS_MAX],
     len: u8,
+}
+
+/// Compares the needs in use only (the routing index compares requirement classes on every
+/// arrival).
+impl PartialEq for SkillNeeds {
+    #[inline]
+    fn eq(&self, other: &SkillNeeds) -> bool {
+        self.len == other.len && self.items[..usize::from(self.len)] == other.items[..usize::from(other.len)]
+    }
 }
 
 /// Hashes the needs in use only, one word each (the routing index looks requirement
