@@ -373,22 +373,25 @@ impl Metrics {
     pub(crate) fn wait_ended(&mut self, s: Slice, wait_ms: i64, sl_ms: i64, outcome: WaitOutcome) {
         let wait = wait_ms.max(0) as u64;
         let within = wait_ms <= sl_ms;
-        self.count(s, |c| {
-            c.wait_ms_max = c.wait_ms_max.max(wait);
-            match outcome {
-                WaitOutcome::Answered => {
-                    c.answered += 1;
-                    c.answered_within_sl += u64::from(within);
-                    c.wait_ms_answered += wait;
-                }
-                WaitOutcome::Abandoned => {
-                    c.abandoned += 1;
-                    c.abandoned_within_sl += u64::from(within);
-                    c.wait_ms_abandoned += wait;
-                }
-                WaitOutcome::Expired => c.expired += 1,
-            }
-        });
+        // One fold per outcome, so that the outcome is not matched again in every slice.
+        match outcome {
+            WaitOutcome::Answered => self.count(s, |c| {
+                c.wait_ms_max = c.wait_ms_max.max(wait);
+                c.answered += 1;
+                c.answered_within_sl += u64::from(within);
+                c.wait_ms_answered += wait;
+            }),
+            WaitOutcome::Abandoned => self.count(s, |c| {
+                c.wait_ms_max = c.wait_ms_max.max(wait);
+                c.abandoned += 1;
+                c.abandoned_within_sl += u64::from(within);
+                c.wait_ms_abandoned += wait;
+            }),
+            WaitOutcome::Expired => self.count(s, |c| {
+                c.wait_ms_max = c.wait_ms_max.max(wait);
+                c.expired += 1;
+            }),
+        }
     }
 
     /// Records that an agent's working state may have changed at `at`: integrates the
