@@ -1080,3 +1080,56 @@ fn resolve_arrivals(sc: &Scenario, list: &[Arrival]) -> Result<Vec<Recorded>, Si
         Err(SimError::Arrivals(problems.into_iter().collect::<Vec<_>>().join("; ")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever is scheduled (never before the last event taken, as in the loop), the
+        /// agenda hands events out in due order, ties in scheduling order, exactly as a
+        /// sort by (due time, sequence) would; peeking takes nothing, so events scheduled
+        /// after a peek but due before what it saw still come first.
+        #[test]
+        fn hands_out_events_in_due_then_scheduling_order(
+            steps in proptest::collection::vec((0u8..4, 0i64..5_000, any::<bool>()), 1..400)
+        ) {
+            let (start, end) = (1_000_000i64, 1_000_000 + 3_000_000);
+            let mut agenda = Agenda::new(start, end);
+            let mut model: Vec<(i64, u64)> = Vec::new(); // (due, sequence), pending
+            let mut seq = 0u64;
+            let mut now = start;
+            for (pushes, delay, peek) in steps {
+                for i in 0..pushes {
+                    let at = now + delay * i64::from(i);
+                    agenda.push(at, Kind::Abandon(seq));
+                    if at < end {
+                        model.push((at, seq));
+                    }
+                    seq += 1;
+                }
+                let earliest = model.iter().min().copied();
+                if peek {
+                    prop_assert_eq!(agenda.next_at(), earliest.map_or(i64::MAX, |e| e.0));
+                    continue;
+                }
+                match (agenda.pop(), earliest) {
+                    (None, None) => {}
+                    (Some((at, Kind::Abandon(s))), Some((due, want))) => {
+                        prop_assert_eq!((at, s), (due, want));
+                        model.retain(|&e| e != (due, want));
+                        now = at;
+                    }
+                    (got, want) => prop_assert!(false, "got {got:?}, expected {want:?}"),
+                }
+            }
+            model.sort();
+            for (due, want) in model {
+                let Some((at, Kind::Abandon(s))) = agenda.pop() else { panic!("agenda ran dry") };
+                prop_assert_eq!((at, s), (due, want));
+            }
+            prop_assert!(agenda.pop().is_none());
+        }
+    }
+}
