@@ -20,7 +20,7 @@ use crate::routing::{PoolKey, ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::sla::{ClockKind, Sla};
 use crate::state::{Customer, QueueState, State, Timer};
-use crate::ticket::{Ticket, TicketStatus};
+use crate::ticket::{Ticket, TicketSpec, TicketStatus};
 use crate::time::Timestamp;
 use std::sync::Arc;
 
@@ -126,95 +126,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         Event::AgentCapacityChanged { agent, capacity, .. } => {
             change_profile(state, cfg, *agent, at, |a| a.capacity = *capacity);
         }
-        Event::TicketCreated { ticket, spec, .. } => {
-            let queue = spec.queue.expect("decide resolves the queue");
-            let q = cfg.queue(queue);
-            let t = Ticket {
-                id: *ticket,
-                key: spec.key.as_deref().map(Into::into),
-                customer: spec.customer,
-                channel: spec.channel,
-                category: spec.category,
-                queue,
-                own_skills: spec.skills,
-                needs: merged_needs(&spec.skills, &q.needs),
-                language: spec.language,
-                tier: spec.tier,
-                urgency: spec.urgency,
-                emotion: spec.emotion,
-                created_at: at,
-                episode_start: at,
-                episode_queue: queue,
-                status: if spec.bot { TicketStatus::Bot } else { TicketStatus::Queued },
-                queued_since: at,
-                queue_entered_at: at,
-                step: 0,
-                score: priority::score(&q.weights, spec.tier, spec.urgency, spec.emotion, spec.channel),
-                sla: None,
-                boost: 0,
-                escalations: 0,
-                rules_fired: 0,
-                prio_deadline: None,
-                agent: None,
-                last_agent: None,
-                answered_at: None,
-                first_response_at: None,
-                closed_at: None,
-                reopen_count: 0,
-                transfer_count: 0,
-                avoid_agents: Vec::new(),
-                ttl_ms: spec.ttl_s.map(|s| i64::from(s) * 1000),
-                pinned_to: None,
-                held_since: None,
-                step_due: None,
-                pin_until: None,
-                offer_expires: None,
-                reply_due: None,
-                expires_at: None,
-                handoff: None,
-                bucket: Slot::NONE,
-                unindexed: false,
-            };
-            if let Some(k) = &t.key {
-                state.ticket_keys.insert(k.clone(), t.id);
-            }
-            state.tickets.insert(t);
-            state.open_tickets += 1;
-            let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
-            if let Some(c) = touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms) {
-                c.contacts.push(at, spec.category);
-            }
-            if let Some(cat) = spec.category {
-                let window = cfg.escalation.repeat_window_ms(crate::escalation::RepeatBy::Category);
-                if window > 0 {
-                    let v = state.category_contacts.entry(cat).or_default();
-                    v.push_back(at);
-                    while v.front().is_some_and(|&t| t.plus_ms(window) <= at) {
-                        v.pop_front();
-                    }
-                }
-            }
-            sla_start(state, cfg, *ticket, at, at);
-            if spec.bot {
-                state.metrics.count(slice, |c| c.bot_started += 1);
-            } else {
-                state.metrics.count(slice, |c| c.offered += 1);
-                if state.taken_at_once {
-                    // Taken by the next event: waits for no time, so is never indexed. Its
-                    // bucket is made all the same (once per requirement class), so that the
-                    // next such arrival finds the pools that fit it without working them out.
-                    let t = ticket_mut(state, *ticket);
-                    t.unindexed = true;
-                    let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
-                    let (queue, step) = (t.queue, t.step);
-                    if !state.deferred_index {
-                        state.index.bucket(cfg, queue, step, req);
-                    }
-                } else {
-                    enqueue(state, cfg, *ticket, at);
-                }
-            }
-        }
+        Event::TicketCreated { ticket, spec, .. } => created(state, cfg, *ticket, spec, at),
         Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => {
             let waiting = ticket_ref(state, *ticket).status == TicketStatus::Queued;
             if waiting {
@@ -457,6 +369,98 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
 
 /// A ticket's static score in its queue: weighted tier, urgency, emotion and channel, plus
 /// the points its escalations added.
+/// A new ticket: its record, the customer's contact, its SLA, and its place in waiting
+/// (unless the next event hands it to an agent at once).
+fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec, at: Timestamp) {
+    let queue = spec.queue.expect("decide resolves the queue");
+    let q = cfg.queue(queue);
+    let t = Ticket {
+        id: ticket,
+        key: spec.key.as_deref().map(Into::into),
+        customer: spec.customer,
+        channel: spec.channel,
+        category: spec.category,
+        queue,
+        own_skills: spec.skills,
+        needs: merged_needs(&spec.skills, &q.needs),
+        language: spec.language,
+        tier: spec.tier,
+        urgency: spec.urgency,
+        emotion: spec.emotion,
+        created_at: at,
+        episode_start: at,
+        episode_queue: queue,
+        status: if spec.bot { TicketStatus::Bot } else { TicketStatus::Queued },
+        queued_since: at,
+        queue_entered_at: at,
+        step: 0,
+        score: priority::score(&q.weights, spec.tier, spec.urgency, spec.emotion, spec.channel),
+        sla: None,
+        boost: 0,
+        escalations: 0,
+        rules_fired: 0,
+        prio_deadline: None,
+        agent: None,
+        last_agent: None,
+        answered_at: None,
+        first_response_at: None,
+        closed_at: None,
+        reopen_count: 0,
+        transfer_count: 0,
+        avoid_agents: Vec::new(),
+        ttl_ms: spec.ttl_s.map(|s| i64::from(s) * 1000),
+        pinned_to: None,
+        held_since: None,
+        step_due: None,
+        pin_until: None,
+        offer_expires: None,
+        reply_due: None,
+        expires_at: None,
+        handoff: None,
+        bucket: Slot::NONE,
+        unindexed: false,
+    };
+    if let Some(k) = &t.key {
+        state.ticket_keys.insert(k.clone(), t.id);
+    }
+    state.tickets.insert(t);
+    state.open_tickets += 1;
+    let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
+    if let Some(c) = touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms) {
+        c.contacts.push(at, spec.category);
+    }
+    if let Some(cat) = spec.category {
+        let window = cfg.escalation.repeat_window_ms(crate::escalation::RepeatBy::Category);
+        if window > 0 {
+            let v = state.category_contacts.entry(cat).or_default();
+            v.push_back(at);
+            while v.front().is_some_and(|&t| t.plus_ms(window) <= at) {
+                v.pop_front();
+            }
+        }
+    }
+    sla_start(state, cfg, ticket, at, at);
+    if spec.bot {
+        state.metrics.count(slice, |c| c.bot_started += 1);
+    } else {
+        state.metrics.count(slice, |c| c.offered += 1);
+        if state.taken_at_once {
+            // Taken by the next event: waits for no time, so is never indexed. Its
+            // bucket is made all the same (once per requirement class), so that the
+            // next such arrival finds the pools that fit it without working them out.
+            let t = ticket_mut(state, ticket);
+            t.unindexed = true;
+            let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+            let (queue, step) = (t.queue, t.step);
+            if !state.deferred_index {
+                state.index.bucket(cfg, queue, step, req);
+            }
+        } else {
+            enqueue(state, cfg, ticket, at);
+        }
+    }
+}
+
 fn score_of(cfg: &Config, t: &Ticket) -> i64 {
     priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel) + t.boost
 }
