@@ -367,8 +367,6 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
     }
 }
 
-/// A ticket's static score in its queue: weighted tier, urgency, emotion and channel, plus
-/// the points its escalations added.
 /// A new ticket: its record, the customer's contact, its SLA, and its place in waiting
 /// (unless the next event hands it to an agent at once).
 fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec, at: Timestamp) {
@@ -461,6 +459,8 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
     }
 }
 
+/// A ticket's static score in its queue: weighted tier, urgency, emotion and channel, plus
+/// the points its escalations added.
 fn score_of(cfg: &Config, t: &Ticket) -> i64 {
     priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel) + t.boost
 }

@@ -274,11 +274,8 @@ impl RoutingIndex {
 
     /// The bucket for these coordinates, created (with its pool relations) if new.
     pub(crate) fn bucket(&mut self, cfg: &Config, queue: QueueId, step: u8, req: ReqKey) -> BucketId {
-        if let Some(((q, s, r), b)) = &self.last_bucket
-            && (*q, *s) == (queue, step)
-            && *r == req
-        {
-            return *b;
+        if let Some(b) = self.last_bucket_if(queue, step, &req) {
+            return b;
         }
         if let Some(&b) = self.bucket_ids.get(&(queue, step, req)) {
             self.last_bucket = Some(((queue, step, req), b));
@@ -302,9 +299,15 @@ impl RoutingIndex {
     /// The bucket for these coordinates, if it exists.
     #[inline]
     pub(crate) fn find_bucket(&self, queue: QueueId, step: u8, req: &ReqKey) -> Option<BucketId> {
+        self.last_bucket_if(queue, step, req).or_else(|| self.bucket_ids.get(&(queue, step, *req)).copied())
+    }
+
+    /// The last bucket returned, if it has these coordinates.
+    #[inline]
+    fn last_bucket_if(&self, queue: QueueId, step: u8, req: &ReqKey) -> Option<BucketId> {
         match &self.last_bucket {
             Some(((q, s, r), b)) if (*q, *s) == (queue, step) && r == req => Some(*b),
-            _ => self.bucket_ids.get(&(queue, step, *req)).copied(),
+            _ => None,
         }
     }
 
