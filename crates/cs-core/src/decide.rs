@@ -738,7 +738,7 @@ impl<'a, 'o> Decider<'a, 'o> {
         Ok(())
     }
 
-    /// `SlaMet` for each of the ticket's `kinds` of clock that is live (counting and not
+    /// Emits `SlaMet` for each of the ticket's `kinds` of clock that is live (counting and not
     /// breached) and so is stopped in time by what happens at `at`. Emitted just before the
     /// event that stops them, so each is true of the state it is applied to.
     fn emit_clocks_met(&mut self, ticket: TicketId, kinds: &[ClockKind], at: Timestamp) {
