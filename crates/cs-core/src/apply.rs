@@ -310,23 +310,14 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         }
         Event::SlaWarning { ticket, clock, policy, .. } => {
             with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].warned = true);
-            let t = ticket_ref(state, *ticket);
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            state.metrics.sla[usize::from(*policy)][clock.index()].warned += 1;
-            state.metrics.count(slice, |c| c.sla_warned += 1);
+            count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Warned, at);
         }
         Event::SlaBreached { ticket, clock, policy, .. } => {
             with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].breached = true);
-            let t = ticket_ref(state, *ticket);
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            state.metrics.sla[usize::from(*policy)][clock.index()].breached += 1;
-            state.metrics.count(slice, |c| c.sla_breached += 1);
+            count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Breached, at);
         }
         Event::SlaMet { ticket, clock, policy, .. } => {
-            let t = ticket_ref(state, *ticket);
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            state.metrics.sla[usize::from(*policy)][clock.index()].met += 1;
-            state.metrics.count(slice, |c| c.sla_met += 1);
+            count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Met, at);
         }
         Event::TicketEscalated { ticket, tier, queue, trigger, rule, boost, .. } => {
             let t = ticket_ref(state, *ticket);
@@ -455,6 +446,35 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
             }
         } else {
             enqueue(state, cfg, ticket, at);
+        }
+    }
+}
+
+/// What became of an SLA clock.
+#[derive(Clone, Copy)]
+enum SlaOutcome {
+    Warned,
+    Breached,
+    Met,
+}
+
+/// Counts an SLA outcome for its policy and clock, and for the ticket's queue and channel now.
+fn count_sla(state: &mut State, ticket: TicketId, policy: usize, clock: ClockKind, outcome: SlaOutcome, at: Timestamp) {
+    let t = ticket_ref(state, ticket);
+    let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
+    let per_policy = &mut state.metrics.sla[policy][clock.index()];
+    match outcome {
+        SlaOutcome::Warned => {
+            per_policy.warned += 1;
+            state.metrics.count(slice, |c| c.sla_warned += 1);
+        }
+        SlaOutcome::Breached => {
+            per_policy.breached += 1;
+            state.metrics.count(slice, |c| c.sla_breached += 1);
+        }
+        SlaOutcome::Met => {
+            per_policy.met += 1;
+            state.metrics.count(slice, |c| c.sla_met += 1);
         }
     }
 }

@@ -434,6 +434,24 @@ impl<'a> Obj<'a> {
         cx.add(self.field(key), format!("missing{hint}"));
     }
 
+    /// The required, non-empty `name` (empty when it is missing, blank or not a string,
+    /// each reported; `hint` follows "missing").
+    fn name(&self, cx: &mut Cx, hint: &str) -> String {
+        match self.str(cx, "name") {
+            Some(n) if !n.trim().is_empty() => n.to_owned(),
+            Some(_) => {
+                cx.add(self.field("name"), "is empty");
+                String::new()
+            }
+            None => {
+                if !self.has("name") {
+                    self.missing(cx, "name", hint);
+                }
+                String::new()
+            }
+        }
+    }
+
     /// The value of `key` as `pick` reads it, or a problem naming what was `expected`
     /// (absent: `None`, no problem).
     fn typed<T>(&self, cx: &mut Cx, key: &str, expected: &str, pick: impl FnOnce(&'a Value) -> Option<T>) -> Option<T> {
@@ -623,19 +641,7 @@ const CHANNEL_NAMES: [&str; 5] = ["chat", "email", "phone", "social", "other"];
 fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
     let o = Obj { t: top, path: "" };
     o.keys(cx, TOP_KEYS);
-    let name = match o.str(cx, "name") {
-        Some(n) if n.trim().is_empty() => {
-            cx.add("name", "is empty");
-            String::new()
-        }
-        Some(n) => n.to_owned(),
-        None => {
-            if !o.has("name") {
-                o.missing(cx, "name", "; every scenario needs a name");
-            }
-            String::new()
-        }
-    };
+    let name = o.name(cx, "; every scenario needs a name");
     let seed = match o.int(cx, "seed") {
         Some(s) if s < 0 => {
             cx.add("seed", format!("{s} is negative; seeds are integers from 0 to {}", i64::MAX));
@@ -846,19 +852,7 @@ fn parse_channel(cx: &mut Cx, field: &str, s: &str) -> Option<Channel> {
 
 fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
     o.keys(cx, QUEUE_KEYS);
-    let name = match o.str(cx, "name") {
-        Some(n) if !n.trim().is_empty() => n.to_owned(),
-        Some(_) => {
-            cx.add(o.field("name"), "is empty");
-            String::new()
-        }
-        None => {
-            if !o.has("name") {
-                o.missing(cx, "name", "");
-            }
-            String::new()
-        }
-    };
+    let name = o.name(cx, "");
     let channel = o.str(cx, "channel").and_then(|s| parse_channel(cx, &o.field("channel"), s));
     if !o.has("channel") {
         o.missing(cx, "channel", &format!("; one of: {}", CHANNEL_NAMES.join(", ")));
@@ -1229,19 +1223,7 @@ fn parse_mix(o: Obj<'_>, cx: &mut Cx) -> RawMix {
 
 fn parse_team(o: Obj<'_>, duration_s: f64, cx: &mut Cx) -> RawTeam {
     o.keys(cx, TEAM_KEYS);
-    let name = match o.str(cx, "name") {
-        Some(n) if !n.trim().is_empty() => n.to_owned(),
-        Some(_) => {
-            cx.add(o.field("name"), "is empty");
-            String::new()
-        }
-        None => {
-            if !o.has("name") {
-                o.missing(cx, "name", "");
-            }
-            String::new()
-        }
-    };
+    let name = o.name(cx, "");
     let (agents, agents_field) = match (o.has("agents"), o.has("named")) {
         (true, true) => {
             cx.add(o.path, "give either agents (a count) or named (a list of agent names), not both");
