@@ -434,6 +434,13 @@ impl<'a> Obj<'a> {
         cx.add(self.field(key), format!("missing{hint}"));
     }
 
+    /// Reports `key` as missing (`hint` follows "missing") if the table lacks it.
+    fn require(&self, cx: &mut Cx, key: &str, hint: &str) {
+        if !self.has(key) {
+            self.missing(cx, key, hint);
+        }
+    }
+
     /// The required, non-empty `name` (empty when it is missing, blank or not a string,
     /// each reported; `hint` follows "missing").
     fn name(&self, cx: &mut Cx, hint: &str) -> String {
@@ -444,9 +451,7 @@ impl<'a> Obj<'a> {
                 String::new()
             }
             None => {
-                if !self.has("name") {
-                    self.missing(cx, "name", hint);
-                }
+                self.require(cx, "name", hint);
                 String::new()
             }
         }
@@ -671,9 +676,7 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
         }
     });
     let duration_s = o.num_min(cx, "duration_s", 0.0, true);
-    if !o.has("duration_s") {
-        o.missing(cx, "duration_s", "; how many seconds to simulate");
-    }
+    o.require(cx, "duration_s", "; how many seconds to simulate");
     if let Some(d) = duration_s
         && d > DURATION_S_MAX
     {
@@ -854,16 +857,12 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
     o.keys(cx, QUEUE_KEYS);
     let name = o.name(cx, "");
     let channel = o.str(cx, "channel").and_then(|s| parse_channel(cx, &o.field("channel"), s));
-    if !o.has("channel") {
-        o.missing(cx, "channel", &format!("; one of: {}", CHANNEL_NAMES.join(", ")));
-    }
+    o.require(cx, "channel", &format!("; one of: {}", CHANNEL_NAMES.join(", ")));
     let skills = parse_skill_levels(cx, &o, "skills", true);
     let arrivals = match o.table(cx, "arrivals") {
         Some(t) => parse_arrivals(Obj { t, path: &o.field("arrivals") }, cx),
         None => {
-            if !o.has("arrivals") {
-                o.missing(cx, "arrivals", "; e.g. arrivals = { kind = \"poisson\", per_hour = 100 }");
-            }
+            o.require(cx, "arrivals", "; e.g. arrivals = { kind = \"poisson\", per_hour = 100 }");
             None
         }
     };
@@ -892,9 +891,7 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
         let b = Obj { t, path: &o.field("bot") };
         b.keys(cx, &["deflection", "time"]);
         let deflection = b.prob(cx, "deflection");
-        if !b.has("deflection") {
-            b.missing(cx, "deflection", "; the probability that the bot resolves the conversation itself");
-        }
+        b.require(cx, "deflection", "; the probability that the bot resolves the conversation itself");
         let time = match t.get("time") {
             Some(v) => parse_dist(cx, v, &b.field("time"), false).flatten(),
             None => {
@@ -928,18 +925,14 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
     let o = Obj { t, path };
     let kinds: Vec<&str> = if allow_none { [DIST_KINDS, &["none"]].concat() } else { DIST_KINDS.to_vec() };
     let Some(kind) = o.str(cx, "kind") else {
-        if !o.has("kind") {
-            o.missing(cx, "kind", &format!("; one of: {}", kinds.join(", ")));
-        }
+        o.require(cx, "kind", &format!("; one of: {}", kinds.join(", ")));
         return None;
     };
     match kind {
         "exponential" => {
             o.keys(cx, &["kind", "mean_s"]);
             let mean = o.num_min(cx, "mean_s", 0.0, true);
-            if !o.has("mean_s") {
-                o.missing(cx, "mean_s", "");
-            }
+            o.require(cx, "mean_s", "");
             Some(Some(Dist::Exponential { mean_s: mean? }))
         }
         "lognormal" => {
@@ -947,26 +940,20 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
             let mean = o.num_min(cx, "mean_s", 0.0, true);
             let sd = o.num_min(cx, "sd_s", 0.0, false);
             for k in ["mean_s", "sd_s"] {
-                if !o.has(k) {
-                    o.missing(cx, k, "");
-                }
+                o.require(cx, k, "");
             }
             Some(Some(Dist::lognormal(mean?, sd?)))
         }
         "fixed" => {
             o.keys(cx, &["kind", "s"]);
             let s = o.num_min(cx, "s", 0.0, false);
-            if !o.has("s") {
-                o.missing(cx, "s", "");
-            }
+            o.require(cx, "s", "");
             Some(Some(Dist::Fixed { s: s? }))
         }
         "empirical" => {
             o.keys(cx, &["kind", "values_s"]);
             let Some(a) = o.array(cx, "values_s") else {
-                if !o.has("values_s") {
-                    o.missing(cx, "values_s", "; a list of observed durations in seconds");
-                }
+                o.require(cx, "values_s", "; a list of observed durations in seconds");
                 return None;
             };
             if a.is_empty() {
@@ -1009,18 +996,14 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
 
 fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
     let Some(kind) = o.str(cx, "kind") else {
-        if !o.has("kind") {
-            o.missing(cx, "kind", "; one of: poisson, profile");
-        }
+        o.require(cx, "kind", "; one of: poisson, profile");
         return None;
     };
     let per_hour = |cx: &mut Cx, field: &str, v: Option<f64>| at_least(cx, field, v, 0.0, false).map(|r| r / 3600.0);
     let base = match kind {
         "poisson" => {
             o.keys(cx, &["kind", "per_hour", "surges"]);
-            if !o.has("per_hour") {
-                o.missing(cx, "per_hour", "; arrivals per hour");
-            }
+            o.require(cx, "per_hour", "; arrivals per hour");
             o.num_min(cx, "per_hour", 0.0, false).map(|r| BaseRate::Constant(r / 3600.0))
         }
         "profile" => {
@@ -1082,9 +1065,7 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
                         let at = p.num_min(cx, "at_s", 0.0, false);
                         let rate = p.num_min(cx, "per_hour", 0.0, false).map(|r| r / 3600.0);
                         for k in ["at_s", "per_hour"] {
-                            if !p.has(k) {
-                                p.missing(cx, k, "");
-                            }
+                            p.require(cx, k, "");
                         }
                         match (at, rate) {
                             (Some(at), _) if at >= DAY_S => {
@@ -1131,9 +1112,7 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
             let duration = s.num_min(cx, "duration_s", 0.0, true);
             let multiplier = s.num_min(cx, "multiplier", 0.0, false);
             for k in ["start_s", "duration_s", "multiplier"] {
-                if !s.has(k) {
-                    s.missing(cx, k, "");
-                }
+                s.require(cx, k, "");
             }
             match (start, duration, multiplier) {
                 (Some(start_s), Some(d), Some(multiplier)) => {
@@ -1268,9 +1247,7 @@ fn parse_team(o: Obj<'_>, duration_s: f64, cx: &mut Cx) -> RawTeam {
     let mut capacity = Capacity::default();
     match o.table(cx, "capacity") {
         None => {
-            if !o.has("capacity") {
-                o.missing(cx, "capacity", "; tickets per channel at once, e.g. capacity = { chat = 3 }");
-            }
+            o.require(cx, "capacity", "; tickets per channel at once, e.g. capacity = { chat = 3 }");
         }
         Some(t) => {
             let c = Obj { t, path: &o.field("capacity") };
@@ -1334,9 +1311,7 @@ fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> 
         let start = s.num_min(cx, "start_s", 0.0, false);
         let end = s.num(cx, "end_s");
         for k in ["start_s", "end_s"] {
-            if !s.has(k) {
-                s.missing(cx, k, "");
-            }
+            s.require(cx, k, "");
         }
         let daily = s.bool(cx, "daily").unwrap_or(true);
         let agents = match s.int(cx, "agents") {
