@@ -469,11 +469,7 @@ impl<'a> Obj<'a> {
     }
 
     fn num(&self, cx: &mut Cx, key: &str) -> Option<f64> {
-        self.typed(cx, key, "a number", |v| match v {
-            Value::Integer(i) => Some(*i as f64),
-            Value::Float(f) => Some(*f),
-            _ => None,
-        })
+        self.typed(cx, key, "a number", as_number)
     }
 
     fn num_min(&self, cx: &mut Cx, key: &str, min: f64, strict: bool) -> Option<f64> {
@@ -913,6 +909,24 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
     RawQueue { name, channel, skills, arrivals, handle, handle_by_category, patience, mix, bot, first_reply, engine }
 }
 
+/// A TOML integer or float as `f64`.
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Float(x) => Some(*x),
+        _ => None,
+    }
+}
+
+/// An array element that must be a number, or a problem at `field`.
+fn element_number(cx: &mut Cx, field: &str, v: &Value) -> Option<f64> {
+    let n = as_number(v);
+    if n.is_none() {
+        cx.add(field, format!("expected a number, found {}", v.type_str()));
+    }
+    n
+}
+
 /// Parses a distribution; `Some(None)` is an explicit `kind = "none"` (patience only).
 fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Option<Dist>> {
     let Value::Table(t) = v else {
@@ -968,14 +982,7 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
             let mut ok = true;
             for (j, v) in a.iter().enumerate() {
                 let f = format!("{}[{j}]", o.field("values_s"));
-                let n = match v {
-                    Value::Integer(i) => Some(*i as f64),
-                    Value::Float(x) => Some(*x),
-                    v => {
-                        cx.add(f.clone(), format!("expected a number, found {}", v.type_str()));
-                        None
-                    }
-                };
+                let n = element_number(cx, &f, v);
                 match at_least(cx, &f, n, 0.0, false) {
                     Some(x) => values.push(x),
                     None => ok = false,
@@ -1030,14 +1037,7 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
                     let mut ok = true;
                     for (h, v) in a.iter().enumerate() {
                         let f = format!("{}[{h}]", o.field("per_hour"));
-                        let n = match v {
-                            Value::Integer(i) => Some(*i as f64),
-                            Value::Float(x) => Some(*x),
-                            v => {
-                                cx.add(f.clone(), format!("expected a number, found {}", v.type_str()));
-                                None
-                            }
-                        };
+                        let n = element_number(cx, &f, v);
                         match per_hour(cx, &f, n) {
                             Some(r) => rates[h] = r,
                             None => ok = false,

@@ -86,6 +86,22 @@ fn negative_and_nan_numbers() {
 }
 
 #[test]
+fn list_elements_must_be_numbers() {
+    let l = lines(&with(
+        r#"handle_time = { kind = "exponential", mean_s = 60 }"#,
+        r#"handle_time = { kind = "empirical", values_s = [30, "ninety", -2] }"#,
+    ));
+    expect(&l, "queues[0].handle_time.values_s[1]", "expected a number, found string");
+    expect(&l, "queues[0].handle_time.values_s[2]", "-2 is negative");
+    let hours = ["10"; 24].join(", ").replacen("10", "true", 1);
+    let l = lines(&with(
+        r#"arrivals = { kind = "poisson", per_hour = 10 }"#,
+        &format!(r#"arrivals = {{ kind = "profile", per_hour = [{hours}] }}"#),
+    ));
+    expect(&l, "queues[0].arrivals.per_hour[0]", "expected a number, found boolean");
+}
+
+#[test]
 fn a_queue_nobody_can_serve() {
     // The team lacks the skill level.
     let l = lines(&with(r#"skills = ["s"]"#, "skills = { s = 4 }"));
