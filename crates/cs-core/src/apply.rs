@@ -144,8 +144,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         }
         Event::TicketAssigned { ticket, agent, .. } => {
             take(state, cfg, *ticket, *agent, TicketStatus::Assigned, at);
-            answered(state, cfg, *ticket, at);
-            arm_reply_timer(state, cfg, *ticket, at);
+            start_work(state, cfg, *ticket, at);
         }
         Event::TicketOffered { ticket, agent, expires_at, .. } => {
             take(state, cfg, *ticket, *agent, TicketStatus::Offered, at);
@@ -155,9 +154,8 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             let t = ticket_mut(state, *ticket);
             assert_eq!((t.status, t.agent), (TicketStatus::Offered, Some(*agent)), "accepting {ticket}");
             t.status = TicketStatus::Assigned;
-            answered(state, cfg, *ticket, at);
             set_timer(state, *ticket, Timer::Offer(*ticket), None);
-            arm_reply_timer(state, cfg, *ticket, at);
+            start_work(state, cfg, *ticket, at);
             state.agents[agent.index()].missed_offers = 0;
         }
         Event::AgentReplied { ticket, .. } => {
@@ -884,15 +882,15 @@ fn refresh_overflow(state: &mut State, cfg: &Config, queue: QueueId, now: Timest
 
 /// An agent takes (`status` assigned) or is offered a waiting ticket.
 fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, status: TicketStatus, at: Timestamp) {
-    let t = ticket_mut(state, id);
+    let mut t = ticket_mut(state, id);
     assert_eq!(t.status, TicketStatus::Queued, "ticket {id} taken while {:?}", t.status);
     let channel = t.channel;
     if t.unindexed {
         t.unindexed = false; // never entered the waiting indexes
     } else {
         dequeue(state, cfg, id, at);
+        t = ticket_mut(state, id);
     }
-    let t = ticket_mut(state, id);
     t.status = status;
     t.agent = Some(agent);
     t.held_since = Some(at);
@@ -906,27 +904,25 @@ fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, status: T
     });
 }
 
-/// Counts the episode as answered, the first time an agent takes the ticket in it.
-fn answered(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
-    let t = ticket_mut(state, id);
-    if t.answered_at.is_some() {
-        return;
-    }
-    t.answered_at = Some(at);
-    let wait = at.since(t.queued_since);
-    let slice = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
-    let sl = cfg.queue(t.episode_queue).service_level_ms;
-    state.metrics.wait_ended(slice, wait, sl, WaitOutcome::Answered);
-}
-
-fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
-    let t = ticket_ref(state, id);
-    let due = match cfg.queue(t.queue).reply_timeout_ms {
+/// An agent starts working the ticket (assigned, or accepted an offer): counts the episode
+/// as answered the first time in it, and arms the reply timer if the queue has one and
+/// nobody has replied yet.
+fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
+    let t = state.tickets.get_mut(id).unwrap_or_else(|| unknown_ticket(id));
+    let reply_due = match cfg.queue(t.queue).reply_timeout_ms {
         Some(ms) if t.first_response_at.is_none() => Some(at.plus_ms(ms)),
         _ => None,
     };
-    if due != t.reply_due {
-        set_timer(state, id, Timer::Reply(id), due);
+    let rearm = reply_due != t.reply_due;
+    if t.answered_at.is_none() {
+        t.answered_at = Some(at);
+        let wait = at.since(t.queued_since);
+        let slice = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
+        let sl = cfg.queue(t.episode_queue).service_level_ms;
+        state.metrics.wait_ended(slice, wait, sl, WaitOutcome::Answered);
+    }
+    if rearm {
+        set_timer(state, id, Timer::Reply(id), reply_due);
     }
 }
 
@@ -935,11 +931,11 @@ fn arm_reply_timer(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp)
 /// for the queue's handle time, makes the agent the customer's sticky agent, and starts
 /// the agent's after-contact work, during which the slot stays taken.
 fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served: bool) {
-    let t = ticket_ref(state, id);
+    let mut t = ticket_mut(state, id);
     if t.offer_expires.is_some() || t.reply_due.is_some() {
         set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
+        t = ticket_mut(state, id);
     }
-    let t = ticket_mut(state, id);
     let agent = t.agent.take().unwrap_or_else(|| panic!("ticket {id} has no agent to release"));
     let served = served && t.status == TicketStatus::Assigned;
     let held_ms = t.held_since.take().map_or(0, |since| at.since(since));
@@ -1002,6 +998,7 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     let (wait, sl) = (at.since(t.queued_since), cfg.queue(t.episode_queue).service_level_ms);
     let first_contact = t.transfer_count == 0 && t.reopen_count == 0;
     let here = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
+    let (was, has_sla) = (t.status, t.sla.is_some());
     match status {
         TicketStatus::Abandoned if with_bot => state.metrics.count(here, |c| c.bot_abandoned += 1),
         TicketStatus::Resolved if with_bot => state.metrics.count(here, |c| c.bot_deflected += 1),
@@ -1013,17 +1010,19 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
         }),
         _ => {}
     }
-    match ticket_ref(state, id).status {
+    match was {
         TicketStatus::Queued => dequeue(state, cfg, id, at),
         TicketStatus::Assigned | TicketStatus::Offered => release(state, cfg, id, at, status == TicketStatus::Resolved),
         TicketStatus::WaitingOnCustomer | TicketStatus::Bot => {}
         closed => panic!("ticket {id} closed twice (was {closed:?})"),
     }
-    with_clocks(state, cfg, id, |sla, _, cal| {
-        sla.clocks.iter_mut().for_each(|c| {
-            c.stop(cal, at);
-        })
-    });
+    if has_sla {
+        with_clocks(state, cfg, id, |sla, _, cal| {
+            sla.clocks.iter_mut().for_each(|c| {
+                c.stop(cal, at);
+            })
+        });
+    }
     let t = ticket_mut(state, id);
     t.status = status;
     t.closed_at = Some(at);
