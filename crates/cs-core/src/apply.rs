@@ -11,6 +11,7 @@
 
 use crate::agent::{Agent, Load, Presence};
 use crate::capacity;
+use crate::channel::Channel;
 use crate::config::Config;
 use crate::event::{Event, RequeueReason};
 use crate::id::{AgentId, CustomerId, QueueId, TicketId};
@@ -361,6 +362,8 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
 fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec, at: Timestamp) {
     let queue = spec.queue.expect("decide resolves the queue");
     let q = cfg.queue(queue);
+    // Taken by the next event: waits for no time, so is never indexed.
+    let taken_at_once = state.taken_at_once && !spec.bot;
     let t = Ticket {
         id: ticket,
         key: spec.key.as_deref().map(Into::into),
@@ -405,8 +408,9 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
         expires_at: None,
         handoff: None,
         bucket: Slot::NONE,
-        unindexed: false,
+        unindexed: taken_at_once,
     };
+    let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
     if let Some(k) = &t.key {
         state.ticket_keys.insert(k.clone(), t.id);
     }
@@ -426,21 +430,19 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
             }
         }
     }
-    sla_start(state, cfg, ticket, at, at);
+    if cfg.sla.policy_for(spec.channel, spec.tier, spec.urgency, queue).is_some() {
+        sla_start(state, cfg, ticket, at, at);
+    }
     if spec.bot {
         state.metrics.count(slice, |c| c.bot_started += 1);
     } else {
         state.metrics.count(slice, |c| c.offered += 1);
-        if state.taken_at_once {
-            // Taken by the next event: waits for no time, so is never indexed. Its
-            // bucket is made all the same (once per requirement class), so that the
-            // next such arrival finds the pools that fit it without working them out.
-            let t = ticket_mut(state, ticket);
-            t.unindexed = true;
-            let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
-            let (queue, step) = (t.queue, t.step);
+        if taken_at_once {
+            // Never indexed as waiting. Its bucket is made all the same (once per
+            // requirement class), so that the next such arrival finds the pools that fit
+            // it without working them out.
             if !state.deferred_index {
-                state.index.bucket(cfg, queue, step, req);
+                state.index.bucket(cfg, queue, 0, req);
             }
         } else {
             enqueue(state, cfg, ticket, at);
@@ -931,16 +933,45 @@ fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
 /// for the queue's handle time, makes the agent the customer's sticky agent, and starts
 /// the agent's after-contact work, during which the slot stays taken.
 fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served: bool) {
-    let mut t = ticket_mut(state, id);
-    if t.offer_expires.is_some() || t.reply_due.is_some() {
-        set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
-        t = ticket_mut(state, id);
-    }
-    let agent = t.agent.take().unwrap_or_else(|| panic!("ticket {id} has no agent to release"));
-    let served = served && t.status == TicketStatus::Assigned;
-    let held_ms = t.held_since.take().map_or(0, |since| at.since(since));
+    let t = ticket_mut(state, id);
+    let timers = t.offer_expires.is_some() || t.reply_due.is_some();
+    let held = unhold(t, served, at);
+    free_agent(state, cfg, id, held, timers, at);
+}
+
+/// What the agent releasing a ticket held, as [`unhold`] took it off the ticket.
+struct Held {
+    agent: AgentId,
+    served: bool,
+    held_ms: i64,
+    channel: Channel,
+    queue: QueueId,
+    customer: CustomerId,
+}
+
+/// The ticket side of [`release`]: takes the agent off the ticket (keeping it as
+/// `last_agent`).
+fn unhold(t: &mut Ticket, served: bool, at: Timestamp) -> Held {
+    let agent = t.agent.take().unwrap_or_else(|| panic!("ticket {} has no agent to release", t.id));
     t.last_agent = Some(agent);
-    let (channel, queue, customer) = (t.channel, t.queue, t.customer);
+    Held {
+        agent,
+        served: served && t.status == TicketStatus::Assigned,
+        held_ms: t.held_since.take().map_or(0, |since| at.since(since)),
+        channel: t.channel,
+        queue: t.queue,
+        customer: t.customer,
+    }
+}
+
+/// The agent side of [`release`], after [`unhold`]: clears the offer and reply timers (if
+/// `timers`, some is set), frees the agent's slot or starts its after-contact work, and
+/// counts the handling.
+fn free_agent(state: &mut State, cfg: &Config, id: TicketId, held: Held, timers: bool, at: Timestamp) {
+    if timers {
+        set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
+    }
+    let Held { agent, served, held_ms, channel, queue, customer } = held;
     let team = state.agents[agent.index()].team;
     let wrap_ms = if served { cfg.wrap_up_ms(team, queue) } else { 0 };
     let wrap_due = wrap_up_due(state, agent);
@@ -991,7 +1022,7 @@ fn retime_wrap_up(state: &mut State, agent: AgentId, old: Option<Timestamp>) {
 }
 
 fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at: Timestamp) {
-    let t = ticket_ref(state, id);
+    let t = ticket_mut(state, id);
     let episode = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
     let unanswered = t.answered_at.is_none();
     let with_bot = t.status == TicketStatus::Bot;
@@ -999,6 +1030,14 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     let first_contact = t.transfer_count == 0 && t.reopen_count == 0;
     let here = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
     let (was, has_sla) = (t.status, t.sla.is_some());
+    let timers = t.offer_expires.is_some() || t.reply_due.is_some();
+    let held = match was {
+        TicketStatus::Assigned | TicketStatus::Offered => Some(unhold(t, status == TicketStatus::Resolved, at)),
+        TicketStatus::Queued | TicketStatus::WaitingOnCustomer | TicketStatus::Bot => None,
+        closed => panic!("ticket {id} closed twice (was {closed:?})"),
+    };
+    t.status = status;
+    t.closed_at = Some(at);
     match status {
         TicketStatus::Abandoned if with_bot => state.metrics.count(here, |c| c.bot_abandoned += 1),
         TicketStatus::Resolved if with_bot => state.metrics.count(here, |c| c.bot_deflected += 1),
@@ -1010,11 +1049,10 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
         }),
         _ => {}
     }
-    match was {
-        TicketStatus::Queued => dequeue(state, cfg, id, at),
-        TicketStatus::Assigned | TicketStatus::Offered => release(state, cfg, id, at, status == TicketStatus::Resolved),
-        TicketStatus::WaitingOnCustomer | TicketStatus::Bot => {}
-        closed => panic!("ticket {id} closed twice (was {closed:?})"),
+    match held {
+        Some(held) => free_agent(state, cfg, id, held, timers, at),
+        None if was == TicketStatus::Queued => dequeue(state, cfg, id, at),
+        None => {}
     }
     if has_sla {
         with_clocks(state, cfg, id, |sla, _, cal| {
@@ -1023,9 +1061,6 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
             })
         });
     }
-    let t = ticket_mut(state, id);
-    t.status = status;
-    t.closed_at = Some(at);
     state.open_tickets -= 1;
     state.tickets.schedule_retire(at.plus_ms(cfg.limits.closed_ticket_retention_ms), id);
 }
