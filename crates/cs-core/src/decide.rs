@@ -424,8 +424,10 @@ impl<'a, 'o> Decider<'a, 'o> {
                 let t = open_ticket(self.base(), *ticket, *at)?;
                 let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
                 let held = held.filter(|&a| !(t.status == TicketStatus::Assigned && self.wraps_up(a, t)));
-                let channel = t.channel;
-                self.emit_clocks_met(*ticket, &ClockKind::ALL, *at);
+                let (channel, has_sla) = (t.channel, t.sla.is_some());
+                if has_sla {
+                    self.emit_clocks_met(*ticket, &ClockKind::ALL, *at);
+                }
                 self.emit(Event::TicketResolved { at: *at, ticket: *ticket });
                 if let Some(agent) = held {
                     self.route_freed_agent(agent, channel, *ticket, *at);
