@@ -364,7 +364,8 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
     let q = cfg.queue(queue);
     // Taken by the next event: waits for no time, so is never indexed.
     let taken_at_once = state.taken_at_once && !spec.bot;
-    let t = Ticket {
+    let needs = merged_needs(&spec.skills, &q.needs);
+    let t = state.tickets.insert_with(|| Ticket {
         id: ticket,
         key: spec.key.as_deref().map(Into::into),
         customer: spec.customer,
@@ -372,7 +373,7 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
         category: spec.category,
         queue,
         own_skills: spec.skills,
-        needs: merged_needs(&spec.skills, &q.needs),
+        needs,
         language: spec.language,
         tier: spec.tier,
         urgency: spec.urgency,
@@ -409,12 +410,11 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
         handoff: None,
         bucket: Slot::NONE,
         unindexed: taken_at_once,
-    };
-    let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+    });
     if let Some(k) = &t.key {
         state.ticket_keys.insert(k.clone(), t.id);
     }
-    state.tickets.insert(t);
+    let req = ReqKey { needs, language: spec.language, channel: spec.channel };
     state.open_tickets += 1;
     let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
     if let Some(c) = touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms) {

@@ -172,24 +172,30 @@ impl TicketTable {
         self.at_mut(s).as_mut()
     }
 
-    pub(crate) fn insert(&mut self, t: Ticket) {
-        assert_eq!(t.id, self.next_id(), "tickets are created in id order");
+    /// Stores the next ticket, built by `make` straight into its slot (a ticket record is
+    /// large: built elsewhere and moved in, it would be copied twice).
+    #[inline]
+    pub(crate) fn insert_with(&mut self, make: impl FnOnce() -> Ticket) -> &Ticket {
         let slot = match self.free.pop() {
-            Some(s) => {
-                *self.at_mut(s as usize) = Some(t);
-                s
-            }
+            Some(s) => s as usize,
             None => {
                 if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
                     self.chunks.push(Vec::with_capacity(CHUNK));
                 }
-                let slot = (self.chunks.len() - 1) * CHUNK + self.chunks.last().map_or(0, Vec::len);
-                self.chunks.last_mut().expect("pushed above").push(Some(t));
-                slot as u32
+                let n = self.chunks.len();
+                let chunk = &mut self.chunks[n - 1];
+                chunk.push(None);
+                (n - 1) * CHUNK + chunk.len() - 1
             }
         };
         self.used += 1;
-        self.index.push_back(slot + 1);
+        let id = self.next_id();
+        self.index.push_back(slot as u32 + 1);
+        let dst = self.at_mut(slot);
+        *dst = Some(make());
+        let t = dst.as_ref().expect("stored above");
+        assert_eq!(t.id, id, "tickets are created in id order");
+        t
     }
 
     pub(crate) fn schedule_retire(&mut self, due: Timestamp, id: TicketId) {
