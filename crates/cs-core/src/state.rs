@@ -125,13 +125,14 @@ const CHUNK: usize = 1024;
 ///
 /// Ids are handed out in order and closed tickets are retired after the retention window,
 /// so memory follows the open tickets and the recent closed ones, not all tickets ever.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct TicketTable {
     /// Id of `index[0]`.
     base: u64,
     /// Slot + 1 per id from `base`; 0 = retired.
     index: VecDeque<u32>,
     chunks: Vec<Vec<Option<Ticket>>>,
+    /// Slots of retired tickets, free for new ones (still holding the retired record).
     free: Vec<u32>,
     used: usize,
     /// Closed tickets with their retirement time, in closing order.
@@ -227,7 +228,8 @@ impl TicketTable {
             if let Some(k) = &t.key {
                 keys.remove(k);
             }
-            *self.at_mut(s) = None;
+            // The record stays in its slot until a new ticket overwrites it there: cleared
+            // now, it would be moved out (copied) to be dropped.
             self.free.push(s as u32);
             self.used -= 1;
             let off = (id.0 - self.base) as usize;
@@ -237,6 +239,11 @@ impl TicketTable {
                 self.base += 1;
             }
         }
+    }
+
+    /// Whether each id from `base` on is held or retired, in order.
+    fn held_ids(&self) -> impl Iterator<Item = bool> + '_ {
+        self.index.iter().map(|&s| s != 0)
     }
 
     /// Tickets held, in id order.
@@ -249,6 +256,20 @@ impl TicketTable {
         self.used
     }
 }
+
+/// Equal when the same ids are held with equal records and the same are due to retire;
+/// which slot holds a record, and what a free slot still holds, do not matter.
+impl PartialEq for TicketTable {
+    fn eq(&self, o: &TicketTable) -> bool {
+        self.base == o.base
+            && self.used == o.used
+            && self.retire == o.retire
+            && self.held_ids().eq(o.held_ids())
+            && self.iter().eq(o.iter())
+    }
+}
+
+impl Eq for TicketTable {}
 
 /// What [`State::ticket_as_of`] found.
 pub(crate) enum TicketLookup<'a> {
