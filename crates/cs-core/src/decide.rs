@@ -633,8 +633,11 @@ impl<'a, 'o> Decider<'a, 'o> {
             waiting: w.clone(),
         });
         let (customer, category) = (spec.customer, spec.category);
+        let rules = !cfg.escalation.rules.is_empty();
         self.emit(Event::TicketCreated { at, ticket, spec });
-        self.emit_recurring_alerts(customer, category, at);
+        if rules {
+            self.emit_recurring_alerts(customer, category, at);
+        }
         if bot {
             return Ok(());
         }

@@ -15,7 +15,7 @@ use crate::scenario::{AtShiftEnd, Scenario, align_up};
 use crate::stats::{Estimates, Figures, Histogram};
 use cs_core::metrics::Report;
 use cs_core::{
-    AgentId, CategoryId, Command, CustomerId, Engine, Event, LanguageId, Presence, QueueId, Rejection, TicketId,
+    AgentId, CategoryId, Channel, Command, CustomerId, Engine, Event, LanguageId, Presence, QueueId, Rejection, TicketId,
     TicketSpec, TicketStatus, Timestamp,
 };
 use serde::Serialize;
@@ -488,6 +488,9 @@ struct Sim<'s> {
     next_customer: u64,
     recorded: Option<(&'s [Arrival], Vec<Recorded>)>,
     handoff: Command,
+    /// The `CreateTicket` command, kept and refilled for each arrival (dropping a command
+    /// per arrival costs more than overwriting its spec).
+    create: Command,
     start_ms: i64,
     end_ms: i64,
     from_ms: i64,
@@ -537,6 +540,7 @@ impl<'s> Sim<'s> {
             ring_next: 0,
             next_customer: 1,
             recorded,
+            create: Command::CreateTicket { at: Timestamp(start_ms), spec: TicketSpec::new(CustomerId(0), Channel::Chat) },
             handoff: Command::BotHandoff {
                 at: Timestamp(start_ms),
                 ticket: TicketId(0),
@@ -897,7 +901,10 @@ impl<'s> Sim<'s> {
             None
         };
         let id = self.engine.state().next_ticket_id();
-        let r = self.engine.execute(&Command::CreateTicket { at, spec });
+        if let Command::CreateTicket { at: a, spec: s } = &mut self.create {
+            (*a, *s) = (at, spec);
+        }
+        let r = self.engine.execute(&self.create);
         self.drain(on_event)?;
         match r {
             Ok(()) => self.created += 1,
