@@ -727,7 +727,7 @@ fn with_agent(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: im
         f(a);
     } else {
         let was_online = a.presence != Presence::Offline;
-        state.index.agent_out(a, cfg);
+        state.index.agent_out(a);
         f(a);
         state.index.agent_in(a, cfg);
         let is_online = a.presence != Presence::Offline;
@@ -746,7 +746,7 @@ fn change_profile(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f
         state.metrics.agent_changed(a, at);
         return;
     }
-    state.index.agent_out(a, cfg);
+    state.index.agent_out(a);
     let old = &mut state.index.pools[a.pool.0 as usize];
     old.members -= 1;
     old.online -= u32::from(a.presence != Presence::Offline);

@@ -199,6 +199,10 @@ pub(crate) struct RoutingIndex {
     pub orders: Orders,
     /// Waiting tickets reserved by sticky routing, per agent.
     pub pinned: FxMap<AgentId, BTreeSet<WaitKey>>,
+    /// Per agent (by id), the channels whose free set in its pool holds it, a bit per
+    /// channel index: what `agent_in` last found, so that `agent_out` need not work it
+    /// out again. Derived, so not compared.
+    pub free_in: Vec<u8>,
 }
 
 /// Two indexes are equal when they hold the same waiting tickets under the same bucket
@@ -365,53 +369,69 @@ impl RoutingIndex {
         id
     }
 
-    /// Removes `a` from its pool's free sets, using its current fields. Call before
-    /// changing any field that keys the sets (presence, load, idle_since, sequence).
-    pub(crate) fn agent_out(&mut self, a: &Agent, cfg: &Config) {
-        self.agent_sets(a, cfg, false);
-    }
-
-    /// Adds `a` to its pool's free sets per its current fields.
-    pub(crate) fn agent_in(&mut self, a: &Agent, cfg: &Config) {
-        self.agent_sets(a, cfg, true);
-    }
-
-    fn agent_sets(&mut self, a: &Agent, cfg: &Config, insert: bool) {
-        if a.presence != Presence::Available {
+    /// Removes `a` from its pool's free sets: those [`RoutingIndex::agent_in`] last put it
+    /// in, under the keys its fields give (unchanged since). Call before changing any field
+    /// that keys the sets or decides them (presence, load, idle_since, sequence, pool).
+    pub(crate) fn agent_out(&mut self, a: &Agent) {
+        let Some(m) = self.free_in.get_mut(a.id.index()) else { return };
+        let mask = std::mem::take(m);
+        if mask == 0 {
             return;
         }
         let orders = self.orders;
         let occupancy = if orders.occupancy { a.load.occupancy_milli(&a.capacity) } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
         for c in Channel::ALL {
+            if mask & (1 << c.index()) == 0 {
+                continue;
+            }
+            let set = &mut pool.free[c.index()];
+            if orders.idle {
+                set.idle.remove(&(a.idle_since, a.id));
+            }
+            if orders.occupancy {
+                set.occupancy.remove(&(occupancy, a.idle_since, a.id));
+            }
+            if orders.rotation {
+                set.rotation.remove(&(a.last_assigned_seq, a.id));
+            }
+        }
+    }
+
+    /// Adds `a` to its pool's free sets per its current fields: on each channel it could
+    /// take one more ticket on now, if it is available.
+    pub(crate) fn agent_in(&mut self, a: &Agent, cfg: &Config) {
+        let i = a.id.index();
+        if self.free_in.len() <= i {
+            self.free_in.resize(i + 1, 0);
+        }
+        if a.presence != Presence::Available {
+            self.free_in[i] = 0;
+            return;
+        }
+        let orders = self.orders;
+        let occupancy = if orders.occupancy { a.load.occupancy_milli(&a.capacity) } else { 0 };
+        let pool = &mut self.pools[a.pool.0 as usize];
+        let mut mask = 0u8;
+        for c in Channel::ALL {
             if a.capacity.per_channel.get(c) == 0
                 || capacity::check(&a.capacity, &a.load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_err()
             {
                 continue;
             }
+            mask |= 1 << c.index();
             let set = &mut pool.free[c.index()];
-            if insert {
-                if orders.idle {
-                    set.idle.insert((a.idle_since, a.id));
-                }
-                if orders.occupancy {
-                    set.occupancy.insert((occupancy, a.idle_since, a.id));
-                }
-                if orders.rotation {
-                    set.rotation.insert((a.last_assigned_seq, a.id));
-                }
-            } else {
-                if orders.idle {
-                    set.idle.remove(&(a.idle_since, a.id));
-                }
-                if orders.occupancy {
-                    set.occupancy.remove(&(occupancy, a.idle_since, a.id));
-                }
-                if orders.rotation {
-                    set.rotation.remove(&(a.last_assigned_seq, a.id));
-                }
+            if orders.idle {
+                set.idle.insert((a.idle_since, a.id));
+            }
+            if orders.occupancy {
+                set.occupancy.insert((occupancy, a.idle_since, a.id));
+            }
+            if orders.rotation {
+                set.rotation.insert((a.last_assigned_seq, a.id));
             }
         }
+        self.free_in[i] = mask;
     }
 }
 
