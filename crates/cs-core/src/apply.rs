@@ -77,8 +77,70 @@ pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> State {
     state
 }
 
+/// Folds one event into a configured state: the frequent events of a ticket's life here,
+/// the rest in [`apply_other`].
 fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
     match event {
+        Event::TicketCreated { ticket, spec, .. } => created(state, cfg, *ticket, spec, at),
+        Event::TicketAssigned { ticket, agent, .. } => {
+            take(state, cfg, *ticket, *agent, TicketStatus::Assigned, at);
+            start_work(state, cfg, *ticket, at);
+        }
+        Event::TicketOffered { ticket, agent, expires_at, .. } => {
+            take(state, cfg, *ticket, *agent, TicketStatus::Offered, at);
+            set_timer(state, *ticket, Timer::Offer(*ticket), Some(*expires_at));
+        }
+        Event::OfferAccepted { ticket, agent, .. } => {
+            let t = ticket_mut(state, *ticket);
+            assert_eq!((t.status, t.agent), (TicketStatus::Offered, Some(*agent)), "accepting {ticket}");
+            t.status = TicketStatus::Assigned;
+            set_timer(state, *ticket, Timer::Offer(*ticket), None);
+            start_work(state, cfg, *ticket, at);
+            state.agents[agent.index()].missed_offers = 0;
+        }
+        Event::AgentReplied { ticket, .. } => {
+            ticket_mut(state, *ticket).first_response_at.get_or_insert(at);
+            set_timer(state, *ticket, Timer::Reply(*ticket), None);
+            with_clocks(state, cfg, *ticket, |sla, policy, cal| {
+                for k in [ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update] {
+                    sla.clocks[k.index()].stop(cal, at);
+                }
+                if let Some(target) = policy.targets[ClockKind::Update.index()] {
+                    sla.clocks[ClockKind::Update.index()].start(policy, cal, target, at);
+                }
+            });
+        }
+        Event::TicketResolved { ticket, .. } | Event::BotResolved { ticket, .. } => {
+            close(state, cfg, *ticket, TicketStatus::Resolved, at);
+        }
+        Event::WrapUpEnded { agent, ticket, .. } => {
+            let wrap_due = wrap_up_due(state, *agent);
+            with_agent(state, cfg, *agent, at, |a| {
+                let i = a.wrap_ups.iter().position(|w| w.2 == *ticket).expect("agent wraps up the ticket");
+                let (_, channel, _) = a.wrap_ups.remove(i);
+                capacity::remove(&mut a.load, channel, &cfg.capacity);
+            });
+            retime_wrap_up(state, *agent, wrap_due);
+        }
+        Event::TicketAbandoned { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Abandoned, at),
+        _ => apply_other(state, cfg, event, at),
+    }
+}
+
+/// Every event but the frequent ones `apply_configured` folds itself: kept out of line, so
+/// that the code folding the frequent ones stays small and close together.
+#[inline(never)]
+fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
+    match event {
+        Event::TicketCreated { .. }
+        | Event::TicketAssigned { .. }
+        | Event::TicketOffered { .. }
+        | Event::OfferAccepted { .. }
+        | Event::AgentReplied { .. }
+        | Event::TicketResolved { .. }
+        | Event::BotResolved { .. }
+        | Event::WrapUpEnded { .. }
+        | Event::TicketAbandoned { .. } => unreachable!("folded by `apply_configured`"),
         Event::Configured { .. } => unreachable!("handled by apply"),
         Event::AgentRegistered { agent, key, team, tier, skills, languages, capacity, .. } => {
             assert_eq!(agent.index(), state.agents.len(), "agents are registered in id order");
@@ -127,7 +189,6 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         Event::AgentCapacityChanged { agent, capacity, .. } => {
             change_profile(state, cfg, *agent, at, |a| a.capacity = *capacity);
         }
-        Event::TicketCreated { ticket, spec, .. } => created(state, cfg, *ticket, spec, at),
         Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => {
             let waiting = ticket_ref(state, *ticket).status == TicketStatus::Queued;
             if waiting {
@@ -142,34 +203,6 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             if waiting {
                 index_waiting(state, cfg, *ticket);
             }
-        }
-        Event::TicketAssigned { ticket, agent, .. } => {
-            take(state, cfg, *ticket, *agent, TicketStatus::Assigned, at);
-            start_work(state, cfg, *ticket, at);
-        }
-        Event::TicketOffered { ticket, agent, expires_at, .. } => {
-            take(state, cfg, *ticket, *agent, TicketStatus::Offered, at);
-            set_timer(state, *ticket, Timer::Offer(*ticket), Some(*expires_at));
-        }
-        Event::OfferAccepted { ticket, agent, .. } => {
-            let t = ticket_mut(state, *ticket);
-            assert_eq!((t.status, t.agent), (TicketStatus::Offered, Some(*agent)), "accepting {ticket}");
-            t.status = TicketStatus::Assigned;
-            set_timer(state, *ticket, Timer::Offer(*ticket), None);
-            start_work(state, cfg, *ticket, at);
-            state.agents[agent.index()].missed_offers = 0;
-        }
-        Event::AgentReplied { ticket, .. } => {
-            ticket_mut(state, *ticket).first_response_at.get_or_insert(at);
-            set_timer(state, *ticket, Timer::Reply(*ticket), None);
-            with_clocks(state, cfg, *ticket, |sla, policy, cal| {
-                for k in [ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update] {
-                    sla.clocks[k.index()].stop(cal, at);
-                }
-                if let Some(target) = policy.targets[ClockKind::Update.index()] {
-                    sla.clocks[ClockKind::Update.index()].start(policy, cal, target, at);
-                }
-            });
         }
         Event::CustomerReplied { ticket, .. } => {
             let t = ticket_ref(state, *ticket);
@@ -237,9 +270,6 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             ticket_mut(state, *ticket).status = TicketStatus::Queued;
             enqueue(state, cfg, *ticket, at);
         }
-        Event::TicketResolved { ticket, .. } | Event::BotResolved { ticket, .. } => {
-            close(state, cfg, *ticket, TicketStatus::Resolved, at);
-        }
         Event::BotHandedOff { ticket, reason, transcript, .. } => {
             let t = ticket_mut(state, *ticket);
             assert_eq!(t.status, TicketStatus::Bot, "ticket {ticket} handed off by a bot it was not with");
@@ -255,16 +285,6 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
             });
             enqueue(state, cfg, *ticket, at);
         }
-        Event::WrapUpEnded { agent, ticket, .. } => {
-            let wrap_due = wrap_up_due(state, *agent);
-            with_agent(state, cfg, *agent, at, |a| {
-                let i = a.wrap_ups.iter().position(|w| w.2 == *ticket).expect("agent wraps up the ticket");
-                let (_, channel, _) = a.wrap_ups.remove(i);
-                capacity::remove(&mut a.load, channel, &cfg.capacity);
-            });
-            retime_wrap_up(state, *agent, wrap_due);
-        }
-        Event::TicketAbandoned { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Abandoned, at),
         Event::TicketExpired { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Expired, at),
         Event::TicketReopened { ticket, .. } => {
             let t = ticket_mut(state, *ticket);

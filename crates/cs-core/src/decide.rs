@@ -243,7 +243,62 @@ impl<'a, 'o> Decider<'a, 'o> {
         }
     }
 
+    /// Decides one command: the frequent ones of a ticket's life here, the rest in
+    /// [`Decider::command_other`].
     fn command(&mut self, cmd: &Command) -> Result<(), Rejection> {
+        match cmd {
+            Command::CreateTicket { at, spec } => self.create_ticket(*at, spec),
+            Command::Resolve { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
+                let held = held.filter(|&a| !(t.status == TicketStatus::Assigned && self.wraps_up(a, t)));
+                let (channel, has_sla) = (t.channel, t.sla.is_some());
+                if has_sla {
+                    self.emit_clocks_met(*ticket, &ClockKind::ALL, *at);
+                }
+                self.emit(Event::TicketResolved { at: *at, ticket: *ticket });
+                if let Some(agent) = held {
+                    self.route_freed_agent(agent, channel, *ticket, *at);
+                }
+                Ok(())
+            }
+            Command::Abandon { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                if !matches!(t.status, TicketStatus::Queued | TicketStatus::Offered | TicketStatus::Bot) {
+                    return Err(invalid(t, "abandon"));
+                }
+                let offered_to = t.agent.filter(|_| t.status == TicketStatus::Offered);
+                let channel = t.channel;
+                self.emit(Event::TicketAbandoned { at: *at, ticket: *ticket });
+                if let Some(agent) = offered_to {
+                    self.route_freed_agent(agent, channel, *ticket, *at);
+                }
+                Ok(())
+            }
+            Command::AgentReply { at, ticket } => {
+                let agent = holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?;
+                self.emit_clocks_met(
+                    *ticket,
+                    &[ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update],
+                    *at,
+                );
+                self.emit(Event::AgentReplied { at: *at, ticket: *ticket, agent });
+                Ok(())
+            }
+            Command::AcceptOffer { at, ticket } => {
+                let agent = holder(self.base(), *ticket, *at, TicketStatus::Offered, "accept the offer of")?;
+                self.emit(Event::OfferAccepted { at: *at, ticket: *ticket, agent });
+                Ok(())
+            }
+            Command::Tick { .. } => Ok(()),
+            _ => self.command_other(cmd),
+        }
+    }
+
+    /// Every command but the frequent ones `command` decides itself: kept out of line, so
+    /// that the code deciding the frequent ones stays small and close together.
+    #[inline(never)]
+    fn command_other(&mut self, cmd: &Command) -> Result<(), Rejection> {
         match cmd {
             Command::Configure { at, config } => self.configure(*at, config),
             Command::RegisterAgent { at, key, team, tier, skills, languages, capacity } => {
@@ -299,7 +354,6 @@ impl<'a, 'o> Decider<'a, 'o> {
                 self.route_agent_committed(*agent, *at);
                 Ok(())
             }
-            Command::CreateTicket { at, spec } => self.create_ticket(*at, spec),
             Command::UpdateTicket { at, ticket, tier, urgency, emotion } => {
                 let t = open_ticket(self.base(), *ticket, *at)?;
                 let (tier, urgency, emotion) =
@@ -317,11 +371,6 @@ impl<'a, 'o> Decider<'a, 'o> {
                 Ok(())
             }
             Command::AssignTicket { at, ticket, agent, force } => self.assign_manually(*at, *ticket, *agent, *force),
-            Command::AcceptOffer { at, ticket } => {
-                let agent = holder(self.base(), *ticket, *at, TicketStatus::Offered, "accept the offer of")?;
-                self.emit(Event::OfferAccepted { at: *at, ticket: *ticket, agent });
-                Ok(())
-            }
             Command::DeclineOffer { at, ticket } => {
                 let agent = holder(self.base(), *ticket, *at, TicketStatus::Offered, "decline the offer of")?;
                 self.emit(Event::TicketRequeued { at: *at, ticket: *ticket, reason: RequeueReason::OfferDeclined });
@@ -361,16 +410,6 @@ impl<'a, 'o> Decider<'a, 'o> {
                 if !self.escalate_on_arrival(view, customer, category, Some(created), *at) {
                     self.route_waiting(*ticket, &w, *at, true);
                 }
-                Ok(())
-            }
-            Command::AgentReply { at, ticket } => {
-                let agent = holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?;
-                self.emit_clocks_met(
-                    *ticket,
-                    &[ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update],
-                    *at,
-                );
-                self.emit(Event::AgentReplied { at: *at, ticket: *ticket, agent });
                 Ok(())
             }
             Command::Escalate { at, ticket, tier, note } => {
@@ -420,20 +459,6 @@ impl<'a, 'o> Decider<'a, 'o> {
                 Ok(())
             }
             Command::Transfer { at, ticket, queue } => self.transfer(*at, *ticket, *queue),
-            Command::Resolve { at, ticket } => {
-                let t = open_ticket(self.base(), *ticket, *at)?;
-                let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
-                let held = held.filter(|&a| !(t.status == TicketStatus::Assigned && self.wraps_up(a, t)));
-                let (channel, has_sla) = (t.channel, t.sla.is_some());
-                if has_sla {
-                    self.emit_clocks_met(*ticket, &ClockKind::ALL, *at);
-                }
-                self.emit(Event::TicketResolved { at: *at, ticket: *ticket });
-                if let Some(agent) = held {
-                    self.route_freed_agent(agent, channel, *ticket, *at);
-                }
-                Ok(())
-            }
             Command::Reopen { at, ticket } => {
                 let s = self.base();
                 let t = known_ticket(s, *ticket, *at)?;
@@ -461,20 +486,12 @@ impl<'a, 'o> Decider<'a, 'o> {
                 }
                 Ok(())
             }
-            Command::Abandon { at, ticket } => {
-                let t = open_ticket(self.base(), *ticket, *at)?;
-                if !matches!(t.status, TicketStatus::Queued | TicketStatus::Offered | TicketStatus::Bot) {
-                    return Err(invalid(t, "abandon"));
-                }
-                let offered_to = t.agent.filter(|_| t.status == TicketStatus::Offered);
-                let channel = t.channel;
-                self.emit(Event::TicketAbandoned { at: *at, ticket: *ticket });
-                if let Some(agent) = offered_to {
-                    self.route_freed_agent(agent, channel, *ticket, *at);
-                }
-                Ok(())
-            }
-            Command::Tick { .. } => Ok(()),
+            Command::CreateTicket { .. }
+            | Command::Resolve { .. }
+            | Command::Abandon { .. }
+            | Command::AcceptOffer { .. }
+            | Command::AgentReply { .. }
+            | Command::Tick { .. } => unreachable!("decided by `command`"),
         }
     }
 
