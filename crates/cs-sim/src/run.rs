@@ -15,8 +15,8 @@ use crate::scenario::{AtShiftEnd, Scenario, align_up};
 use crate::stats::{Estimates, Figures, Histogram};
 use cs_core::metrics::Report;
 use cs_core::{
-    AgentId, CategoryId, Channel, Command, CustomerId, Engine, Event, LanguageId, Presence, QueueId, Rejection, TicketId,
-    TicketSpec, TicketStatus, Timestamp,
+    AgentId, CategoryId, Channel, Command, CustomerId, Engine, Event, LanguageId, Presence, QueueId, Rejection,
+    TicketId, TicketSpec, TicketStatus, Timestamp,
 };
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -540,7 +540,10 @@ impl<'s> Sim<'s> {
             ring_next: 0,
             next_customer: 1,
             recorded,
-            create: Command::CreateTicket { at: Timestamp(start_ms), spec: TicketSpec::new(CustomerId(0), Channel::Chat) },
+            create: Command::CreateTicket {
+                at: Timestamp(start_ms),
+                spec: TicketSpec::new(CustomerId(0), Channel::Chat),
+            },
             handoff: Command::BotHandoff {
                 at: Timestamp(start_ms),
                 ticket: TicketId(0),
