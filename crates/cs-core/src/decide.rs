@@ -773,6 +773,7 @@ impl<'a, 'o> Decider<'a, 'o> {
 
     /// Emits the recurring-issue alerts a new contact raises: the customer's (or the
     /// category's) contacts in a repeat-contact rule's window reach its threshold exactly.
+    /// Its caller skips it when there are no escalation rules.
     fn emit_recurring_alerts(
         &mut self,
         customer: crate::id::CustomerId,
@@ -780,9 +781,6 @@ impl<'a, 'o> Decider<'a, 'o> {
         at: Timestamp,
     ) {
         let s = state_of(&self.work);
-        if s.config().escalation.rules.is_empty() {
-            return;
-        }
         let first = self.out.len();
         for r in s.config().escalation.rules.iter().filter(|r| r.trigger == Trigger::RepeatContact) {
             let since = at.plus_ms(-r.window_ms);
