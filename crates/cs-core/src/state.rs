@@ -131,7 +131,8 @@ pub(crate) struct TicketTable {
     base: u64,
     /// Slot + 1 per id from `base`; 0 = retired.
     index: VecDeque<u32>,
-    chunks: Vec<Vec<Option<Ticket>>>,
+    /// Records by slot; a free slot still holds its last, retired record.
+    chunks: Vec<Vec<Ticket>>,
     /// Slots of retired tickets, free for new ones (still holding the retired record).
     free: Vec<u32>,
     used: usize,
@@ -156,50 +157,51 @@ impl TicketTable {
     }
 
     #[inline]
-    fn at(&self, slot: usize) -> &Option<Ticket> {
+    fn at(&self, slot: usize) -> &Ticket {
         &self.chunks[slot / CHUNK][slot % CHUNK]
     }
 
     #[inline]
-    fn at_mut(&mut self, slot: usize) -> &mut Option<Ticket> {
+    fn at_mut(&mut self, slot: usize) -> &mut Ticket {
         &mut self.chunks[slot / CHUNK][slot % CHUNK]
     }
 
     #[inline]
     pub(crate) fn get(&self, id: TicketId) -> Option<&Ticket> {
-        self.at(self.slot(id)?).as_ref()
+        Some(self.at(self.slot(id)?))
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, id: TicketId) -> Option<&mut Ticket> {
         let s = self.slot(id)?;
-        self.at_mut(s).as_mut()
+        Some(self.at_mut(s))
     }
 
     /// Stores the next ticket, built by `make` straight into its slot (a ticket record is
     /// large: built elsewhere and moved in, it would be copied twice).
     #[inline]
     pub(crate) fn insert_with(&mut self, make: impl FnOnce() -> Ticket) -> &Ticket {
-        let slot = match self.free.pop() {
-            Some(s) => s as usize,
+        let id = self.next_id();
+        self.used += 1;
+        let (slot, t) = match self.free.pop() {
+            Some(s) => {
+                let dst = self.at_mut(s as usize);
+                *dst = make(); // over the retired record, dropping it in place
+                (s as usize, &*dst)
+            }
             None => {
                 if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
                     self.chunks.push(Vec::with_capacity(CHUNK));
                 }
                 let n = self.chunks.len();
                 let chunk = &mut self.chunks[n - 1];
-                chunk.push(None);
-                (n - 1) * CHUNK + chunk.len() - 1
+                chunk.push(make());
+                ((n - 1) * CHUNK + chunk.len() - 1, &chunk[chunk.len() - 1])
             }
         };
-        self.used += 1;
-        let id = self.next_id();
-        self.index.push_back(slot as u32 + 1);
-        let dst = self.at_mut(slot);
-        *dst = Some(make());
-        let t = dst.as_ref().expect("stored above");
         assert_eq!(t.id, id, "tickets are created in id order");
-        t
+        self.index.push_back(slot as u32 + 1);
+        self.at(slot)
     }
 
     pub(crate) fn schedule_retire(&mut self, due: Timestamp, id: TicketId) {
@@ -227,7 +229,7 @@ impl TicketTable {
             self.retire.pop_front();
             // A reopened (or re-closed) ticket has a later entry or none: skip stale ones.
             let Some(s) = self.slot(id) else { continue };
-            let t = self.at(s).as_ref().expect("indexed slot is occupied");
+            let t = self.at(s);
             if !t.status.is_closed() || t.closed_at.map(|c| c.plus_ms(retention_ms)) != Some(due) {
                 continue;
             }
@@ -255,7 +257,7 @@ impl TicketTable {
 
     /// Tickets held, in id order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Ticket> + '_ {
-        self.index.iter().filter(|&&s| s != 0).filter_map(|&s| self.at((s - 1) as usize).as_ref())
+        self.index.iter().filter(|&&s| s != 0).map(|&s| self.at((s - 1) as usize))
     }
 
     /// Number of tickets held (open or within retention).
