@@ -863,6 +863,7 @@ impl<'a, 'o> Decider<'a, 'o> {
 
     /// Whether releasing worked ticket `t` leaves `agent` in after-contact work (the slot
     /// stays taken, so nothing new is routed to it yet).
+    #[inline]
     fn wraps_up(&self, agent: AgentId, t: &Ticket) -> bool {
         let s = self.base();
         s.config().wrap_up_ms(s.agents[agent.index()].team, t.queue) > 0

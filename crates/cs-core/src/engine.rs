@@ -67,10 +67,17 @@ impl Engine {
     }
 
     /// Fires every timer due at or before `now`.
+    #[inline]
     pub fn advance_to(&mut self, now: Timestamp) {
         if self.state.config.is_none() || self.state.next_deadline().is_none_or(|t| t > now) {
             return;
         }
+        self.fire_due(now);
+    }
+
+    /// [`Engine::advance_to`] once a timer is known to be due.
+    #[inline(never)]
+    fn fire_due(&mut self, now: Timestamp) {
         let start = self.outbox.len();
         let mut d = Decider { work: Work::InPlace(&mut self.state), out: &mut self.outbox, applied: start };
         d.fire_timers(now);
