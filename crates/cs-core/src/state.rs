@@ -182,26 +182,28 @@ impl TicketTable {
     #[inline]
     pub(crate) fn insert_with(&mut self, make: impl FnOnce() -> Ticket) -> &Ticket {
         let id = self.next_id();
-        self.used += 1;
-        let (slot, t) = match self.free.pop() {
-            Some(s) => {
-                let dst = self.at_mut(s as usize);
-                *dst = make(); // over the retired record, dropping it in place
-                (s as usize, &*dst)
-            }
+        let slot = match self.free.pop() {
+            Some(s) => s as usize,
             None => {
                 if self.chunks.last().is_none_or(|c| c.len() == CHUNK) {
                     self.chunks.push(Vec::with_capacity(CHUNK));
                 }
-                let n = self.chunks.len();
-                let chunk = &mut self.chunks[n - 1];
-                chunk.push(make());
-                ((n - 1) * CHUNK + chunk.len() - 1, &chunk[chunk.len() - 1])
+                (self.chunks.len() - 1) * CHUNK + self.chunks[self.chunks.len() - 1].len()
             }
         };
-        assert_eq!(t.id, id, "tickets are created in id order");
+        self.used += 1;
         self.index.push_back(slot as u32 + 1);
-        self.at(slot)
+        let chunk = &mut self.chunks[slot / CHUNK];
+        let t = if slot % CHUNK < chunk.len() {
+            let dst = &mut chunk[slot % CHUNK];
+            *dst = make(); // over the retired record, dropping it in place
+            &*dst
+        } else {
+            chunk.push(make());
+            &chunk[slot % CHUNK]
+        };
+        assert_eq!(t.id, id, "tickets are created in id order");
+        t
     }
 
     pub(crate) fn schedule_retire(&mut self, due: Timestamp, id: TicketId) {
