@@ -15,7 +15,7 @@ use crate::channel::Channel;
 use crate::config::Config;
 use crate::event::{Event, RequeueReason};
 use crate::id::{AgentId, CustomerId, QueueId, TicketId};
-use crate::metrics::{Slice, WaitOutcome};
+use crate::metrics::{Counts, Slice, WaitOutcome};
 use crate::priority;
 use crate::routing::{PoolKey, ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
@@ -967,6 +967,9 @@ struct Held {
     channel: Channel,
     queue: QueueId,
     customer: CustomerId,
+    /// The ticket is resolved with this release (served): whether at first contact. Counted
+    /// with the handling, in one pass over the metrics (resolutions do not go to teams).
+    resolved: Option<bool>,
 }
 
 /// The ticket side of [`release`]: takes the agent off the ticket (keeping it as
@@ -981,6 +984,7 @@ fn unhold(t: &mut Ticket, served: bool, at: Timestamp) -> Held {
         channel: t.channel,
         queue: t.queue,
         customer: t.customer,
+        resolved: None,
     }
 }
 
@@ -991,7 +995,7 @@ fn free_agent(state: &mut State, cfg: &Config, id: TicketId, held: Held, timers:
     if timers {
         set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
     }
-    let Held { agent, served, held_ms, channel, queue, customer } = held;
+    let Held { agent, served, held_ms, channel, queue, customer, resolved } = held;
     let team = state.agents[agent.index()].team;
     let wrap_ms = if served { cfg.wrap_up_ms(team, queue) } else { 0 };
     let wrap_due = wrap_up_due(state, agent);
@@ -1012,10 +1016,22 @@ fn free_agent(state: &mut State, cfg: &Config, id: TicketId, held: Held, timers:
         let slice = Slice { at, queue: Some(queue), channel: Some(channel), team: Some(team) };
         // Handle time includes the after-contact work that follows.
         let handle_ms = (held_ms + wrap_ms).max(0);
-        state.metrics.count(slice, |c| {
+        let handled = |c: &mut Counts| {
             c.handled += 1;
             c.handle_ms += handle_ms as u64;
-        });
+        };
+        match resolved {
+            None => state.metrics.count(slice, handled),
+            Some(first_contact) => state.metrics.count_split(
+                slice,
+                |c| {
+                    handled(c);
+                    c.resolved += 1;
+                    c.resolved_first_contact += u64::from(first_contact);
+                },
+                handled,
+            ),
+        }
         let q = &mut state.queues[queue.index()];
         q.handle_ms_ewma =
             if q.handled == 0 { handle_ms } else { q.handle_ms_ewma + (handle_ms - q.handle_ms_ewma) / 16 };
@@ -1051,8 +1067,9 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     let here = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
     let (was, has_sla) = (t.status, t.sla.is_some());
     let timers = t.offer_expires.is_some() || t.reply_due.is_some();
-    let held = match was {
-        TicketStatus::Assigned | TicketStatus::Offered => Some(unhold(t, status == TicketStatus::Resolved, at)),
+    let resolved = status == TicketStatus::Resolved;
+    let mut held = match was {
+        TicketStatus::Assigned | TicketStatus::Offered => Some(unhold(t, resolved, at)),
         TicketStatus::Queued | TicketStatus::WaitingOnCustomer | TicketStatus::Bot => None,
         closed => panic!("ticket {id} closed twice (was {closed:?})"),
     };
@@ -1063,6 +1080,10 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
         TicketStatus::Resolved if with_bot => state.metrics.count(here, |c| c.bot_deflected += 1),
         TicketStatus::Abandoned if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Abandoned),
         TicketStatus::Expired if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Expired),
+        // Counted with the handling, by `free_agent` (same time, queue and channel).
+        TicketStatus::Resolved if let Some(h) = held.as_mut().filter(|h| h.served) => {
+            h.resolved = Some(first_contact);
+        }
         TicketStatus::Resolved => state.metrics.count(here, |c| {
             c.resolved += 1;
             c.resolved_first_contact += u64::from(first_contact);

@@ -345,6 +345,14 @@ impl Metrics {
     /// Applies `f` to every slice the count belongs to.
     #[inline]
     pub(crate) fn count(&mut self, s: Slice, f: impl Fn(&mut Counts)) {
+        self.count_split(s, &f, &f);
+    }
+
+    /// Applies `f` to the overall, queue and channel slices the count belongs to, and
+    /// `team` to its team slices: two counts that differ only in whether they go to the
+    /// team, in one pass.
+    #[inline]
+    pub(crate) fn count_split(&mut self, s: Slice, f: impl Fn(&mut Counts), team: impl Fn(&mut Counts)) {
         f(&mut self.total);
         if let Some(q) = s.queue {
             f(&mut self.queues[q.index()]);
@@ -353,7 +361,7 @@ impl Metrics {
             f(&mut self.channels[c.index()]);
         }
         if let Some(t) = s.team {
-            f(&mut self.teams[t.index()]);
+            team(&mut self.teams[t.index()]);
         }
         if let Some(i) = self.interval_mut(s.at) {
             f(&mut i.total);
@@ -361,7 +369,7 @@ impl Metrics {
                 f(&mut i.queues[q.index()]);
             }
             if let Some(t) = s.team {
-                f(&mut i.teams[t.index()]);
+                team(&mut i.teams[t.index()]);
             }
             if let Some(c) = s.channel {
                 f(&mut i.channels[c.index()]);
