@@ -66,15 +66,26 @@ pub fn apply_all(state: &mut State, events: &[Event]) {
 /// the end.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> State {
     let mut state = State::new();
-    state.deferred_index = true;
+    begin_replay(&mut state);
     for e in events {
         apply(&mut state, e);
     }
+    end_replay(&mut state);
+    state
+}
+
+/// From here on, `apply` folds the tables only; [`end_replay`] builds what is derived.
+pub(crate) fn begin_replay(state: &mut State) {
+    state.deferred_index = true;
+}
+
+/// Builds the routing index, age indexes and timers the folds since [`begin_replay`] left
+/// out, and goes back to keeping them event by event.
+pub(crate) fn end_replay(state: &mut State) {
     state.deferred_index = false;
     if state.config.is_some() {
-        rebuild_index(&mut state);
+        rebuild_index(state);
     }
-    state
 }
 
 /// Folds one event into a configured state: the frequent events of a ticket's life here,

@@ -40,6 +40,7 @@ pub mod sla;
 pub mod state;
 pub mod ticket;
 pub mod time;
+mod verify;
 
 pub use agent::{Agent, Capacity, LanguageSet, Load, Presence, SupportTier};
 pub use apply::{apply, apply_all, replay};
@@ -57,3 +58,4 @@ pub use skill::{SkillNeed, SkillNeeds};
 pub use state::State;
 pub use ticket::{CustomerTier, Emotion, Ticket, TicketSpec, TicketStatus, Urgency};
 pub use time::Timestamp;
+pub use verify::{ReplayError, check, try_replay};

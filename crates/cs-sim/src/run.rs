@@ -1066,17 +1066,21 @@ fn resolve_arrivals(sc: &Scenario, list: &[Arrival]) -> Result<Vec<Recorded>, Si
             ));
         }
         last = a.at_ms.max(last);
+        let known = |kind: &str, kinds: &str, name: &str, names: &[String]| {
+            format!("unknown {kind} {name:?} (the scenario's {kinds}: {})", listed(names))
+        };
         let queue = cfg.queue_id(&a.queue);
         if queue.is_none() {
-            problems.insert(format!("unknown queue {:?}", a.queue));
+            let names: Vec<String> = cfg.queues().iter().map(|q| q.name.clone()).collect();
+            problems.insert(known("queue", "queues", &a.queue, &names));
         }
         let category = a.category.as_ref().map(|c| (c, cfg.category(c)));
         if let Some((name, None)) = category {
-            problems.insert(format!("unknown category {name:?}"));
+            problems.insert(known("category", "categories", name, cfg.category_names()));
         }
         let language = a.language.as_ref().map(|l| (l, cfg.language(l)));
         if let Some((name, None)) = language {
-            problems.insert(format!("unknown language {name:?}"));
+            problems.insert(known("language", "languages", name, cfg.language_names()));
         }
         out.push(Recorded {
             queue: queue.unwrap_or_default(),
@@ -1089,6 +1093,11 @@ fn resolve_arrivals(sc: &Scenario, list: &[Arrival]) -> Result<Vec<Recorded>, Si
     } else {
         Err(SimError::Arrivals(problems.into_iter().collect::<Vec<_>>().join("; ")))
     }
+}
+
+/// `a, b, c`, or `none` for no names.
+fn listed(names: &[String]) -> String {
+    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
 }
 
 #[cfg(test)]

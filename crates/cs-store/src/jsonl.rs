@@ -563,6 +563,17 @@ pub fn read_all_tolerant(path: impl AsRef<Path>) -> Result<Recovered, LogError> 
     JsonlReader::open(path)?.read_tolerant()
 }
 
+/// The 1-based line of a log file holding its event number `index` (from 0; blank lines
+/// hold none), to point at an event found wrong after reading; `None` if the file has fewer
+/// events or cannot be read again.
+pub fn line_of_event(path: impl AsRef<Path>, index: usize) -> Option<u64> {
+    let mut reader = JsonlReader::open(path).ok()?;
+    for _ in 0..=index {
+        reader.next()?.ok()?;
+    }
+    Some(reader.line())
+}
+
 // ---------------------------------------------------------------------------------------
 // Writing.
 // ---------------------------------------------------------------------------------------

@@ -16,6 +16,6 @@
 pub mod jsonl;
 
 pub use jsonl::{
-    JsonlReader, JsonlWriter, LINE_BYTES_MAX, LogError, Recovered, TornTail, UpcastError, read_all, read_all_tolerant,
-    upcast, write_all,
+    JsonlReader, JsonlWriter, LINE_BYTES_MAX, LogError, Recovered, TornTail, UpcastError, line_of_event, read_all,
+    read_all_tolerant, upcast, write_all,
 };

@@ -91,3 +91,16 @@ impl TrafficArgs {
         cs_sim::erlang::Traffic::new(self.arrivals_per_hour, self.aht_s, self.patience_s).map_err(erlang_error)
     }
 }
+
+/// Replays the events read from the log at `path`, checking each first
+/// ([`cs_core::try_replay`]): an event that does not fit the ones before it (the log was
+/// edited, spliced or cut) is an error naming the file, its line and what does not fit.
+pub fn replay_log(path: &std::path::Path, events: &[cs_core::Event]) -> anyhow::Result<cs_core::State> {
+    cs_core::try_replay(events).map_err(|e| {
+        let at = match cs_store::line_of_event(path, e.index) {
+            Some(line) => format!("{}:{line}", path.display()),
+            None => path.display().to_string(),
+        };
+        anyhow::anyhow!("{at}: {e}; the log cannot be replayed past it")
+    })
+}

@@ -1,4 +1,4 @@
-//! `cs replay`: rebuild the state from a JSON-lines event log with `cs_core::replay`, up
+//! `cs replay`: rebuild the state from a JSON-lines event log with `cs_core::try_replay` (each event checked first), up
 //! to and including `--until`, and print queues, agents, pending timers and metrics as of
 //! that time.
 //!
@@ -9,10 +9,10 @@
 //! simulated log with `--from` and `--until` set to the simulation's `window` gives the
 //! simulation's figures.
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use cs_cli::summary::Summary;
 use cs_cli::table::{Table, seconds};
-use cs_core::{Event, State, Timestamp};
+use cs_core::{Event, Timestamp};
 use cs_store::{JsonlReader, LogError, TornTail};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -135,23 +135,6 @@ fn read(path: &std::path::Path, until: Option<Timestamp>) -> anyhow::Result<Read
     Ok(Read { events, torn_tail, more_after_until })
 }
 
-/// `cs_core::replay`, with a panic (an inconsistent log: a ticket assigned before it was
-/// created, ids out of order) turned into one error line instead of a crash report.
-fn replay_guarded(events: &[Event]) -> anyhow::Result<State> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cs_core::replay(events)));
-    std::panic::set_hook(hook);
-    result.map_err(|payload| {
-        let why = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown reason".to_owned());
-        anyhow::anyhow!("the events are inconsistent and cannot be replayed: {why}")
-    })
-}
-
 /// `WrapUp(A3)` -> `wrap_up`.
 fn timer_kind(debug: &str) -> String {
     let name = debug.split('(').next().unwrap_or(debug);
@@ -190,7 +173,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if !matches!(first, Event::Configured { .. }) {
         bail!("{file}: the first event is {}, not Configured: this is not the start of an event log", first.name());
     }
-    let state = replay_guarded(&events).with_context(|| file.clone())?;
+    let state = super::replay_log(path, &events)?;
     let as_of = a.until.unwrap_or_else(|| state.last_event_at());
     let metrics_from = a.from.unwrap_or_else(|| first.at());
     if metrics_from > as_of {

@@ -168,6 +168,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             let (from, to) = scenario.window();
             let log_from = first.plus_ms(from.since(scenario.start()));
             let log_to = first.plus_ms(to.since(scenario.start()));
+            // Every event is checked, not only those in the window: the arrivals are read
+            // from all of them.
+            super::replay_log(path, &events)?;
             let within = events.partition_point(|e| e.at() <= log_to);
             let state = cs_core::replay(&events[..within]);
             // Counted to the window's end, as the simulation is: the log is taken to cover
@@ -213,7 +216,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             write_error = Some(err.to_string());
         }
     };
-    let run0 = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let run0 = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress).map_err(|e| match (&e, &a.arrivals_from) {
+        (cs_sim::SimError::Arrivals(why), Some(log)) => anyhow::anyhow!(
+            "{}: the recorded arrivals do not fit {}: {why}",
+            log.display(),
+            a.scenario.display()
+        ),
+        _ => anyhow::anyhow!("{e}"),
+    })?;
     if let Some(e) = write_error {
         bail!("{e}");
     }

@@ -211,5 +211,10 @@ fn an_inconsistent_log_is_one_error_line_not_a_crash() {
     let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str()]);
     assert_eq!(r.code, 1);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.starts_with("error: ") && r.stderr.contains("inconsistent"), "{}", r.stderr);
+    // The first event naming the ticket, by its line (the file's line `created + 1` is gone).
+    let naming =
+        events.iter().skip(created + 1).position(|e| e.ticket() == events[created].ticket()).unwrap() + created;
+    let at = format!("desk-inconsistent.jsonl:{}: ", naming + 1);
+    assert!(r.stderr.starts_with("error: ") && r.stderr.contains(&at), "{}", r.stderr);
+    assert!(r.stderr.contains("does not exist") && r.stderr.contains("cannot be replayed"), "{}", r.stderr);
 }

@@ -271,6 +271,22 @@ fn what_if_replays_recorded_arrivals_side_by_side() {
     let r = cs([OsStr::new("simulate"), other.as_os_str(), "--arrivals-from".as_ref(), log.as_os_str()]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("phone"), "{}", r.stderr);
+    assert!(r.stderr.contains("desk-recorded.jsonl"), "names the log: {}", r.stderr);
+    assert!(r.stderr.contains("the scenario's queues: chat, voice"), "lists the scenario's queues: {}", r.stderr);
+    // A log whose events do not follow from one another (a line repeated by hand): one
+    // error naming the file and line, not a crash.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let second = lines.iter().enumerate().filter(|(_, l)| l.contains("\"TicketCreated\"")).nth(1).unwrap().0;
+    let mut edited: Vec<&str> = lines.clone();
+    edited.insert(second + 1, lines[second]);
+    let spliced = scratch("desk-spliced.jsonl");
+    std::fs::write(&spliced, edited.join("\n") + "\n").unwrap();
+    let r = cs([OsStr::new("simulate"), path.as_os_str(), "--arrivals-from".as_ref(), spliced.as_os_str()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    let at = format!("desk-spliced.jsonl:{}: ", second + 2);
+    assert!(r.stderr.contains(&at) && r.stderr.contains("next ticket id"), "{}", r.stderr);
     // A file that is not an event log.
     let r = cs([OsStr::new("simulate"), path.as_os_str(), "--arrivals-from".as_ref(), path.as_os_str()]);
     assert_eq!(r.code, 1);
