@@ -63,6 +63,25 @@ impl RateModel {
         self.surges.iter().filter(|s| s.start_s <= t && t < s.end_s).fold(base, |r, s| r * s.multiplier)
     }
 
+    /// An upper bound of the rate over all time, per second: the highest base rate times
+    /// the highest product of the multipliers of surges covering one moment (exact unless
+    /// the busiest surges miss the busiest hour). Infinite if the product overflows.
+    pub(crate) fn peak_bound_per_s(&self) -> f64 {
+        let base = match &self.base {
+            BaseRate::Constant(r) => *r,
+            BaseRate::Hourly(rates) => rates.iter().copied().fold(0.0, f64::max),
+            BaseRate::Points(points) => points.iter().map(|p| p.1).fold(0.0, f64::max),
+        };
+        // The product of the surges covering `t` is constant from one edge to the next.
+        let surge = self
+            .surges
+            .iter()
+            .flat_map(|s| [s.start_s, s.end_s])
+            .map(|t| self.surges.iter().filter(|s| s.start_s <= t && t < s.end_s).map(|s| s.multiplier).product())
+            .fold(1.0, f64::max);
+        base * surge
+    }
+
     /// The first time after `t` at which the rate may change (infinite if never).
     fn next_change(&self, t: f64) -> f64 {
         let base = match &self.base {

@@ -665,6 +665,10 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
             cx.add("start", format!("{s:?} is a number; write an RFC 3339 time such as {DEFAULT_START}"));
             Some(t)
         }
+        Ok(t) if t.ms() < 0 => {
+            cx.add("start", format!("{s:?} is before 1970-01-01T00:00:00Z, where the engine's clock starts"));
+            None
+        }
         Ok(t) => Some(t),
         Err(e) => {
             cx.add("start", e.to_string());
@@ -679,6 +683,13 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
         cx.add(
             "duration_s",
             format!("{d} s is more than 31 days ({DURATION_S_MAX} s), the span of metric intervals the engine keeps"),
+        );
+    } else if let (Some(t), Some(d)) = (start, duration_s)
+        && t.ms().saturating_add(crate::dist::to_ms(d)) > LAST_MS
+    {
+        cx.add(
+            "start",
+            format!("{t} plus duration_s ({d} s) ends after the year 9999, past what event logs can write"),
         );
     }
     let warmup_s = o.num_min(cx, "warmup_s", 0.0, false).unwrap_or(0.0);
@@ -1123,8 +1134,34 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
         }
     }
     let base = base?;
-    surges_ok.then_some(RateModel { base, surges })
+    if !surges_ok {
+        return None;
+    }
+    let model = RateModel { base, surges };
+    let peak = model.peak_bound_per_s() * 3600.0;
+    if peak > RATE_MAX_PER_HOUR {
+        let reaches = if peak.is_finite() {
+            format!("the rate reaches {peak:.3e} per hour (its highest base rate times its surges' multipliers)")
+        } else {
+            "the surges' multipliers times the base rate overflow (not a finite number)".to_owned()
+        };
+        let max = fmt_num(RATE_MAX_PER_HOUR);
+        cx.add(
+            o.path,
+            format!("{reaches}; at most {max} per hour (one arrival per millisecond, the simulator's clock)"),
+        );
+        return None;
+    }
+    Some(model)
 }
+
+/// The last millisecond of the year 9999: runs end by then (later times have no four-digit
+/// year to write in an event log).
+const LAST_MS: i64 = 253_402_300_799_999;
+
+/// The highest arrival rate a queue may have, per hour: one per millisecond, the resolution
+/// of simulated time (faster arrivals could not be told apart).
+pub const RATE_MAX_PER_HOUR: f64 = 3_600_000.0;
 
 fn parse_shares<T>(
     o: &Obj<'_>,

@@ -85,6 +85,34 @@ fn negative_and_nan_numbers() {
     expect(&l, "service_level_target_s", "-20 is negative");
 }
 
+/// Rates the simulated clock cannot tell apart (above one arrival per millisecond), found
+/// before a run that would never advance its clock.
+#[test]
+fn arrival_rates_beyond_the_clock() {
+    let l = lines(&with("per_hour = 10", "per_hour = 1e300"));
+    expect(&l, "queues[0].arrivals", "the rate reaches 1.000e300 per hour");
+    expect(&l, "queues[0].arrivals", "at most 3600000 per hour (one arrival per millisecond");
+    // Within the limit alone, beyond it where two surges overlap.
+    let surges = "per_hour = 10, surges = [{ start_s = 0, duration_s = 600, multiplier = 1e4 }, \
+                  { start_s = 300, duration_s = 600, multiplier = 1e3 }]";
+    let l = lines(&with("per_hour = 10", surges));
+    expect(&l, "queues[0].arrivals", "the rate reaches 1.000e8 per hour");
+    Scenario::from_toml_str(&with("per_hour = 10", &surges.replace("start_s = 300", "start_s = 600")), "ok.toml")
+        .unwrap_or_else(|e| panic!("surges that do not overlap stay within the limit: {e}"));
+    let overflow = "per_hour = 60, surges = [{ start_s = 0, duration_s = 60, multiplier = 1e308 }, \
+                    { start_s = 0, duration_s = 60, multiplier = 1e308 }]";
+    expect(&lines(&with("per_hour = 10", overflow)), "queues[0].arrivals", "overflow (not a finite number)");
+}
+
+/// Simulated time runs from 1970 (the engine's epoch) to the end of the year 9999.
+#[test]
+fn start_times_the_engine_cannot_hold() {
+    let l = lines(&with("duration_s = 3600", "duration_s = 3600\nstart = \"1960-01-01T00:00:00Z\""));
+    expect(&l, "start", "is before 1970-01-01T00:00:00Z");
+    let l = lines(&with("duration_s = 3600", "duration_s = 3600\nstart = \"9999-12-31T23:59:59Z\""));
+    expect(&l, "start", "ends after the year 9999");
+}
+
 #[test]
 fn list_elements_must_be_numbers() {
     let l = lines(&with(
