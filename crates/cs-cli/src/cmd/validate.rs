@@ -10,7 +10,9 @@
 //! builds.
 //!
 //! The kind of file is `--kind`, or guessed from the content: a top-level key that only a
-//! scenario has (see [`SCENARIO_KEYS`]) makes it a scenario, anything else a config.
+//! scenario has (see [`SCENARIO_KEYS`]), or a key only a scenario's queues or teams have
+//! (`arrivals`, `agents`, ...), makes it a scenario, anything else a config. A file that
+//! does not parse is one syntax problem, of no kind.
 
 use anyhow::bail;
 use serde::Serialize;
@@ -59,7 +61,8 @@ pub struct Problem {
 #[derive(Serialize, Debug)]
 struct Output<'a> {
     file: String,
-    kind: Kind,
+    /// `null` when the file does not parse (or is empty) and `--kind` was not given.
+    kind: Option<Kind>,
     ok: bool,
     problems: &'a [Problem],
 }
@@ -91,19 +94,47 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The top-level keys, or a syntax problem.
-fn top_level_keys(text: &str, format: Format) -> Result<Vec<String>, Problem> {
-    match format {
+/// Keys of queue and team entries that only a scenario has (a config's queues take
+/// `channels`, not `channel`, and its teams hold no agents).
+const SCENARIO_QUEUE_KEYS: &[&str] =
+    &["channel", "arrivals", "handle_time", "handle_time_by_category", "patience", "mix", "bot", "first_reply", "engine"];
+const SCENARIO_TEAM_KEYS: &[&str] = &["agents", "named", "capacity", "languages", "shifts", "at_shift_end", "engine"];
+
+/// What the file looks like: a scenario if a top-level key, or a key of one of its queues
+/// or teams, is one only a scenario has; a config otherwise. `None` for an empty file. A
+/// file that does not parse is a syntax problem.
+fn guess_kind(text: &str, format: Format) -> Result<Option<Kind>, Problem> {
+    let top: serde_json::Map<String, serde_json::Value> = match format {
         Format::Toml => match text.parse::<toml::Table>() {
-            Ok(t) => Ok(t.keys().cloned().collect()),
-            Err(e) => Err(toml_problem(text, &e)),
+            Ok(t) => serde_json::to_value(t).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default(),
+            Err(e) => {
+                let p = toml_problem(text, &e);
+                return Err(Problem { message: format!("TOML syntax error: {}", p.message), ..p });
+            }
         },
         Format::Json => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(m)) => Ok(m.keys().cloned().collect()),
-            Ok(_) => Err(Problem { path: "(top level)".to_owned(), message: "expected a JSON object".to_owned() }),
-            Err(e) => Err(json_problem(&e)),
+            Ok(serde_json::Value::Object(m)) => m,
+            Ok(_) => {
+                return Err(Problem { path: "(top level)".to_owned(), message: "expected a JSON object".to_owned() });
+            }
+            Err(e) => {
+                let p = json_problem(&e);
+                return Err(Problem { message: format!("JSON syntax error: {}", p.message), ..p });
+            }
         },
+    };
+    if top.is_empty() {
+        return Ok(None);
     }
+    let entries_have = |list: &str, keys: &[&str]| {
+        top.get(list).and_then(|v| v.as_array()).is_some_and(|entries| {
+            entries.iter().filter_map(|e| e.as_object()).any(|e| e.keys().any(|k| keys.contains(&k.as_str())))
+        })
+    };
+    let scenario = top.keys().any(|k| SCENARIO_KEYS.contains(&k.as_str()))
+        || entries_have("queues", SCENARIO_QUEUE_KEYS)
+        || entries_have("teams", SCENARIO_TEAM_KEYS);
+    Ok(Some(if scenario { Kind::Scenario } else { Kind::Config }))
 }
 
 fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
@@ -126,15 +157,34 @@ fn json_problem(e: &serde_json::Error) -> Problem {
 
 /// Every problem of a config text.
 fn config_problems(text: &str, format: Format) -> Vec<Problem> {
+    // Decoded through `serde_path_to_error`, so that a field of the wrong type or an
+    // unknown name is reported at its path (`teams[2].tier`), with its line and column.
+    let at_path = |path: &serde_path_to_error::Path, p: Problem| {
+        let path = path.to_string();
+        if path.is_empty() || path == "." {
+            p
+        } else {
+            Problem { message: format!("{} ({})", p.message, p.path), path }
+        }
+    };
     let spec: cs_core::ConfigSpec = match format {
-        Format::Toml => match toml::from_str(text) {
-            Ok(s) => s,
-            Err(e) => return vec![toml_problem(text, &e)],
-        },
-        Format::Json => match serde_json::from_str(text) {
-            Ok(s) => s,
-            Err(e) => return vec![json_problem(&e)],
-        },
+        Format::Toml => {
+            let de = match toml::Deserializer::parse(text) {
+                Ok(de) => de,
+                Err(e) => return vec![toml_problem(text, &e)],
+            };
+            match serde_path_to_error::deserialize(de) {
+                Ok(s) => s,
+                Err(e) => return vec![at_path(e.path(), toml_problem(text, e.inner()))],
+            }
+        }
+        Format::Json => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            match serde_path_to_error::deserialize(&mut de) {
+                Ok(s) => s,
+                Err(e) => return vec![at_path(e.path(), json_problem(e.inner()))],
+            }
+        }
     };
     match cs_core::Config::new(spec) {
         Ok(_) => Vec::new(),
@@ -158,19 +208,18 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let file = a.file.display().to_string();
     let format = format_of(&a.file)?;
     let text = std::fs::read_to_string(&a.file).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
-    let (kind, problems) = match top_level_keys(&text, format) {
-        Err(p) => (a.kind.unwrap_or(Kind::Config), vec![p]),
-        Ok(keys) => {
-            let guessed = if keys.iter().any(|k| SCENARIO_KEYS.contains(&k.as_str())) {
-                Kind::Scenario
-            } else {
-                Kind::Config
-            };
-            match a.kind.unwrap_or(guessed) {
-                Kind::Config => (Kind::Config, config_problems(&text, format)),
-                Kind::Scenario => (Kind::Scenario, scenario_problems(&text, format, &file)),
+    let (kind, problems) = match guess_kind(&text, format) {
+        Err(p) => (a.kind, vec![p]),
+        Ok(guessed) => match a.kind.or(guessed) {
+            Some(Kind::Config) => (Some(Kind::Config), config_problems(&text, format)),
+            Some(Kind::Scenario) => (Some(Kind::Scenario), scenario_problems(&text, format, &file)),
+            None => {
+                let message = "the file is empty: a scenario needs at least name, duration_s, [[queues]] and \
+                               [[teams]]; a config at least skills, teams and queues"
+                    .to_owned();
+                (None, vec![Problem { path: "(file)".to_owned(), message }])
             }
-        }
+        },
     };
     if a.json {
         super::print_json(&Output { file: file.clone(), kind, ok: problems.is_empty(), problems: &problems })?;

@@ -68,13 +68,40 @@ fn undecodable_files_name_line_and_column() {
     std::fs::write(&typo, "skills = [\"billing\"]\n[[queues]]\nname = \"q\"\nchanels = [\"chat\"]\n").unwrap();
     let r = cs([std::ffi::OsStr::new("validate"), typo.as_os_str()]);
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("typo.toml: line 4, column 1: unknown field `chanels`"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("typo.toml: queues[0].chanels: unknown field `chanels`")
+            && r.stdout.contains("(line 4, column 1)"),
+        "the field's path, then its line: {}",
+        r.stdout
+    );
+    // A value of the wrong kind, at its path, in JSON too.
+    let tier = scratch("tier.json");
+    std::fs::write(&tier, "{\"skills\": [\"a\"],\n \"teams\": [{\"name\": \"t\", \"tier\": \"L9\"}]}").unwrap();
+    let r = cs([std::ffi::OsStr::new("validate"), tier.as_os_str()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("tier.json: teams[0].tier: unknown variant `L9`"), "{}", r.stdout);
 
     let json = scratch("broken.json");
     std::fs::write(&json, "{\"skills\": [\"a\"],\n \"queues\": [}").unwrap();
     let r = cs([std::ffi::OsStr::new("validate"), json.as_os_str()]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("broken.json: line 2, column"), "{}", r.stdout);
+    assert!(r.stdout.contains("JSON syntax error: "), "{}", r.stdout);
+    // A syntax error is of no kind; nor is an empty file, which says what it lacks.
+    let toml = scratch("broken.toml");
+    std::fs::write(&toml, "name = \"x\"\nqueues = [{ name = \"q\" channel = \"chat\" }]\n").unwrap();
+    let r = cs([std::ffi::OsStr::new("validate"), toml.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r.code, 1);
+    let j = r.json();
+    assert_eq!(j["kind"], serde_json::Value::Null);
+    assert!(j["problems"][0]["message"].as_str().unwrap().starts_with("TOML syntax error: "), "{j}");
+    let empty = scratch("empty.toml");
+    std::fs::write(&empty, "# nothing yet\n").unwrap();
+    let r = cs([std::ffi::OsStr::new("validate"), empty.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r.code, 1);
+    let j = r.json();
+    assert_eq!(j["kind"], serde_json::Value::Null);
+    assert!(j["problems"][0]["message"].as_str().unwrap().contains("the file is empty"), "{j}");
 
     let yaml = scratch("config.yaml");
     std::fs::write(&yaml, "skills: []").unwrap();
@@ -94,4 +121,16 @@ fn scenarios_are_recognised_by_their_keys() {
     let r = cs([std::ffi::OsStr::new("validate"), path.as_os_str(), "--kind".as_ref(), "config".as_ref()]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("unknown field `duration_s`"), "{}", r.stdout);
+    // A scenario missing every top-level key of its own is still one by its queues and
+    // teams, and is told what it lacks.
+    let path = scratch("nameless.toml");
+    let text = "[[queues]]\nname = \"q\"\nchannel = \"chat\"\nskills = [\"s\"]\n\
+                arrivals = { kind = \"poisson\", per_hour = 10 }\n\
+                handle_time = { kind = \"exponential\", mean_s = 60 }\n\
+                [[teams]]\nname = \"t\"\nagents = 2\nskills = { s = 1 }\ncapacity = { chat = 1 }\n";
+    std::fs::write(&path, text).unwrap();
+    let r = cs([std::ffi::OsStr::new("validate"), path.as_os_str()]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("nameless.toml: name: missing"), "{}", r.stdout);
+    assert!(r.stdout.contains("nameless.toml: duration_s: missing"), "{}", r.stdout);
 }
