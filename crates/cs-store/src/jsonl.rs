@@ -60,13 +60,13 @@ const FIRST_SCHEMA_VERSION: u16 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
     /// The file could not be opened, read or written.
-    #[error("{}: {source}", file_label(.file))]
+    #[error("{}: {error}", file_label(.file))]
     Io {
         /// The file, if known.
         file: Option<PathBuf>,
-        /// What the operating system said.
-        #[source]
-        source: io::Error,
+        /// What the operating system said (shown in the message, so not also a `source`:
+        /// a chain printed in full would say it twice).
+        error: io::Error,
     },
     /// A complete line (ending in a newline, or followed by more lines) is not valid JSON.
     #[error("{}: not valid JSON: {reason}", place(.file, *.line))]
@@ -104,15 +104,14 @@ pub enum LogError {
         supported: u16,
     },
     /// A line of an older schema version could not be upcast to the current one.
-    #[error("{}: {source}", place(.file, *.line))]
+    #[error("{}: {error}", place(.file, *.line))]
     Upcast {
         /// The file, if known.
         file: Option<PathBuf>,
         /// 1-based line number.
         line: u64,
-        /// Why.
-        #[source]
-        source: UpcastError,
+        /// Why (shown in the message, so not also a `source`).
+        error: UpcastError,
     },
     /// A line names an event type this build does not know.
     #[error(
@@ -262,8 +261,8 @@ fn place(file: &Option<PathBuf>, line: u64) -> String {
     }
 }
 
-fn io_error(file: Option<&Path>, source: io::Error) -> LogError {
-    LogError::Io { file: file.map(Path::to_path_buf), source }
+fn io_error(file: Option<&Path>, error: io::Error) -> LogError {
+    LogError::Io { file: file.map(Path::to_path_buf), error }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -357,7 +356,7 @@ fn decode_line(bytes: &[u8], line: u64) -> Result<Event, LogError> {
         None => return Err(bad("no event \"type\"".to_owned())),
         Some(other) => return Err(bad(format!("event \"type\" is {other}, not a string"))),
     }
-    let value = upcast(v, value).map_err(|source| LogError::Upcast { file: None, line, source })?;
+    let value = upcast(v, value).map_err(|error| LogError::Upcast { file: None, line, error })?;
     let type_name = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
     serde_json::from_value::<Event>(value).map_err(|e| {
         let reason = e.to_string();

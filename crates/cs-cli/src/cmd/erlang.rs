@@ -8,6 +8,8 @@ use serde::Serialize;
 
 /// Flags of `cs erlang`.
 #[derive(clap::Args, Debug)]
+// `--agents -3` is a bad value (reported as such), not an unknown flag `-3`.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     #[command(flatten)]
     pub traffic: super::TrafficArgs,

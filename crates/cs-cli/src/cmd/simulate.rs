@@ -20,6 +20,8 @@ use std::time::Instant;
 
 /// Flags of `cs simulate`.
 #[derive(clap::Args, Debug)]
+// `--agents -3` is a bad value (reported as such), not an unknown flag `-3`.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// The scenario (TOML; see docs/SCENARIOS.md).
     #[arg(value_name = "SCENARIO")]
@@ -27,8 +29,8 @@ pub struct Args {
     /// Seed instead of the scenario's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Independent replications instead of the scenario's (1 to 1000).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Independent replications instead of the scenario's (1 to 10000, as in a scenario).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(cs_sim::REPLICATIONS_MAX)))]
     pub replications: Option<u32>,
     /// Print one JSON object instead of tables.
     #[arg(long)]

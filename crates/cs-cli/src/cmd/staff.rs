@@ -12,6 +12,8 @@ use serde::Serialize;
 
 /// Flags of `cs staff`.
 #[derive(clap::Args, Debug)]
+// `--agents -3` is a bad value (reported as such), not an unknown flag `-3`.
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     #[command(flatten)]
     pub traffic: super::TrafficArgs,
@@ -28,7 +30,7 @@ pub struct Args {
     #[arg(long, value_name = "A", value_parser = flags::positive)]
     pub asa_max_s: Option<f64>,
     /// Also keep the abandonment rate at or below this share (with --patience-s).
-    #[arg(long, value_name = "R", value_parser = flags::probability_max)]
+    #[arg(long, value_name = "R", value_parser = flags::probability_max, requires = "patience_s")]
     pub abandon_max: Option<f64>,
     /// Print one JSON object instead of a table.
     #[arg(long)]

@@ -112,12 +112,16 @@ fn unstable_erlang_c_is_a_clear_error() {
 
 #[test]
 fn nonsense_values_are_usage_errors_naming_the_flag() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--service-level", "150"], "--service-level"),
         (&["--service-level", "1"], "ambiguous"),
         (&["--service-level", "100%"], "--service-level"),
-        (&["--aht-s", "-3"], "--aht-s"),
+        // A negative number is a bad value of its flag, not an unknown flag `-3`.
+        (&["--aht-s", "-3"], "'-3' for '--aht-s <Y>': -3 must be above 0"),
+        (&["--arrivals-per-hour", "-540"], "'-540' for '--arrivals-per-hour <X>'"),
         (&["--shrinkage", "100"], "--shrinkage"),
+        // An abandonment cap means nothing without patience (Erlang C has no abandonment).
+        (&["--abandon-max", "5%"], "--patience-s"),
     ];
     for (bad, expect) in cases {
         let mut args: Vec<&str> = vec!["staff"];

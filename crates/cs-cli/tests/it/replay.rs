@@ -198,6 +198,7 @@ fn a_log_must_start_with_its_configuration() {
     let r = cs(["replay", "/nonexistent/events.jsonl"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("/nonexistent/events.jsonl"), "{}", r.stderr);
+    assert_eq!(r.stderr.matches("No such file").count(), 1, "said once: {}", r.stderr);
 }
 
 #[test]
