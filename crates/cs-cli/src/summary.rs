@@ -128,6 +128,27 @@ pub struct Slice {
     pub figures: Figures,
 }
 
+/// Figures of a team: only what is counted per team, the agent side (tickets offered,
+/// answered, waits and service levels belong to queues and channels, not to the team whose
+/// agent happened to take a ticket).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamSummary {
+    /// The team's name from the config.
+    pub name: String,
+    /// Tickets its agents released after working them.
+    pub handled: u64,
+    /// Their average handle time (with after-contact work), seconds.
+    pub aht_s: Option<f64>,
+    /// Its agents' busy time (weighted by load) ÷ staffed time.
+    pub occupancy: Option<f64>,
+}
+
+impl TeamSummary {
+    fn of(name: &str, c: &Counts) -> TeamSummary {
+        TeamSummary { name: name.to_owned(), handled: c.handled, aht_s: c.aht_s(), occupancy: c.occupancy() }
+    }
+}
+
 /// Figures of a queue, with its state at the end when known.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueSummary {
@@ -167,7 +188,7 @@ pub struct Summary {
     pub channels: Vec<Slice>,
     /// Per team, in config order (agent-side figures: handled, AHT, occupancy).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub teams: Vec<Slice>,
+    pub teams: Vec<TeamSummary>,
 }
 
 impl Summary {
@@ -189,10 +210,7 @@ impl Summary {
             .teams()
             .iter()
             .enumerate()
-            .map(|(i, t)| Slice {
-                name: t.name.clone(),
-                figures: Figures::from_counts(report.teams.get(i).unwrap_or(&Counts::default())),
-            })
+            .map(|(i, t)| TeamSummary::of(&t.name, report.teams.get(i).unwrap_or(&Counts::default())))
             .collect();
         Summary {
             total: Figures::from_counts(&report.total),
@@ -267,34 +285,37 @@ impl Summary {
             "occupancy",
             "longest wait",
         ]);
-        let mut add = |name: String, f: &Figures, team: bool| {
-            let customer_side = |v: String| if team { "-".to_owned() } else { v };
+        let mut add = |name: String, f: &Figures| {
             t.row(vec![
                 name,
-                customer_side(f.tickets.to_string()),
-                customer_side(f.answered.to_string()),
+                f.tickets.to_string(),
+                f.answered.to_string(),
                 f.handled.to_string(),
-                customer_side(f.abandoned.to_string()),
-                customer_side(f.expired.to_string()),
-                customer_side(f.escalated.to_string()),
-                customer_side(percent(f.service_level)),
-                customer_side(percent(f.service_level_of_answered)),
-                customer_side(seconds(f.asa_s)),
+                f.abandoned.to_string(),
+                f.expired.to_string(),
+                f.escalated.to_string(),
+                percent(f.service_level),
+                percent(f.service_level_of_answered),
+                seconds(f.asa_s),
                 seconds(f.aht_s),
-                customer_side(percent(f.abandon_rate)),
+                percent(f.abandon_rate),
                 percent(f.occupancy),
-                customer_side(seconds(Some(f.longest_wait_s))),
+                seconds(Some(f.longest_wait_s)),
             ]);
         };
-        add("total".to_owned(), &self.total, false);
+        add("total".to_owned(), &self.total);
         for q in &self.queues {
-            add(format!("queue {}", q.name), &q.figures, false);
+            add(format!("queue {}", q.name), &q.figures);
         }
         for c in &self.channels {
-            add(format!("channel {}", c.name), &c.figures, false);
+            add(format!("channel {}", c.name), &c.figures);
         }
         for team in &self.teams {
-            add(format!("team {}", team.name), &team.figures, true);
+            let dash = || "-".to_owned();
+            let mut row = vec![format!("team {}", team.name), dash(), dash(), team.handled.to_string()];
+            row.extend((0..6).map(|_| dash()));
+            row.extend([seconds(team.aht_s), dash(), percent(team.occupancy), dash()]);
+            t.row(row);
         }
         t.render()
     }
