@@ -402,8 +402,16 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
+/// A number as written in a message: as is, or in scientific notation when huge or tiny
+/// (`1e300`, not three hundred digits).
 fn fmt_num(v: f64) -> String {
-    if v.is_nan() { "NaN".into() } else { format!("{v}") }
+    if v.is_nan() {
+        "NaN".into()
+    } else if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// A table being read, with its path.
@@ -682,7 +690,10 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
     {
         cx.add(
             "duration_s",
-            format!("{d} s is more than 31 days ({DURATION_S_MAX} s), the span of metric intervals the engine keeps"),
+            format!(
+                "{} s is more than 31 days ({DURATION_S_MAX} s), the span of metric intervals the engine keeps",
+                fmt_num(d)
+            ),
         );
     } else if let (Some(t), Some(d)) = (start, duration_s)
         && t.ms().saturating_add(crate::dist::to_ms(d)) > LAST_MS
@@ -779,7 +790,12 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
             for (i, v) in a.iter().enumerate() {
                 let path = format!("teams[{i}]");
                 match v {
-                    Value::Table(t) => teams.push(parse_team(Obj { t, path: &path }, duration_s.unwrap_or(0.0), cx)),
+                    Value::Table(t) => {
+                        // Shift overlaps are checked over the run (or 31 days if it is longer,
+                        // which is refused above).
+                        let horizon = duration_s.unwrap_or(0.0).min(DURATION_S_MAX);
+                        teams.push(parse_team(Obj { t, path: &path }, horizon, cx));
+                    }
                     v => cx.add(path, format!("expected a table, found {}", v.type_str())),
                 }
             }
@@ -1335,12 +1351,12 @@ fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> 
     if a.is_empty() {
         cx.add(o.field("shifts"), "is empty; omit shifts for agents working all the time");
     }
-    let mut ok = true;
+    // Where each valid shift is in the file.
+    let mut places = Vec::new();
     for (j, v) in a.iter().enumerate() {
         let path = format!("{}[{j}]", o.field("shifts"));
         let Value::Table(t) = v else {
             cx.add(path, format!("expected {{ start_s, end_s }}, found {}", v.type_str()));
-            ok = false;
             continue;
         };
         let s = Obj { t, path: &path };
@@ -1360,34 +1376,31 @@ fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> 
             }
         };
         let (Some(start_s), Some(end_s), Some(agents)) = (start, end, agents) else {
-            ok = false;
             continue;
         };
         if !end_s.is_finite() {
             cx.add(s.field("end_s"), format!("{} is not finite", fmt_num(end_s)));
-            ok = false;
         } else if end_s <= start_s {
             let how = if end_s == start_s { "when" } else { "before" };
             cx.add(s.field("end_s"), format!("the shift ends ({end_s} s) {how} it starts ({start_s} s)"));
-            ok = false;
         } else if daily && start_s >= DAY_S {
             cx.add(s.field("start_s"), format!("{start_s} s is not within the day (below 86400) for a daily shift"));
-            ok = false;
         } else if daily && end_s - start_s > DAY_S {
             cx.add(
                 s.field("end_s"),
                 format!("a daily shift lasts at most 86400 s; this one lasts {} s", end_s - start_s),
             );
-            ok = false;
         } else {
             shifts.push(Shift { start_s, end_s, daily, agents });
+            places.push(j);
         }
     }
-    if ok {
-        // No two shifts of a team may overlap: list every occurrence in the run.
+    {
+        // No two shifts of a team may overlap: list every occurrence in the run, of the
+        // shifts that are valid on their own (whatever is wrong with the others).
         let mut occ: Vec<(f64, f64, usize)> = Vec::new();
         let days = (duration_s / DAY_S).ceil() as i64 + 1;
-        for (j, s) in shifts.iter().enumerate() {
+        for (&j, s) in places.iter().zip(&shifts) {
             if s.daily {
                 for d in -1..days {
                     occ.push((d as f64 * DAY_S + s.start_s, d as f64 * DAY_S + s.end_s, j));

@@ -171,6 +171,15 @@ fn shifts_must_end_after_they_start_and_not_overlap() {
         "capacity = { chat = 1 }\nshifts = [{ start_s = 0, end_s = 60, agents = 3 }]",
     ));
     expect(&l, "teams[0].shifts[0].agents", "3 must be between 1 and the team's 2 agents");
+    // A bad shift does not hide an overlap between two good ones, whatever the duration.
+    let shifts = "shifts = [{ start_s = 0, end_s = 3600 }, { start_s = 100, end_s = 50 }, \
+                  { start_s = 1800, end_s = 7200 }]";
+    for duration in ["3600", "1e300"] {
+        let text = with("capacity = { chat = 1 }", &format!("capacity = {{ chat = 1 }}\n{shifts}"));
+        let l = lines(&text.replace("duration_s = 3600", &format!("duration_s = {duration}")));
+        expect(&l, "teams[0].shifts[1].end_s", "the shift ends (50 s) before it starts (100 s)");
+        expect(&l, "teams[0].shifts[2]", "overlaps shifts[0]");
+    }
 }
 
 #[test]
