@@ -13,7 +13,9 @@
 //! itself an event (`Configured`), so a log carries the rules it was decided under.
 //!
 //! Start with [`Engine`] (decide and apply in place) or the pure pair [`decide`] and
-//! [`apply`].
+//! [`apply`]. A log read back from outside (a file that may have been edited or spliced)
+//! goes through [`try_replay`], which checks each event against the state before folding it
+//! and names the first that does not fit, where [`replay`] would trip an assertion.
 
 #![forbid(unsafe_code)]
 
