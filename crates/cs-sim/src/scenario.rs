@@ -12,7 +12,7 @@
 //! field path and the reason ([`ScenarioError`]).
 
 use crate::arrivals::{BaseRate, DAY_S, RateModel, Surge};
-use crate::dist::Dist;
+use crate::dist::{Dist, to_ms};
 use cs_core::agent::{Capacity, LanguageSet};
 use cs_core::config::{QueueSpec, TeamSpec};
 use cs_core::skill::{SkillLevels, SkillNeeds};
@@ -208,6 +208,21 @@ pub(crate) struct Shift {
     pub end_s: f64,
     pub daily: bool,
     pub agents: usize,
+}
+
+impl Shift {
+    /// Whether an occurrence of the shift covers `at_ms` (from its start, inclusive, to its
+    /// end, exclusive), for a run starting at `start_ms`; times rounded to the millisecond as
+    /// the simulator schedules them.
+    pub(crate) fn covers(&self, start_ms: i64, at_ms: i64) -> bool {
+        let t = (at_ms - start_ms) as f64 / 1000.0;
+        // The occurrence that started last at or before `t` (a daily shift lasts at most a
+        // day, so no earlier one reaches `t`).
+        let day = if self.daily { ((t - self.start_s) / DAY_S).floor() } else { 0.0 };
+        let from = start_ms + to_ms(day * DAY_S + self.start_s);
+        let to = start_ms + to_ms(day * DAY_S + self.end_s);
+        from <= at_ms && at_ms < to
+    }
 }
 
 /// What an agent does when their shift ends while holding work.

@@ -177,6 +177,60 @@ fn shifts_log_agents_in_and_out() {
     assert!(!assigned_late);
 }
 
+/// Shifts that meet (one ends when the next starts), and a daily shift of a full day that
+/// meets its own next occurrence, keep their agents logged in across the boundary, in both
+/// end-of-shift modes, whichever of the two happenings the simulator takes first.
+#[test]
+fn back_to_back_shifts_keep_agents_on() {
+    for mode in ["finish", "hand_back"] {
+        let teams = format!(
+            r#"
+            [[teams]]
+            name = "two-shifts"
+            named = ["a1", "a2", "a3"]
+            skills = {{ s = 1 }}
+            capacity = {{ chat = 1 }}
+            at_shift_end = "{mode}"
+            shifts = [{{ start_s = 3600, end_s = 7200 }}, {{ start_s = 7200, end_s = 10800, agents = 2 }}]
+            [[teams]]
+            name = "all-day"
+            named = ["d1"]
+            skills = {{ s = 1 }}
+            capacity = {{ chat = 1 }}
+            at_shift_end = "{mode}"
+            shifts = [{{ start_s = 0, end_s = 86400 }}]
+            "#
+        );
+        let sc = scenario(&chat(2 * 86400, r#"{ kind = "poisson", per_hour = 60 }"#, "", &teams));
+        let log = run_logged(&sc, &RunOptions::default());
+        let changes = |id: u32| -> Vec<(f64, Presence)> {
+            log.events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::AgentPresenceChanged { agent, presence, .. } if agent.0 == id => {
+                        Some((secs(&sc, e), *presence))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        // a1 and a2 work both shifts: on at 01:00, off at 03:00, every day; a3 only the first.
+        for id in [0, 1] {
+            let on_off: Vec<(f64, Presence)> =
+                changes(id).into_iter().filter(|c| c.0 < 86400.0 && c.1 != Presence::Away).collect();
+            assert_eq!(on_off[0], (3600.0, Presence::Available), "{mode}: a{}", id + 1);
+            assert!(!on_off.iter().any(|c| c.0 == 7200.0), "{mode}: a{} stays on at 02:00: {on_off:?}", id + 1);
+            assert_eq!(on_off.get(1).map(|c| c.1), Some(Presence::Offline), "{mode}: a{}", id + 1);
+            assert!(on_off[1].0 >= 10800.0, "{mode}: a{}: {on_off:?}", id + 1);
+        }
+        let a3 = changes(2);
+        assert_eq!(a3[0], (3600.0, Presence::Available), "{mode}");
+        assert!(a3[1].0 >= 7200.0 && a3[1].0 < 10800.0, "{mode}: a3 leaves after the first shift: {a3:?}");
+        // The all-day agent logs in once and never out.
+        assert_eq!(changes(3), vec![(0.0, Presence::Available)], "{mode}");
+    }
+}
+
 #[test]
 fn bot_deflection_matches_its_probability() {
     let sc = scenario(&chat(
