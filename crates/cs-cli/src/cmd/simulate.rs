@@ -148,7 +148,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             bail!("{e}");
         }
     };
-    let mut opts = RunOptions { seed: a.seed, replications: a.replications, ..RunOptions::default() };
+    // The per-minute samples only feed the charts: without --plot they are not taken (they
+    // cost time with many agents and memory with many queues over a long run).
+    let sample_every_s = if a.plot.is_some() { RunOptions::default().sample_every_s } else { 0.0 };
+    let mut opts = RunOptions { seed: a.seed, replications: a.replications, sample_every_s, ..RunOptions::default() };
 
     // What-if: the recorded arrivals, and the recorded log's own figures.
     let baseline = match &a.arrivals_from {
