@@ -1796,8 +1796,11 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
                 bot: q.bot.clone(),
                 first_reply: match &q.first_reply {
                     Some(given) => given.clone(),
-                    // Agents reply as they take a ticket when SLA first-response clocks run.
-                    None if sla_policies => Some(Dist::Fixed { s: 0.0 }),
+                    // Agents reply as they take a ticket when SLA first-response clocks run,
+                    // or when the queue takes back a ticket nobody replied to in time.
+                    None if sla_policies || config.queue(QueueId(i as u16)).reply_timeout_ms.is_some() => {
+                        Some(Dist::Fixed { s: 0.0 })
+                    }
                     None => None,
                 },
             }
@@ -1805,6 +1808,18 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
         .collect();
 
     check_service(raw, &config, &queue_models, &team_models, cx);
+    for (i, q) in queue_models.iter().enumerate() {
+        if q.first_reply.is_none() && config.queue(q.id).reply_timeout_ms.is_some() {
+            cx.add(
+                format!("queues[{i}].first_reply"),
+                format!(
+                    "none, but {} is set: agents who never reply lose every ticket when it runs out; \
+                     give a first_reply distribution or drop the timeout",
+                    queue_field(raw, i, "reply_timeout_s", "")
+                ),
+            );
+        }
+    }
 
     Some(Scenario {
         origin: String::new(),

@@ -104,6 +104,29 @@ fn arrival_rates_beyond_the_clock() {
     expect(&lines(&with("per_hour = 10", overflow)), "queues[0].arrivals", "overflow (not a finite number)");
 }
 
+/// A queue that takes back tickets nobody replied to needs agents who reply: by default
+/// they reply as they take a ticket; told never to, the scenario is refused.
+#[test]
+fn a_reply_timeout_needs_replies() {
+    let timeout = r#"handle_time = { kind = "exponential", mean_s = 60 }
+engine = { reply_timeout_s = 30 }"#;
+    let sc =
+        Scenario::from_toml_str(&with(r#"handle_time = { kind = "exponential", mean_s = 60 }"#, timeout), "ok.toml")
+            .unwrap_or_else(|e| panic!("{e}"));
+    let (mut replies, mut taken_back) = (0, 0);
+    let mut count = |e: &cs_core::Event| match e {
+        cs_core::Event::AgentReplied { .. } => replies += 1,
+        cs_core::Event::TicketRequeued { .. } => taken_back += 1,
+        _ => {}
+    };
+    let run = cs_sim::run(&sc, &cs_sim::RunOptions::default(), &mut count, &mut |_| {}).unwrap();
+    assert!(run.report.total.answered > 0 && replies as u64 >= run.report.total.answered);
+    assert_eq!(taken_back, 0, "every taken ticket was replied to in time");
+    let never = format!("{timeout}\nfirst_reply = {{ kind = \"none\" }}");
+    let l = lines(&with(r#"handle_time = { kind = "exponential", mean_s = 60 }"#, &never));
+    expect(&l, "queues[0].first_reply", "none, but queues[0].engine.reply_timeout_s is set");
+}
+
 /// Simulated time runs from 1970 (the engine's epoch) to the end of the year 9999.
 #[test]
 fn start_times_the_engine_cannot_hold() {
