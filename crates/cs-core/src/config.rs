@@ -625,12 +625,13 @@ impl Config {
         let default_weights = compile_weights(&spec.priority, &Weights::default(), "priority", &mut p);
 
         let ctx = Ctx { skills: &skills, categories: &categories, team_ids: &team_ids, queue_ids: &queue_ids };
-        let queues = spec
+        let queues: Vec<Queue> = spec
             .queues
             .iter()
             .enumerate()
             .map(|(i, q)| compile_queue(i, q, &ctx, &default_weights, &limits, &mut p))
             .collect();
+        check_move_cycles(&spec, &queues, &mut p);
 
         let sla = compile_sla(&spec, &queue_ids, &mut p);
         let escalation = compile_escalation(spec.escalation.as_ref(), &queue_ids, &mut p);
@@ -1102,6 +1103,43 @@ fn compile_queue(
     }
 }
 
+/// Refuses queues whose `move_to` steps lead back to themselves (`a` -> `b` -> `a`): a
+/// ticket nobody takes would move around the loop forever. A queue moves to at most one
+/// other (its last step), so following the moves from each queue finds every loop.
+fn check_move_cycles(spec: &ConfigSpec, queues: &[Queue], p: &mut Problems) {
+    let next = |i: usize| queues[i].steps.last().and_then(|s| s.move_to).map(QueueId::index);
+    let mut reported = vec![false; queues.len()];
+    for start in 0..queues.len() {
+        // Walk at most `queues.len()` moves; a walk that comes back to `start` is a loop.
+        let mut path = vec![start];
+        let mut at = start;
+        while let Some(n) = next(at).filter(|&n| n < queues.len()) {
+            if n == start {
+                break;
+            }
+            if path.len() > queues.len() || path.contains(&n) {
+                path.clear(); // a loop not through `start`: found from one of its own queues
+                break;
+            }
+            path.push(n);
+            at = n;
+        }
+        if next(at) != Some(start) || path.is_empty() || path.iter().any(|&i| reported[i]) {
+            continue;
+        }
+        path.iter().for_each(|&i| reported[i] = true);
+        let names: Vec<&str> = path.iter().chain([&start]).map(|&i| spec.queues[i].name.as_str()).collect();
+        let last = spec.queues[start].steps.len().saturating_sub(1);
+        p.add(
+            format!("queues[{start}].steps[{last}].move_to"),
+            format!(
+                "the queues' move_to steps form a loop ({}): a ticket nobody takes would move around it forever",
+                names.join(" -> ")
+            ),
+        );
+    }
+}
+
 fn compile_steps(path: &str, q: &QueueSpec, base_teams: Teams, ctx: &Ctx<'_>, p: &mut Problems) -> Vec<Step> {
     let mut steps = vec![Step { after_ms: 0, proficiency_min: None, teams: base_teams, move_to: None }];
     for (j, s) in q.steps.iter().enumerate() {
@@ -1472,6 +1510,27 @@ mod tests {
         for e in expect {
             assert!(p.iter().any(|x| x.starts_with(e)), "missing {e:?} in {p:#?}");
         }
+    }
+
+    /// Queues moving tickets to one another in a loop are refused, once per loop, at its
+    /// first queue; a chain that ends is fine.
+    #[test]
+    fn move_to_loops_are_refused() {
+        let queue = |name: &str, to: &str| {
+            format!(
+                "[[queues]]\nname = \"{name}\"\nsteps = [{{ after_s = 0 }}, {{ after_s = 60, move_to = \"{to}\" }}]\n"
+            )
+        };
+        let head = "skills = [\"s\"]\nteams = [{ name = \"t\" }]\n";
+        let text = format!("{head}{}{}{}{}", queue("a", "b"), queue("b", "c"), queue("c", "b"), queue("d", "a"));
+        let p = problems(&text);
+        let loops: Vec<&String> = p.iter().filter(|x| x.contains("form a loop")).collect();
+        assert_eq!(loops.len(), 1, "{p:#?}");
+        assert!(
+            loops[0].starts_with("queues[1].steps[1].move_to: the queues' move_to steps form a loop (b -> c -> b)")
+        );
+        let chain = format!("{head}{}{}[[queues]]\nname = \"c\"\n", queue("a", "b"), queue("b", "c"));
+        Config::new(spec(&chain)).unwrap_or_else(|e| panic!("a chain that ends: {e}"));
     }
 
     #[test]
