@@ -289,11 +289,12 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             t.episode_start = at;
             t.episode_queue = t.queue;
             start_wait(t, at);
+            // The human episode starts now; the bot conversation's outcome counts where it
+            // started, with `bot_started` (so a window never has more outcomes than starts).
             let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            state.metrics.count(slice, |c| {
-                c.offered += 1;
-                c.bot_handed_off += 1;
-            });
+            let bot = Slice { at: t.created_at, ..slice };
+            state.metrics.count(slice, |c| c.offered += 1);
+            state.metrics.count(bot, |c| c.bot_handed_off += 1);
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketExpired { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Expired, at),
@@ -1076,6 +1077,7 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     let (wait, sl) = (at.since(t.queued_since), cfg.queue(t.episode_queue).service_level_ms);
     let first_contact = t.transfer_count == 0 && t.reopen_count == 0;
     let here = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
+    let bot = Slice { at: t.created_at, ..here };
     let (was, has_sla) = (t.status, t.sla.is_some());
     let timers = t.offer_expires.is_some() || t.reply_due.is_some();
     let resolved = status == TicketStatus::Resolved;
@@ -1087,8 +1089,9 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     t.status = status;
     t.closed_at = Some(at);
     match status {
-        TicketStatus::Abandoned if with_bot => state.metrics.count(here, |c| c.bot_abandoned += 1),
-        TicketStatus::Resolved if with_bot => state.metrics.count(here, |c| c.bot_deflected += 1),
+        // A bot conversation's outcome counts where it started (see `BotHandedOff`).
+        TicketStatus::Abandoned if with_bot => state.metrics.count(bot, |c| c.bot_abandoned += 1),
+        TicketStatus::Resolved if with_bot => state.metrics.count(bot, |c| c.bot_deflected += 1),
         TicketStatus::Abandoned if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Abandoned),
         TicketStatus::Expired if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Expired),
         // Counted with the handling, by `free_agent` (same time, queue and channel).

@@ -459,6 +459,37 @@ fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
         .then_reject(Rejection::Empty { field: "reason" });
 }
 
+/// A bot conversation's outcome (deflected, handed off, abandoned) counts in the 15-minute
+/// interval it started in, with its start: a window never holds more outcomes than
+/// conversations started, so the deflection rate of any window is at most 1.
+#[test]
+fn bot_outcomes_count_where_the_conversation_started() {
+    let t0 = at("2026-11-25T10:10:00Z");
+    let s = |secs: i64| t0.plus_ms(secs * 1000);
+    let mut cmds = vec![configure(t0)];
+    cmds.extend(agent(t0, "ann", 0, Channel::Chat));
+    cmds.push(Command::Login { at: t0, agent: AgentId(0) });
+    let mut bot = TicketSpec::new(CustomerId(1), Channel::Chat);
+    bot.bot = true;
+    for _ in 0..3 {
+        cmds.push(Command::CreateTicket { at: t0, spec: bot.clone() });
+    }
+    // All three end after 10:15, in the next interval.
+    cmds.push(Command::BotResolve { at: s(600), ticket: TicketId(0) });
+    cmds.push(Command::BotHandoff { at: s(600), ticket: TicketId(1), reason: "human".into(), transcript: None });
+    cmds.push(Command::Abandon { at: s(600), ticket: TicketId(2) });
+    let g = given(&cmds);
+    let m = g.state.metrics();
+    let (ten, quarter, half) = (at("2026-11-25T10:00:00Z"), at("2026-11-25T10:15:00Z"), at("2026-11-25T10:30:00Z"));
+    let first = m.report(ten, quarter, s(600)).total;
+    assert_eq!((first.bot_started, first.bot_deflected, first.bot_handed_off, first.bot_abandoned), (3, 1, 1, 1));
+    let second = m.report(quarter, half, s(600)).total;
+    assert_eq!((second.bot_started, second.bot_deflected, second.bot_handed_off, second.bot_abandoned), (0, 0, 0, 0));
+    assert_eq!(second.bot_deflection_rate(), None);
+    // The human episode the handoff began is offered where it began.
+    assert_eq!((first.offered, second.offered), (0, 1));
+}
+
 #[test]
 fn a_ticket_handed_off_by_the_bot_meets_the_arrival_escalation_rules() {
     // An angry customer (and a VIP) talk to the bot first; handed over, they escalate as
