@@ -521,18 +521,17 @@ impl Metrics {
         }
         // What agents have been doing since the last change (overall, and per team since
         // the team's last change), up to `min(now, to)`.
+        // The window's intervals are those starting at or after `from`: time from the first
+        // such boundary on counts, in one span (however far away `now` is).
         let end = now.min(to);
+        let first = if interval_start(from) >= from { from } else { interval_start(from).plus_ms(INTERVAL_MS) };
         let open = |run: &Running, c: &mut Counts| {
             if run.busy == 0 && run.staffed == 0 {
                 return;
             }
-            let mut at = run.since.max(interval_start(from));
-            while at < end {
-                let next = interval_start(at).plus_ms(INTERVAL_MS).min(end);
-                if interval_start(at) >= from {
-                    run.add_to(c, next.since(at) as u64);
-                }
-                at = next;
+            let start = run.since.max(first);
+            if start < end {
+                run.add_to(c, end.since(start) as u64);
             }
         };
         open(&self.occupancy.all, &mut r.total);

@@ -38,7 +38,13 @@ pub struct Args {
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
-    Timestamp::parse(s).map_err(|e| e.to_string())
+    let t = Timestamp::parse(s).map_err(|e| e.to_string())?;
+    // What an event log can hold: from the engine's epoch to the end of the year 9999.
+    let (first, last) = (Timestamp(0), Timestamp::parse("9999-12-31T23:59:59.999Z").expect("a valid time"));
+    if t < first || t > last {
+        return Err(format!("{s} is outside {first} .. {last}, the times an event log can hold"));
+    }
+    Ok(t)
 }
 
 /// The JSON printed by `cs replay --json`: where and when, the metrics summary flattened

@@ -137,6 +137,13 @@ fn until_cuts_the_log() {
     let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--until".as_ref(), "yesterday".as_ref()]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--until") && r.stderr.contains("RFC 3339"), "{}", r.stderr);
+    // So is a time no log can hold (milliseconds past the year 9999).
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--until".as_ref(), "9223372036854775807".as_ref()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("the times an event log can hold"), "{}", r.stderr);
+    // The last one it can: agents' time is counted up to it at once, as far as it is.
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--until".as_ref(), "253402300799999".as_ref()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 #[test]
