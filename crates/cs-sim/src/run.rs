@@ -1077,9 +1077,18 @@ fn resolve_arrivals(sc: &Scenario, list: &[Arrival]) -> Result<Vec<Recorded>, Si
             format!("unknown {kind} {name:?} (the scenario's {kinds}: {})", listed(names))
         };
         let queue = cfg.queue_id(&a.queue);
-        if queue.is_none() {
-            let names: Vec<String> = cfg.queues().iter().map(|q| q.name.clone()).collect();
-            problems.insert(known("queue", "queues", &a.queue, &names));
+        match queue.and_then(|q| sc.queues.get(q.index())) {
+            None => {
+                let names: Vec<String> = cfg.queues().iter().map(|q| q.name.clone()).collect();
+                problems.insert(known("queue", "queues", &a.queue, &names));
+            }
+            Some(model) if model.channel != a.channel => {
+                problems.insert(format!(
+                    "arrivals on {} in queue {:?}, which takes {} in the scenario",
+                    a.channel, a.queue, model.channel
+                ));
+            }
+            Some(_) => {}
         }
         let category = a.category.as_ref().map(|c| (c, cfg.category(c)));
         if let Some((name, None)) = category {

@@ -54,7 +54,7 @@ fn arrivals_that_do_not_fit_are_refused() {
     };
     let e = run(
         &sc,
-        &RunOptions { arrivals: Some(vec![a.clone(), Arrival { at_ms: 0, ..a }]), ..RunOptions::default() },
+        &RunOptions { arrivals: Some(vec![a.clone(), Arrival { at_ms: 0, ..a.clone() }]), ..RunOptions::default() },
         &mut |_| {},
         &mut |_| {},
     )
@@ -63,4 +63,10 @@ fn arrivals_that_do_not_fit_are_refused() {
     assert!(msg.contains("unknown queue \"phone\""), "{msg}");
     assert!(msg.contains("unknown category \"warranty\""), "{msg}");
     assert!(msg.contains("before the previous one"), "{msg}");
+    // A known queue, on a channel the scenario's queue does not take.
+    let on_email = Arrival { queue: "chat".into(), channel: cs_core::Channel::Email, category: None, ..a };
+    let e = run(&sc, &RunOptions { arrivals: Some(vec![on_email]), ..RunOptions::default() }, &mut |_| {}, &mut |_| {})
+        .unwrap_err();
+    let SimError::Arrivals(msg) = &e else { panic!("{e}") };
+    assert!(msg.contains("arrivals on email in queue \"chat\", which takes chat in the scenario"), "{msg}");
 }
