@@ -46,7 +46,7 @@ pub use run::{
 };
 pub use scenario::{
     AGENTS_MAX, DEFAULT_CLOSED_TICKET_RETENTION_S, DEFAULT_CUSTOMER_MEMORY_S, DEFAULT_CUSTOMER_POOL,
-    DEFAULT_SERVICE_LEVEL_TARGET_S, DEFAULT_START, DURATION_S_MAX, REPLICATIONS_MAX, Scenario, ScenarioError,
-    ScenarioProblem,
+    DEFAULT_SERVICE_LEVEL_TARGET_S, DEFAULT_START, DURATION_S_MAX, FILE_BYTES_MAX, REPLICATIONS_MAX, Scenario,
+    ScenarioError, ScenarioProblem, read_text,
 };
 pub use stats::{Estimate, Estimates, Figures, Histogram, normal_quantile, student_t_two_sided};

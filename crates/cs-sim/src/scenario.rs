@@ -271,15 +271,11 @@ impl Scenario {
     /// The file cannot be read, or [`Scenario::from_toml_str`]'s problems.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let origin = path.display().to_string();
-        match std::fs::read_to_string(path) {
+        match read_text(path) {
             Ok(text) => Scenario::from_toml_str(&text, &origin),
-            Err(e) => Err(ScenarioError {
-                problems: vec![ScenarioProblem {
-                    file: origin,
-                    field: String::new(),
-                    reason: format!("cannot read: {e}"),
-                }],
-            }),
+            Err(reason) => {
+                Err(ScenarioError { problems: vec![ScenarioProblem { file: origin, field: String::new(), reason }] })
+            }
         }
     }
 
@@ -1184,6 +1180,27 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
         return None;
     }
     Some(model)
+}
+
+/// The largest scenario or config file read: far above any real one (a profile of a point
+/// per second of the day is 3 MB), and a bound on what reading a wrong path (a device, a
+/// log) can take.
+pub const FILE_BYTES_MAX: u64 = 64 << 20;
+
+/// A scenario or config file's text, read to at most [`FILE_BYTES_MAX`] bytes.
+///
+/// # Errors
+/// What is wrong, to follow the file's name: it cannot be opened or read, it is larger, or
+/// it is not UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut text = String::new();
+    file.take(FILE_BYTES_MAX + 1).read_to_string(&mut text).map_err(|e| format!("cannot read: {e}"))?;
+    if text.len() as u64 > FILE_BYTES_MAX {
+        return Err(format!("is larger than {} MiB; is it the right file?", FILE_BYTES_MAX >> 20));
+    }
+    Ok(text)
 }
 
 /// The last millisecond of the year 9999: runs end by then (later times have no four-digit

@@ -207,7 +207,7 @@ fn scenario_problems(text: &str, format: Format, file: &str) -> Vec<Problem> {
 pub fn run(a: Args) -> anyhow::Result<()> {
     let file = a.file.display().to_string();
     let format = format_of(&a.file)?;
-    let text = std::fs::read_to_string(&a.file).map_err(|e| anyhow::anyhow!("{file}: cannot read: {e}"))?;
+    let text = cs_sim::read_text(&a.file).map_err(|why| anyhow::anyhow!("{file}: {why}"))?;
     let (kind, problems) = match guess_kind(&text, format) {
         Err(p) => (a.kind, vec![p]),
         Ok(guessed) => match a.kind.or(guessed) {

@@ -296,3 +296,18 @@ fn engine_problems_map_to_scenario_fields() {
     let l = lines(&with("agents = 2", "agents = 2\ntier = \"L9\""));
     expect(&l, "teams[0].tier", "unknown variant `L9`");
 }
+
+/// A file far larger than any scenario (a wrong path: a log, a device) is refused before it
+/// is read whole.
+#[test]
+fn oversized_files_are_refused() {
+    let dir = std::env::temp_dir().join(format!("cs-sim-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("huge.toml");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(cs_sim::FILE_BYTES_MAX + 1).unwrap(); // sparse: no disk used
+    let e = Scenario::load(&path).unwrap_err();
+    assert_eq!(e.problems.len(), 1);
+    assert!(e.problems[0].reason.contains("is larger than 64 MiB"), "{e}");
+    std::fs::remove_file(&path).unwrap();
+}
