@@ -167,6 +167,10 @@ pub struct Traffic {
     pub patience_s: Option<f64>,
 }
 
+/// The largest offered load the formulas take, in erlangs: a million agents busy on
+/// average, far beyond any contact centre (their cost grows with the load).
+pub const LOAD_MAX_ERLANGS: f64 = 1_000_000.0;
+
 impl Traffic {
     /// A validated traffic description.
     ///
@@ -188,6 +192,14 @@ impl Traffic {
     pub fn validate(&self) -> Result<(), ErlangError> {
         check_positive("arrivals_per_hour", self.arrivals_per_hour)?;
         check_positive("aht_s", self.aht_s)?;
+        if self.offered_load_erlangs() > LOAD_MAX_ERLANGS {
+            return Err(invalid(
+                "arrivals_per_hour",
+                self.arrivals_per_hour,
+                "with the handle time, offers more than 1,000,000 erlangs (agents busy on average), beyond any \
+                 contact centre",
+            ));
+        }
         if let Some(p) = self.patience_s
             && (p.is_nan() || p <= 0.0)
         {
@@ -248,7 +260,8 @@ pub struct Metrics {
 /// by the stable recursion `B_k = A B_{k-1} / (k + A B_{k-1})`.
 ///
 /// Returns 1 for zero agents, 0 for zero load (with agents), 1 for infinite load
-/// and NaN for a negative or NaN load. Cost `O(agents)`; fine for 20,000 agents.
+/// and NaN for a negative or NaN load. Cost `O(agents)` at most; the recursion stops once
+/// its terms underflow to 0 (for a load of 150 erlangs, at 831 agents).
 #[must_use]
 pub fn erlang_b(agents: u32, load_erlangs: f64) -> f64 {
     if load_erlangs.is_nan() || load_erlangs < 0.0 {
@@ -268,6 +281,11 @@ fn erlang_b_pair(agents: u32, load: f64) -> (f64, f64) {
         prev = b;
         let ab = load * b;
         b = ab / (f64::from(k) + ab);
+        if b == 0.0 {
+            // Underflowed: every later term is 0 too (far more agents than load), so the
+            // rest of the recursion is skipped.
+            return (if k == agents { prev } else { 0.0 }, 0.0);
+        }
     }
     (prev, b)
 }
@@ -511,14 +529,18 @@ pub struct Staffing {
 /// # Errors
 ///
 /// [`ErlangError::InvalidInput`] for a shrinkage outside `[0, 1)`;
-/// [`ErlangError::NoSolution`] if the result does not fit in a `u32`.
+/// [`ErlangError::InvalidInput`] naming the shrinkage if the result does not fit in a `u32`.
 pub fn scheduled_agents(agents: u32, shrinkage: f64) -> Result<u32, ErlangError> {
     check_shrinkage(shrinkage)?;
     let q = f64::from(agents) / (1.0 - shrinkage);
     let nearest = q.round();
     let n = if (q - nearest).abs() <= 1e-9 * nearest.max(1.0) { nearest } else { q.ceil() };
     if n > f64::from(u32::MAX) {
-        return Err(ErlangError::NoSolution { max_agents: u32::MAX });
+        return Err(invalid(
+            "shrinkage",
+            shrinkage,
+            "leaves so little time on the phones that the agents to schedule exceed 4294967295",
+        ));
     }
     // In range and integral by the checks above.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -688,3 +688,35 @@ proptest! {
         prop_assert!(m.service_level <= 1.0 - m.p_abandon + 1e-12);
     }
 }
+
+/// Far more agents than load: the Erlang B recursion underflows to 0 and stops there, with
+/// the same result as running it to the end (the tail is all zeros); the largest staffing a
+/// `u32` holds is answered at once.
+#[test]
+fn far_more_agents_than_load() {
+    assert_eq!(erlang_b(2_000, 8.0), 0.0);
+    assert_eq!(erlang_c(2_000, 8.0), 0.0);
+    let m = metrics(&traffic(100.0, 300.0, None), u32::MAX, 20.0).unwrap();
+    assert_eq!((m.p_wait, m.service_level, m.asa_s), (0.0, 1.0, 0.0));
+    let a = metrics(&traffic(100.0, 300.0, Some(60.0)), u32::MAX, 20.0).unwrap();
+    assert_eq!((a.p_wait, a.p_abandon), (0.0, 0.0));
+    // Just short of underflow, the last term is still the exact recursion.
+    let (b_199, b_200) = (erlang_b(199, 150.0), erlang_b(200, 150.0));
+    assert!(b_200 > 0.0 && b_199 > b_200);
+}
+
+/// Loads beyond any contact centre (a million agents busy on average) are refused, naming
+/// the arrivals; a shrinkage that would need more scheduled agents than a `u32` holds is
+/// refused naming the shrinkage, not reported as a goal no staffing meets.
+#[test]
+fn absurd_loads_and_shrinkage_are_refused_by_name() {
+    match Traffic::new(1e9, 300.0, None) {
+        Err(ErlangError::InvalidInput { name: "arrivals_per_hour", .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(Traffic::new(1.2e9, 3.0, None).is_ok(), "exactly 1,000,000 erlangs");
+    match scheduled_agents(1_000_000, 0.999_999) {
+        Err(ErlangError::InvalidInput { name: "shrinkage", .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
