@@ -59,7 +59,11 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
     let at = event.at();
     let last = state.last_event_at();
     if at < last {
-        return Err(format!("time goes backwards: the event before was at {last}"));
+        return Err(if state.events_applied == 0 {
+            format!("before {last}, where the engine's clock starts")
+        } else {
+            format!("time goes backwards: the event before was at {last}")
+        });
     }
     let cfg = match (event, state.config.as_deref()) {
         (Event::Configured { config, .. }, Some(old)) => return config.extends(old),

@@ -361,8 +361,9 @@ fn decode_line(bytes: &[u8], line: u64) -> Result<Event, LogError> {
     serde_json::from_value::<Event>(value).map_err(|e| {
         let reason = e.to_string();
         // serde names an unknown tag of an internally tagged enum this way (`de::Error::
-        // unknown_variant`); cs-core exposes no list of type names to check against.
-        if reason.starts_with("unknown variant") {
+        // unknown_variant`); cs-core exposes no list of type names to check against. An
+        // unknown variant of a field inside (a channel "fax") names that value instead.
+        if reason.starts_with(&format!("unknown variant `{type_name}`")) {
             LogError::UnknownType { file: None, line, type_name, v }
         } else {
             LogError::BadEvent { file: None, line, type_name, reason }

@@ -702,6 +702,27 @@ proptest! {
     }
 }
 
+/// Time going backwards is named as such, and a log starting before the engine's epoch is
+/// told so (there is no event before it to go back from).
+#[test]
+fn checked_replay_names_times_before_the_epoch_and_going_back() {
+    let mut e = Engine::new();
+    e.execute(&crate::fixture::configure()).unwrap();
+    let log = e.events().to_vec();
+    let mut early = serde_json::to_value(&log[0]).unwrap();
+    early["at"] = serde_json::json!(-1);
+    let early: Event = serde_json::from_value(early).unwrap();
+    let err = cs_core::try_replay(&[early]).unwrap_err();
+    assert_eq!(err.index, 0);
+    assert!(err.reason.contains("before 1970-01-01T00:00:00.000Z, where the engine's clock starts"), "{err}");
+    let mut back = serde_json::to_value(&log[0]).unwrap();
+    back["at"] = serde_json::json!(log[0].at().ms() - 1);
+    let back: Event = serde_json::from_value(back).unwrap();
+    let err = cs_core::try_replay(&[log[0].clone(), back]).unwrap_err();
+    assert_eq!(err.index, 1);
+    assert!(err.reason.starts_with("time goes backwards: the event before was at "), "{err}");
+}
+
 /// The random cases reach every kind of event, so the invariants above are checked on
 /// offers, reservations, expiries, overflow and every re-queue reason, not only on the
 /// easy paths.

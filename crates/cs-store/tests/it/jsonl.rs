@@ -166,6 +166,15 @@ fn unknown_event_type_is_named() {
         "{err:?}"
     );
     assert!(err.to_string().contains("unknown event type \"TicketTeleported\""), "{err}");
+    // A known type with an unknown value inside is a bad event of that type, not an
+    // unknown type.
+    let text = String::from_utf8(encode(&desk::events())).unwrap();
+    let created = text.lines().position(|l| l.contains("\"TicketCreated\"")).unwrap();
+    let fax = text.lines().nth(created).unwrap().replacen("\"channel\":\"chat\"", "\"channel\":\"fax\"", 1);
+    assert!(fax.contains("fax"), "{fax}");
+    let err = read_bytes(&with_line(text.as_bytes(), created + 1, &fax)).unwrap_err();
+    assert!(matches!(&err, LogError::BadEvent { type_name, .. } if type_name == "TicketCreated"), "{err:?}");
+    assert!(err.to_string().contains("fax"), "{err}");
 }
 
 #[test]
