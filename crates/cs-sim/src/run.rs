@@ -142,13 +142,15 @@ pub enum SimError {
 }
 
 /// Seed of replication `i`: the base seed for `i = 0`, else a SplitMix64 mix of both, so
-/// replications are independent streams and replication 0 equals a plain run.
+/// replications are independent streams and replication 0 equals a plain run. Kept within
+/// 0 to `i64::MAX` (the top bit cleared), the seeds a scenario file can hold, so that any
+/// replication can be run again on its own.
 pub fn replication_seed(base: u64, i: u32) -> u64 {
     if i == 0 {
         return base;
     }
     let mut s = base ^ u64::from(i).wrapping_mul(0xD1B5_4A32_D192_ED03);
-    crate::dist::splitmix64(&mut s)
+    crate::dist::splitmix64(&mut s) & (i64::MAX as u64)
 }
 
 /// Runs a scenario once.
@@ -1120,6 +1122,18 @@ fn listed(names: &[String]) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Every replication's seed is one a scenario file can hold (`seed` is a TOML
+    /// integer, at most `i64::MAX`), and replication 0 keeps the base seed.
+    #[test]
+    fn replication_seeds_fit_a_scenario() {
+        for base in [0, 7, u64::MAX, i64::MAX as u64] {
+            assert_eq!(replication_seed(base, 0), base);
+            for i in 1..2_000 {
+                assert!(replication_seed(base, i) <= i64::MAX as u64);
+            }
+        }
+    }
 
     proptest! {
         /// Whatever is scheduled (never before the last event taken, as in the loop), the

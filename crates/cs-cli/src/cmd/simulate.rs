@@ -26,8 +26,8 @@ pub struct Args {
     /// The scenario (TOML; see docs/SCENARIOS.md).
     #[arg(value_name = "SCENARIO")]
     pub scenario: PathBuf,
-    /// Seed instead of the scenario's.
-    #[arg(long)]
+    /// Seed instead of the scenario's (0 to 9223372036854775807, as in a scenario).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Independent replications instead of the scenario's (1 to 10000, as in a scenario).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(cs_sim::REPLICATIONS_MAX)))]
