@@ -1422,6 +1422,14 @@ fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> 
                 s.field("end_s"),
                 format!("a daily shift lasts at most 86400 s; this one lasts {} s", end_s - start_s),
             );
+        } else if duration_s > 0.0 && start_s >= duration_s && !(daily && end_s > DAY_S) {
+            // (A daily shift running past midnight is on from the start.)
+            cx.add(
+                s.field("start_s"),
+                format!(
+                    "{start_s} s is at or after the end of the run (duration_s = {duration_s} s): the shift never comes"
+                ),
+            );
         } else {
             shifts.push(Shift { start_s, end_s, daily, agents });
             places.push(j);

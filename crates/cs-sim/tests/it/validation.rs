@@ -194,6 +194,17 @@ fn shifts_must_end_after_they_start_and_not_overlap() {
         "capacity = { chat = 1 }\nshifts = [{ start_s = 0, end_s = 60, agents = 3 }]",
     ));
     expect(&l, "teams[0].shifts[0].agents", "3 must be between 1 and the team's 2 agents");
+    // A shift that never comes within the run (a daily one past midnight is on from the
+    // start, so it does).
+    let late = "shifts = [{ start_s = 7200, end_s = 9000, daily = false }]";
+    let l = lines(&with("capacity = { chat = 1 }", &format!("capacity = {{ chat = 1 }}\n{late}")));
+    expect(&l, "teams[0].shifts[0].start_s", "7200 s is at or after the end of the run (duration_s = 3600 s)");
+    let night = "shifts = [{ start_s = 79200, end_s = 90000 }]";
+    Scenario::from_toml_str(
+        &with("capacity = { chat = 1 }", &format!("capacity = {{ chat = 1 }}\n{night}")),
+        "ok.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     // A bad shift does not hide an overlap between two good ones, whatever the duration.
     let shifts = "shifts = [{ start_s = 0, end_s = 3600 }, { start_s = 100, end_s = 50 }, \
                   { start_s = 1800, end_s = 7200 }]";
