@@ -989,14 +989,11 @@ impl<'s> Sim<'s> {
     ) -> Result<(), SimError> {
         let t = &self.sc.teams[usize::from(team)];
         let (n, mode) = (t.shifts[usize::from(shift)].agents, t.at_shift_end);
-        for (k, agent) in self.shift_agents(team).take(n).enumerate() {
-            // A shift of the team starting now (another one, or this one's next day for a
-            // daily shift of 24 hours) keeps the agent on, whichever of the two was taken
-            // first at this millisecond.
-            let goes_on = t.shifts.iter().any(|s| k < s.agents && s.covers(self.start_ms, at.ms()));
-            if goes_on {
-                continue;
-            }
+        // A shift of the team starting now (another one, or this one's next day for a daily
+        // shift of 24 hours) keeps its agents on, whichever of the two was taken first at
+        // this millisecond: the team's first `going_on` agents.
+        let going_on = t.shifts.iter().filter(|s| s.covers(self.start_ms, at.ms())).map(|s| s.agents).max();
+        for agent in self.shift_agents(team).take(n).skip(going_on.unwrap_or(0)) {
             let Some(a) = self.engine.state().agent(agent) else { continue };
             if a.presence == Presence::Offline {
                 continue;
