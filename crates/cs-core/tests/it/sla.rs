@@ -415,18 +415,23 @@ fn manual_escalation_and_its_refusals() {
         .then_reject(Rejection::NoEscalation { ticket: TicketId(0), reason: "no such tier" });
 }
 
-#[test]
-fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
-    let t0 = at("2026-11-25T10:00:00Z");
-    let s = |secs: i64| t0.plus_ms(secs * 1000);
+/// The engine configured at `t0` with one chat agent, ann, logged in, and `n` tickets that
+/// start with a bot (ids 0 to n - 1).
+fn bot_desk(t0: Timestamp, n: usize) -> Vec<Command> {
     let mut cmds = vec![configure(t0)];
     cmds.extend(agent(t0, "ann", 0, Channel::Chat));
     cmds.push(Command::Login { at: t0, agent: AgentId(0) });
     let mut bot = TicketSpec::new(CustomerId(1), Channel::Chat);
     bot.bot = true;
-    cmds.push(Command::CreateTicket { at: t0, spec: bot.clone() });
-    cmds.push(Command::CreateTicket { at: t0, spec: bot });
-    let g = given(&cmds);
+    cmds.extend((0..n).map(|_| Command::CreateTicket { at: t0, spec: bot.clone() }));
+    cmds
+}
+
+#[test]
+fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
+    let t0 = at("2026-11-25T10:00:00Z");
+    let s = |secs: i64| t0.plus_ms(secs * 1000);
+    let g = given(&bot_desk(t0, 2));
     let t = g.state.ticket(TicketId(0)).unwrap();
     assert_eq!(t.status, TicketStatus::Bot);
     assert_eq!(t.agent, None, "a bot conversation waits for no agent");
@@ -466,14 +471,7 @@ fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
 fn bot_outcomes_count_where_the_conversation_started() {
     let t0 = at("2026-11-25T10:10:00Z");
     let s = |secs: i64| t0.plus_ms(secs * 1000);
-    let mut cmds = vec![configure(t0)];
-    cmds.extend(agent(t0, "ann", 0, Channel::Chat));
-    cmds.push(Command::Login { at: t0, agent: AgentId(0) });
-    let mut bot = TicketSpec::new(CustomerId(1), Channel::Chat);
-    bot.bot = true;
-    for _ in 0..3 {
-        cmds.push(Command::CreateTicket { at: t0, spec: bot.clone() });
-    }
+    let mut cmds = bot_desk(t0, 3);
     // All three end after 10:15, in the next interval.
     cmds.push(Command::BotResolve { at: s(600), ticket: TicketId(0) });
     cmds.push(Command::BotHandoff { at: s(600), ticket: TicketId(1), reason: "human".into(), transcript: None });
