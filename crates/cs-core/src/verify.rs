@@ -100,6 +100,11 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             if *ticket != next {
                 return Err(format!("ticket {ticket} created, but the next ticket id is {next}"));
             }
+            if let Some(k) = &spec.key
+                && let Some(held) = state.ticket_keys.get(k.as_str())
+            {
+                return Err(format!("ticket key {k:?} is already ticket {held}'s"));
+            }
             let queue = spec.queue.ok_or("the ticket has no queue")?;
             c.queue(queue)?;
             if let Some(k) = spec.category

@@ -721,6 +721,19 @@ fn checked_replay_names_times_before_the_epoch_and_going_back() {
     let err = cs_core::try_replay(&[log[0].clone(), back]).unwrap_err();
     assert_eq!(err.index, 1);
     assert!(err.reason.starts_with("time goes backwards: the event before was at "), "{err}");
+    // A second ticket under a key another ticket holds.
+    let spec = TicketSpec { key: Some("order-1".into()), ..TicketSpec::new(CustomerId(1), Channel::Chat) };
+    e.execute(&Command::CreateTicket { at: t(1), spec }).unwrap();
+    let log = e.events().to_vec();
+    let created = log.iter().find(|e| matches!(e, Event::TicketCreated { .. })).unwrap();
+    let mut again = serde_json::to_value(created).unwrap();
+    again["ticket"] = serde_json::json!(log.iter().filter(|e| matches!(e, Event::TicketCreated { .. })).count());
+    let again: Event = serde_json::from_value(again).unwrap();
+    let mut spliced = log.clone();
+    spliced.push(again);
+    let err = cs_core::try_replay(&spliced).unwrap_err();
+    assert_eq!(err.index, log.len());
+    assert!(err.reason.contains("ticket key \"order-1\" is already ticket T0's"), "{err}");
 }
 
 /// The random cases reach every kind of event, so the invariants above are checked on
