@@ -375,7 +375,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             t.status = TicketStatus::Queued;
             t.queue_entered_at = at;
             t.step = 0;
-            t.boost += boost;
+            t.boost = t.boost.saturating_add(*boost);
             t.escalations = t.escalations.saturating_add(1);
             t.score = score_of(cfg, t);
             sla_rematch(state, cfg, *ticket, at);
@@ -514,7 +514,7 @@ fn count_sla(state: &mut State, ticket: TicketId, policy: usize, clock: ClockKin
 /// A ticket's static score in its queue: weighted tier, urgency, emotion and channel, plus
 /// the points its escalations added.
 fn score_of(cfg: &Config, t: &Ticket) -> i64 {
-    priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel) + t.boost
+    priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel).saturating_add(t.boost)
 }
 
 /// Changes a ticket's SLA clocks, keeping their timers in step. Nothing if no policy applies.

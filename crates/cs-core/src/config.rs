@@ -755,7 +755,8 @@ impl Config {
     }
 
     /// Whether this config can replace `self` in a running engine: every skill, language,
-    /// category, team and queue keeps its position (ids are positions), new ones are appended.
+    /// category, team, queue and SLA policy keeps its position (ids are positions), new ones
+    /// are appended.
     pub fn extends(&self, older: &Config) -> Result<(), String> {
         fn prefix(kind: &str, new: &[String], old: &[String]) -> Result<(), String> {
             for (i, name) in old.iter().enumerate() {
@@ -775,7 +776,10 @@ impl Config {
         let names = |ts: &[Team]| ts.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
         prefix("teams", &names(&self.teams), &names(&older.teams))?;
         let qnames = |qs: &[Queue]| qs.iter().map(|q| q.name.clone()).collect::<Vec<_>>();
-        prefix("queues", &qnames(&self.queues), &qnames(&older.queues))
+        prefix("queues", &qnames(&self.queues), &qnames(&older.queues))?;
+        // Tickets keep the position of the SLA policy they run under.
+        let pnames = |c: &Config| c.sla.policies.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        prefix("sla_policies", &pnames(self), &pnames(older))
     }
 }
 
@@ -1107,36 +1111,37 @@ fn compile_queue(
 /// ticket nobody takes would move around the loop forever. A queue moves to at most one
 /// other (its last step), so following the moves from each queue finds every loop.
 fn check_move_cycles(spec: &ConfigSpec, queues: &[Queue], p: &mut Problems) {
-    let next = |i: usize| queues[i].steps.last().and_then(|s| s.move_to).map(QueueId::index);
-    let mut reported = vec![false; queues.len()];
+    let next =
+        |i: usize| queues[i].steps.last().and_then(|s| s.move_to).map(QueueId::index).filter(|&n| n < queues.len());
+    // 0: not seen, 1: on the walk under way, 2: done (its moves end, or its loop is reported).
+    let mut seen = vec![0u8; queues.len()];
     for start in 0..queues.len() {
-        // Walk at most `queues.len()` moves; a walk that comes back to `start` is a loop.
-        let mut path = vec![start];
-        let mut at = start;
-        while let Some(n) = next(at).filter(|&n| n < queues.len()) {
-            if n == start {
-                break;
-            }
-            if path.len() > queues.len() || path.contains(&n) {
-                path.clear(); // a loop not through `start`: found from one of its own queues
-                break;
-            }
-            path.push(n);
-            at = n;
+        let mut walk = Vec::new();
+        let mut at = Some(start);
+        while let Some(q) = at.filter(|&q| seen[q] == 0) {
+            seen[q] = 1;
+            walk.push(q);
+            at = next(q);
         }
-        if next(at) != Some(start) || path.is_empty() || path.iter().any(|&i| reported[i]) {
-            continue;
+        // Stopped on a queue of this walk: the walk from there on is a loop.
+        if let Some(q) = at.filter(|&q| seen[q] == 1) {
+            let from = walk.iter().position(|&w| w == q).expect("on the walk");
+            let cycle = &walk[from..];
+            // Named from its first queue in the file.
+            let first = cycle.iter().enumerate().min_by_key(|&(_, &c)| c).map_or(0, |(k, _)| k);
+            let order: Vec<usize> = cycle[first..].iter().chain(&cycle[..first]).copied().collect();
+            let names: Vec<&str> = order.iter().chain(order.first()).map(|&i| spec.queues[i].name.as_str()).collect();
+            let head = order[0];
+            let last = spec.queues[head].steps.len().saturating_sub(1);
+            p.add(
+                format!("queues[{head}].steps[{last}].move_to"),
+                format!(
+                    "the queues' move_to steps form a loop ({}): a ticket nobody takes would move around it forever",
+                    names.join(" -> ")
+                ),
+            );
         }
-        path.iter().for_each(|&i| reported[i] = true);
-        let names: Vec<&str> = path.iter().chain([&start]).map(|&i| spec.queues[i].name.as_str()).collect();
-        let last = spec.queues[start].steps.len().saturating_sub(1);
-        p.add(
-            format!("queues[{start}].steps[{last}].move_to"),
-            format!(
-                "the queues' move_to steps form a loop ({}): a ticket nobody takes would move around it forever",
-                names.join(" -> ")
-            ),
-        );
+        walk.iter().for_each(|&w| seen[w] = 2);
     }
 }
 
@@ -1542,5 +1547,17 @@ mod tests {
         s.skills.swap(0, 1);
         let err = Config::new(s).unwrap().extends(&old).unwrap_err();
         assert!(err.contains("skills[0] was \"billing\""), "{err}");
+        // SLA policies are positions too: tickets keep the one they run under.
+        let policy = |name: &str| -> crate::sla::SlaPolicySpec {
+            toml::from_str(&format!("name = \"{name}\"\nfirst_response_s = 60")).unwrap()
+        };
+        let mut one = spec(GOOD);
+        one.sla_policies = vec![policy("chat")];
+        let with_one = Config::new(one.clone()).unwrap();
+        one.sla_policies.push(policy("email"));
+        assert!(Config::new(one.clone()).unwrap().extends(&with_one).is_ok());
+        one.sla_policies.clear();
+        let err = Config::new(one).unwrap().extends(&with_one).unwrap_err();
+        assert!(err.contains("sla_policies[0] \"chat\" was removed"), "{err}");
     }
 }

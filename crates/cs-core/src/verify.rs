@@ -66,12 +66,19 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         });
     }
     let cfg = match (event, state.config.as_deref()) {
-        (Event::Configured { config, .. }, Some(old)) => return config.extends(old),
+        (Event::Configured { config, .. }, Some(old)) => {
+            config.extends(old)?;
+            // Waiting tickets take their queue's new needs on top of their own.
+            for t in state.tickets.iter().filter(|t| t.status == TicketStatus::Queued) {
+                fits(t, config, t.queue)?;
+            }
+            return Ok(());
+        }
         (Event::Configured { .. }, None) => return Ok(()),
         (_, None) => return Err("the engine is not configured yet (a log starts with Configured)".to_owned()),
         (_, Some(cfg)) => cfg,
     };
-    let c = Ctx { state, cfg };
+    let c = Ctx { state, cfg, at };
     use TicketStatus::{Assigned, Bot, Offered, Queued, WaitingOnCustomer};
     match event {
         Event::Configured { .. } => unreachable!("checked above"),
@@ -136,9 +143,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
                 _ => Err(format!("ticket {ticket} is offered to {}, not {agent}", fmt_agent(t.agent))),
             }
         }
-        Event::AgentReplied { ticket, .. } | Event::TicketUpdated { ticket, .. } | Event::SlaMet { ticket, .. } => {
-            c.ticket(*ticket).map(drop)
-        }
+        Event::AgentReplied { ticket, .. } | Event::TicketUpdated { ticket, .. } => c.ticket(*ticket).map(drop),
         Event::RecurringIssueDetected { .. } => Ok(()),
         Event::CustomerReplied { ticket, .. } => {
             c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer, Bot]).map(drop)
@@ -148,8 +153,9 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         }
         Event::TicketReactivated { ticket, .. } => c.ticket_in(*ticket, &[WaitingOnCustomer]).map(drop),
         Event::TicketTransferred { ticket, queue, .. } => {
-            c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer])?;
-            c.queue(*queue)
+            let t = c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer])?;
+            c.queue(*queue)?;
+            fits(t, cfg, *queue)
         }
         Event::TicketResolved { ticket, .. }
         | Event::BotResolved { ticket, .. }
@@ -175,7 +181,9 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             c.agent(*agent).map(drop)
         }
         Event::TicketUnpinned { ticket, .. } => c.ticket_in(*ticket, &[Queued]).map(drop),
-        Event::SlaWarning { ticket, policy, .. } | Event::SlaBreached { ticket, policy, .. } => {
+        Event::SlaWarning { ticket, policy, .. }
+        | Event::SlaBreached { ticket, policy, .. }
+        | Event::SlaMet { ticket, policy, .. } => {
             c.ticket(*ticket)?;
             let n = cfg.sla.policies.len();
             if usize::from(*policy) >= n {
@@ -184,13 +192,14 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             Ok(())
         }
         Event::TicketEscalated { ticket, queue, rule, .. } => {
-            c.ticket_in(*ticket, &[Queued, Assigned, Offered])?;
+            let t = c.ticket_in(*ticket, &[Queued, Assigned, Offered])?;
             if let Some(r) = rule
                 && *r >= 32
             {
                 return Err(format!("escalation rule {r} is out of range (at most 32 rules)"));
             }
-            c.queue(*queue)
+            c.queue(*queue)?;
+            fits(t, cfg, *queue)
         }
         Event::OverflowOpened { queue, .. } | Event::OverflowClosed { queue, .. } => c.queue(*queue),
         Event::WrapUpEnded { agent, ticket, .. } => {
@@ -204,15 +213,31 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
     }
 }
 
-/// The state and its configuration, for the checks.
+/// Whether ticket `t`'s own skills and `queue`'s needs fit together in one requirement.
+fn fits(t: &Ticket, cfg: &Config, queue: QueueId) -> Result<(), String> {
+    t.own_skills
+        .merged(&cfg.queue(queue).needs)
+        .map(drop)
+        .map_err(|_| format!("ticket {}'s own skills and queue {queue}'s needs are too many skills together", t.id))
+}
+
+/// The state, its configuration and the event's time, for the checks.
 struct Ctx<'a> {
     state: &'a State,
     cfg: &'a Config,
+    at: Timestamp,
 }
 
 impl<'a> Ctx<'a> {
+    /// A ticket the state holds when the event is folded: `apply` first retires the closed
+    /// tickets whose retention ends by the event's time.
     fn ticket(&self, id: TicketId) -> Result<&'a Ticket, String> {
-        self.state.ticket(id).ok_or_else(|| {
+        let retention = self.cfg.limits.closed_ticket_retention_ms;
+        let kept = self
+            .state
+            .ticket(id)
+            .filter(|t| !(t.status.is_closed() && t.closed_at.is_some_and(|c| c.plus_ms(retention) <= self.at)));
+        kept.ok_or_else(|| {
             if id < self.state.next_ticket_id() {
                 format!("ticket {id} is no longer kept (closed and past its retention)")
             } else {

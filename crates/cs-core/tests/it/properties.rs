@@ -736,6 +736,40 @@ fn checked_replay_names_times_before_the_epoch_and_going_back() {
     assert!(err.reason.contains("ticket key \"order-1\" is already ticket T0's"), "{err}");
 }
 
+/// Events the checks must see as `apply` will: a closed ticket past its retention at the
+/// event's time is gone (apply retires it first), an SLA outcome names a configured policy,
+/// and a new config may not drop an SLA policy tickets run under.
+#[test]
+fn checked_replay_sees_retention_policies_and_config_changes_as_apply_does() {
+    let mut spec = crate::fixture::spec();
+    spec.limits.closed_ticket_retention_s = Some(60);
+    let mut e = Engine::new();
+    e.execute(&Command::Configure { at: t(0), config: Box::new(spec.clone()) }).unwrap();
+    e.execute(&Command::CreateTicket { at: t(1), spec: TicketSpec::new(CustomerId(1), Channel::Chat) }).unwrap();
+    e.execute(&Command::Resolve { at: t(2), ticket: TicketId(0) }).unwrap();
+    let log = e.events().to_vec();
+    let reopened = Event::TicketReopened { at: t(62), ticket: TicketId(0) };
+    let mut late = log.clone();
+    late.push(reopened);
+    let err = cs_core::try_replay(&late).unwrap_err();
+    assert!(err.reason.contains("no longer kept"), "{err}");
+    // Within its retention it is still there to reopen.
+    let mut early = log.clone();
+    early.push(Event::TicketReopened { at: t(61), ticket: TicketId(0) });
+    assert!(cs_core::try_replay(&early).is_ok());
+    let met = Event::SlaMet {
+        at: t(3),
+        ticket: TicketId(0),
+        policy: 7,
+        clock: cs_core::sla::ClockKind::FirstResponse,
+        deadline: t(3),
+    };
+    let mut bad = log.clone();
+    bad.push(met);
+    let err = cs_core::try_replay(&bad).unwrap_err();
+    assert!(err.reason.contains("SLA policy 7 is not configured"), "{err}");
+}
+
 /// The random cases reach every kind of event, so the invariants above are checked on
 /// offers, reservations, expiries, overflow and every re-queue reason, not only on the
 /// easy paths.
