@@ -215,13 +215,19 @@ impl Shift {
     /// end, exclusive), for a run starting at `start_ms`; times rounded to the millisecond as
     /// the simulator schedules them.
     pub(crate) fn covers(&self, start_ms: i64, at_ms: i64) -> bool {
-        let t = (at_ms - start_ms) as f64 / 1000.0;
-        // The occurrence that started last at or before `t` (a daily shift lasts at most a
-        // day, so no earlier one reaches `t`).
-        let day = if self.daily { ((t - self.start_s) / DAY_S).floor() } else { 0.0 };
-        let from = start_ms + to_ms(day * DAY_S + self.start_s);
-        let to = start_ms + to_ms(day * DAY_S + self.end_s);
-        from <= at_ms && at_ms < to
+        // Each occurrence's bounds in milliseconds exactly as the simulator schedules them;
+        // of a daily shift, the occurrences around the day `at_ms` falls in (a shift lasts at
+        // most a day, and the day found in floating point may be one off at a boundary).
+        let occurrence = |day: f64| {
+            let from = start_ms + to_ms((day * DAY_S + self.start_s).max(0.0));
+            let to = start_ms + to_ms(day * DAY_S + self.end_s);
+            from <= at_ms && at_ms < to
+        };
+        if !self.daily {
+            return occurrence(0.0);
+        }
+        let day = (((at_ms - start_ms) as f64 / 1000.0 - self.start_s) / DAY_S).floor();
+        [day - 1.0, day, day + 1.0].into_iter().any(occurrence)
     }
 }
 

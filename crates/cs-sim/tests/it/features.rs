@@ -229,6 +229,20 @@ fn back_to_back_shifts_keep_agents_on() {
         // The all-day agent logs in once and never out.
         assert_eq!(changes(3), vec![(0.0, Presence::Available)], "{mode}");
     }
+    // Two daily shifts that meet at a time with a fraction of a second cover the day: day
+    // after day, nobody logs out (the boundary's day is found in whole milliseconds).
+    let teams = r#"
+        [[teams]]
+        name = "split-day"
+        named = ["s1", "s2"]
+        skills = { s = 1 }
+        capacity = { chat = 1 }
+        shifts = [{ start_s = 0, end_s = 57923.3 }, { start_s = 57923.3, end_s = 86400 }]
+    "#;
+    let sc = scenario(&chat(5 * 86400, r#"{ kind = "poisson", per_hour = 10 }"#, "", teams));
+    let log = run_logged(&sc, &RunOptions::default());
+    let changes = log.events.iter().filter(|e| matches!(e, Event::AgentPresenceChanged { .. })).count();
+    assert_eq!(changes, 2, "two logins at the start, nothing after");
 }
 
 #[test]
