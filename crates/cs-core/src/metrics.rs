@@ -245,6 +245,13 @@ impl Running {
         c.busy_milli_ms += ms * self.busy;
         c.staffed_ms += ms * self.staffed;
     }
+
+    /// [`Running::add_to`] for a span of any length (a report's view far after the last
+    /// change): saturating at `u64::MAX` instead of overflowing.
+    fn add_span_to(&self, c: &mut Counts, ms: u64) {
+        c.busy_milli_ms = c.busy_milli_ms.saturating_add(ms.saturating_mul(self.busy));
+        c.staffed_ms = c.staffed_ms.saturating_add(ms.saturating_mul(self.staffed));
+    }
 }
 
 /// Every metric, kept as events are applied.
@@ -531,7 +538,7 @@ impl Metrics {
             }
             let start = run.since.max(first);
             if start < end {
-                run.add_to(c, end.since(start) as u64);
+                run.add_span_to(c, end.since(start) as u64);
             }
         };
         open(&self.occupancy.all, &mut r.total);

@@ -37,6 +37,9 @@ pub struct Args {
     pub json: bool,
 }
 
+/// How far after the log's last event a view may be: 366 days.
+const VIEW_AFTER_LAST_MS: i64 = 366 * 86_400_000;
+
 fn parse_time(s: &str) -> Result<Timestamp, String> {
     let t = Timestamp::parse(s).map_err(|e| e.to_string())?;
     // What an event log can hold: from the engine's epoch to the end of the year 9999.
@@ -181,6 +184,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     let state = super::replay_log(path, &events)?;
     let as_of = a.until.unwrap_or_else(|| state.last_event_at());
+    // Agents are taken to stay as the last event left them until the view: for a day or a
+    // month, not for ages (nor beyond what the occupancy counters hold).
+    if as_of > state.last_event_at().plus_ms(VIEW_AFTER_LAST_MS) {
+        bail!(
+            "{file}: --until {as_of} is more than a year after the log's last event ({}); the log says nothing about \
+             that time",
+            state.last_event_at()
+        );
+    }
     let metrics_from = a.from.unwrap_or_else(|| first.at());
     if metrics_from > as_of {
         bail!("{file}: --from {metrics_from} is after the time of the view ({as_of})");

@@ -141,8 +141,13 @@ fn until_cuts_the_log() {
     let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--until".as_ref(), "9223372036854775807".as_ref()]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("the times an event log can hold"), "{}", r.stderr);
-    // The last one it can: agents' time is counted up to it at once, as far as it is.
+    // A log can hold it, but a view that long after the last event is refused...
     let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--until".as_ref(), "253402300799999".as_ref()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("more than a year after the log's last event"), "{}", r.stderr);
+    // ...while one a year later is answered, agents' time counted up to it in one span.
+    let year_on = events.last().unwrap().at().plus_ms(365 * 86_400_000).ms().to_string();
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--until".as_ref(), year_on.as_ref()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 

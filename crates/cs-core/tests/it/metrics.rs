@@ -55,4 +55,12 @@ fn occupancy_per_team_counts_every_team_up_to_now_however_seldom_it_changes() {
         engine.execute(c).unwrap();
     }
     assert_eq!(engine.state().metrics().report(t(0), t(3600), t(3600)), hour);
+
+    // A view ages after the last change counts the time since in one span, and saturates
+    // rather than overflows when the product leaves 64 bits.
+    let far = cs_core::Timestamp(i64::MAX / 2);
+    let ages = g.state.metrics().report(t(0), cs_core::Timestamp::MAX, far);
+    let experts = &ages.teams[EXPERTS.index()];
+    assert_eq!(experts.staffed_ms, far.since(t(0)) as u64, "staffed the whole time, exactly");
+    assert_eq!(experts.busy_milli_ms, u64::MAX, "500 thousandths of that is beyond 64 bits");
 }
