@@ -1081,10 +1081,15 @@ fn resolve_arrivals(sc: &Scenario, list: &[Arrival]) -> Result<Vec<Recorded>, Si
                 let names: Vec<String> = cfg.queues().iter().map(|q| q.name.clone()).collect();
                 problems.insert(known("queue", "queues", &a.queue, &names));
             }
-            Some(model) if model.channel != a.channel => {
+            // The queue's channels as configured (its `engine` table may add to its own).
+            Some(model) if !cfg.queue(model.id).channels.get(a.channel) => {
+                let takes: Vec<&str> =
+                    Channel::ALL.iter().filter(|&&c| cfg.queue(model.id).channels.get(c)).map(|c| c.name()).collect();
                 problems.insert(format!(
                     "arrivals on {} in queue {:?}, which takes {} in the scenario",
-                    a.channel, a.queue, model.channel
+                    a.channel,
+                    a.queue,
+                    takes.join(", ")
                 ));
             }
             Some(_) => {}
