@@ -101,7 +101,8 @@ const SCENARIO_QUEUE_KEYS: &[&str] =
 const SCENARIO_TEAM_KEYS: &[&str] = &["agents", "named", "capacity", "languages", "shifts", "at_shift_end", "engine"];
 
 /// What the file looks like: a scenario if a top-level key, or a key of one of its queues
-/// or teams, is one only a scenario has; a config otherwise. `None` for an empty file. A
+/// or teams, is one only a scenario has; a config otherwise. `None` for a file holding
+/// nothing (empty, comments only, `{}`). A
 /// file that does not parse is a syntax problem.
 fn guess_kind(text: &str, format: Format) -> Result<Option<Kind>, Problem> {
     let top: serde_json::Map<String, serde_json::Value> = match format {
@@ -214,10 +215,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             Some(Kind::Config) => (Some(Kind::Config), config_problems(&text, format)),
             Some(Kind::Scenario) => (Some(Kind::Scenario), scenario_problems(&text, format, &file)),
             None => {
-                let message = "the file is empty: a scenario needs at least name, duration_s, [[queues]] and \
-                               [[teams]]; a config at least skills, teams and queues"
-                    .to_owned();
-                (None, vec![Problem { path: "(file)".to_owned(), message }])
+                let message = match format {
+                    Format::Toml => "holds nothing: a scenario needs at least name, duration_s, [[queues]] and \
+                                     [[teams]]; a config at least skills, teams and queues",
+                    Format::Json => "holds nothing: a config needs at least skills, teams and queues",
+                };
+                (None, vec![Problem { path: "(file)".to_owned(), message: message.to_owned() }])
             }
         },
     };
