@@ -85,7 +85,7 @@ impl Capacity {
 }
 
 /// What an agent currently holds, per channel.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Load {
     /// Tickets held (assigned or offered) per channel.
     pub per_channel: PerChannel<u8>,
@@ -118,7 +118,7 @@ impl Load {
 }
 
 /// An agent as the state holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     /// Its id.
     pub id: AgentId,
@@ -130,7 +130,8 @@ pub struct Agent {
     pub tier: SupportTier,
     /// Skills with proficiency, sorted by skill.
     pub skills: Vec<(SkillId, u8)>,
-    /// The same skills as level sets, for fast requirement checks.
+    /// The same skills as level sets, for fast requirement checks (derived from `skills`).
+    #[serde(skip)]
     pub levels: SkillLevels,
     /// Languages spoken.
     pub languages: LanguageSet,
@@ -154,5 +155,6 @@ pub struct Agent {
     /// ticket; the earliest first.
     pub wrap_ups: Vec<(Timestamp, Channel, crate::id::TicketId)>,
     /// The routing pool of its profile.
+    #[serde(skip, default = "crate::routing::Slot::none")]
     pub(crate) pool: crate::routing::Slot,
 }

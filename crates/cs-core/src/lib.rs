@@ -38,6 +38,7 @@ pub mod priority;
 pub mod rejection;
 mod routing;
 pub mod skill;
+pub mod snapshot;
 pub mod sla;
 pub mod state;
 pub mod ticket;

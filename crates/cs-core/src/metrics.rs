@@ -22,7 +22,7 @@ use crate::agent::{Agent, Presence};
 use crate::channel::{CHANNELS_N, Channel};
 use crate::id::{QueueId, TeamId};
 use crate::time::{DAY_MS, MINUTE_MS, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// Length of a reporting interval.
@@ -31,7 +31,7 @@ pub const INTERVAL_MS: i64 = 15 * MINUTE_MS;
 pub const INTERVALS_KEPT: usize = (31 * DAY_MS / INTERVAL_MS) as usize;
 
 /// Counters for one slice (a queue, a channel, a team, an interval, or everything).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Episodes started (tickets offered to the queue).
     pub offered: u64,
@@ -179,7 +179,7 @@ impl Counts {
 }
 
 /// The counters of one 15-minute interval.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     /// Its start.
     pub start: Timestamp,
@@ -194,7 +194,7 @@ pub struct Interval {
 }
 
 /// SLA outcomes of one policy's clocks of one kind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaCounts {
     /// Warnings raised.
     pub warned: u64,
@@ -212,7 +212,7 @@ impl SlaCounts {
 }
 
 /// An agent's current contribution to occupancy.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct AgentClock {
     busy_milli: u64,
     staffed: bool,
@@ -225,14 +225,14 @@ struct AgentClock {
 /// and its team's up to the change, then adjusts them; other teams are left alone (their
 /// time is integrated when they next change, and [`Metrics::report`] adds what is open),
 /// so a change costs the same with 5 teams or 500.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Occupancy {
     all: Running,
     teams: Vec<Running>,
 }
 
 /// Summed busy rate and staffed agents, unchanged since `since`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Running {
     since: Timestamp,
     busy: u64,
@@ -260,7 +260,7 @@ impl Running {
 /// slice up to its last change: overall up to the last agent change, a team's up to the
 /// last change of one of its agents. [`Metrics::report`] adds the time since, so read
 /// occupancy through a report.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Everything since the log began.
     pub total: Counts,

@@ -46,6 +46,11 @@ pub struct Slot(pub(crate) u32);
 impl Slot {
     pub(crate) const NONE: Slot = Slot(u32::MAX);
 
+    /// [`Slot::NONE`], for serde defaults.
+    pub(crate) fn none() -> Slot {
+        Slot::NONE
+    }
+
     pub(crate) fn get(self) -> Option<u32> {
         (self.0 != u32::MAX).then_some(self.0)
     }

@@ -176,7 +176,7 @@ impl SlaRules {
 }
 
 /// Where a clock stands.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     /// Not started (or not part of the policy).
@@ -191,7 +191,7 @@ pub enum ClockState {
 }
 
 /// One SLA clock of a ticket.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clock {
     /// Where it stands.
     pub state: ClockState,
@@ -308,7 +308,7 @@ impl Clock {
 }
 
 /// A ticket's SLA: its policy and clocks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sla {
     /// The policy in force.
     pub policy: PolicyId,

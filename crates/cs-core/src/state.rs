@@ -35,13 +35,15 @@ pub enum Timer {
 }
 
 /// Per-queue live figures.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct QueueState {
     /// Waiting tickets by the start of their wait (derived).
+    #[serde(skip)]
     pub by_age: BTreeSet<(Timestamp, TicketId)>,
     /// Whether overflow teams currently help.
     pub overflow_open: bool,
     /// When the overflow rule next changes state, if it will (derived).
+    #[serde(skip)]
     pub overflow_due: Option<Timestamp>,
     /// Handle time of tickets released from this queue, exponentially weighted (1/16 per
     /// sample), in ms; 0 before the first sample.
@@ -55,7 +57,7 @@ pub(crate) struct QueueState {
 pub const RECENT_CONTACTS: usize = 8;
 
 /// A customer's last [`RECENT_CONTACTS`] contacts, oldest first.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecentContacts {
     items: [(Timestamp, Option<crate::id::CategoryId>); RECENT_CONTACTS],
     len: u8,
@@ -103,7 +105,7 @@ pub struct ClockView {
 }
 
 /// What the engine remembers of a customer, for sticky routing and repeat contacts.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Customer {
     /// The agent who last served them (released a ticket of theirs after handling it).
     pub last_agent: Option<AgentId>,
@@ -281,6 +283,56 @@ impl PartialEq for TicketTable {
 }
 
 impl Eq for TicketTable {}
+
+/// A ticket table in a snapshot: the id window's start, every id from there (a retired id
+/// as `null`), and the retirement queue. Slots are not kept: a restored table packs the
+/// records afresh (slots never count in equality).
+impl serde::Serialize for TicketTable {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Window<'a>(&'a TicketTable);
+        impl serde::Serialize for Window<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let t = self.0;
+                s.collect_seq(t.index.iter().map(|&slot| (slot != 0).then(|| t.at((slot - 1) as usize))))
+            }
+        }
+        let mut st = s.serialize_struct("TicketTable", 3)?;
+        st.serialize_field("base", &self.base)?;
+        st.serialize_field("tickets", &Window(self))?;
+        st.serialize_field("retire", &self.retire)?;
+        st.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TicketTable {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Data {
+            base: u64,
+            tickets: Vec<Option<Ticket>>,
+            retire: VecDeque<(Timestamp, TicketId)>,
+        }
+        let data = Data::deserialize(d)?;
+        let mut table = TicketTable { base: data.base, ..TicketTable::default() };
+        for (i, slot) in data.tickets.into_iter().enumerate() {
+            let id = TicketId(data.base + i as u64);
+            match slot {
+                None => table.index.push_back(0),
+                Some(t) if t.id != id => {
+                    return Err(serde::de::Error::custom(format!("ticket {} stored at the place of ticket {id}", t.id)));
+                }
+                Some(t) => {
+                    table.insert_with(|| t);
+                }
+            }
+        }
+        table.retire_next = data.retire.front().map_or(i64::MAX, |&(due, _)| due.ms());
+        table.retire = data.retire;
+        Ok(table)
+    }
+}
 
 /// What [`State::ticket_as_of`] found.
 pub(crate) enum TicketLookup<'a> {

@@ -197,7 +197,7 @@ pub struct Handoff {
 }
 
 /// A ticket as the state holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ticket {
     /// Its id.
     pub id: TicketId,
@@ -287,10 +287,15 @@ pub struct Ticket {
     pub rules_fired: u32,
     /// The SLA deadline its priority key was built with, while it waits (deadline-aware
     /// priority); kept so the key can be found again whatever happens to the clocks.
+    /// Derived: set when the ticket enters the waiting index.
+    #[serde(skip)]
     pub(crate) prio_deadline: Option<Timestamp>,
     /// The routing bucket it waits in, if it waits unpinned.
+    #[serde(skip, default = "crate::routing::Slot::none")]
     pub(crate) bucket: crate::routing::Slot,
-    /// Created and taken at once by the same decision, so never indexed as waiting.
+    /// Created and taken at once by the same decision, so never indexed as waiting (true
+    /// only between the two events of that decision).
+    #[serde(skip)]
     pub(crate) unindexed: bool,
 }
 

@@ -565,16 +565,22 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
     let mut cmds = Vec::new();
     // Halfway through, an engine resumes from a replay of the log (whose index is numbered
     // differently) and must decide everything after exactly as the live one.
-    let mut resumed: Option<Engine> = None;
+    // So must an engine restored from a snapshot of the state (tables written and read
+    // back, derived indexes rebuilt).
+    let mut resumed: Vec<Engine> = Vec::new();
     for (i, (op, dt)) in ops.iter().enumerate() {
         now += dt;
         let cmd = to_command(op, &state, t(now));
         if i == ops.len() / 2 {
-            resumed = Some(Engine::from_state(replay(&log)));
+            resumed.push(Engine::from_state(replay(&log)));
+            let snapshot = serde_json::to_string(&state).unwrap();
+            let restored: State = serde_json::from_str(&snapshot).unwrap();
+            prop_assert_eq!(&restored, &state, "a state read back from its snapshot differs");
+            resumed.push(Engine::from_state(restored));
         }
         let before = engine.events().len();
         step(&mut state, &mut engine, &mut log, &cmd)?;
-        if let Some(r) = resumed.as_mut() {
+        for r in &mut resumed {
             let live = engine.events()[before..].to_vec();
             let _ = r.execute(&cmd);
             prop_assert_eq!(r.take_events(), live, "resumed engine decided differently on {:?}", cmd);
