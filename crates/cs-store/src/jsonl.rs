@@ -36,7 +36,6 @@
 use cs_core::Event;
 use cs_core::event::EVENT_SCHEMA_VERSION;
 use cs_core::time::Timestamp;
-use serde_json::Value;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -46,8 +45,8 @@ use std::path::{Path, PathBuf};
 /// event is the largest and stays far below; a longer line means the file is not a log.
 pub const LINE_BYTES_MAX: usize = 16 * 1024 * 1024;
 
-/// The oldest event schema version a log may have been written with.
-const FIRST_SCHEMA_VERSION: u16 = 1;
+pub use crate::codec::{UpcastError, upcast};
+use crate::codec::DecodeError;
 
 // ---------------------------------------------------------------------------------------
 // Errors.
@@ -265,120 +264,23 @@ fn io_error(file: Option<&Path>, error: io::Error) -> LogError {
     LogError::Io { file: file.map(Path::to_path_buf), error }
 }
 
-// ---------------------------------------------------------------------------------------
-// Upcasting.
-// ---------------------------------------------------------------------------------------
-
-/// Why a line could not be brought to the current schema version.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum UpcastError {
-    /// Written by a newer schema than this build knows.
-    #[error("event schema version v={v} is newer than this build reads (up to v={supported})")]
-    Future {
-        /// The version found.
-        v: u16,
-        /// The newest version this build reads.
-        supported: u16,
-    },
-    /// Older than the first schema version there ever was.
-    #[error("event schema version v={v} never existed (the first is v={first})")]
-    NeverExisted {
-        /// The version found.
-        v: u16,
-        /// The first version.
-        first: u16,
-    },
-    /// An upcaster refused the event.
-    #[error("cannot upcast {type_name} event from v={from} to v={}: {reason}", .from + 1)]
-    Failed {
-        /// The event type at the failing step.
-        type_name: String,
-        /// The version the failing step reads.
-        from: u16,
-        /// Why.
-        reason: String,
-    },
-}
-
-/// One upcasting step: rewrites the JSON of an event of a given type written at version
-/// `n` into its form at version `n + 1` (it may change the `"type"` too).
-type Upcaster = fn(Value) -> Result<Value, String>;
-
-/// Upcasters by (event type, version they read).
-///
-/// Empty while the schema is at its first version. When a version `n + 1` changes the
-/// shape of an event type, add `("ThatType", n, that_type_vn_to_vn1)` here and keep a log
-/// written by version `n` under `tests/golden/`. Event types that a version leaves alone
-/// need no entry: a step without an upcaster passes the event through unchanged.
-const UPCASTERS: &[(&str, u16, Upcaster)] = &[];
-
-/// Brings the JSON of one event (without its `"v"`) from schema version `v` to
-/// [`EVENT_SCHEMA_VERSION`], one version at a time.
-///
-/// The current version passes through unchanged. Versions newer than this build, or older
-/// than the first version, are refused; so is an event an upcaster cannot rewrite.
-pub fn upcast(v: u16, value: Value) -> Result<Value, UpcastError> {
-    if v > EVENT_SCHEMA_VERSION {
-        return Err(UpcastError::Future { v, supported: EVENT_SCHEMA_VERSION });
-    }
-    if v < FIRST_SCHEMA_VERSION {
-        return Err(UpcastError::NeverExisted { v, first: FIRST_SCHEMA_VERSION });
-    }
-    let mut value = value;
-    for from in v..EVENT_SCHEMA_VERSION {
-        let type_name = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
-        if let Some((_, _, step)) = UPCASTERS.iter().find(|(t, n, _)| *t == type_name && *n == from) {
-            value = step(value).map_err(|reason| UpcastError::Failed { type_name, from, reason })?;
-        }
-    }
-    Ok(value)
-}
-
 /// Decodes one line (without its newline) into an event, upcasting it if needed.
 fn decode_line(bytes: &[u8], line: u64) -> Result<Event, LogError> {
-    let mut value: Value =
-        serde_json::from_slice(bytes).map_err(|e| LogError::BadJson { file: None, line, reason: e.to_string() })?;
-    let bad = |reason: String| LogError::BadRecord { file: None, line, reason };
-    let Some(object) = value.as_object_mut() else {
-        return Err(bad(format!("expected a JSON object, found {}", kind_of(&value))));
-    };
-    let v = match object.remove("v") {
-        None => return Err(bad("no schema version \"v\"".to_owned())),
-        Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().unwrap_or_default(),
-        Some(other) => return Err(bad(format!("schema version \"v\" is {other}, not a whole number"))),
-    };
-    let v = match u16::try_from(v) {
-        Ok(v) if v <= EVENT_SCHEMA_VERSION => v,
-        _ => return Err(LogError::UnsupportedVersion { file: None, line, v, supported: EVENT_SCHEMA_VERSION }),
-    };
-    match object.get("type") {
-        Some(Value::String(_)) => {}
-        None => return Err(bad("no event \"type\"".to_owned())),
-        Some(other) => return Err(bad(format!("event \"type\" is {other}, not a string"))),
-    }
-    let value = upcast(v, value).map_err(|error| LogError::Upcast { file: None, line, error })?;
-    let type_name = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
-    serde_json::from_value::<Event>(value).map_err(|e| {
-        let reason = e.to_string();
-        // serde names an unknown tag of an internally tagged enum this way (`de::Error::
-        // unknown_variant`); cs-core exposes no list of type names to check against. An
-        // unknown variant of a field inside (a channel "fax") names that value instead.
-        if reason.starts_with(&format!("unknown variant `{type_name}`")) {
-            LogError::UnknownType { file: None, line, type_name, v }
-        } else {
-            LogError::BadEvent { file: None, line, type_name, reason }
-        }
-    })
+    crate::codec::decode_record(bytes).map_err(|e| at_line(e, line))
 }
 
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// A decoding error as the error of a line of a log.
+fn at_line(e: DecodeError, line: u64) -> LogError {
+    let file = None;
+    match e {
+        DecodeError::BadJson(reason) => LogError::BadJson { file, line, reason },
+        DecodeError::BadRecord(reason) => LogError::BadRecord { file, line, reason },
+        DecodeError::UnsupportedVersion { v } => {
+            LogError::UnsupportedVersion { file, line, v, supported: EVENT_SCHEMA_VERSION }
+        }
+        DecodeError::Upcast(error) => LogError::Upcast { file, line, error },
+        DecodeError::UnknownType { type_name, v } => LogError::UnknownType { file, line, type_name, v },
+        DecodeError::BadEvent { type_name, reason } => LogError::BadEvent { file, line, type_name, reason },
     }
 }
 
@@ -674,6 +576,51 @@ impl JsonlWriter<BufWriter<File>> {
         Ok(JsonlWriter::new(BufWriter::with_capacity(1 << 16, f)).with_file(path))
     }
 
+    /// Opens a log to append to it, creating it if it does not exist.
+    ///
+    /// The log is read back first, every line checked as [`JsonlReader`] checks it, so the
+    /// writer continues after the last complete event (its time is the floor for the next
+    /// one). A torn last line, left by a crash in the middle of a write, is cut off and
+    /// reported in [`Reopened::torn_tail`]: its event was never complete, so it was never
+    /// acknowledged. Any other damage is refused and the file is left as it is.
+    ///
+    /// # Errors
+    /// [`LogError::Io`] naming the file, or the first bad line.
+    pub fn open_append(path: impl AsRef<Path>) -> Result<(JsonlWriter<BufWriter<File>>, Reopened), LogError> {
+        let path = path.as_ref();
+        let mut reopened = Reopened { events: 0, last_at: None, torn_tail: None };
+        let mut lines = 0;
+        match JsonlReader::open(path) {
+            Ok(mut reader) => {
+                for item in reader.by_ref() {
+                    match item {
+                        Ok(e) => {
+                            reopened.events += 1;
+                            reopened.last_at = Some(e.at());
+                        }
+                        Err(LogError::TornTail { line, offset, bytes, .. }) => {
+                            reopened.torn_tail = Some(TornTail { line, offset, bytes });
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                lines = reader.line() - u64::from(reopened.torn_tail.is_some());
+            }
+            Err(LogError::Io { error, .. }) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_error(Some(path), e))?;
+        if let Some(torn) = reopened.torn_tail {
+            f.set_len(torn.offset).map_err(|e| io_error(Some(path), e))?;
+            f.sync_all().map_err(|e| io_error(Some(path), e))?;
+        }
+        let mut w = JsonlWriter::new(BufWriter::with_capacity(1 << 16, f)).with_file(path);
+        w.lines = lines;
+        w.last_at = reopened.last_at;
+        Ok((w, reopened))
+    }
+
     /// Flushes and asks the operating system to put the lines on disk (`fsync`): after this
     /// returns, the events written so far survive a crash and may be acknowledged.
     ///
@@ -683,6 +630,17 @@ impl JsonlWriter<BufWriter<File>> {
         self.flush()?;
         self.inner.get_ref().sync_all().map_err(|e| io_error(self.file.as_deref(), e))
     }
+}
+
+/// What [`JsonlWriter::open_append`] found in the log it reopened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reopened {
+    /// Complete events already in the log.
+    pub events: u64,
+    /// The time of the last of them.
+    pub last_at: Option<Timestamp>,
+    /// The torn last line that was cut off, if there was one.
+    pub torn_tail: Option<TornTail>,
 }
 
 /// Writes a whole log file (created or truncated) and syncs it.
@@ -704,15 +662,6 @@ impl fmt::Display for TornTail {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn current_version_passes_through_and_others_are_refused() {
-        let v = serde_json::json!({"type": "TicketResolved", "at": 1, "ticket": 0});
-        assert_eq!(upcast(EVENT_SCHEMA_VERSION, v.clone()).unwrap(), v);
-        let future = upcast(EVENT_SCHEMA_VERSION + 1, v.clone()).unwrap_err();
-        assert!(future.to_string().contains(&format!("v={}", EVENT_SCHEMA_VERSION + 1)), "{future}");
-        assert!(matches!(upcast(0, v).unwrap_err(), UpcastError::NeverExisted { v: 0, .. }));
-    }
 
     #[test]
     fn errors_name_file_and_line() {

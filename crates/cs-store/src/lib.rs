@@ -13,9 +13,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod codec;
 pub mod jsonl;
 
 pub use jsonl::{
-    JsonlReader, JsonlWriter, LINE_BYTES_MAX, LogError, Recovered, TornTail, UpcastError, line_of_event, read_all,
+    JsonlReader, JsonlWriter, LINE_BYTES_MAX, LogError, Recovered, Reopened, TornTail, UpcastError, line_of_event, read_all,
     read_all_tolerant, upcast, write_all,
 };

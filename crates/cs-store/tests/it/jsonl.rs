@@ -221,3 +221,44 @@ fn missing_file_is_an_io_error_naming_it() {
     assert!(matches!(err, LogError::Io { .. }));
     assert!(err.to_string().contains("does-not-exist.jsonl"), "{err}");
 }
+
+#[test]
+fn a_log_reopens_for_appending_after_cutting_a_torn_tail() {
+    let events = desk::events();
+    let (first, rest) = events.split_at(events.len() / 2);
+    let path = scratch("reopen.jsonl");
+    let _ = std::fs::remove_file(&path);
+    // A log that does not exist yet is created.
+    let (mut w, found) = JsonlWriter::open_append(&path).unwrap();
+    assert_eq!((found.events, found.torn_tail), (0, None));
+    w.append_all(first).unwrap();
+    w.sync().unwrap();
+    drop(w);
+    // A crash in the middle of the next write leaves half a line.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let complete = bytes.len() as u64;
+    let next = serde_json::to_string(&cs_core::Envelope::new(rest[0].clone())).unwrap();
+    bytes.extend_from_slice(&next.as_bytes()[..next.len() / 2]);
+    std::fs::write(&path, &bytes).unwrap();
+
+    let (mut w, found) = JsonlWriter::open_append(&path).unwrap();
+    assert_eq!(found.events, first.len() as u64);
+    assert_eq!(found.last_at, Some(first.last().unwrap().at()));
+    assert_eq!(found.torn_tail.map(|t| t.offset), Some(complete));
+    // The writer refuses to go back in time from the last event already there.
+    let early = Event::TicketResolved { at: cs_core::Timestamp(0), ticket: cs_core::TicketId(0) };
+    assert!(matches!(w.append(&early), Err(LogError::TimeWentBack { .. })));
+    w.append_all(rest).unwrap();
+    w.sync().unwrap();
+    assert_eq!(read_all(&path).unwrap(), events);
+}
+
+#[test]
+fn a_damaged_log_is_not_reopened_and_is_left_alone() {
+    let path = scratch("reopen-damaged.jsonl");
+    let bytes = with_line(&encode(&desk::events()), 3, "{\"v\":1,\"type\":\"Nonsense\",\"at\":1}");
+    std::fs::write(&path, &bytes).unwrap();
+    let err = JsonlWriter::open_append(&path).unwrap_err();
+    assert!(err.to_string().contains("reopen-damaged.jsonl:3:"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
