@@ -40,16 +40,66 @@ impl std::error::Error for ReplayError {}
 /// Folds events in order into a fresh state, as [`replay`](crate::replay()) does, after
 /// checking each against the state before it; the first that does not fit is the error.
 pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<State, ReplayError> {
-    let mut state = State::new();
-    begin_replay(&mut state);
-    for (index, e) in events.into_iter().enumerate() {
-        if let Err(reason) = check(&state, e) {
-            return Err(ReplayError { index, at: e.at(), event: e.name(), reason });
-        }
-        apply(&mut state, e);
+    let mut r = Replayer::new();
+    for e in events {
+        r.push(e)?;
     }
-    end_replay(&mut state);
-    Ok(state)
+    Ok(r.finish())
+}
+
+/// A checked replay fed one event at a time: what [`try_replay`] does, for a log read in
+/// pages (from a database) or continued from a state restored from a snapshot.
+///
+/// Like [`replay`](crate::replay()), it folds the tables only and builds the derived
+/// indexes once, in [`Replayer::finish`].
+#[derive(Debug)]
+pub struct Replayer {
+    state: State,
+    pushed: usize,
+}
+
+impl Default for Replayer {
+    fn default() -> Replayer {
+        Replayer::new()
+    }
+}
+
+impl Replayer {
+    /// A replay from the empty state.
+    pub fn new() -> Replayer {
+        Replayer::from_state(State::new())
+    }
+
+    /// A replay continuing from `state` (for example one read back from a snapshot).
+    pub fn from_state(mut state: State) -> Replayer {
+        begin_replay(&mut state);
+        Replayer { state, pushed: 0 }
+    }
+
+    /// Checks the next event against the state and folds it.
+    ///
+    /// # Errors
+    /// The event does not fit; [`ReplayError::index`] counts from the first event pushed.
+    /// Nothing is folded, and the replayer may still be finished with the events before.
+    pub fn push(&mut self, e: &Event) -> Result<(), ReplayError> {
+        if let Err(reason) = check(&self.state, e) {
+            return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason });
+        }
+        apply(&mut self.state, e);
+        self.pushed += 1;
+        Ok(())
+    }
+
+    /// Events folded so far.
+    pub fn pushed(&self) -> usize {
+        self.pushed
+    }
+
+    /// The state as of the last event folded, with its derived indexes built.
+    pub fn finish(mut self) -> State {
+        end_replay(&mut self.state);
+        self.state
+    }
 }
 
 /// Whether `event` can be folded into `state`: `Ok` if it fits, else what does not (a

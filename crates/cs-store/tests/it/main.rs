@@ -2,3 +2,5 @@
 
 mod desk;
 mod jsonl;
+mod sqlite_files;
+mod stores;
