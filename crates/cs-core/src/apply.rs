@@ -673,9 +673,15 @@ fn rebuild_index(state: &mut State) {
             state.timers.insert((until, Timer::WrapUp(a.id)));
         }
     }
+    // What a ticket remembers of the index is rebuilt with it: a state restored from a
+    // snapshot had its waiting tickets indexed, and a ticket taken since (folded without
+    // the index) would otherwise keep its old bucket and priority deadline.
+    for t in state.tickets.records_mut() {
+        t.bucket = Slot::NONE;
+        t.prio_deadline = None;
+    }
     let waiting: Vec<TicketId> = state.tickets.iter().filter(|t| t.is_waiting()).map(|t| t.id).collect();
     for id in waiting {
-        ticket_mut(state, id).bucket = Slot::NONE;
         index_waiting(state, &config, id);
     }
     for q in 0..state.queues.len() {

@@ -264,6 +264,12 @@ impl TicketTable {
         self.index.iter().filter(|&&s| s != 0).map(|&s| self.at((s - 1) as usize))
     }
 
+    /// Every ticket record, held or retired (a retired record stays in its slot until a new
+    /// ticket is built over it, and nothing reads it), to change.
+    pub(crate) fn records_mut(&mut self) -> impl Iterator<Item = &mut Ticket> + '_ {
+        self.chunks.iter_mut().flatten()
+    }
+
     /// Number of tickets held (open or within retention).
     pub(crate) fn len(&self) -> usize {
         self.used

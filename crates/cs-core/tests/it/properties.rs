@@ -568,6 +568,9 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
     // So must an engine restored from a snapshot of the state (tables written and read
     // back, derived indexes rebuilt).
     let mut resumed: Vec<Engine> = Vec::new();
+    // And a checked replay of the rest of the log continued from that snapshot (what a
+    // durable engine does at start-up) must end in the live state.
+    let mut snapshot_at: Option<(String, usize)> = None;
     for (i, (op, dt)) in ops.iter().enumerate() {
         now += dt;
         let cmd = to_command(op, &state, t(now));
@@ -577,6 +580,7 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
             let restored: State = serde_json::from_str(&snapshot).unwrap();
             prop_assert_eq!(&restored, &state, "a state read back from its snapshot differs");
             resumed.push(Engine::from_state(restored));
+            snapshot_at = Some((snapshot, log.len()));
         }
         let before = engine.events().len();
         step(&mut state, &mut engine, &mut log, &cmd)?;
@@ -588,6 +592,13 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
         cmds.push(cmd);
     }
     prop_assert_eq!(&replay(&log), &state, "replay differs from incremental state");
+    if let Some((snapshot, at)) = snapshot_at {
+        let mut r = cs_core::Replayer::from_state(serde_json::from_str(&snapshot).unwrap());
+        for e in &log[at..] {
+            r.push(e).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        }
+        prop_assert!(r.finish() == state, "a replay continued from a snapshot differs from the live state");
+    }
     // Encode -> decode -> replay is the identity.
     let decoded: Vec<Event> = log
         .iter()

@@ -1,0 +1,64 @@
+//! A real store with faults injected on request.
+
+use cs_core::Timestamp;
+use cs_store::{
+    Append, Appended, CommandRecord, EventStore, Range, SnapshotRecord, StoreError, Stored, WriterLock,
+};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+pub struct Faulty {
+    inner: Arc<dyn EventStore>,
+    fail_append: AtomicBool,
+}
+
+impl Faulty {
+    pub fn new(inner: Arc<dyn EventStore>) -> Faulty {
+        Faulty { inner, fail_append: AtomicBool::new(false) }
+    }
+
+    /// The next append fails before anything is written.
+    pub fn fail_next_append(&self) {
+        self.fail_append.store(true, Ordering::SeqCst);
+    }
+}
+
+impl EventStore for Faulty {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn append(&self, batch: Append<'_>) -> Result<Appended, StoreError> {
+        if self.fail_append.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Backend { store: self.describe(), message: "injected append failure".into() });
+        }
+        self.inner.append(batch)
+    }
+    fn head(&self, partition: &str) -> Result<u64, StoreError> {
+        self.inner.head(partition)
+    }
+    fn read(&self, partition: &str, range: Range) -> Result<Vec<Stored>, StoreError> {
+        self.inner.read(partition, range)
+    }
+    fn wait(&self, partition: &str, after: u64, timeout: Duration) -> Result<u64, StoreError> {
+        self.inner.wait(partition, after, timeout)
+    }
+    fn save_snapshot(&self, partition: &str, snapshot: &SnapshotRecord) -> Result<(), StoreError> {
+        self.inner.save_snapshot(partition, snapshot)
+    }
+    fn load_snapshot(&self, partition: &str) -> Result<Option<SnapshotRecord>, StoreError> {
+        self.inner.load_snapshot(partition)
+    }
+    fn command(&self, partition: &str, key: &str) -> Result<Option<CommandRecord>, StoreError> {
+        self.inner.command(partition, key)
+    }
+    fn forget_commands(&self, partition: &str, before: Timestamp) -> Result<u64, StoreError> {
+        self.inner.forget_commands(partition, before)
+    }
+    fn lock_writer(&self, partition: &str, wait: Duration) -> Result<WriterLock, StoreError> {
+        self.inner.lock_writer(partition, wait)
+    }
+    fn partitions(&self) -> Result<Vec<String>, StoreError> {
+        self.inner.partitions()
+    }
+}

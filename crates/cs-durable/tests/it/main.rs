@@ -1,0 +1,6 @@
+//! cs-durable integration tests: one binary, one module per concern.
+
+mod crash;
+mod engine;
+mod faulty;
+mod fixture;
