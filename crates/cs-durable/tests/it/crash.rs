@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 const PARTITION: &str = "crash";
 
-fn options() -> DurableOptions {
+pub fn options() -> DurableOptions {
     DurableOptions { snapshot_every: 40, ..DurableOptions::default() }
 }
 
@@ -26,7 +26,7 @@ fn store(dir: &std::path::Path) -> Arc<SqliteStore> {
     Arc::new(SqliteStore::open(dir, SqliteOptions::default()).unwrap())
 }
 
-fn events_crc(events: &[Event]) -> u32 {
+pub fn events_crc(events: &[Event]) -> u32 {
     let mut all = String::new();
     for e in events {
         all.push_str(&encode_event(e));
@@ -36,13 +36,17 @@ fn events_crc(events: &[Event]) -> u32 {
 }
 
 /// The child: runs keyed commands from `CS_CRASH_START` on, printing `ack I FIRST LAST CRC`
-/// once each is durable (or `rej I` when refused), until killed.
+/// once each is durable (or `rej I` when refused), until killed. `CS_CRASH_DIR` names the
+/// store (a folder or a `postgres://` URL), `CS_CRASH_PARTITION` the partition.
 #[test]
-#[ignore = "the child process of acknowledged_events_survive_sigkill; needs CS_CRASH_DIR"]
+#[ignore = "the child process of the crash tests; needs CS_CRASH_DIR"]
 fn crash_child() {
-    let dir = std::env::var("CS_CRASH_DIR").expect("CS_CRASH_DIR names the store (run by the crash test)");
+    let location = std::env::var("CS_CRASH_DIR").expect("CS_CRASH_DIR names the store (run by the crash test)");
     let start: u64 = std::env::var("CS_CRASH_START").unwrap().parse().unwrap();
-    let mut engine = DurableEngine::open_in(store(dir.as_ref()), PARTITION, options()).unwrap();
+    let partition = std::env::var("CS_CRASH_PARTITION").unwrap_or_else(|_| PARTITION.to_owned());
+    let store = cs_store::open(&location).unwrap();
+    let lock_wait = std::time::Duration::from_secs(30);
+    let mut engine = DurableEngine::open_in(store, &partition, DurableOptions { lock_wait, ..options() }).unwrap();
     for i in start.. {
         let request = Request::keyed(command(i), format!("cmd-{i}"));
         match engine.execute_request(request, |_, _| Vec::new()) {

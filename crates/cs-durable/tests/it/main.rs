@@ -4,3 +4,4 @@ mod crash;
 mod engine;
 mod faulty;
 mod fixture;
+mod postgres;

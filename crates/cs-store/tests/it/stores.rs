@@ -22,7 +22,10 @@ pub fn postgres(test: &str) -> Option<Arc<PgStore>> {
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(Arc::new(PgStore::open(&url, PgOptions::default()).unwrap())),
         _ => {
-            eprintln!("SKIPPED {test} on PostgreSQL: DATABASE_URL is not set");
+            // Written to the process's stderr directly, past the test harness's capture, so
+            // the skip shows in every run's output.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "SKIPPED {test} on PostgreSQL: DATABASE_URL is not set");
             None
         }
     }
