@@ -143,9 +143,16 @@ fn consistent(s: &State) -> Result<(), String> {
             return Err(format!("agent {} stored at the place of agent {i}", a.id));
         }
         if usize::from(a.team.0) >= cfg.teams().len() {
-            return Err(format!("agent {} is in team {}, beyond the {} configured", a.key, a.team.0, cfg.teams().len()));
+            return Err(format!(
+                "agent {} is in team {}, beyond the {} configured",
+                a.key,
+                a.team.0,
+                cfg.teams().len()
+            ));
         }
-        if let Some(&(s, _)) = a.skills.iter().find(|(s, p)| usize::from(s.0) >= cfg.skill_names().len() || !(1..=5).contains(p)) {
+        if let Some(&(s, _)) =
+            a.skills.iter().find(|(s, p)| usize::from(s.0) >= cfg.skill_names().len() || !(1..=5).contains(p))
+        {
             return Err(format!("agent {} has skill {} out of range", a.key, s.0));
         }
         for &t in &a.held {
@@ -163,15 +170,15 @@ fn consistent(s: &State) -> Result<(), String> {
         if usize::from(t.queue.0) >= cfg.queues().len() || usize::from(t.episode_queue.0) >= cfg.queues().len() {
             return Err(format!("ticket {} is in a queue beyond the {} configured", t.id, cfg.queues().len()));
         }
-        if let Some(a) = t.agent {
-            if s.agents.get(a.0 as usize).is_none_or(|a| !a.held.contains(&t.id)) {
-                return Err(format!("ticket {} is held by agent {a}, who does not hold it", t.id));
-            }
+        if let Some(a) = t.agent
+            && s.agents.get(a.0 as usize).is_none_or(|a| !a.held.contains(&t.id))
+        {
+            return Err(format!("ticket {} is held by agent {a}, who does not hold it", t.id));
         }
-        if let Some(sla) = &t.sla {
-            if usize::from(sla.policy) >= cfg.sla.policies.len() {
-                return Err(format!("ticket {} runs under SLA policy {}, beyond those configured", t.id, sla.policy));
-            }
+        if let Some(sla) = &t.sla
+            && usize::from(sla.policy) >= cfg.sla.policies.len()
+        {
+            return Err(format!("ticket {} runs under SLA policy {}, beyond those configured", t.id, sla.policy));
         }
     }
     for (key, &id) in &s.ticket_keys {

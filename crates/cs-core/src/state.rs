@@ -327,7 +327,10 @@ impl<'de> serde::Deserialize<'de> for TicketTable {
             match slot {
                 None => table.index.push_back(0),
                 Some(t) if t.id != id => {
-                    return Err(serde::de::Error::custom(format!("ticket {} stored at the place of ticket {id}", t.id)));
+                    return Err(serde::de::Error::custom(format!(
+                        "ticket {} stored at the place of ticket {id}",
+                        t.id
+                    )));
                 }
                 Some(t) => {
                     table.insert_with(|| t);

@@ -3,7 +3,9 @@
 use crate::restore::{Restored, restore, snapshot_of};
 use crate::{DEFAULT_PARTITION, DurableError, Opened};
 use cs_core::{Command, Engine, Event, Rejection, State, Timestamp};
-use cs_store::{Append, CommandKey, EventStore, Range, SqliteOptions, SqliteStore, StoreError, WriterLock, check_partition};
+use cs_store::{
+    Append, CommandKey, EventStore, Range, SqliteOptions, SqliteStore, StoreError, WriterLock, check_partition,
+};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -241,7 +243,11 @@ impl DurableEngine {
         }
         enum Plan {
             /// Decided here: its events are `events[range]`.
-            Decided { range: std::ops::Range<usize>, result: Result<(), Rejection>, reply: Option<Vec<u8>> },
+            Decided {
+                range: std::ops::Range<usize>,
+                result: Result<(), Rejection>,
+                reply: Option<Vec<u8>>,
+            },
             /// A retry of a key the store already holds.
             Stored(Box<Receipt>),
             /// A second request with the key of an earlier one in this batch.

@@ -31,6 +31,15 @@ impl std::fmt::Debug for Follower {
     }
 }
 
+/// Why a follower did not become the writer, with the follower back to go on following.
+#[derive(Debug)]
+pub struct NotPromoted {
+    /// The follower, as it was.
+    pub follower: Follower,
+    /// Why (another writer still holds the partition, or the store failed).
+    pub error: DurableError,
+}
+
 impl Follower {
     /// Rebuilds the partition's state from the store, without taking the writer lock.
     ///
@@ -100,14 +109,14 @@ impl Follower {
     ///
     /// # Errors
     /// The follower back with the error when the lock is still held or the store fails.
-    pub fn promote(mut self, options: DurableOptions) -> Result<DurableEngine, (Box<Follower>, DurableError)> {
+    pub fn promote(mut self, options: DurableOptions) -> Result<DurableEngine, Box<NotPromoted>> {
         let lock = match self.store.lock_writer(&self.partition, options.lock_wait) {
             Ok(l) => l,
-            Err(e) => return Err((Box::new(self), e.into())),
+            Err(e) => return Err(Box::new(NotPromoted { follower: self, error: e.into() })),
         };
         // The old writer can append no more: everything it acknowledged is in the store.
-        if let Err(e) = self.poll(Duration::ZERO) {
-            return Err((Box::new(self), e));
+        if let Err(error) = self.poll(Duration::ZERO) {
+            return Err(Box::new(NotPromoted { follower: self, error }));
         }
         let opened = Opened { seq: self.seq, ..self.opened.clone() };
         Ok(DurableEngine::from_parts(

@@ -39,10 +39,10 @@ mod follower;
 mod restore;
 
 pub use engine::{DurableEngine, DurableOptions, Receipt, Request};
-pub use follower::Follower;
+pub use follower::{Follower, NotPromoted};
 pub use restore::Opened;
 
-use cs_core::{ReplayError, Rejection};
+use cs_core::{Rejection, ReplayError};
 use cs_store::StoreError;
 
 /// The partition [`DurableEngine::open`] uses when none is named.

@@ -24,7 +24,9 @@ pub enum DecodeError {
     #[error("not an event record: {0}")]
     BadRecord(String),
     /// Written by a newer event schema than this build reads.
-    #[error("event schema version v={v} is newer than this build reads (up to v={EVENT_SCHEMA_VERSION}); upgrade cs to read this log")]
+    #[error(
+        "event schema version v={v} is newer than this build reads (up to v={EVENT_SCHEMA_VERSION}); upgrade cs to read this log"
+    )]
     UnsupportedVersion {
         /// The version found.
         v: u64,
@@ -33,7 +35,9 @@ pub enum DecodeError {
     #[error("{0}")]
     Upcast(UpcastError),
     /// An event type this build does not know.
-    #[error("unknown event type {type_name:?} (schema version v={v}); this build reads event schema up to v={EVENT_SCHEMA_VERSION}")]
+    #[error(
+        "unknown event type {type_name:?} (schema version v={v}); this build reads event schema up to v={EVENT_SCHEMA_VERSION}"
+    )]
     UnknownType {
         /// The type found.
         type_name: String,
@@ -124,7 +128,9 @@ pub fn decode_record(bytes: &[u8]) -> Result<Event, DecodeError> {
     let v = match object.remove("v") {
         None => return Err(DecodeError::BadRecord("no schema version \"v\"".to_owned())),
         Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64().unwrap_or_default(),
-        Some(other) => return Err(DecodeError::BadRecord(format!("schema version \"v\" is {other}, not a whole number"))),
+        Some(other) => {
+            return Err(DecodeError::BadRecord(format!("schema version \"v\" is {other}, not a whole number")));
+        }
     };
     let v = match u16::try_from(v) {
         Ok(v) if v <= EVENT_SCHEMA_VERSION => v,
@@ -213,10 +219,17 @@ mod tests {
         let e = decode_event(EVENT_SCHEMA_VERSION, json).unwrap();
         assert_eq!(decode_event(EVENT_SCHEMA_VERSION, &encode_event(&e)).unwrap(), e);
         let unknown = decode_event(EVENT_SCHEMA_VERSION, r#"{"type":"TicketFaxed","at":5}"#).unwrap_err();
-        assert!(matches!(unknown, DecodeError::UnknownType { ref type_name, .. } if type_name == "TicketFaxed"), "{unknown}");
-        let bad = decode_event(EVENT_SCHEMA_VERSION, r#"{"type":"TicketResolved","at":"soon","ticket":0}"#).unwrap_err();
+        assert!(
+            matches!(unknown, DecodeError::UnknownType { ref type_name, .. } if type_name == "TicketFaxed"),
+            "{unknown}"
+        );
+        let bad =
+            decode_event(EVENT_SCHEMA_VERSION, r#"{"type":"TicketResolved","at":"soon","ticket":0}"#).unwrap_err();
         assert!(matches!(bad, DecodeError::BadEvent { .. }), "{bad}");
         assert!(matches!(decode_event(EVENT_SCHEMA_VERSION, "[1]").unwrap_err(), DecodeError::BadRecord(_)));
-        assert!(matches!(decode_event(EVENT_SCHEMA_VERSION + 1, json).unwrap_err(), DecodeError::UnsupportedVersion { .. }));
+        assert!(matches!(
+            decode_event(EVENT_SCHEMA_VERSION + 1, json).unwrap_err(),
+            DecodeError::UnsupportedVersion { .. }
+        ));
     }
 }

@@ -45,8 +45,8 @@ use std::path::{Path, PathBuf};
 /// event is the largest and stays far below; a longer line means the file is not a log.
 pub const LINE_BYTES_MAX: usize = 16 * 1024 * 1024;
 
-pub use crate::codec::{UpcastError, upcast};
 use crate::codec::DecodeError;
+pub use crate::codec::{UpcastError, upcast};
 
 // ---------------------------------------------------------------------------------------
 // Errors.
@@ -610,7 +610,8 @@ impl JsonlWriter<BufWriter<File>> {
             Err(LogError::Io { error, .. }) if error.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_error(Some(path), e))?;
+        let f =
+            std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_error(Some(path), e))?;
         if let Some(torn) = reopened.torn_tail {
             f.set_len(torn.offset).map_err(|e| io_error(Some(path), e))?;
             f.sync_all().map_err(|e| io_error(Some(path), e))?;

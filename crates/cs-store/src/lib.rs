@@ -30,8 +30,8 @@ pub mod sqlite;
 pub mod store;
 
 pub use jsonl::{
-    JsonlReader, JsonlWriter, LINE_BYTES_MAX, LogError, Recovered, Reopened, TornTail, UpcastError, line_of_event, read_all,
-    read_all_tolerant, upcast, write_all,
+    JsonlReader, JsonlWriter, LINE_BYTES_MAX, LogError, Recovered, Reopened, TornTail, UpcastError, line_of_event,
+    read_all, read_all_tolerant, upcast, write_all,
 };
 pub use postgres::{PgOptions, PgStore};
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};

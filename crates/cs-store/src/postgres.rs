@@ -39,7 +39,7 @@
 
 use crate::codec::{decode_event, encode_event};
 use crate::store::{
-    Append, Appended, CommandRecord, EventStore, Range, SnapshotRecord, Stored, StoreError, WriterLock,
+    Append, Appended, CommandRecord, EventStore, Range, SnapshotRecord, StoreError, Stored, WriterLock,
     check_command_key, check_partition,
 };
 use cs_core::Timestamp;
@@ -121,10 +121,8 @@ impl PgStore {
     /// [`StoreError::Backend`] when the URL is bad or the server does not answer,
     /// [`StoreError::NewerSchema`] when the database was set up by a newer cs.
     pub fn open(url: &str, options: PgOptions) -> Result<PgStore, StoreError> {
-        let mut config = postgres::Config::from_str(url).map_err(|e| StoreError::Backend {
-            store: redact(url),
-            message: format!("not a PostgreSQL URL: {e}"),
-        })?;
+        let mut config = postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Backend { store: redact(url), message: format!("not a PostgreSQL URL: {e}") })?;
         config.connect_timeout(options.connect_timeout);
         config.application_name(&format!("cs (process {})", std::process::id()));
         let label = describe(&config);
@@ -199,7 +197,11 @@ impl EventStore for PgStore {
             types: batch.events.iter().map(cs_core::Event::name).collect(),
             ats: batch.events.iter().map(|e| e.at().ms()).collect(),
             datas: batch.events.iter().map(encode_event).collect(),
-            keys: batch.commands.iter().map(|k| (k.key.to_owned(), k.events.clone(), k.at.ms(), k.reply.to_vec())).collect(),
+            keys: batch
+                .commands
+                .iter()
+                .map(|k| (k.key.to_owned(), k.events.clone(), k.at.ms(), k.reply.to_vec()))
+                .collect(),
             reply,
         };
         {
@@ -342,7 +344,11 @@ impl EventStore for PgStore {
                     .ok()
                     .flatten()
                     .map(|r| r.get::<_, String>(0));
-                return Err(StoreError::WriterBusy { store: self.label.clone(), partition: partition.to_owned(), holder });
+                return Err(StoreError::WriterBusy {
+                    store: self.label.clone(),
+                    partition: partition.to_owned(),
+                    holder,
+                });
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -419,7 +425,9 @@ fn redact(url: &str) -> String {
 }
 
 fn connect(config: &postgres::Config, label: &str) -> Result<Client, StoreError> {
-    config.connect(NoTls).map_err(|e| StoreError::Backend { store: label.to_owned(), message: format!("cannot connect: {e}") })
+    config
+        .connect(NoTls)
+        .map_err(|e| StoreError::Backend { store: label.to_owned(), message: format!("cannot connect: {e}") })
 }
 
 fn backend(label: &str, e: &postgres::Error) -> StoreError {
@@ -480,13 +488,18 @@ fn migrate(c: &mut Client, label: &str) -> Result<(), StoreError> {
          );",
     )
     .map_err(err)?;
-    let found: Option<i32> = tx.query_opt("SELECT max(version) FROM cs_schema", &[]).map_err(err)?.and_then(|r| r.get(0));
+    let found: Option<i32> =
+        tx.query_opt("SELECT max(version) FROM cs_schema", &[]).map_err(err)?.and_then(|r| r.get(0));
     match found {
         None => {
             tx.execute("INSERT INTO cs_schema (version) VALUES ($1)", &[&SCHEMA_VERSION]).map_err(err)?;
         }
         Some(v) if v > SCHEMA_VERSION => {
-            return Err(StoreError::NewerSchema { store: label.to_owned(), found: i64::from(v), supported: i64::from(SCHEMA_VERSION) });
+            return Err(StoreError::NewerSchema {
+                store: label.to_owned(),
+                found: i64::from(v),
+                supported: i64::from(SCHEMA_VERSION),
+            });
         }
         Some(_) => {}
     }
@@ -498,7 +511,11 @@ fn head_of(c: &mut Client, partition: &str) -> Result<u64, postgres::Error> {
     Ok(head.unwrap_or(0) as u64)
 }
 
-fn command_of(c: &mut impl postgres::GenericClient, partition: &str, key: &str) -> Result<Option<CommandRecord>, postgres::Error> {
+fn command_of(
+    c: &mut impl postgres::GenericClient,
+    partition: &str,
+    key: &str,
+) -> Result<Option<CommandRecord>, postgres::Error> {
     let row = c.query_opt(
         "SELECT first_seq, last_seq, at, reply FROM cs_command_keys WHERE partition = $1 AND key = $2",
         &[&partition, &key],
@@ -582,7 +599,9 @@ fn run_batch(client: &mut Client, batch: &mut Vec<Job>, label: &str) {
             let mut results = results.into_iter();
             for job in batch.drain(..) {
                 let r = match results.next() {
-                    Some(Err(refused @ (StoreError::Conflict { .. } | StoreError::DuplicateKey { .. }))) => Err(refused),
+                    Some(Err(refused @ (StoreError::Conflict { .. } | StoreError::DuplicateKey { .. }))) => {
+                        Err(refused)
+                    }
                     _ => Err(StoreError::Backend { store: label.to_owned(), message: e.to_string() }),
                 };
                 let _ = job.reply.send(r);
@@ -622,14 +641,19 @@ fn append_one(tx: &mut postgres::Transaction<'_>, job: &Job, label: &str) -> Res
         if let Err(e) = inserted {
             // Another process appended between our look at the head and our insert.
             if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
-                return Err(StoreError::Conflict { partition: partition.to_owned(), expected: job.expected, actual: job.expected + 1 });
+                return Err(StoreError::Conflict {
+                    partition: partition.to_owned(),
+                    expected: job.expected,
+                    actual: job.expected + 1,
+                });
             }
             return Err(err(e));
         }
         tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &partition]).map_err(err)?;
     }
     for (key, events, at, reply) in &job.keys {
-        let (k_first, k_last) = ((job.expected + events.start as u64 + 1) as i64, (job.expected + events.end as u64) as i64);
+        let (k_first, k_last) =
+            ((job.expected + events.start as u64 + 1) as i64, (job.expected + events.end as u64) as i64);
         tx.execute(
             "INSERT INTO cs_command_keys (partition, key, first_seq, last_seq, at, reply) VALUES ($1, $2, $3, $4, $5, $6)",
             &[&partition, key, &k_first, &k_last, at, reply],

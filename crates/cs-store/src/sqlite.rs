@@ -37,7 +37,7 @@
 
 use crate::codec::{decode_event, encode_event};
 use crate::store::{
-    Append, Appended, CommandRecord, EventStore, Range, SnapshotRecord, Stored, StoreError, WriterLock,
+    Append, Appended, CommandRecord, EventStore, Range, SnapshotRecord, StoreError, Stored, WriterLock,
     check_command_key, check_partition,
 };
 use cs_core::Timestamp;
@@ -173,7 +173,10 @@ impl SqliteStore {
             std::thread::Builder::new()
                 .name("cs-sqlite-writer".to_owned())
                 .spawn(move || write_loop(conn, rx, &thread_label, &commits, options))
-                .map_err(|e| StoreError::Backend { store: label.clone(), message: format!("cannot start the writer: {e}") })?
+                .map_err(|e| StoreError::Backend {
+                    store: label.clone(),
+                    message: format!("cannot start the writer: {e}"),
+                })?
         };
         Ok(SqliteStore {
             label,
@@ -252,11 +255,8 @@ impl EventStore for SqliteStore {
         check_partition(batch.partition)?;
         crate::store::check_commands(batch.commands, batch.events.len())?;
         // Encoding happens here, on the caller's thread, so the writer only inserts.
-        let rows = batch
-            .events
-            .iter()
-            .map(|e| Row { type_name: e.name(), at: e.at().ms(), data: encode_event(e) })
-            .collect();
+        let rows =
+            batch.events.iter().map(|e| Row { type_name: e.name(), at: e.at().ms(), data: encode_event(e) }).collect();
         let keys = batch
             .commands
             .iter()
@@ -289,14 +289,12 @@ impl EventStore for SqliteStore {
             .map(|(seq, v, data)| {
                 let seq = seq as u64;
                 let v = u16::try_from(v).unwrap_or(u16::MAX);
-                decode_event(v, &data)
-                    .map(|event| Stored { seq, event })
-                    .map_err(|error| StoreError::BadEvent {
-                        store: self.label.clone(),
-                        partition: partition.to_owned(),
-                        seq,
-                        error,
-                    })
+                decode_event(v, &data).map(|event| Stored { seq, event }).map_err(|error| StoreError::BadEvent {
+                    store: self.label.clone(),
+                    partition: partition.to_owned(),
+                    seq,
+                    error,
+                })
             })
             .collect()
     }
@@ -371,7 +369,8 @@ impl EventStore for SqliteStore {
         };
         std::fs::create_dir_all(&dir).map_err(io)?;
         let path = dir.join(partition);
-        let mut file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+        let mut file =
+            std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
         let deadline = Instant::now() + wait;
         loop {
             match file.try_lock() {
@@ -402,7 +401,8 @@ impl EventStore for SqliteStore {
         self.with_reader(|c| {
             // Walks the primary key from one partition to the next instead of every row.
             let mut out = Vec::new();
-            let mut st = c.prepare_cached("SELECT partition FROM events WHERE partition > ?1 ORDER BY partition LIMIT 1")?;
+            let mut st =
+                c.prepare_cached("SELECT partition FROM events WHERE partition > ?1 ORDER BY partition LIMIT 1")?;
             let mut after = String::new();
             while let Some(p) = st.query_row(params![after], |r| r.get::<_, String>(0)).optional()? {
                 after.clone_from(&p);
@@ -436,7 +436,8 @@ fn check_header(path: &Path, label: &str) -> Result<(), StoreError> {
         return Ok(());
     }
     if n < 16 || &head != b"SQLite format 3\0" {
-        let shown: String = head[..n].iter().map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' }).collect();
+        let shown: String =
+            head[..n].iter().map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' }).collect();
         return Err(StoreError::NotAStore {
             store: label.to_owned(),
             reason: format!("the file is not an SQLite database (it starts with {shown:?})"),
@@ -550,9 +551,8 @@ fn head_of(c: &Connection, partition: &str) -> rusqlite::Result<u64> {
 }
 
 fn command_of(c: &Connection, partition: &str, key: &str) -> rusqlite::Result<Option<CommandRecord>> {
-    let mut st = c.prepare_cached(
-        "SELECT first_seq, last_seq, at, reply FROM command_keys WHERE partition = ?1 AND key = ?2",
-    )?;
+    let mut st =
+        c.prepare_cached("SELECT first_seq, last_seq, at, reply FROM command_keys WHERE partition = ?1 AND key = ?2")?;
     st.query_row(params![partition, key], |r| {
         Ok(CommandRecord {
             key: key.to_owned(),
@@ -604,7 +604,8 @@ fn run_batch(conn: &Connection, batch: &mut Vec<Job>, label: &str, options: Sqli
     }
     for job in batch.iter() {
         if conn.execute_batch("SAVEPOINT job").is_err() {
-            results.push(Err(StoreError::Backend { store: label.to_owned(), message: "cannot open a savepoint".into() }));
+            results
+                .push(Err(StoreError::Backend { store: label.to_owned(), message: "cannot open a savepoint".into() }));
             continue;
         }
         let r = run_job(conn, job, label, options);
@@ -655,7 +656,9 @@ fn run_job(conn: &Connection, job: &Job, label: &str, options: SqliteOptions) ->
                 }
             }
             let mut insert = conn
-                .prepare_cached("INSERT INTO events (partition, seq, type, v, at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .prepare_cached(
+                    "INSERT INTO events (partition, seq, type, v, at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
                 .map_err(err)?;
             let mut seq = *expected;
             for row in rows {
@@ -731,8 +734,12 @@ fn answer(job: Job, r: Result<Outcome, StoreError>) {
 fn copy_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::Damaged { store, reason } => StoreError::Damaged { store: store.clone(), reason: reason.clone() },
-        StoreError::NotAStore { store, reason } => StoreError::NotAStore { store: store.clone(), reason: reason.clone() },
-        StoreError::Backend { store, message } => StoreError::Backend { store: store.clone(), message: message.clone() },
+        StoreError::NotAStore { store, reason } => {
+            StoreError::NotAStore { store: store.clone(), reason: reason.clone() }
+        }
+        StoreError::Backend { store, message } => {
+            StoreError::Backend { store: store.clone(), message: message.clone() }
+        }
         other => StoreError::Backend { store: String::new(), message: other.to_string() },
     }
 }

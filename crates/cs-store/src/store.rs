@@ -215,7 +215,9 @@ pub trait EventStore: Send + Sync {
 pub enum StoreError {
     /// The partition is not at the sequence number the append expected: another writer
     /// appended first.
-    #[error("partition {partition:?} is at sequence {actual}, not {expected} as expected: another writer appended first")]
+    #[error(
+        "partition {partition:?} is at sequence {actual}, not {expected} as expected: another writer appended first"
+    )]
     Conflict {
         /// The partition.
         partition: String,
@@ -275,7 +277,9 @@ pub enum StoreError {
         reason: String,
     },
     /// The store was written by a newer version of cs.
-    #[error("{store} has store schema version {found}, newer than this build reads (up to {supported}); upgrade cs to open it")]
+    #[error(
+        "{store} has store schema version {found}, newer than this build reads (up to {supported}); upgrade cs to open it"
+    )]
     NewerSchema {
         /// The store.
         store: String,
@@ -355,7 +359,11 @@ pub(crate) fn check_commands(commands: &[CommandKey<'_>], events: usize) -> Resu
             });
         }
         if commands[..i].iter().any(|o| o.key == k.key) {
-            return Err(StoreError::BadName { what: "command key", value: k.key.to_owned(), reason: "it appears twice in one batch" });
+            return Err(StoreError::BadName {
+                what: "command key",
+                value: k.key.to_owned(),
+                reason: "it appears twice in one batch",
+            });
         }
     }
     Ok(())

@@ -37,6 +37,30 @@ commands! {
     Replay => replay,
     /// Check a config or scenario file and list every problem.
     Validate => validate,
+    /// Load a JSON-lines event log into a store's partition.
+    Import => import,
+    /// Write a store's partition as a JSON-lines event log.
+    Export => export,
+}
+
+/// Opens a store that must already exist: a folder or file path that is not there is an
+/// error (reading commands never create a store), a `postgres://` URL is opened as it is.
+pub fn open_existing_store(location: &str) -> anyhow::Result<std::sync::Arc<dyn cs_store::EventStore>> {
+    if !cs_store::is_postgres_url(location) && !std::path::Path::new(location).exists() {
+        anyhow::bail!("{location}: no such store (a folder or file made by cs serve or cs import)");
+    }
+    Ok(cs_store::open(location)?)
+}
+
+/// The message for a partition that holds no events: names the ones that do.
+pub fn no_such_partition(store: &dyn cs_store::EventStore, partition: &str) -> anyhow::Result<String> {
+    let names = store.partitions()?;
+    let have = if names.is_empty() {
+        "it holds no partition".to_owned()
+    } else {
+        format!("it holds {}", names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "))
+    };
+    Ok(format!("partition {partition:?} of {} holds no events; {have}", store.describe()))
 }
 
 /// Writes the command's output to stdout. A closed pipe (`cs replay log | head`) is not an

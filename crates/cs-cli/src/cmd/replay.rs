@@ -22,8 +22,15 @@ use std::path::PathBuf;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The JSON-lines event log (as `cs simulate --events` writes it).
-    #[arg(value_name = "EVENTS")]
-    pub events: PathBuf,
+    #[arg(value_name = "EVENTS", required_unless_present = "store", conflicts_with = "store")]
+    pub events: Option<PathBuf>,
+    /// Replay a store's partition instead of a file: a folder (the embedded SQLite store)
+    /// or a `postgres://` URL.
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<String>,
+    /// The partition of `--store` to replay.
+    #[arg(long, value_name = "P", default_value = cs_durable::DEFAULT_PARTITION, requires = "store")]
+    pub partition: String,
     /// Replay the events at or before this time: RFC 3339 (2026-11-23T10:05:00Z) or
     /// milliseconds since the epoch. Default: the whole log.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
@@ -40,7 +47,7 @@ pub struct Args {
 /// How far after the log's last event a view may be: 366 days.
 const VIEW_AFTER_LAST_MS: i64 = 366 * 86_400_000;
 
-fn parse_time(s: &str) -> Result<Timestamp, String> {
+pub fn parse_time(s: &str) -> Result<Timestamp, String> {
     let t = Timestamp::parse(s).map_err(|e| e.to_string())?;
     // What an event log can hold: from the engine's epoch to the end of the year 9999.
     let (first, last) = (Timestamp(0), Timestamp::parse("9999-12-31T23:59:59.999Z").expect("a valid time"));
@@ -161,11 +168,39 @@ fn timer_kind(debug: &str) -> String {
     out
 }
 
+/// Reads a store's partition up to `until`.
+fn read_store(store: &dyn cs_store::EventStore, partition: &str, until: Option<Timestamp>) -> anyhow::Result<Read> {
+    let head = store.head(partition)?;
+    if head == 0 {
+        bail!("{}", super::no_such_partition(store, partition)?);
+    }
+    let mut events = Vec::new();
+    let range = cs_store::Range { from: 1, limit: 4096, until };
+    let last = cs_store::for_each(store, partition, range, |s| {
+        events.push(s.event);
+        Ok(())
+    })?;
+    if events.is_empty()
+        && let Some(u) = until
+    {
+        let first = store.read(partition, cs_store::Range::from(1, 1))?;
+        let at = first.first().map(|s| s.event.at().to_string()).unwrap_or_default();
+        bail!("--until {u} is before the first event of partition {partition:?} (at {at}); nothing to replay");
+    }
+    Ok(Read { events, torn_tail: None, more_after_until: last < head })
+}
+
 /// Runs `cs replay`.
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let path = &a.events;
-    let file = path.display().to_string();
-    let Read { events, torn_tail, more_after_until } = read(path, a.until)?;
+    let (file, Read { events, torn_tail, more_after_until }, path) = match (&a.events, &a.store) {
+        (Some(path), _) => (path.display().to_string(), read(path, a.until)?, Some(path)),
+        (None, Some(location)) => {
+            let store = super::open_existing_store(location)?;
+            let label = format!("{} partition {}", store.describe(), a.partition);
+            (label, read_store(&*store, &a.partition, a.until)?, None)
+        }
+        (None, None) => bail!("give an event log file or --store"),
+    };
     if let Some(t) = &torn_tail {
         eprintln!(
             "warning: {file}:{}: torn last line ({} bytes at byte offset {}, no final newline): a write was cut \
@@ -182,7 +217,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if !matches!(first, Event::Configured { .. }) {
         bail!("{file}: the first event is {}, not Configured: this is not the start of an event log", first.name());
     }
-    let state = super::replay_log(path, &events)?;
+    let state = match path {
+        Some(path) => super::replay_log(path, &events)?,
+        None => cs_core::try_replay(&events)
+            .map_err(|e| anyhow::anyhow!("{file}: {e}; the log cannot be replayed past it"))?,
+    };
     let as_of = a.until.unwrap_or_else(|| state.last_event_at());
     // Agents are taken to stay as the last event left them until the view: for a day or a
     // month, not for ages (nor beyond what the occupancy counters hold).

@@ -4,6 +4,7 @@ mod desk;
 mod erlang;
 mod replay;
 mod simulate;
+mod store;
 mod validate;
 
 use std::process::Command;

@@ -96,7 +96,10 @@ fn a_keyed_retry_returns_the_first_outcome_and_stores_nothing() {
     // The same request again (a client that timed out and retried)...
     let again = e.execute_request(Request::keyed(create.clone(), "req-9"), reply).unwrap();
     assert!(again.retried);
-    assert_eq!((again.first, again.last, &again.events, &again.reply), (first.first, first.last, &first.events, &first.reply));
+    assert_eq!(
+        (again.first, again.last, &again.events, &again.reply),
+        (first.first, first.last, &first.events, &first.reply)
+    );
     assert_eq!(store.head("desk").unwrap(), head, "a retry stores nothing");
     assert_eq!(e.state().open_tickets(), 1);
     // ...and after a restart.
@@ -115,7 +118,10 @@ fn a_batch_is_decided_in_order_stored_once_and_answered_each() {
     let mut e = DurableEngine::open_in(store.clone(), "desk", options(0)).unwrap();
     let requests: Vec<Request> = (0..12)
         .map(|i| Request::keyed(command(i), format!("k{i}")))
-        .chain([Request::keyed(command(3), "k3"), Request::new(Command::Resolve { at: t(20_000), ticket: TicketId(77) })])
+        .chain([
+            Request::keyed(command(3), "k3"),
+            Request::new(Command::Resolve { at: t(20_000), ticket: TicketId(77) }),
+        ])
         .collect();
     let n = requests.len();
     let out = e.execute_batch(requests, |i, _, events| format!("{i}:{}", events.len()).into_bytes());
@@ -225,7 +231,8 @@ fn a_second_writer_is_refused_and_a_follower_takes_over() {
     }
     assert!(follower.state() == writer.state(), "the follower saw every event in order");
     // While the writer lives, the follower cannot take over.
-    let (follower, err) = follower.promote(options(0)).unwrap_err();
+    let refused = follower.promote(options(0)).unwrap_err();
+    let (follower, err) = (refused.follower, refused.error);
     assert!(matches!(err, DurableError::Store(StoreError::WriterBusy { .. })), "{err}");
     let seq = writer.seq();
     drop(writer);

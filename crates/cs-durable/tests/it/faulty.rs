@@ -1,9 +1,7 @@
 //! A real store with faults injected on request.
 
 use cs_core::Timestamp;
-use cs_store::{
-    Append, Appended, CommandRecord, EventStore, Range, SnapshotRecord, StoreError, Stored, WriterLock,
-};
+use cs_store::{Append, Appended, CommandRecord, EventStore, Range, SnapshotRecord, StoreError, Stored, WriterLock};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

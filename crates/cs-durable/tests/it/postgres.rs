@@ -124,7 +124,7 @@ fn postgres_follower_takes_over_when_the_writers_process_is_killed() {
     child.wait().unwrap();
     // Its session ends with it and the advisory lock goes; the follower takes over.
     let opts = cs_durable::DurableOptions { lock_wait: Duration::from_secs(30), ..options() };
-    let mut writer = follower.promote(opts).map_err(|(_, e)| e).unwrap();
+    let mut writer = follower.promote(opts).map_err(|n| n.error).unwrap();
     let events = stored(&*store, &p);
     assert_eq!(writer.seq(), events.len() as u64, "the new writer folded everything the old one stored");
     for (i, &(first, last, crc)) in &acked {

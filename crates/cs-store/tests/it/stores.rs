@@ -37,7 +37,12 @@ pub fn unique(name: &str) -> String {
     format!("{name}-{}-{nanos}", std::process::id())
 }
 
-fn append(store: &dyn EventStore, partition: &str, expected: u64, events: &[Event]) -> Result<cs_store::Appended, StoreError> {
+fn append(
+    store: &dyn EventStore,
+    partition: &str,
+    expected: u64,
+    events: &[Event],
+) -> Result<cs_store::Appended, StoreError> {
     store.append(Append { partition, expected, events, commands: &[] })
 }
 
@@ -164,7 +169,8 @@ fn command_keys_are_kept_with_their_events_and_refuse_a_second_use() {
         assert!(store.command(&p, "req-3").unwrap().is_none());
         // A key used again refuses the whole batch.
         let again = [CommandKey { key: "req-1", events: 0..1, at, reply: b"second" }];
-        let err = store.append(Append { partition: &p, expected: 3, events: &events[3..4], commands: &again }).unwrap_err();
+        let err =
+            store.append(Append { partition: &p, expected: 3, events: &events[3..4], commands: &again }).unwrap_err();
         assert!(matches!(err, StoreError::DuplicateKey { ref record, .. } if record.reply == b"first"), "{err}");
         assert_eq!(store.head(&p).unwrap(), 3);
         // Old keys are forgotten on request.
