@@ -569,45 +569,147 @@ fn write_loop(
 }
 
 fn run_batch(client: &mut Client, batch: &mut Vec<Job>, label: &str) {
-    let err = |e: postgres::Error| backend(label, &e);
-    let mut results: Vec<Result<Appended, StoreError>> = Vec::with_capacity(batch.len());
-    let outcome = (|| -> Result<(), StoreError> {
-        let mut tx = client.transaction().map_err(err)?;
-        for job in batch.iter() {
-            let mut sp = tx.savepoint("job").map_err(err)?;
-            let r = append_one(&mut sp, job, label);
-            match r {
-                Ok(a) => {
-                    sp.commit().map_err(err)?;
-                    results.push(Ok(a));
-                }
-                Err(e) => {
-                    sp.rollback().map_err(err)?;
-                    results.push(Err(e));
-                }
-            }
-        }
-        tx.commit().map_err(err)
-    })();
-    match outcome {
-        Ok(()) => {
-            for (job, r) in batch.drain(..).zip(results) {
-                let _ = job.reply.send(r);
-            }
-        }
+    let results = match batched(client, batch) {
+        Ok(results) => results,
+        // Another process appended to one of the partitions between this batch's look at
+        // the heads and its insert: the primary key refused the whole batch. Go through it
+        // again one append at a time, so that only the appends that really conflict do.
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => one_by_one(client, batch, label),
         Err(e) => {
-            let mut results = results.into_iter();
-            for job in batch.drain(..) {
-                let r = match results.next() {
-                    Some(Err(refused @ (StoreError::Conflict { .. } | StoreError::DuplicateKey { .. }))) => {
-                        Err(refused)
-                    }
-                    _ => Err(StoreError::Backend { store: label.to_owned(), message: e.to_string() }),
-                };
-                let _ = job.reply.send(r);
-            }
+            let message = backend(label, &e).to_string();
+            batch
+                .iter()
+                .map(|_| Err(StoreError::Backend { store: label.to_owned(), message: message.clone() }))
+                .collect()
+        }
+    };
+    for (job, r) in batch.drain(..).zip(results) {
+        let _ = job.reply.send(r);
+    }
+}
+
+/// The whole batch in one transaction and a handful of statements: the heads of its
+/// partitions and the keys it carries are looked up once, each append is decided in
+/// memory in order, and every accepted event and key is inserted with one statement each.
+fn batched(client: &mut Client, batch: &[Job]) -> Result<Vec<Result<Appended, StoreError>>, postgres::Error> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut tx = client.transaction()?;
+    let partitions: Vec<&str> =
+        batch.iter().map(|j| j.partition.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut heads: BTreeMap<String, u64> = BTreeMap::new();
+    for row in tx.query(
+        "SELECT partition, max(seq) FROM cs_events WHERE partition = ANY($1) GROUP BY partition",
+        &[&partitions],
+    )? {
+        heads.insert(row.get(0), row.get::<_, i64>(1) as u64);
+    }
+    let (key_parts, key_names): (Vec<&str>, Vec<&str>) =
+        batch.iter().flat_map(|j| j.keys.iter().map(move |k| (j.partition.as_str(), k.0.as_str()))).unzip();
+    let mut taken: BTreeMap<(String, String), CommandRecord> = BTreeMap::new();
+    if !key_names.is_empty() {
+        for r in tx.query(
+            "SELECT k.partition, k.key, k.first_seq, k.last_seq, k.at, k.reply
+             FROM cs_command_keys k JOIN unnest($1::text[], $2::text[]) AS u(p, n) ON k.partition = u.p AND k.key = u.n",
+            &[&key_parts, &key_names],
+        )? {
+            let key: String = r.get(1);
+            let record = CommandRecord {
+                key: key.clone(),
+                first: r.get::<_, i64>(2) as u64,
+                last: r.get::<_, i64>(3) as u64,
+                at: Timestamp(r.get(4)),
+                reply: r.get(5),
+            };
+            taken.insert((r.get(0), key), record);
         }
     }
+    let mut results = Vec::with_capacity(batch.len());
+    let (mut e_part, mut e_seq, mut e_type, mut e_at, mut e_data) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut k_part, mut k_key, mut k_first, mut k_last, mut k_at, mut k_reply) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let mut notify: BTreeSet<&str> = BTreeSet::new();
+    for job in batch {
+        let head = heads.get(&job.partition).copied().unwrap_or(0);
+        if head != job.expected {
+            results.push(Err(StoreError::Conflict {
+                partition: job.partition.clone(),
+                expected: job.expected,
+                actual: head,
+            }));
+            continue;
+        }
+        if let Some(record) = job.keys.iter().find_map(|k| taken.get(&(job.partition.clone(), k.0.clone()))) {
+            results.push(Err(StoreError::DuplicateKey {
+                partition: job.partition.clone(),
+                key: record.key.clone(),
+                record: Box::new(record.clone()),
+            }));
+            continue;
+        }
+        let first = head + 1;
+        let last = head + job.types.len() as u64;
+        for (i, ((t, at), data)) in job.types.iter().zip(&job.ats).zip(&job.datas).enumerate() {
+            e_part.push(job.partition.as_str());
+            e_seq.push((first + i as u64) as i64);
+            e_type.push(*t);
+            e_at.push(*at);
+            e_data.push(data.as_str());
+        }
+        for (key, events, at, reply) in &job.keys {
+            k_part.push(job.partition.as_str());
+            k_key.push(key.as_str());
+            k_first.push((head + events.start as u64 + 1) as i64);
+            k_last.push((head + events.end as u64) as i64);
+            k_at.push(*at);
+            k_reply.push(reply.as_slice());
+            // A later job of this batch with the same key is a duplicate of this one.
+            let record = CommandRecord {
+                key: key.clone(),
+                first: head + events.start as u64 + 1,
+                last: head + events.end as u64,
+                at: Timestamp(*at),
+                reply: reply.clone(),
+            };
+            taken.insert((job.partition.clone(), key.clone()), record);
+        }
+        if !job.types.is_empty() {
+            notify.insert(&job.partition);
+        }
+        heads.insert(job.partition.clone(), last);
+        results.push(Ok(Appended { first, last }));
+    }
+    if !e_seq.is_empty() {
+        tx.execute(
+            "INSERT INTO cs_events (partition, seq, type, v, at, data)
+             SELECT p, s, t, $6, a, d::jsonb FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[]) AS u(p, s, t, a, d)",
+            &[&e_part, &e_seq, &e_type, &e_at, &e_data, &(EVENT_SCHEMA_VERSION as i16)],
+        )?;
+        let notify: Vec<&str> = notify.into_iter().collect();
+        tx.execute("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS u(p)", &[&CHANNEL, &notify])?;
+    }
+    if !k_key.is_empty() {
+        tx.execute(
+            "INSERT INTO cs_command_keys (partition, key, first_seq, last_seq, at, reply)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bytea[])",
+            &[&k_part, &k_key, &k_first, &k_last, &k_at, &k_reply],
+        )?;
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+/// Each append of a batch in a transaction of its own (after the batch as a whole met a
+/// concurrent writer).
+fn one_by_one(client: &mut Client, batch: &[Job], label: &str) -> Vec<Result<Appended, StoreError>> {
+    batch
+        .iter()
+        .map(|job| {
+            let mut tx = client.transaction().map_err(|e| backend(label, &e))?;
+            let r = append_one(&mut tx, job, label)?;
+            tx.commit().map_err(|e| backend(label, &e))?;
+            Ok(r)
+        })
+        .collect()
 }
 
 fn append_one(tx: &mut postgres::Transaction<'_>, job: &Job, label: &str) -> Result<Appended, StoreError> {

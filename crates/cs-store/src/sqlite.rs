@@ -28,8 +28,9 @@
 //! every request waiting when it is free (up to [`SqliteOptions::batch_max`]) and runs them
 //! in one transaction, so appends that arrive together share one commit and one `fsync`:
 //! durability costs one disk flush per batch, not per append. A request that fails its own
-//! checks (a sequence conflict, a key already there) is rolled back to its savepoint alone;
-//! the others in the batch commit. Every caller is answered only after the commit returned,
+//! checks (a sequence conflict, a key already there) is refused before it writes anything;
+//! the others in the batch commit. Any other failure rolls the whole batch back and every
+//! request in it gets the error: none of them was acknowledged. Every caller is answered only after the commit returned,
 //! so an acknowledged append is on disk as far as `synchronous` promises (see
 //! `docs/STORAGE.md`).
 //!
@@ -594,42 +595,48 @@ enum Outcome {
 
 fn run_batch(conn: &Connection, batch: &mut Vec<Job>, label: &str, options: SqliteOptions) {
     let err = |e| classify(label, e);
-    let mut results: Vec<Result<Outcome, StoreError>> = Vec::with_capacity(batch.len());
-    let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(err);
-    if let Err(e) = begun {
+    let exec = |sql: &str| conn.prepare_cached(sql).and_then(|mut st| st.execute([])).map(|_| ()).map_err(err);
+    if let Err(e) = exec("BEGIN IMMEDIATE") {
         for job in batch.drain(..) {
             answer(job, Err(copy_error(&e)));
         }
         return;
     }
+    // A job refused by its own checks (a sequence conflict, a key already there) is refused
+    // before it writes anything, so the others go on without a savepoint each. Any other
+    // failure may have written part of a job: the whole transaction is rolled back.
+    let mut results: Vec<Result<Outcome, StoreError>> = Vec::with_capacity(batch.len());
+    let mut failed: Option<StoreError> = None;
     for job in batch.iter() {
-        if conn.execute_batch("SAVEPOINT job").is_err() {
-            results
-                .push(Err(StoreError::Backend { store: label.to_owned(), message: "cannot open a savepoint".into() }));
-            continue;
+        match run_job(conn, job, label, options) {
+            Err(e @ (StoreError::Conflict { .. } | StoreError::DuplicateKey { .. })) => results.push(Err(e)),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+            ok => results.push(ok),
         }
-        let r = run_job(conn, job, label, options);
-        // A job that failed leaves nothing of itself; the rest of the batch goes on.
-        let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-        let ended = conn.execute_batch(end).map_err(err);
-        results.push(match (r, ended) {
-            (Ok(_), Err(e)) => Err(e),
-            (r, _) => r,
-        });
     }
-    match conn.execute_batch("COMMIT").map_err(err) {
-        Ok(()) => {
+    let failed = match failed {
+        None => exec("COMMIT").err(),
+        some => some,
+    };
+    match failed {
+        None => {
             for (job, r) in batch.drain(..).zip(results) {
                 answer(job, r);
             }
         }
-        Err(e) => {
+        Some(e) => {
             let _ = conn.execute_batch("ROLLBACK");
-            for (job, r) in batch.drain(..).zip(results) {
+            let mut results = results.into_iter();
+            for job in batch.drain(..) {
                 // Refusals stand (they wrote nothing either way); everything else was lost
                 // with the transaction.
-                let r = match r {
-                    Err(refused @ (StoreError::Conflict { .. } | StoreError::DuplicateKey { .. })) => Err(refused),
+                let r = match results.next() {
+                    Some(Err(refused @ (StoreError::Conflict { .. } | StoreError::DuplicateKey { .. }))) => {
+                        Err(refused)
+                    }
                     _ => Err(copy_error(&e)),
                 };
                 answer(job, r);
