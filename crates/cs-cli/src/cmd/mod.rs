@@ -55,10 +55,12 @@ pub fn open_existing_store(location: &str) -> anyhow::Result<std::sync::Arc<dyn 
 /// The message for a partition that holds no events: names the ones that do.
 pub fn no_such_partition(store: &dyn cs_store::EventStore, partition: &str) -> anyhow::Result<String> {
     let names = store.partitions()?;
-    let have = if names.is_empty() {
-        "it holds no partition".to_owned()
-    } else {
-        format!("it holds {}", names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "))
+    const SHOWN: usize = 10;
+    let listed = names.iter().take(SHOWN).map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
+    let have = match names.len() {
+        0 => "it holds no partition".to_owned(),
+        n if n <= SHOWN => format!("it holds {listed}"),
+        n => format!("it holds {n} partitions: {listed} and {} more", n - SHOWN),
     };
     Ok(format!("partition {partition:?} of {} holds no events; {have}", store.describe()))
 }
