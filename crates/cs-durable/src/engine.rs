@@ -6,7 +6,6 @@ use cs_core::{Command, Engine, Event, Rejection, State, Timestamp};
 use cs_store::{
     Append, CommandKey, EventStore, Range, SqliteOptions, SqliteStore, StoreError, WriterLock, check_partition,
 };
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -227,7 +226,8 @@ impl DurableEngine {
 
     /// Decides requests in order, stores all their events in one append (one commit, one
     /// flush), and answers each. This is group commit for a service: requests that arrive
-    /// together are made durable together.
+    /// together are made durable together. `reply(i, state, events)` is called for each
+    /// accepted request just after it was decided.
     ///
     /// Each command is decided against the state the ones before it left. If the append
     /// fails, every request gets the store's error and the state goes back to what the
@@ -237,124 +237,18 @@ impl DurableEngine {
         requests: Vec<Request>,
         mut reply: impl FnMut(usize, &State, &[Event]) -> Vec<u8>,
     ) -> Vec<Result<Receipt, DurableError>> {
-        if let Some(reason) = &self.lost {
-            let e = || DurableError::Lost { partition: self.partition.clone(), reason: reason.clone() };
-            return requests.iter().map(|_| Err(e())).collect();
+        let mut batch = self.batch();
+        for (i, r) in requests.into_iter().enumerate() {
+            batch.push(r, |s, e| reply(i, s, e));
         }
-        enum Plan {
-            /// Decided here: its events are `events[range]`.
-            Decided {
-                range: std::ops::Range<usize>,
-                result: Result<(), Rejection>,
-                reply: Option<Vec<u8>>,
-            },
-            /// A retry of a key the store already holds.
-            Stored(Box<Receipt>),
-            /// A second request with the key of an earlier one in this batch.
-            SameAs(usize),
-            Failed(DurableError),
-        }
-        let mut events: Vec<Event> = Vec::new();
-        let mut plans: Vec<Plan> = Vec::with_capacity(requests.len());
-        let mut keys_here: BTreeMap<&str, usize> = BTreeMap::new();
-        for (i, r) in requests.iter().enumerate() {
-            if let Some(key) = r.key.as_deref() {
-                if let Some(&first) = keys_here.get(key) {
-                    plans.push(Plan::SameAs(first));
-                    continue;
-                }
-                match self.stored_receipt(key) {
-                    Ok(Some(receipt)) => {
-                        plans.push(Plan::Stored(Box::new(receipt)));
-                        continue;
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        plans.push(Plan::Failed(e));
-                        continue;
-                    }
-                }
-            }
-            let start = events.len();
-            let result = self.engine.execute(&r.command);
-            events.extend(self.engine.take_events());
-            let range = start..events.len();
-            let kept = match (&result, &r.key) {
-                (Ok(()), Some(key)) => {
-                    keys_here.insert(key, i);
-                    Some(reply(i, self.engine.state(), &events[range.clone()]))
-                }
-                _ => None,
-            };
-            plans.push(Plan::Decided { range, result, reply: kept });
-        }
-        let commands: Vec<CommandKey<'_>> = plans
-            .iter()
-            .zip(&requests)
-            .filter_map(|(p, r)| match (p, r.key.as_deref()) {
-                (Plan::Decided { range, result: Ok(()), reply: Some(bytes) }, Some(key)) => {
-                    Some(CommandKey { key, events: range.clone(), at: r.command.at(), reply: bytes })
-                }
-                _ => None,
-            })
-            .collect();
-        let base = self.seq;
-        if !events.is_empty() || !commands.is_empty() {
-            let appended = self.store.append(Append {
-                partition: &self.partition,
-                expected: base,
-                events: &events,
-                commands: &commands,
-            });
-            drop(commands);
-            if let Err(e) = appended {
-                // Nothing of the batch is stored: go back to what the store holds.
-                self.reload(&e);
-                let message = e.to_string();
-                let mut first = Some(e);
-                return plans
-                    .into_iter()
-                    .map(|p| match p {
-                        Plan::Stored(r) => Ok(*r),
-                        Plan::Failed(e) => Err(e),
-                        _ => Err(DurableError::Store(first.take().unwrap_or_else(|| StoreError::Backend {
-                            store: self.store.describe(),
-                            message: message.clone(),
-                        }))),
-                    })
-                    .collect();
-            }
-            self.seq = base + events.len() as u64;
-            if let Some(e) = events.last() {
-                self.last = Some(e.clone());
-            }
-            self.maybe_snapshot();
-        }
-        let mut out: Vec<Result<Receipt, DurableError>> = Vec::with_capacity(plans.len());
-        for p in plans {
-            out.push(match p {
-                Plan::Decided { range, result, reply } => match result {
-                    Ok(()) => Ok(Receipt {
-                        first: base + range.start as u64 + 1,
-                        last: base + range.end as u64,
-                        events: events[range].to_vec(),
-                        reply,
-                        retried: false,
-                    }),
-                    Err(r) => Err(DurableError::Rejected(r)),
-                },
-                Plan::Stored(r) => Ok(*r),
-                Plan::SameAs(i) => match &out[i] {
-                    Ok(r) => Ok(Receipt { retried: true, ..r.clone() }),
-                    Err(_) => Err(DurableError::Store(StoreError::Backend {
-                        store: self.store.describe(),
-                        message: "the first request with this key failed".to_owned(),
-                    })),
-                },
-                Plan::Failed(e) => Err(e),
-            });
-        }
-        out
+        batch.commit()
+    }
+
+    /// Starts a batch: requests are decided one by one as they are pushed (each may look
+    /// at the state the ones before it left, to build its command), and made durable
+    /// together by [`Batch::commit`].
+    pub fn batch(&mut self) -> Batch<'_> {
+        Batch { engine: self, events: Vec::new(), plans: Vec::new(), keys: Vec::new(), dirty: false }
     }
 
     /// The first outcome of a command key the store holds.
@@ -434,6 +328,195 @@ impl Drop for DurableEngine {
     fn drop(&mut self) {
         if let Some(h) = self.snapshotting.take() {
             let _ = h.join();
+        }
+    }
+}
+
+/// What a pushed request came to, before the commit.
+enum Plan {
+    /// Decided here: its events are `events[range]`; `key` is kept with them.
+    Decided {
+        range: std::ops::Range<usize>,
+        result: Result<(), Rejection>,
+        reply: Option<Vec<u8>>,
+        key: Option<String>,
+        at: Timestamp,
+    },
+    /// A retry of a key the store already holds.
+    Stored(Box<Receipt>),
+    /// A second request with the key of an earlier one in this batch.
+    SameAs(usize),
+    Failed(DurableError),
+}
+
+/// Requests decided one by one against the engine's state, made durable together (see
+/// [`DurableEngine::batch`]). Dropping a batch without committing it is a programmer
+/// error: its commands were applied to the state but not stored, so the engine goes back
+/// to what the store holds.
+pub struct Batch<'a> {
+    engine: &'a mut DurableEngine,
+    events: Vec<Event>,
+    plans: Vec<Plan>,
+    /// Keys decided in this batch, with the request that carried each first.
+    keys: Vec<(String, usize)>,
+    /// Whether a command was applied to the engine's state (and must be stored or undone).
+    dirty: bool,
+}
+
+impl Batch<'_> {
+    /// The state as the requests pushed so far left it (not yet durable).
+    pub fn state(&self) -> &State {
+        self.engine.engine.state()
+    }
+
+    /// Requests pushed so far.
+    pub fn len(&self) -> usize {
+        self.plans.len()
+    }
+
+    /// Whether nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.plans.is_empty()
+    }
+
+    /// Decides a request now; `reply` makes its answer from the state just after it (kept
+    /// with its key, when it has one, for retries). Returns its position in the batch.
+    pub fn push(&mut self, request: Request, reply: impl FnOnce(&State, &[Event]) -> Vec<u8>) -> usize {
+        let i = self.plans.len();
+        let plan = self.decide(request, reply);
+        self.plans.push(plan);
+        i
+    }
+
+    /// Records a request that failed before it could be decided (for example one whose
+    /// command could not be built), so its answer keeps its place.
+    pub fn push_failed(&mut self, error: DurableError) -> usize {
+        self.plans.push(Plan::Failed(error));
+        self.plans.len() - 1
+    }
+
+    fn decide(&mut self, r: Request, reply: impl FnOnce(&State, &[Event]) -> Vec<u8>) -> Plan {
+        let e = &mut *self.engine;
+        if let Some(reason) = &e.lost {
+            return Plan::Failed(DurableError::Lost { partition: e.partition.clone(), reason: reason.clone() });
+        }
+        if let Some(key) = r.key.as_deref() {
+            if let Some((_, first)) = self.keys.iter().find(|(k, _)| k == key) {
+                return Plan::SameAs(*first);
+            }
+            match e.stored_receipt(key) {
+                Ok(Some(receipt)) => return Plan::Stored(Box::new(receipt)),
+                Ok(None) => {}
+                Err(err) => return Plan::Failed(err),
+            }
+        }
+        let start = self.events.len();
+        self.dirty = true;
+        let result = e.engine.execute(&r.command);
+        self.events.extend(e.engine.take_events());
+        let range = start..self.events.len();
+        let kept = match &result {
+            Ok(()) => {
+                if let Some(key) = &r.key {
+                    self.keys.push((key.clone(), self.plans.len()));
+                }
+                Some(reply(e.engine.state(), &self.events[range.clone()]))
+            }
+            Err(_) => None,
+        };
+        let key = if result.is_ok() { r.key } else { None };
+        Plan::Decided { range, result, reply: kept, key, at: r.command.at() }
+    }
+
+    /// Stores every event of the batch in one append and answers each request.
+    pub fn commit(mut self) -> Vec<Result<Receipt, DurableError>> {
+        self.dirty = false;
+        let plans = std::mem::take(&mut self.plans);
+        let events = std::mem::take(&mut self.events);
+        let engine = &mut *self.engine;
+        let commands: Vec<CommandKey<'_>> = plans
+            .iter()
+            .filter_map(|p| match p {
+                Plan::Decided { range, result: Ok(()), reply: Some(bytes), key: Some(key), at } => {
+                    Some(CommandKey { key, events: range.clone(), at: *at, reply: bytes })
+                }
+                _ => None,
+            })
+            .collect();
+        let base = engine.seq;
+        if !events.is_empty() || !commands.is_empty() {
+            let appended = engine.store.append(Append {
+                partition: &engine.partition,
+                expected: base,
+                events: &events,
+                commands: &commands,
+            });
+            drop(commands);
+            if let Err(e) = appended {
+                // Nothing of the batch is stored: go back to what the store holds.
+                engine.reload(&e);
+                let message = e.to_string();
+                let store = engine.store.describe();
+                let mut first = Some(e);
+                return plans
+                    .into_iter()
+                    .map(|p| match p {
+                        Plan::Stored(r) => Ok(*r),
+                        Plan::Failed(e) => Err(e),
+                        _ => Err(DurableError::Store(first.take().unwrap_or_else(|| StoreError::Backend {
+                            store: store.clone(),
+                            message: message.clone(),
+                        }))),
+                    })
+                    .collect();
+            }
+            engine.seq = base + events.len() as u64;
+            if let Some(e) = events.last() {
+                engine.last = Some(e.clone());
+            }
+            engine.maybe_snapshot();
+        }
+        let mut out: Vec<Result<Receipt, DurableError>> = Vec::with_capacity(plans.len());
+        for p in plans {
+            out.push(match p {
+                Plan::Decided { range, result, reply, key, .. } => match result {
+                    Ok(()) => Ok(Receipt {
+                        first: base + range.start as u64 + 1,
+                        last: base + range.end as u64,
+                        events: events[range].to_vec(),
+                        reply,
+                        retried: false,
+                    }),
+                    Err(r) => {
+                        debug_assert!(key.is_none());
+                        Err(DurableError::Rejected(r))
+                    }
+                },
+                Plan::Stored(r) => Ok(*r),
+                Plan::SameAs(i) => match &out[i] {
+                    Ok(r) => Ok(Receipt { retried: true, ..r.clone() }),
+                    Err(_) => Err(DurableError::Store(StoreError::Backend {
+                        store: engine.store.describe(),
+                        message: "the first request with this key failed".to_owned(),
+                    })),
+                },
+                Plan::Failed(e) => Err(e),
+            });
+        }
+        out
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        // Committed batches leave nothing here. An abandoned one applied commands that were
+        // never stored: the state must not keep them.
+        if self.dirty {
+            let e = StoreError::Backend {
+                store: self.engine.store.describe(),
+                message: "a batch was dropped without its commit".into(),
+            };
+            self.engine.reload(&e);
         }
     }
 }

@@ -38,7 +38,7 @@ mod engine;
 mod follower;
 mod restore;
 
-pub use engine::{DurableEngine, DurableOptions, Receipt, Request};
+pub use engine::{Batch, DurableEngine, DurableOptions, Receipt, Request};
 pub use follower::{Follower, NotPromoted};
 pub use restore::Opened;
 
