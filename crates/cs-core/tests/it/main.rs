@@ -10,3 +10,4 @@ mod metrics;
 mod properties;
 mod routing;
 mod sla;
+mod sla_clocks;

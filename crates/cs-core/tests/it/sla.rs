@@ -540,13 +540,8 @@ fn deadline_aware_priority_serves_the_nearest_deadline_first() {
         channels: vec![Channel::Email],
         tiers: vec![],
         urgencies: vec![cs_core::Urgency::High],
-        queues: vec![],
-        calendar: None,
         first_response_s: Some(600.0),
-        next_response_s: None,
-        resolution_s: None,
-        update_s: None,
-        warning_at: None,
+        ..Default::default()
     };
     let zero = |names: &[&str]| Some(names.iter().map(|n| (n.to_string(), 0)).collect());
     let flat = |deadline: f64| {
