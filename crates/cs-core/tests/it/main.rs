@@ -11,3 +11,4 @@ mod properties;
 mod routing;
 mod sla;
 mod sla_clocks;
+mod sla_props;
