@@ -404,3 +404,71 @@ fn conflicting_warnings_and_tiny_reminders_are_refused() {
     assert!(e.contains("sla_policies[2].warn_before_s: given together with warning_at"), "{e}");
     assert!(e.contains("sla_policies[2].remind_every_s: 5 must be at least 60 seconds"), "{e}");
 }
+
+/// The e-mail policy on a Berlin office calendar (09:00-17:00 local, Monday to Friday, 24
+/// December 09:00-13:00 only, 25 December closed).
+fn berlin_desk() -> Vec<Command> {
+    let mut config = spec();
+    config.calendars.push(
+        toml::from_str(
+            r#"
+name = "berlin"
+time_zone = "Europe/Berlin"
+holidays = [{ date = "2026-12-24", hours = ["09:00-13:00"] }, "2026-12-25"]
+hours = { mon = ["09:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"], thu = ["09:00-17:00"], fri = ["09:00-17:00"] }
+"#,
+        )
+        .unwrap(),
+    );
+    config.sla_policies[usize::from(EMAIL)].calendar = Some("berlin".into());
+    desk_with(config)
+}
+
+fn berlin_email(at: &str) -> Given {
+    let at = Timestamp::parse(at).unwrap();
+    let mut cmds = berlin_desk();
+    for c in &mut cmds {
+        // Configured and staffed at the ticket's time.
+        match c {
+            Command::Configure { at: a, .. } | Command::RegisterAgent { at: a, .. } | Command::Login { at: a, .. } => {
+                *a = at
+            }
+            _ => {}
+        }
+    }
+    cmds.push(create(at, Channel::Email));
+    given(&cmds)
+}
+
+/// A first-response clock started on Friday 27 March 2026 at 16:30 Berlin time (CET) runs
+/// across the spring change: 30 minutes on Friday, then Monday 30 March from 09:00 CEST,
+/// which is 07:00 UTC, not 08:00.
+#[test]
+fn a_berlin_office_clock_runs_across_the_spring_change() {
+    let g = berlin_email("2026-03-27T15:30:00Z");
+    let c = clock(&g, ClockKind::FirstResponse);
+    assert_eq!(c.deadline, Timestamp::parse("2026-03-30T07:30:00Z").unwrap());
+    assert_eq!(c.warn_at, Some(Timestamp::parse("2026-03-30T07:15:00Z").unwrap()), "15 minutes before");
+    // And across the autumn change: Friday 23 October 16:30 CEST + 1 h is Monday 26
+    // October 09:30 CET, 08:30 UTC.
+    let g = berlin_email("2026-10-23T14:30:00Z");
+    assert_eq!(clock(&g, ClockKind::FirstResponse).deadline, Timestamp::parse("2026-10-26T08:30:00Z").unwrap());
+    // The clock fires at those instants, from a tick.
+    let events = g.when(Command::Tick { at: Timestamp::parse("2026-10-26T12:00:00Z").unwrap() }).events().to_vec();
+    assert_eq!(
+        sla_events(&events)[..2],
+        [
+            ("SlaWarning", ClockKind::FirstResponse, Timestamp::parse("2026-10-26T08:15:00Z").unwrap()),
+            ("SlaBreached", ClockKind::FirstResponse, Timestamp::parse("2026-10-26T08:30:00Z").unwrap()),
+        ]
+    );
+}
+
+/// On 24 December the Berlin desk is open 09:00-13:00 only: an e-mail at 12:30 has 30
+/// minutes that day, then none on the 25th nor the weekend, and is due Monday 28 December
+/// at 09:30 CET.
+#[test]
+fn a_partial_holiday_shortens_the_day() {
+    let g = berlin_email("2026-12-24T11:30:00Z");
+    assert_eq!(clock(&g, ClockKind::FirstResponse).deadline, Timestamp::parse("2026-12-28T08:30:00Z").unwrap());
+}
