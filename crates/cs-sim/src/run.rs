@@ -730,13 +730,12 @@ impl<'s> Sim<'s> {
             };
             // What the customers and agents do next was decided on the events of a
             // decision; an earlier command of the same batch may have moved the ticket on.
-            let due = |want: TicketStatus, id: &TicketId| {
-                self.engine.state().ticket(*id).is_some_and(|t| t.status == want)
-            };
+            let due =
+                |want: TicketStatus, id: &TicketId| self.engine.state().ticket(*id).is_some_and(|t| t.status == want);
             let still_due = match &cmd {
-                Command::SetPending { ticket, .. } | Command::Resolve { ticket, .. } | Command::Transfer { ticket, .. } => {
-                    due(TicketStatus::Assigned, ticket)
-                }
+                Command::SetPending { ticket, .. }
+                | Command::Resolve { ticket, .. }
+                | Command::Transfer { ticket, .. } => due(TicketStatus::Assigned, ticket),
                 Command::Reopen { ticket, .. } => due(TicketStatus::Resolved, ticket),
                 _ => true,
             };
@@ -747,8 +746,9 @@ impl<'s> Sim<'s> {
                 Ok(()) => {}
                 // A customer reopening a ticket the engine no longer takes back (its reopen
                 // window or a queue limit) simply does not reopen it.
-                Err(Rejection::ReopenWindowClosed { .. } | Rejection::QueueFull { .. } | Rejection::LimitReached { .. })
-                    if matches!(cmd, Command::Reopen { .. }) => {}
+                Err(
+                    Rejection::ReopenWindowClosed { .. } | Rejection::QueueFull { .. } | Rejection::LimitReached { .. },
+                ) if matches!(cmd, Command::Reopen { .. }) => {}
                 Err(rejection) => return Err(SimError::Refused { at: cmd.at(), command: name, rejection }),
             }
         }

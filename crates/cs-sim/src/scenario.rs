@@ -991,7 +991,8 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
         Some(Bot { deflection: deflection?, time: time? })
     });
     let first_reply = o.t.get("first_reply").and_then(|v| parse_dist(cx, v, &o.field("first_reply"), true));
-    let conversation = o.table(cx, "conversation").and_then(|t| parse_conversation(Obj { t, path: &o.field("conversation") }, cx));
+    let conversation =
+        o.table(cx, "conversation").and_then(|t| parse_conversation(Obj { t, path: &o.field("conversation") }, cx));
     let reopen = o.table(cx, "reopen").and_then(|t| parse_reopen(Obj { t, path: &o.field("reopen") }, cx));
     let transfer = o.table(cx, "transfer").and_then(|t| {
         let b = Obj { t, path: &o.field("transfer") };
@@ -1047,7 +1048,11 @@ fn parse_conversation(b: Obj<'_>, cx: &mut Cx) -> Option<(f64, u8, Dist, Option<
     let delay = match b.t.get("delay") {
         Some(v) => parse_dist(cx, v, &b.field("delay"), false).flatten(),
         None => {
-            b.missing(cx, "delay", "; how long the customer takes to write again, e.g. { kind = \"exponential\", mean_s = 120 }");
+            b.missing(
+                cx,
+                "delay",
+                "; how long the customer takes to write again, e.g. { kind = \"exponential\", mean_s = 120 }",
+            );
             None
         }
     };
@@ -1062,7 +1067,11 @@ fn parse_reopen(b: Obj<'_>, cx: &mut Cx) -> Option<Reopen> {
     let follow_up_share = if b.has("follow_up_share") { b.prob(cx, "follow_up_share")? } else { 0.0 };
     let after = b.t.get("after").and_then(|v| parse_dist(cx, v, &b.field("after"), false).flatten());
     if share > 0.0 && after.is_none() && !b.has("after") {
-        b.missing(cx, "after", "; how long after resolution customers reopen, e.g. { kind = \"exponential\", mean_s = 7200 }");
+        b.missing(
+            cx,
+            "after",
+            "; how long after resolution customers reopen, e.g. { kind = \"exponential\", mean_s = 7200 }",
+        );
         return None;
     }
     if !b.has("share") && !b.has("follow_up_share") {
@@ -1877,7 +1886,10 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
         if reopens {
             retention_s = retention_s.max(REOPEN_WINDOW_S);
         }
-        limits.insert("closed_ticket_retention_s".into(), Value::Integer((retention_s.ceil() as i64).min(i64::from(u32::MAX))));
+        limits.insert(
+            "closed_ticket_retention_s".into(),
+            Value::Integer((retention_s.ceil() as i64).min(i64::from(u32::MAX))),
+        );
     }
     if !limits.contains_key("customer_memory_s") {
         // Long enough for every window the engine rules name (sticky windows, repeat-contact
@@ -1987,16 +1999,14 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
                     delay: delay.clone(),
                     // Answering a customer's message takes as long as a first reply, unless
                     // the scenario says otherwise.
-                    reply: reply
-                        .clone()
-                        .or_else(|| q.first_reply.clone().flatten())
-                        .unwrap_or(Dist::Fixed { s: 0.0 }),
+                    reply: reply.clone().or_else(|| q.first_reply.clone().flatten()).unwrap_or(Dist::Fixed { s: 0.0 }),
                     pending: *pending,
                 }),
                 reopen: q.reopen.clone(),
-                transfer: q.transfer.as_ref().and_then(|(share, to)| {
-                    config.queue_id(to).map(|to| Transfer { share: *share, to })
-                }),
+                transfer: q
+                    .transfer
+                    .as_ref()
+                    .and_then(|(share, to)| config.queue_id(to).map(|to| Transfer { share: *share, to })),
                 first_reply: match &q.first_reply {
                     Some(given) => given.clone(),
                     // Agents reply as they take a ticket when SLA first-response clocks run,
