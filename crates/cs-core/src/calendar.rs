@@ -1940,10 +1940,11 @@ mod tests {
                     .filter_map(|(day, autumn, special)| {
                         let first = if autumn { window_starts()[1] } else { window_starts()[0] };
                         let date = first.checked_add_days(Days::new(day)).unwrap().to_string();
-                        seen.insert(date.clone()).then(|| match special {
-                            None => HolidaySpec::Closed(date),
-                            Some(hours) => HolidaySpec::Hours(SpecialHoursSpec { date, hours }),
-                        })
+                        let holiday = match special {
+                            None => HolidaySpec::Closed(date.clone()),
+                            Some(hours) => HolidaySpec::Hours(SpecialHoursSpec { date: date.clone(), hours }),
+                        };
+                        seen.insert(date).then_some(holiday)
                     })
                     .collect();
                 CalendarSpec {

@@ -915,7 +915,7 @@ impl<'s> Sim<'s> {
                 let Some(t) = self.engine.state().ticket(id).filter(|t| !t.status.is_closed()) else {
                     return Ok(());
                 };
-                let held = (t.status == TicketStatus::Assigned).then(|| (t.agent, t.held_since));
+                let held = (t.status == TicketStatus::Assigned).then_some((t.agent, t.held_since));
                 let Some(c) = self.conv.get_mut(&ticket) else { return Ok(()) };
                 c.awaiting = true;
                 let cq = usize::from(c.queue);

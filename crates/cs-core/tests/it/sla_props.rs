@@ -183,8 +183,12 @@ fn setup() -> Vec<Command> {
     ]
 }
 
-/// Runs the ops; returns the commands actually accepted, with the events each produced.
-fn run(ops: &[(Op, i64)]) -> (State, Vec<(Command, Vec<Event>)>, Vec<Event>) {
+/// A command the engine accepted, with the events it produced.
+type Accepted = (Command, Vec<Event>);
+
+/// Runs the ops; returns the final state, the commands actually accepted (with the events
+/// each produced), and the whole log.
+fn run(ops: &[(Op, i64)]) -> (State, Vec<Accepted>, Vec<Event>) {
     let g = given(&setup());
     let (mut state, mut log) = (g.state, g.log);
     let mut at = start();
