@@ -67,15 +67,15 @@ fn s(secs: i64) -> Timestamp {
     t0().plus_ms(secs * 1000)
 }
 
-/// The engine configured with `config`, with agent ann (team desk, two chats and two
-/// e-mails) logged in at `t0`.
-fn desk_with(config: ConfigSpec) -> Vec<Command> {
+/// The engine configured with `config` at `at`, with agent ann (team desk, two chats and
+/// two e-mails) logged in.
+pub(crate) fn desk_at(config: ConfigSpec, at: Timestamp) -> Vec<Command> {
     let mut capacity = cs_core::Capacity::only(Channel::Chat, 2);
     capacity.per_channel.set(Channel::Email, 2);
     vec![
-        Command::Configure { at: t0(), config: Box::new(config) },
+        Command::Configure { at, config: Box::new(config) },
         Command::RegisterAgent {
-            at: t0(),
+            at,
             key: "ann".into(),
             team: TeamId(0),
             tier: None,
@@ -83,8 +83,12 @@ fn desk_with(config: ConfigSpec) -> Vec<Command> {
             languages: Default::default(),
             capacity,
         },
-        Command::Login { at: t0(), agent: AgentId(0) },
+        Command::Login { at, agent: AgentId(0) },
     ]
+}
+
+fn desk_with(config: ConfigSpec) -> Vec<Command> {
+    desk_at(config, t0())
 }
 
 fn desk() -> Vec<Command> {
@@ -407,7 +411,7 @@ fn conflicting_warnings_and_tiny_reminders_are_refused() {
 
 /// The e-mail policy on a Berlin office calendar (09:00-17:00 local, Monday to Friday, 24
 /// December 09:00-13:00 only, 25 December closed).
-fn berlin_desk() -> Vec<Command> {
+fn berlin_desk(at: Timestamp) -> Vec<Command> {
     let mut config = spec();
     config.calendars.push(
         toml::from_str(
@@ -421,21 +425,12 @@ hours = { mon = ["09:00-17:00"], tue = ["09:00-17:00"], wed = ["09:00-17:00"], t
         .unwrap(),
     );
     config.sla_policies[usize::from(EMAIL)].calendar = Some("berlin".into());
-    desk_with(config)
+    desk_at(config, at)
 }
 
 fn berlin_email(at: &str) -> Given {
     let at = Timestamp::parse(at).unwrap();
-    let mut cmds = berlin_desk();
-    for c in &mut cmds {
-        // Configured and staffed at the ticket's time.
-        match c {
-            Command::Configure { at: a, .. } | Command::RegisterAgent { at: a, .. } | Command::Login { at: a, .. } => {
-                *a = at
-            }
-            _ => {}
-        }
-    }
+    let mut cmds = berlin_desk(at);
     cmds.push(create(at, Channel::Email));
     given(&cmds)
 }

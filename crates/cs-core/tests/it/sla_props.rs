@@ -13,8 +13,8 @@
 use crate::gwt::given;
 use cs_core::sla::ClockKind;
 use cs_core::{
-    AgentId, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Event, State, TeamId, TicketId, TicketSpec,
-    Timestamp, apply, decide, replay,
+    AgentId, Channel, Command, CustomerId, CustomerTier, Event, State, TicketId, TicketSpec, Timestamp, apply, decide,
+    replay,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -165,22 +165,7 @@ fn command(op: &Op, at: Timestamp, state: &State) -> Command {
 }
 
 fn setup() -> Vec<Command> {
-    let config: ConfigSpec = toml::from_str(CONFIG).expect("config parses");
-    let mut capacity = cs_core::Capacity::only(Channel::Chat, 2);
-    capacity.per_channel.set(Channel::Email, 3);
-    vec![
-        Command::Configure { at: start(), config: Box::new(config) },
-        Command::RegisterAgent {
-            at: start(),
-            key: "ann".into(),
-            team: TeamId(0),
-            tier: None,
-            skills: vec![],
-            languages: Default::default(),
-            capacity,
-        },
-        Command::Login { at: start(), agent: AgentId(0) },
-    ]
+    crate::sla_clocks::desk_at(toml::from_str(CONFIG).expect("config parses"), start())
 }
 
 /// A command the engine accepted, with the events it produced.
