@@ -625,4 +625,7 @@ fn cyclic_escalation_unknown_calendar_and_overlapping_hours_are_refused() {
     let msg = problems(&CONFIG.replace(r#"mon = ["09:00-17:00"]"#, r#"mon = ["09:00-13:00", "12:00-17:00"]"#));
     assert!(msg.contains("calendars[0]"), "{msg}");
     assert!(msg.contains("overlap"), "{msg}");
+    // The policy naming the refused calendar is not told the name is unknown as well.
+    assert!(!msg.contains("unknown calendar"), "{msg}");
+    assert_eq!(msg.matches("; ").count(), 0, "one problem: {msg}");
 }
