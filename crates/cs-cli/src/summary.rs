@@ -15,7 +15,9 @@
 //!   "asa_s": 12.5, "aht_s": 240.0, "abandon_rate": 0.067, "occupancy": 0.74,
 //!   "longest_wait_s": 95.0,
 //!   "handled": 105, "resolved": 100, "transferred": 3,
-//!   "first_contact_resolution": 0.9, "reopen_rate": 0.02,
+//!   "first_contact_resolution": 0.9, "reopen_rate": 0.02, "reopened": 2, "follow_ups": 90,
+//!   "sla_attainment": 0.93, "sla_breached": 7, "first_response_attainment": 0.95,
+//!   "next_response_attainment": 0.88, "resolution_attainment": 0.97,
 //!   "waiting": 2, "open_tickets": 12,
 //!   "queues": [{ "name": "chat", "tickets": 80, ..., "waiting": 2, "oldest_wait_s": 14.2, "overflow_open": false }],
 //!   "channels": [{ "name": "chat", "tickets": 80, ... }],
@@ -39,6 +41,7 @@
 use crate::table::{Table, percent, seconds};
 use cs_core::channel::Channel;
 use cs_core::metrics::{Counts, Report, interval_start};
+use cs_core::sla::ClockKind;
 use cs_core::{Config, QueueId, State, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +84,16 @@ pub struct Figures {
     pub sla_attainment: Option<f64>,
     /// SLA deadlines passed.
     pub sla_breached: u64,
+    /// First-response clocks met ÷ met or breached.
+    pub first_response_attainment: Option<f64>,
+    /// Next-response clocks (a reply to each later customer message) met ÷ met or breached.
+    pub next_response_attainment: Option<f64>,
+    /// Resolution clocks met ÷ met or breached.
+    pub resolution_attainment: Option<f64>,
+    /// Reopens.
+    pub reopened: u64,
+    /// Follow-ups that fell due after resolution (`FollowUpDue`).
+    pub follow_ups: u64,
     /// Escalations.
     pub escalated: u64,
     /// Conversations started with a bot.
@@ -111,6 +124,11 @@ impl Figures {
             reopen_rate: c.reopen_rate(),
             sla_attainment: c.sla_attainment(),
             sla_breached: c.sla_breached,
+            first_response_attainment: c.sla_attainment_of(ClockKind::FirstResponse),
+            next_response_attainment: c.sla_attainment_of(ClockKind::NextResponse),
+            resolution_attainment: c.sla_attainment_of(ClockKind::Resolution),
+            reopened: c.reopened,
+            follow_ups: c.follow_ups,
             escalated: c.escalated,
             bot_started: c.bot_started,
             bot_deflection_rate: c.bot_deflection_rate(),
@@ -316,6 +334,47 @@ impl Summary {
             row.extend((0..6).map(|_| dash()));
             row.extend([seconds(team.aht_s), dash(), percent(team.occupancy), dash()]);
             t.row(row);
+        }
+        t.render() + "\n" + &self.outcomes_table()
+    }
+
+    /// Resolutions, reopens, transfers, follow-ups and SLA attainment per clock: one row
+    /// overall, then one per queue and channel.
+    fn outcomes_table(&self) -> String {
+        let mut t = Table::new(&[
+            "slice",
+            "resolved",
+            "FCR",
+            "reopened",
+            "reopen rate",
+            "transferred",
+            "follow-ups",
+            "SLA met",
+            "first response",
+            "next response",
+            "resolution",
+        ]);
+        let mut add = |name: String, f: &Figures| {
+            t.row(vec![
+                name,
+                f.resolved.to_string(),
+                percent(f.first_contact_resolution),
+                f.reopened.to_string(),
+                percent(f.reopen_rate),
+                f.transferred.to_string(),
+                f.follow_ups.to_string(),
+                percent(f.sla_attainment),
+                percent(f.first_response_attainment),
+                percent(f.next_response_attainment),
+                percent(f.resolution_attainment),
+            ]);
+        };
+        add("total".to_owned(), &self.total);
+        for q in &self.queues {
+            add(format!("queue {}", q.name), &q.figures);
+        }
+        for c in &self.channels {
+            add(format!("channel {}", c.name), &c.figures);
         }
         t.render()
     }

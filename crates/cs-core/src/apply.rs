@@ -112,12 +112,12 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         Event::AgentReplied { ticket, .. } => {
             ticket_mut(state, *ticket).first_response_at.get_or_insert(at);
             set_timer(state, *ticket, Timer::Reply(*ticket), None);
-            with_clocks(state, cfg, *ticket, |sla, policy, cal| {
+            with_clocks(state, cfg, *ticket, at, |sla, policy, cal| {
                 for k in [ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update] {
                     sla.clocks[k.index()].stop(cal, at);
                 }
-                if let Some(target) = policy.targets[ClockKind::Update.index()] {
-                    sla.clocks[ClockKind::Update.index()].start(policy, cal, target, at);
+                if policy.targets[ClockKind::Update.index()].is_some() {
+                    sla.clocks[ClockKind::Update.index()].start(policy, ClockKind::Update, cal, at);
                 }
             });
         }
@@ -219,26 +219,35 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             let t = ticket_ref(state, *ticket);
             debug_assert!(!t.status.is_closed());
             if t.first_response_at.is_some() {
-                with_clocks(state, cfg, *ticket, |sla, policy, cal| {
-                    let next = &mut sla.clocks[ClockKind::NextResponse.index()];
-                    if let (false, Some(target)) = (next.is_live(), policy.targets[ClockKind::NextResponse.index()]) {
-                        next.start(policy, cal, target, at);
+                // A message after an agent's reply starts the next-response clock; one that
+                // follows another unanswered message (breached or not) is part of the same
+                // wait, which counts from the oldest unanswered message: a customer chasing
+                // after a breach never turns the breach into a met reply.
+                with_clocks(state, cfg, *ticket, at, |sla, policy, cal| {
+                    let kind = ClockKind::NextResponse;
+                    let next = &mut sla.clocks[kind.index()];
+                    if !next.is_open() && policy.targets[kind.index()].is_some() {
+                        next.start(policy, kind, cal, at);
                     }
                 });
             }
         }
-        Event::TicketPending { ticket, .. } => {
+        Event::TicketPending { ticket, .. } | Event::TicketOnHold { ticket, .. } => {
             release(state, cfg, *ticket, at, true);
-            ticket_mut(state, *ticket).status = TicketStatus::WaitingOnCustomer;
-            with_clocks(state, cfg, *ticket, |sla, _, cal| sla.clocks.iter_mut().for_each(|c| c.pause(cal, at)));
+            let pending = matches!(event, Event::TicketPending { .. });
+            ticket_mut(state, *ticket).status =
+                if pending { TicketStatus::WaitingOnCustomer } else { TicketStatus::OnHold };
+            with_clocks(state, cfg, *ticket, at, |_, _, _| {});
         }
         Event::TicketReactivated { ticket, .. } => {
             let t = ticket_mut(state, *ticket);
-            assert_eq!(t.status, TicketStatus::WaitingOnCustomer);
+            assert!(
+                matches!(t.status, TicketStatus::WaitingOnCustomer | TicketStatus::OnHold),
+                "ticket {ticket} reactivated while {:?}",
+                t.status
+            );
             start_wait(t, at);
-            with_clocks(state, cfg, *ticket, |sla, policy, cal| {
-                sla.clocks.iter_mut().for_each(|c| c.resume(policy, cal, at));
-            });
+            with_clocks(state, cfg, *ticket, at, |_, _, _| {});
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketTransferred { ticket, queue, .. } => {
@@ -250,7 +259,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
                     release(state, cfg, *ticket, at, false);
                     avoid(ticket_mut(state, *ticket), from);
                 }
-                TicketStatus::WaitingOnCustomer => {}
+                TicketStatus::WaitingOnCustomer | TicketStatus::OnHold => {}
                 other => panic!("closed ticket {ticket} transferred while {other:?}"),
             }
             let t = ticket_ref(state, *ticket);
@@ -266,6 +275,9 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             t.transfer_count = t.transfer_count.saturating_add(1);
             t.score = score_of(cfg, t);
             sla_rematch(state, cfg, *ticket, at);
+            // A transferred pending or held ticket waits for an agent again: its paused
+            // clocks run.
+            with_clocks(state, cfg, *ticket, at, |_, _, _| {});
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketRequeued { ticket, reason, .. } => {
@@ -306,6 +318,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             t.closed_at = None;
             t.answered_at = None;
             t.first_response_at = None;
+            let follow_up = t.follow_up_due;
             t.episode_start = at;
             t.episode_queue = t.queue;
             start_wait(t, at);
@@ -316,7 +329,12 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
                 c.reopened += 1;
                 c.first_contact_reopened += u64::from(was_first_contact);
             });
-            sla_start(state, cfg, *ticket, at, at);
+            if follow_up.is_some() {
+                set_timer(state, *ticket, Timer::FollowUp(*ticket), None);
+            }
+            // First reply happens once per ticket: a reopen is a customer message waiting
+            // for the next reply, and a new resolution.
+            sla_start(state, cfg, *ticket, at, at, &[ClockKind::NextResponse, ClockKind::Resolution]);
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketStepReached { ticket, step, .. } => {
@@ -340,15 +358,33 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             index_waiting(state, cfg, *ticket);
         }
         Event::SlaWarning { ticket, clock, policy, .. } => {
-            with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].warned = true);
+            with_clocks(state, cfg, *ticket, at, |sla, _, _| sla.clocks[clock.index()].warned = true);
             count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Warned, at);
         }
         Event::SlaBreached { ticket, clock, policy, .. } => {
-            with_clocks(state, cfg, *ticket, |sla, _, _| sla.clocks[clock.index()].breached = true);
+            with_clocks(state, cfg, *ticket, at, |sla, policy, cal| {
+                let c = &mut sla.clocks[clock.index()];
+                c.breached = true;
+                c.plan(policy, *clock, cal);
+            });
             count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Breached, at);
         }
         Event::SlaMet { ticket, clock, policy, .. } => {
             count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Met, at);
+        }
+        Event::SlaReminder { ticket, clock, policy, .. } => {
+            with_clocks(state, cfg, *ticket, at, |sla, policy, cal| {
+                let c = &mut sla.clocks[clock.index()];
+                c.reminders = c.reminders.saturating_add(1);
+                c.plan(policy, *clock, cal);
+            });
+            state.metrics.sla[usize::from(*policy)][clock.index()].reminded += 1;
+        }
+        Event::FollowUpDue { ticket, .. } => {
+            set_timer(state, *ticket, Timer::FollowUp(*ticket), None);
+            let t = ticket_ref(state, *ticket);
+            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
+            state.metrics.count(slice, |c| c.follow_ups += 1);
         }
         Event::TicketEscalated { ticket, tier, queue, trigger, rule, boost, .. } => {
             let t = ticket_ref(state, *ticket);
@@ -439,6 +475,7 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
         offer_expires: None,
         reply_due: None,
         expires_at: None,
+        follow_up_due: None,
         handoff: None,
         bucket: Slot::NONE,
         unindexed: taken_at_once,
@@ -463,7 +500,7 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
         }
     }
     if cfg.sla.policy_for(spec.channel, spec.tier, spec.urgency, queue).is_some() {
-        sla_start(state, cfg, ticket, at, at);
+        sla_start(state, cfg, ticket, at, at, &[ClockKind::FirstResponse, ClockKind::Resolution]);
     }
     if spec.bot {
         state.metrics.count(slice, |c| c.bot_started += 1);
@@ -502,11 +539,17 @@ fn count_sla(state: &mut State, ticket: TicketId, policy: usize, clock: ClockKin
         }
         SlaOutcome::Breached => {
             per_policy.breached += 1;
-            state.metrics.count(slice, |c| c.sla_breached += 1);
+            state.metrics.count(slice, |c| {
+                c.sla_breached += 1;
+                c.sla_breached_by_clock[clock.index()] += 1;
+            });
         }
         SlaOutcome::Met => {
             per_policy.met += 1;
-            state.metrics.count(slice, |c| c.sla_met += 1);
+            state.metrics.count(slice, |c| {
+                c.sla_met += 1;
+                c.sla_met_by_clock[clock.index()] += 1;
+            });
         }
     }
 }
@@ -517,18 +560,24 @@ fn score_of(cfg: &Config, t: &Ticket) -> i64 {
     priority::score(&cfg.queue(t.queue).weights, t.tier, t.urgency, t.emotion, t.channel).saturating_add(t.boost)
 }
 
-/// Changes a ticket's SLA clocks, keeping their timers in step. Nothing if no policy applies.
+/// Changes a ticket's SLA clocks at `at`, keeping their timers in step, then pauses or
+/// resumes each clock as the policy says for the ticket's status. Nothing if no policy
+/// applies.
 fn with_clocks(
     state: &mut State,
     cfg: &Config,
     id: TicketId,
+    at: Timestamp,
     f: impl FnOnce(&mut Sla, &crate::sla::SlaPolicy, &crate::calendar::Calendar),
 ) {
     let t = ticket_mut(state, id);
+    let status = t.status;
     let Some(sla) = t.sla.as_deref_mut() else { return };
     let old = sla.clocks.map(|c| c.next_due());
     let policy = &cfg.sla.policies[usize::from(sla.policy)];
-    f(sla, policy, cfg.sla.calendar(sla.policy));
+    let cal = cfg.sla.calendar(sla.policy);
+    f(sla, policy, cal);
+    sla.follow_status(policy, cal, status, at);
     let new = sla.clocks.map(|c| c.next_due());
     if state.deferred_index {
         return;
@@ -538,28 +587,29 @@ fn with_clocks(
     }
 }
 
-/// Starts a ticket's SLA for a new episode: the policy matching it now, with its first
-/// response and resolution clocks counting from `origin` (first contact, or the reopen).
-fn sla_start(state: &mut State, cfg: &Config, id: TicketId, origin: Timestamp, at: Timestamp) {
+/// Starts a ticket's SLA for a new episode: the policy matching it now, with its `kinds`
+/// of clock (first response and resolution at first contact; next response and resolution
+/// at a reopen) counting from `origin`.
+fn sla_start(state: &mut State, cfg: &Config, id: TicketId, origin: Timestamp, at: Timestamp, kinds: &[ClockKind]) {
     let t = ticket_ref(state, id);
     let policy = cfg.sla.policy_for(t.channel, t.tier, t.urgency, t.queue);
     if policy.is_none() && t.sla.is_none() {
         return; // no clocks ran, none start
     }
-    with_clocks(state, cfg, id, |sla, _, cal| {
+    with_clocks(state, cfg, id, at, |sla, _, cal| {
         sla.clocks.iter_mut().for_each(|c| {
             c.stop(cal, at);
         })
     });
     ticket_mut(state, id).sla = policy.map(|policy| Box::new(Sla { policy, clocks: Default::default() }));
-    with_clocks(state, cfg, id, |sla, policy, cal| {
-        for k in [ClockKind::FirstResponse, ClockKind::Resolution] {
-            if let Some(target) = policy.targets[k.index()] {
+    with_clocks(state, cfg, id, at, |sla, policy, cal| {
+        for &k in kinds {
+            if policy.targets[k.index()].is_some() {
                 let c = &mut sla.clocks[k.index()];
-                c.start(policy, cal, target, origin);
+                c.start(policy, k, cal, origin);
                 if origin < at {
                     c.checkpoint(cal, at);
-                    c.plan(policy, cal);
+                    c.plan(policy, k, cal);
                 }
             }
         }
@@ -567,7 +617,8 @@ fn sla_start(state: &mut State, cfg: &Config, id: TicketId, origin: Timestamp, a
 }
 
 /// Matches a ticket's policy again after its attributes or queue changed; running and
-/// paused clocks keep their elapsed time and take the new policy's targets.
+/// paused clocks keep their elapsed time and take the new policy's targets (and pause
+/// rules).
 fn sla_rematch(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
     let t = ticket_ref(state, id);
     let new = cfg.sla.policy_for(t.channel, t.tier, t.urgency, t.queue);
@@ -575,10 +626,10 @@ fn sla_rematch(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
     if new == old {
         return;
     }
-    let (origin, first_response_due) = (t.episode_start, t.first_response_at.is_none());
+    let (origin, replied, reopened) = (t.episode_start, t.first_response_at.is_some(), t.reopen_count > 0);
     match (old, new) {
         (_, None) => {
-            with_clocks(state, cfg, id, |sla, _, cal| {
+            with_clocks(state, cfg, id, at, |sla, _, cal| {
                 sla.clocks.iter_mut().for_each(|c| {
                     c.stop(cal, at);
                 })
@@ -586,24 +637,22 @@ fn sla_rematch(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
             ticket_mut(state, id).sla = None;
         }
         (None, Some(_)) => {
-            // Clocks count from the start of the episode, as if the policy had applied.
-            sla_start(state, cfg, id, origin, at);
-            if !first_response_due {
-                with_clocks(state, cfg, id, |sla, _, cal| {
-                    sla.clocks[ClockKind::FirstResponse.index()].stop(cal, at);
-                });
-            }
+            // Clocks count from the start of the episode, as if the policy had applied: the
+            // first response (or, in a reopened episode, the next response) unless an agent
+            // has replied in it, and the resolution.
+            let reply = if reopened { ClockKind::NextResponse } else { ClockKind::FirstResponse };
+            let kinds: &[ClockKind] = if replied { &[ClockKind::Resolution] } else { &[reply, ClockKind::Resolution] };
+            sla_start(state, cfg, id, origin, at, kinds);
         }
-        (Some(old), Some(new)) => {
+        (Some(_), Some(new)) => {
             // Fold the time so far on the old calendar, then continue on the new policy.
-            with_clocks(state, cfg, id, |sla, _, cal| sla.clocks.iter_mut().for_each(|c| c.checkpoint(cal, at)));
+            with_clocks(state, cfg, id, at, |sla, _, cal| sla.clocks.iter_mut().for_each(|c| c.checkpoint(cal, at)));
             let policy = &cfg.sla.policies[usize::from(new)];
             let cal = cfg.sla.calendar(new);
-            let _ = old;
-            with_clocks(state, cfg, id, |sla, _, _| {
+            with_clocks(state, cfg, id, at, |sla, _, _| {
                 sla.policy = new;
                 for k in ClockKind::ALL {
-                    sla.clocks[k.index()].retarget(policy, cal, policy.targets[k.index()], at);
+                    sla.clocks[k.index()].retarget(policy, k, cal, at);
                 }
             });
         }
@@ -729,6 +778,7 @@ fn set_timers(state: &mut State, id: TicketId, changes: &[(Timer, Option<Timesta
             Timer::Offer(_) => &mut t.offer_expires,
             Timer::Reply(_) => &mut t.reply_due,
             Timer::Expiry(_) => &mut t.expires_at,
+            Timer::FollowUp(_) => &mut t.follow_up_due,
             Timer::Overflow(_) | Timer::WrapUp(_) | Timer::Sla(..) => unreachable!("not a ticket timer field"),
         };
         let old = std::mem::replace(field, due);
@@ -1089,7 +1139,7 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
     let resolved = status == TicketStatus::Resolved;
     let mut held = match was {
         TicketStatus::Assigned | TicketStatus::Offered => Some(unhold(t, resolved, at)),
-        TicketStatus::Queued | TicketStatus::WaitingOnCustomer | TicketStatus::Bot => None,
+        TicketStatus::Queued | TicketStatus::WaitingOnCustomer | TicketStatus::OnHold | TicketStatus::Bot => None,
         closed => panic!("ticket {id} closed twice (was {closed:?})"),
     };
     t.status = status;
@@ -1115,8 +1165,11 @@ fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at
         None if was == TicketStatus::Queued => dequeue(state, cfg, id, at),
         None => {}
     }
+    if resolved && let Some(ms) = cfg.follow_up_ms(ticket_ref(state, id).queue, ticket_ref(state, id).category) {
+        set_timer(state, id, Timer::FollowUp(id), Some(at.plus_ms(ms)));
+    }
     if has_sla {
-        with_clocks(state, cfg, id, |sla, _, cal| {
+        with_clocks(state, cfg, id, at, |sla, _, cal| {
             sla.clocks.iter_mut().for_each(|c| {
                 c.stop(cal, at);
             })

@@ -17,8 +17,11 @@
 //! ```toml
 //! [[calendars]]
 //! name = "office"
-//! utc_offset = "+01:00"                     # fixed offset from UTC; default "Z"
-//! holidays = ["2026-12-25", "2026-12-26"]   # local dates, closed all day
+//! time_zone = "Europe/Berlin"               # IANA zone; or utc_offset = "+01:00"
+//! holidays = [
+//!     "2026-12-25",                         # closed all day
+//!     { date = "2026-12-24", hours = ["09:00-13:00"] },   # special hours that day
+//! ]
 //! [calendars.hours]                         # local opening periods per weekday
 //! mon = ["08:00-12:00", "13:00-17:00"]
 //! tue = ["08:00-17:00"]
@@ -31,23 +34,35 @@
 //!
 //! # Semantics
 //!
-//! - **Local time is UTC plus a fixed offset.** `utc_offset = "+01:00"` means local
-//!   09:00 is 08:00 UTC, all year round. Daylight-saving time is out of scope: a centre
-//!   that follows DST needs one calendar per offset, switched by whoever builds the
-//!   config.
-//! - **Periods are half-open** `[start, end)` in local time: `"09:00-17:00"` is open at
-//!   09:00:00.000 and closed at 17:00:00.000. `"24:00"` is allowed as an end and means the
-//!   end of the local day, so `"00:00-24:00"` is a whole day. A weekday missing from
-//!   `hours` (or given an empty list) is closed. Periods on one day may be listed in any
-//!   order; periods that touch (`"08:00-12:00"`, `"12:00-13:00"`) are merged, and
+//! - **Local time** is either UTC plus a fixed offset (`utc_offset = "+01:00"`: local 09:00
+//!   is 08:00 UTC all year), or the wall clock of an IANA time zone (`time_zone =
+//!   "Europe/Berlin"`, from the `chrono-tz` database), whose offset changes with
+//!   daylight-saving time exactly as the region's clocks do.
+//! - **Periods are half-open** `[start, end)` in local wall-clock time: `"09:00-17:00"` is
+//!   open at 09:00:00.000 and closed at 17:00:00.000. `"24:00"` is allowed as an end and
+//!   means the next local midnight, so `"00:00-24:00"` is a whole day. A weekday missing
+//!   from `hours` (or given an empty list) is closed. Periods on one day may be listed in
+//!   any order; periods that touch (`"08:00-12:00"`, `"12:00-13:00"`) are merged, and
 //!   overlapping ones are refused. Open time runs on across midnight when one day's period
 //!   ends at `24:00` and the next day's starts at `00:00`.
-//! - **Holidays are whole local days**: from local 00:00 to the next local 00:00 the
-//!   calendar is closed, whatever its hours say.
+//! - **Each period boundary is one instant**: the first instant at which the wall clock
+//!   shows that time or later. So a boundary in the hour the spring change skips (02:30
+//!   in Berlin on the last Sunday of March) is the change itself (03:00 CEST), and one in
+//!   the hour the autumn change repeats is its first occurrence (02:30 CEST, not CET). A
+//!   period is open from its start instant to its end instant: `"00:00-24:00"` counts 23
+//!   hours on the spring-change day and 25 on the autumn one, `"01:00-04:00"` 2 and 4
+//!   hours, a period wholly inside the skipped hour nothing; `"09:00-17:00"` is 8 hours
+//!   every day of the year.
+//! - **Holidays** are local dates: a date alone is closed all day (from its local midnight
+//!   to the next); a date with `hours` has those periods that day instead of the weekday's
+//!   (partial holidays, special hours; `hours = []` is closed).
 //! - **`always_open`** calendars are open at every instant; [`Calendar::always_open`]
 //!   builds one without a spec.
-//! - A calendar with no open time at all is refused at compile time, because deadlines
-//!   measured on it would never arrive.
+//! - A calendar with no weekly open time at all is refused at compile time, because
+//!   deadlines measured on it would never arrive.
+//! - Time-zone rules come from the IANA database as `chrono-tz` ships it, with every
+//!   change from 1900 on; before 1900 the zone's 1900 offset applies, and after the last
+//!   change it knows of (2100 for zones with daylight-saving time) the last offset does.
 //!
 //! # Edge conventions
 //!
@@ -76,15 +91,19 @@
 //!
 //! # Cost
 //!
-//! Queries walk period by period and day by day, and skip whole weeks at once using the
-//! weekly open total and a prefix sum of the open time that holidays remove, both
-//! computed at compile time. A query costs O(periods in a week + holidays crossed + log
-//! holidays), independent of the length of the target. Results that would lie beyond the
-//! range of [`Timestamp`] saturate at [`Timestamp::MAX`] (or [`i64::MAX`] milliseconds).
+//! The timeline is cut into local days. A day whose open time differs from its weekday's
+//! (a holiday, special hours, a daylight-saving change) is a *special day*, kept sorted
+//! with a prefix sum of how much each changes the open time, so the open time of any run
+//! of days is the weekly arithmetic plus a difference of two prefix sums. A deadline
+//! consumes what is left of its first day, jumps by binary search over the special days
+//! wholly before it, skips whole weeks, and walks at most a couple of weeks of days: a
+//! query costs O(periods in a week + log special days), independent of the length of the
+//! target and of how many holidays it crosses. Results that would lie beyond the range of
+//! [`Timestamp`] saturate at [`Timestamp::MAX`] (or [`i64::MAX`] milliseconds).
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Offset, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::time::{DAY_MS, HOUR_MS, MINUTE_MS, Timestamp};
@@ -112,20 +131,60 @@ pub struct CalendarSpec {
     /// The name SLA policies use to refer to this calendar; must not be blank.
     pub name: String,
     /// Fixed offset of local time from UTC: `"Z"`, `"+HH:MM"` or `"-HH:MM"`, at most
-    /// 18:00 either way. Defaults to `"Z"`.
+    /// 18:00 either way. Defaults to `"Z"`. Not together with `time_zone`.
     #[serde(default = "utc_offset_default")]
     pub utc_offset: String,
+    /// An IANA time zone (`"Europe/Berlin"`): local time is that region's wall clock,
+    /// daylight-saving changes included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Open at every instant. Then `hours` and `holidays` must be empty.
     #[serde(default, skip_serializing_if = "is_false")]
     pub always_open: bool,
-    /// Local dates (`"YYYY-MM-DD"`) on which the calendar is closed all day; no
-    /// duplicates.
+    /// Local dates closed all day (`"YYYY-MM-DD"`) or with special hours (`{ date =
+    /// "2026-12-24", hours = ["09:00-13:00"] }`); no date twice.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub holidays: Vec<String>,
+    pub holidays: Vec<HolidaySpec>,
     /// Weekday (`mon` .. `sun`) to a list of local opening periods `"HH:MM-HH:MM"`. A
     /// missing day is closed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hours: BTreeMap<String, Vec<String>>,
+}
+
+/// A holiday: a local date closed all day, or with special hours instead of its weekday's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HolidaySpec {
+    /// `"YYYY-MM-DD"`: closed all day.
+    Closed(String),
+    /// `{ date, hours }`: open only during `hours` that day (none: closed).
+    Hours(SpecialHoursSpec),
+}
+
+/// A date with special opening hours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecialHoursSpec {
+    /// The local date, `"YYYY-MM-DD"`.
+    pub date: String,
+    /// Its opening periods, `"HH:MM-HH:MM"`, as in `hours`.
+    pub hours: Vec<String>,
+}
+
+impl HolidaySpec {
+    /// The date as written.
+    pub fn date(&self) -> &str {
+        match self {
+            HolidaySpec::Closed(date) => date,
+            HolidaySpec::Hours(h) => &h.date,
+        }
+    }
+}
+
+impl From<&str> for HolidaySpec {
+    fn from(date: &str) -> HolidaySpec {
+        HolidaySpec::Closed(date.to_owned())
+    }
 }
 
 impl Default for CalendarSpec {
@@ -135,6 +194,7 @@ impl Default for CalendarSpec {
         CalendarSpec {
             name: String::new(),
             utc_offset: utc_offset_default(),
+            time_zone: None,
             always_open: false,
             holidays: Vec::new(),
             hours: BTreeMap::new(),
@@ -245,7 +305,7 @@ pub enum CalendarError {
         /// The later-starting period, as `HH:MM-HH:MM`.
         second: String,
     },
-    /// A holiday is not a valid local date `"YYYY-MM-DD"`.
+    /// A holiday's date is not a valid local date `"YYYY-MM-DD"`.
     #[error("calendar {calendar:?}: holidays[{index}] = {value:?}: expected a local date \"YYYY-MM-DD\"")]
     BadHoliday {
         /// The calendar's name.
@@ -266,6 +326,39 @@ pub enum CalendarError {
         value: String,
         /// The position of the date's first listing, from 0.
         first_index: usize,
+    },
+    /// `time_zone` is not an IANA time zone name.
+    #[error(
+        "calendar {calendar:?}: time_zone = {value:?}: not an IANA time zone name (such as \"Europe/Berlin\" or \"America/New_York\")"
+    )]
+    BadTimeZone {
+        /// The calendar's name.
+        calendar: String,
+        /// The zone as given.
+        value: String,
+    },
+    /// Both `time_zone` and a `utc_offset` other than `"Z"`.
+    #[error(
+        "calendar {calendar:?}: utc_offset = {utc_offset:?} given with time_zone = {time_zone:?}; give one: a time zone's offset changes with daylight-saving time"
+    )]
+    OffsetWithTimeZone {
+        /// The calendar's name.
+        calendar: String,
+        /// The offset as given.
+        utc_offset: String,
+        /// The zone as given.
+        time_zone: String,
+    },
+    /// A holiday's special hours are not valid periods.
+    #[error("calendar {calendar:?}: holidays[{index}].hours{reason}")]
+    BadHolidayHours {
+        /// The calendar's name.
+        calendar: String,
+        /// The position of the holiday in the list, from 0.
+        index: usize,
+        /// What is wrong, from the period's position on (`[1] = "13:00-12:00": period
+        /// ends before it starts`).
+        reason: String,
     },
     /// No day has any opening hours and `always_open` is not set.
     #[error(
@@ -292,17 +385,118 @@ impl CalendarError {
             | CalendarError::OverlappingPeriods { calendar, .. }
             | CalendarError::BadHoliday { calendar, .. }
             | CalendarError::DuplicateHoliday { calendar, .. }
+            | CalendarError::BadTimeZone { calendar, .. }
+            | CalendarError::OffsetWithTimeZone { calendar, .. }
+            | CalendarError::BadHolidayHours { calendar, .. }
             | CalendarError::NeverOpen { calendar } => calendar,
         }
     }
 }
 
-/// One open period of a local day, `[start_ms, end_ms)` in milliseconds since local
-/// midnight, with `0 <= start_ms < end_ms <= DAY_MS`.
+/// One open period of a local day, `[start_ms, end_ms)` in milliseconds of wall-clock
+/// time since local midnight, with `0 <= start_ms < end_ms <= DAY_MS`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Span {
     start_ms: i64,
     end_ms: i64,
+}
+
+/// The offsets of local time from UTC: a constant one, or a time zone's, as eras of
+/// constant offset (every change of a zone from 1900 on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Zone {
+    /// `(first instant, offset ms)`, sorted; the first era starts at `i64::MIN`.
+    eras: Vec<(i64, i64)>,
+    /// Per era, the largest wall-clock time (ms) reached by the end of it or any earlier
+    /// era (`i128::MAX` for the last): non-decreasing, so a binary search finds the first
+    /// era whose wall clock reaches a given time.
+    wall_reached: Vec<i128>,
+}
+
+impl Zone {
+    fn fixed(offset_ms: i64) -> Zone {
+        Zone::of(vec![(i64::MIN, offset_ms)])
+    }
+
+    fn of(eras: Vec<(i64, i64)>) -> Zone {
+        let mut wall_reached = Vec::with_capacity(eras.len());
+        let mut reached = i128::MIN;
+        for (i, &(_, offset)) in eras.iter().enumerate() {
+            let end = eras.get(i + 1).map_or(i128::MAX, |&(next, _)| i128::from(next) + i128::from(offset));
+            reached = reached.max(end);
+            wall_reached.push(reached);
+        }
+        Zone { eras, wall_reached }
+    }
+
+    /// The zone's eras from the IANA database, 1900 to the last change it knows of. The
+    /// database is searched day by day (no zone changes twice within a day) and each change
+    /// is pinned to the second by bisection.
+    fn of_tz(tz: chrono_tz::Tz) -> Zone {
+        let offset_s = |t: i64| -> i64 {
+            let utc = chrono::DateTime::from_timestamp(t, 0).expect("in range").naive_utc();
+            i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc())
+        };
+        const FIRST_S: i64 = -2_208_988_800; // 1900-01-01T00:00:00Z
+        const LAST_S: i64 = 4_133_980_800; // 2101-01-01T00:00:00Z
+        const DAY_S: i64 = 86_400;
+        let mut eras = vec![(i64::MIN, offset_s(FIRST_S) * 1000)];
+        let mut t = FIRST_S;
+        let mut current = offset_s(t);
+        while t < LAST_S {
+            let next = t + DAY_S;
+            let o = offset_s(next);
+            if o != current {
+                // The change lies in (t, next]: find its first second.
+                let (mut lo, mut hi) = (t, next);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if offset_s(mid) == current { lo = mid } else { hi = mid }
+                }
+                eras.push((hi * 1000, o * 1000));
+                current = o;
+            }
+            t = next;
+        }
+        Zone::of(eras)
+    }
+
+    /// The offset in force at instant `t`.
+    fn offset_at(&self, t: i64) -> i64 {
+        if self.eras.len() == 1 {
+            return self.eras[0].1;
+        }
+        let i = self.eras.partition_point(|&(start, _)| start <= t);
+        self.eras[i - 1].1
+    }
+
+    /// The first instant at which the wall clock shows `wall` or later: the instant of a
+    /// wall-clock time, its first occurrence when the clock goes back, the change itself
+    /// when the clock skips it.
+    fn resolve(&self, wall: i128) -> i128 {
+        if self.eras.len() == 1 {
+            return wall - i128::from(self.eras[0].1);
+        }
+        let i = self.wall_reached.partition_point(|&reached| reached <= wall);
+        let (start, offset) = self.eras[i];
+        (wall - i128::from(offset)).max(i128::from(start))
+    }
+
+    /// Whether the offset ever changes.
+    fn is_fixed(&self) -> bool {
+        self.eras.len() == 1
+    }
+}
+
+/// A local day whose open time may differ from its weekday's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Special {
+    /// Local day number (days since 1970-01-01).
+    day: i64,
+    /// Its periods instead of the weekday's (a holiday: none), if any.
+    spans: Option<Vec<Span>>,
+    /// Its open time in real milliseconds (a daylight-saving change included).
+    open_ms: i64,
 }
 
 /// A validated business-hours calendar, ready to answer queries.
@@ -313,27 +507,33 @@ struct Span {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Calendar {
     name: String,
-    utc_offset_ms: i64,
+    zone: Zone,
     always_open: bool,
     /// Open spans per weekday (Monday first), sorted, disjoint and not touching.
     week: [Vec<Span>; 7],
-    /// Open milliseconds per weekday (Monday first).
+    /// Open milliseconds per weekday (Monday first), on a day without a change of offset.
     day_open_ms: [i64; 7],
-    /// Open milliseconds in any seven consecutive days without holidays; always > 0.
+    /// Open milliseconds in any seven consecutive ordinary days; always > 0.
     week_open_ms: i64,
-    /// Holidays as local day numbers (days since 1970-01-01), sorted, distinct.
-    holidays: Vec<i64>,
-    /// `holiday_open_ms_prefix[i]` is the open time the first `i` holidays remove;
-    /// one longer than `holidays`.
-    holiday_open_ms_prefix: Vec<i64>,
+    /// Days whose open time may differ from their weekday's, sorted by day, distinct.
+    specials: Vec<Special>,
+    /// `special_delta_ms_prefix[i]`: how much the first `i` special days add to (or, as
+    /// negative, take from) their weekdays' open time; one longer than `specials`.
+    special_delta_ms_prefix: Vec<i64>,
 }
+
+/// Counts the work a query does (days visited and binary-search steps over the special
+/// days), so tests can bound it without timing anything.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Steps(pub(crate) u64);
 
 impl Calendar {
     /// Validates a spec into a calendar, or says precisely what is wrong with it.
     ///
-    /// Checks, in this order: the name, `utc_offset`, `always_open` against `hours` and
-    /// `holidays`, the day keys, each day's periods (syntax, order, overlap), that some
-    /// day is open, and the holidays (syntax, duplicates).
+    /// Checks, in this order: the name, `utc_offset` and `time_zone`, `always_open`
+    /// against `hours` and `holidays`, the day keys, each day's periods (syntax, order,
+    /// overlap), that some day is open, and the holidays (dates, special hours,
+    /// duplicates).
     pub fn compile(spec: &CalendarSpec) -> Result<Calendar, CalendarError> {
         let calendar = || spec.name.clone();
         if spec.name.trim().is_empty() {
@@ -341,6 +541,22 @@ impl Calendar {
         }
         let utc_offset_ms = parse_utc_offset_ms(&spec.utc_offset)
             .ok_or_else(|| CalendarError::BadUtcOffset { calendar: calendar(), value: spec.utc_offset.clone() })?;
+        let zone = match &spec.time_zone {
+            None => Zone::fixed(utc_offset_ms),
+            Some(name) => {
+                if spec.utc_offset != "Z" {
+                    return Err(CalendarError::OffsetWithTimeZone {
+                        calendar: calendar(),
+                        utc_offset: spec.utc_offset.clone(),
+                        time_zone: name.clone(),
+                    });
+                }
+                let tz: chrono_tz::Tz = name
+                    .parse()
+                    .map_err(|_| CalendarError::BadTimeZone { calendar: calendar(), value: name.clone() })?;
+                Zone::of_tz(tz)
+            }
+        };
         if spec.always_open {
             if !spec.hours.is_empty() {
                 return Err(CalendarError::AlwaysOpenWithHours { calendar: calendar() });
@@ -348,7 +564,7 @@ impl Calendar {
             if !spec.holidays.is_empty() {
                 return Err(CalendarError::AlwaysOpenWithHolidays { calendar: calendar() });
             }
-            return Ok(Calendar::always_open_named(calendar(), utc_offset_ms));
+            return Ok(Calendar::always_open_named(calendar(), zone));
         }
 
         if let Some(day) = spec.hours.keys().find(|key| !DAY_KEYS.contains(&key.as_str())) {
@@ -357,7 +573,7 @@ impl Calendar {
         let mut week: [Vec<Span>; 7] = Default::default();
         for (spans, day) in week.iter_mut().zip(DAY_KEYS) {
             if let Some(periods) = spec.hours.get(day) {
-                *spans = compile_day(&spec.name, day, periods)?;
+                *spans = compile_day(periods).map_err(|p| p.for_weekday(&spec.name, day))?;
             }
         }
         let day_open_ms = week.each_ref().map(|spans| spans.iter().map(Span::len_ms).sum());
@@ -367,63 +583,89 @@ impl Calendar {
         }
 
         // Keyed by day so duplicates are found in input order and the days come out sorted.
-        let mut holiday_index_by_day: BTreeMap<i64, usize> = BTreeMap::new();
-        for (index, value) in spec.holidays.iter().enumerate() {
+        let mut holidays: BTreeMap<i64, (usize, Vec<Span>)> = BTreeMap::new();
+        for (index, holiday) in spec.holidays.iter().enumerate() {
+            let value = holiday.date();
             let day = parse_local_day(value).ok_or_else(|| CalendarError::BadHoliday {
                 calendar: calendar(),
                 index,
-                value: value.clone(),
+                value: value.to_owned(),
             })?;
-            if let Some(&first_index) = holiday_index_by_day.get(&day) {
+            if let Some(&(first_index, _)) = holidays.get(&day) {
                 return Err(CalendarError::DuplicateHoliday {
                     calendar: calendar(),
                     index,
-                    value: value.clone(),
+                    value: value.to_owned(),
                     first_index,
                 });
             }
-            holiday_index_by_day.insert(day, index);
-        }
-        let holidays: Vec<i64> = holiday_index_by_day.into_keys().collect();
-        let mut holiday_open_ms_prefix = Vec::with_capacity(holidays.len() + 1);
-        let mut removed_ms = 0;
-        holiday_open_ms_prefix.push(removed_ms);
-        for &day in &holidays {
-            removed_ms += day_open_ms[weekday(day)];
-            holiday_open_ms_prefix.push(removed_ms);
+            let spans = match holiday {
+                HolidaySpec::Closed(_) => Vec::new(),
+                HolidaySpec::Hours(h) => compile_day(&h.hours).map_err(|p| CalendarError::BadHolidayHours {
+                    calendar: calendar(),
+                    index,
+                    reason: p.reason(),
+                })?,
+            };
+            holidays.insert(day, (index, spans));
         }
 
-        Ok(Calendar {
+        // Days around each change of offset keep their spans but may count more or less.
+        let mut days: BTreeMap<i64, Option<Vec<Span>>> =
+            holidays.into_iter().map(|(day, (_, spans))| (day, Some(spans))).collect();
+        for pair in zone.eras.windows(2) {
+            let (change, before, after) = (i128::from(pair[1].0), pair[0].1, pair[1].1);
+            for offset in [before, after] {
+                let day = (change + i128::from(offset)).div_euclid(i128::from(DAY_MS)) as i64;
+                for d in day - 1..=day + 1 {
+                    days.entry(d).or_insert(None);
+                }
+            }
+        }
+        let mut c = Calendar {
             name: spec.name.clone(),
-            utc_offset_ms,
+            zone,
             always_open: false,
             week,
             day_open_ms,
             week_open_ms,
-            holidays,
-            holiday_open_ms_prefix,
-        })
+            specials: Vec::with_capacity(days.len()),
+            special_delta_ms_prefix: Vec::with_capacity(days.len() + 1),
+        };
+        let mut delta_ms = 0;
+        c.special_delta_ms_prefix.push(delta_ms);
+        for (day, spans) in days {
+            let open_ms: i64 = c
+                .utc_spans(day, spans.as_deref().unwrap_or(&c.week[weekday(day)]))
+                .map(|(start, end)| saturate(end - start))
+                .sum();
+            delta_ms += open_ms - c.day_open_ms[weekday(day)];
+            c.special_delta_ms_prefix.push(delta_ms);
+            c.specials.push(Special { day, spans, open_ms });
+        }
+        Ok(c)
     }
 
     /// A 24/7 calendar named `"always"`: open at every instant, so business time is
     /// elapsed time. A natural default for SLA policies that name no calendar.
     pub fn always_open() -> Calendar {
-        Calendar::always_open_named(ALWAYS_OPEN_NAME.to_owned(), 0)
+        Calendar::always_open_named(ALWAYS_OPEN_NAME.to_owned(), Zone::fixed(0))
     }
 
-    fn always_open_named(name: String, utc_offset_ms: i64) -> Calendar {
-        // The whole-day spans make the general algorithms correct for this calendar too;
-        // the `always_open` flag only lets the queries take a shortcut.
+    fn always_open_named(name: String, zone: Zone) -> Calendar {
+        // An always-open calendar is open at every instant whatever its zone: the zone is
+        // kept only to say what was configured; the queries take the `always_open`
+        // shortcut and never look at days.
         let full_day = Span { start_ms: 0, end_ms: DAY_MS };
         Calendar {
             name,
-            utc_offset_ms,
+            zone,
             always_open: true,
             week: std::array::from_fn(|_| vec![full_day]),
             day_open_ms: [DAY_MS; 7],
             week_open_ms: WEEK_DAYS * DAY_MS,
-            holidays: Vec::new(),
-            holiday_open_ms_prefix: vec![0],
+            specials: Vec::new(),
+            special_delta_ms_prefix: vec![0],
         }
     }
 
@@ -432,9 +674,15 @@ impl Calendar {
         &self.name
     }
 
-    /// The fixed offset of local time from UTC, in milliseconds (local = UTC + offset).
-    pub fn utc_offset_ms(&self) -> i64 {
-        self.utc_offset_ms
+    /// The offset of local time from UTC in force at `t`, in milliseconds (local = UTC +
+    /// offset): constant for a fixed offset, changing with daylight-saving time in a zone.
+    pub fn utc_offset_ms_at(&self, t: Timestamp) -> i64 {
+        self.zone.offset_at(t.0)
+    }
+
+    /// Whether local time keeps one offset from UTC all the time.
+    pub fn has_fixed_offset(&self) -> bool {
+        self.zone.is_fixed()
     }
 
     /// Whether the calendar is open at every instant.
@@ -442,19 +690,21 @@ impl Calendar {
         self.always_open
     }
 
-    /// Open milliseconds in a week without holidays (`7 * DAY_MS` for 24/7); never 0.
+    /// Open milliseconds in an ordinary week (no holiday, no change of offset; `7 *
+    /// DAY_MS` for 24/7); never 0.
     pub fn weekly_open_ms(&self) -> i64 {
         self.week_open_ms
     }
 
     /// Whether `t` is in open time. Periods include their start and exclude their end;
-    /// holidays are closed all (local) day.
+    /// holidays are closed all (local) day, or open during their special hours only.
     pub fn is_open(&self, t: Timestamp) -> bool {
         if self.always_open {
             return true;
         }
-        let (day, ms_of_day) = self.local_day_and_ms(t);
-        self.spans(day).iter().any(|span| (span.start_ms..span.end_ms).contains(&ms_of_day))
+        let t = i128::from(t.0);
+        let day = self.day_of(t, &mut Steps::default());
+        self.utc_spans(day, self.spans(day)).any(|(start, end)| start <= t && t < end)
     }
 
     /// `t` if it is open, else the start of the next open period (saturating at
@@ -463,20 +713,13 @@ impl Calendar {
     /// Counting business time from `t` effectively starts here:
     /// `business_ms_between(t, next_open(t)) == 0`.
     pub fn next_open(&self, t: Timestamp) -> Timestamp {
-        if self.always_open {
+        if self.is_open(t) {
             return t;
         }
-        let (day, ms_of_day) = self.local_day_and_ms(t);
-        if let Some(span) = self.spans(day).iter().find(|span| ms_of_day < span.end_ms) {
-            return if span.start_ms <= ms_of_day { t } else { self.instant(day, span.start_ms) };
-        }
-        // Terminates: some weekday has open time, and there are finitely many holidays.
-        let mut day = day + 1;
-        loop {
-            if let Some(span) = self.spans(day).first() {
-                return self.instant(day, span.start_ms);
-            }
-            day += 1;
+        // The end of the first open millisecond, less that millisecond.
+        match self.add_business_ms(t, 1) {
+            Timestamp::MAX => Timestamp::MAX,
+            due => due.plus_ms(-1),
         }
     }
 
@@ -495,31 +738,60 @@ impl Calendar {
     ///
     /// Saturates at [`Timestamp::MAX`].
     pub fn add_business_ms(&self, start: Timestamp, ms: i64) -> Timestamp {
+        self.add_business_ms_counted(start, ms, &mut Steps::default())
+    }
+
+    /// [`Calendar::add_business_ms`], counting its work in `steps`.
+    pub(crate) fn add_business_ms_counted(&self, start: Timestamp, ms: i64, steps: &mut Steps) -> Timestamp {
         if ms <= 0 {
             return start;
         }
         if self.always_open {
             return start.plus_ms(ms);
         }
-        let (mut day, ms_of_day) = self.local_day_and_ms(start);
+        let start = i128::from(start.0);
+        let mut day = self.day_of(start, steps);
         let mut remaining_ms = ms;
-        if let Some(due) = self.consume_day(day, ms_of_day, &mut remaining_ms) {
-            return due;
+        if let Some(due) = self.consume_day(day, start, &mut remaining_ms, steps) {
+            return Timestamp(saturate(due));
         }
         day += 1;
-        // Skip whole weeks while more than a week's open time remains. Skipping one week
-        // fewer than `remaining_ms / week_open_ms` guarantees the deadline is not inside
-        // the skipped range, even where holidays removed none of its open time.
-        while remaining_ms > self.week_open_ms {
-            let weeks = (remaining_ms - 1) / self.week_open_ms;
-            let end_day = day + weeks * WEEK_DAYS;
-            remaining_ms -= weeks * self.week_open_ms - self.holiday_open_ms(day, end_day);
-            day = end_day;
+        // Every special day whose end still leaves some of the target: jump past the last
+        // of them at once (the open time up to the end of special day `k` grows with `k`,
+        // so a binary search finds it).
+        let first = self.specials.partition_point(|s| s.day < day);
+        let (mut lo, mut hi) = (first, self.specials.len());
+        while lo < hi {
+            steps.0 += 1;
+            let mid = lo + (hi - lo) / 2;
+            if self.open_ms_in_days_from(day, first, mid + 1) < i128::from(remaining_ms) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
-        // Terminates: every seven days without a holiday consume a whole week's open time.
+        if lo > first {
+            remaining_ms -= self.open_ms_in_days_from(day, first, lo) as i64;
+            day = self.specials[lo - 1].day + 1;
+        }
+        // Up to the next special day (if any) every day is ordinary: skip whole weeks while
+        // more than a week's open time remains. Skipping one week fewer than
+        // `remaining_ms / week_open_ms` guarantees the deadline is not inside the skipped
+        // range.
+        let next_special = self.specials.get(lo).map_or(i64::MAX, |s| s.day);
+        if remaining_ms > self.week_open_ms {
+            let weeks = ((remaining_ms - 1) / self.week_open_ms).min(next_special.saturating_sub(day) / WEEK_DAYS);
+            remaining_ms -= weeks * self.week_open_ms;
+            day = day.saturating_add(weeks * WEEK_DAYS);
+        }
+        // Terminates within two weeks of days: seven ordinary days hold a week's open time,
+        // and the deadline lies no later than the next special day.
         loop {
-            if let Some(due) = self.consume_day(day, 0, &mut remaining_ms) {
-                return due;
+            if day > i64::MAX / 2 {
+                return Timestamp::MAX;
+            }
+            if let Some(due) = self.consume_day(day, i128::MIN, &mut remaining_ms, steps) {
+                return Timestamp(saturate(due));
             }
             day += 1;
         }
@@ -536,47 +808,84 @@ impl Calendar {
         if self.always_open {
             return saturate(i128::from(b.0) - i128::from(a.0));
         }
-        let (day_a, ms_a) = self.local_day_and_ms(a);
-        let (day_b, ms_b) = self.local_day_and_ms(b);
+        let (a, b) = (i128::from(a.0), i128::from(b.0));
+        let steps = &mut Steps::default();
+        let (day_a, day_b) = (self.day_of(a, steps), self.day_of(b, steps));
         if day_a == day_b {
-            return self.open_ms_in_day(day_a, ms_a, ms_b);
+            return saturate(self.open_ms_in_day(day_a, a, b));
         }
-        let total = i128::from(self.open_ms_in_day(day_a, ms_a, DAY_MS))
+        let total = self.open_ms_in_day(day_a, a, i128::MAX)
             + self.open_ms_in_days(day_a + 1, day_b)
-            + i128::from(self.open_ms_in_day(day_b, 0, ms_b));
+            + self.open_ms_in_day(day_b, i128::MIN, b);
         saturate(total)
     }
 
-    /// The local day number (days since 1970-01-01 in local time) of `t` and the
-    /// milliseconds since that local midnight.
-    fn local_day_and_ms(&self, t: Timestamp) -> (i64, i64) {
-        // i128 so that instants near the ends of the range cannot overflow.
-        let local_ms = i128::from(t.0) + i128::from(self.utc_offset_ms);
-        let day = local_ms.div_euclid(i128::from(DAY_MS));
-        let ms_of_day = local_ms.rem_euclid(i128::from(DAY_MS));
-        // |day| < 2^47 for any i64 instant, and 0 <= ms_of_day < DAY_MS.
-        (day as i64, ms_of_day as i64)
+    /// The local day holding instant `t`: the day from whose first instant (its local
+    /// midnight, resolved) to the next day's `t` lies.
+    fn day_of(&self, t: i128, steps: &mut Steps) -> i64 {
+        let local = t + i128::from(self.zone.offset_at(saturate(t)));
+        let mut day = local.div_euclid(i128::from(DAY_MS)) as i64;
+        if !self.zone.is_fixed() {
+            // Around a change of offset the wall-clock date and the day whose resolved
+            // span holds `t` may differ by one.
+            while self.day_start(day + 1) <= t {
+                steps.0 += 1;
+                day += 1;
+            }
+            while self.day_start(day) > t {
+                steps.0 += 1;
+                day -= 1;
+            }
+        }
+        day
     }
 
-    /// The instant `ms_of_day` milliseconds after local midnight starting `day`,
-    /// saturating at the ends of the timestamp range.
-    fn instant(&self, day: i64, ms_of_day: i64) -> Timestamp {
-        let utc_ms = i128::from(day) * i128::from(DAY_MS) + i128::from(ms_of_day) - i128::from(self.utc_offset_ms);
-        Timestamp(saturate(utc_ms))
+    /// The first instant of local `day`.
+    fn day_start(&self, day: i64) -> i128 {
+        self.zone.resolve(i128::from(day) * i128::from(DAY_MS))
     }
 
-    fn is_holiday(&self, day: i64) -> bool {
-        self.holidays.binary_search(&day).is_ok()
+    /// `spans` of local `day` as instants `[start, end)`, empty ones left out.
+    fn utc_spans<'a>(&'a self, day: i64, spans: &'a [Span]) -> impl Iterator<Item = (i128, i128)> + 'a {
+        let midnight = i128::from(day) * i128::from(DAY_MS);
+        spans.iter().filter_map(move |span| {
+            let start = self.zone.resolve(midnight + i128::from(span.start_ms));
+            let end = self.zone.resolve(midnight + i128::from(span.end_ms));
+            (start < end).then_some((start, end))
+        })
     }
 
-    /// The open spans of a local day: none on a holiday.
+    /// The special day `day`, if it is one.
+    fn special(&self, day: i64) -> Option<&Special> {
+        self.specials.binary_search_by_key(&day, |s| s.day).ok().map(|i| &self.specials[i])
+    }
+
+    /// The opening periods of a local day: its special hours (none on a holiday), else its
+    /// weekday's.
     fn spans(&self, day: i64) -> &[Span] {
-        if self.is_holiday(day) { &[] } else { &self.week[weekday(day)] }
+        match self.special(day) {
+            Some(Special { spans: Some(spans), .. }) => spans,
+            _ => &self.week[weekday(day)],
+        }
     }
 
-    /// Open milliseconds of local `day` within `[from_ms, to_ms)` of that day.
-    fn open_ms_in_day(&self, day: i64, from_ms: i64, to_ms: i64) -> i64 {
-        self.spans(day).iter().map(|span| (span.end_ms.min(to_ms) - span.start_ms.max(from_ms)).max(0)).sum()
+    /// Open milliseconds of local `day` within the instants `[from, to)`.
+    fn open_ms_in_day(&self, day: i64, from: i128, to: i128) -> i128 {
+        self.utc_spans(day, self.spans(day)).map(|(start, end)| (end.min(to) - start.max(from)).max(0)).sum()
+    }
+
+    /// Open milliseconds of the ordinary local days `[first_day, end_day)`, as if none
+    /// were special.
+    fn nominal_open_ms(&self, first_day: i64, end_day: i64) -> i128 {
+        if end_day <= first_day {
+            return 0;
+        }
+        let weeks = (end_day - first_day) / WEEK_DAYS;
+        let mut total = i128::from(weeks) * i128::from(self.week_open_ms);
+        for day in first_day + weeks * WEEK_DAYS..end_day {
+            total += i128::from(self.day_open_ms[weekday(day)]);
+        }
+        total
     }
 
     /// Open milliseconds of the whole local days `[first_day, end_day)`.
@@ -584,39 +893,39 @@ impl Calendar {
         if end_day <= first_day {
             return 0;
         }
-        let weeks = (end_day - first_day) / WEEK_DAYS;
-        let weeks_end_day = first_day + weeks * WEEK_DAYS;
-        let mut total = i128::from(weeks) * i128::from(self.week_open_ms)
-            - i128::from(self.holiday_open_ms(first_day, weeks_end_day));
-        for day in weeks_end_day..end_day {
-            if !self.is_holiday(day) {
-                total += i128::from(self.day_open_ms[weekday(day)]);
-            }
+        let first = self.specials.partition_point(|s| s.day < first_day);
+        let end = self.specials.partition_point(|s| s.day < end_day);
+        self.nominal_open_ms(first_day, end_day)
+            + i128::from(self.special_delta_ms_prefix[end] - self.special_delta_ms_prefix[first])
+    }
+
+    /// Open milliseconds of the local days from `first_day` up to the end of special day
+    /// `end - 1` (or none when `end == first`), where `first` is the first special day at
+    /// or after `first_day`.
+    fn open_ms_in_days_from(&self, first_day: i64, first: usize, end: usize) -> i128 {
+        if end <= first {
+            return 0;
         }
-        total
+        let end_day = self.specials[end - 1].day + 1;
+        self.nominal_open_ms(first_day, end_day)
+            + i128::from(self.special_delta_ms_prefix[end] - self.special_delta_ms_prefix[first])
     }
 
-    /// Open time that holidays remove from the local days `[first_day, end_day)`.
-    fn holiday_open_ms(&self, first_day: i64, end_day: i64) -> i64 {
-        let first = self.holidays.partition_point(|&day| day < first_day);
-        let end = self.holidays.partition_point(|&day| day < end_day);
-        self.holiday_open_ms_prefix[end] - self.holiday_open_ms_prefix[first]
-    }
-
-    /// Consumes the open time of local `day` from `from_ms` on, period by period. Returns
-    /// the instant the last of `remaining_ms` ends if it ends on this day; otherwise
-    /// subtracts the day's open time from `remaining_ms` and returns `None`.
-    fn consume_day(&self, day: i64, from_ms: i64, remaining_ms: &mut i64) -> Option<Timestamp> {
-        for span in self.spans(day) {
-            if span.end_ms <= from_ms {
+    /// Consumes the open time of local `day` from instant `from` on, period by period.
+    /// Returns the instant the last of `remaining_ms` ends if it ends on this day;
+    /// otherwise subtracts the day's open time from `remaining_ms` and returns `None`.
+    fn consume_day(&self, day: i64, from: i128, remaining_ms: &mut i64, steps: &mut Steps) -> Option<i128> {
+        steps.0 += 1;
+        for (start, end) in self.utc_spans(day, self.spans(day)) {
+            if end <= from {
                 continue;
             }
-            let begin_ms = span.start_ms.max(from_ms);
-            let available_ms = span.end_ms - begin_ms;
-            if *remaining_ms <= available_ms {
-                return Some(self.instant(day, begin_ms + *remaining_ms));
+            let begin = start.max(from);
+            let available = end - begin;
+            if i128::from(*remaining_ms) <= available {
+                return Some(begin + i128::from(*remaining_ms));
             }
-            *remaining_ms -= available_ms;
+            *remaining_ms -= available as i64;
         }
         None
     }
@@ -637,33 +946,50 @@ fn saturate(value: i128) -> i64 {
     i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }
 
+/// What is wrong with one list of periods, before it is known whose list it is.
+enum PeriodProblem {
+    Bad { index: usize, value: String },
+    EndsBeforeStart { index: usize, value: String },
+    Empty { index: usize, value: String },
+    Overlap { first: String, second: String },
+}
+
+impl PeriodProblem {
+    /// The error for weekday `day`'s periods.
+    fn for_weekday(self, calendar: &str, day: &str) -> CalendarError {
+        let (calendar, day) = (calendar.to_owned(), day.to_owned());
+        match self {
+            PeriodProblem::Bad { index, value } => CalendarError::BadPeriod { calendar, day, index, value },
+            PeriodProblem::EndsBeforeStart { index, value } => {
+                CalendarError::PeriodEndsBeforeStart { calendar, day, index, value }
+            }
+            PeriodProblem::Empty { index, value } => CalendarError::EmptyPeriod { calendar, day, index, value },
+            PeriodProblem::Overlap { first, second } => {
+                CalendarError::OverlappingPeriods { calendar, day, first, second }
+            }
+        }
+    }
+
+    /// The problem, from the period's position on, as the weekday errors word it.
+    fn reason(self) -> String {
+        let text = self.for_weekday("", "").to_string();
+        let prefix = r#"calendar "": hours."#;
+        text.strip_prefix(prefix).map_or(text.clone(), str::to_owned)
+    }
+}
+
 /// Parses, checks, sorts and merges one day's periods.
-fn compile_day(calendar: &str, day: &str, periods: &[String]) -> Result<Vec<Span>, CalendarError> {
+fn compile_day(periods: &[String]) -> Result<Vec<Span>, PeriodProblem> {
     let mut parsed = Vec::with_capacity(periods.len());
     for (index, value) in periods.iter().enumerate() {
         let Some((start_ms, end_ms)) = parse_period(value) else {
-            return Err(CalendarError::BadPeriod {
-                calendar: calendar.to_owned(),
-                day: day.to_owned(),
-                index,
-                value: value.clone(),
-            });
+            return Err(PeriodProblem::Bad { index, value: value.clone() });
         };
         if end_ms < start_ms {
-            return Err(CalendarError::PeriodEndsBeforeStart {
-                calendar: calendar.to_owned(),
-                day: day.to_owned(),
-                index,
-                value: value.clone(),
-            });
+            return Err(PeriodProblem::EndsBeforeStart { index, value: value.clone() });
         }
         if end_ms == start_ms {
-            return Err(CalendarError::EmptyPeriod {
-                calendar: calendar.to_owned(),
-                day: day.to_owned(),
-                index,
-                value: value.clone(),
-            });
+            return Err(PeriodProblem::Empty { index, value: value.clone() });
         }
         parsed.push(Span { start_ms, end_ms });
     }
@@ -672,12 +998,7 @@ fn compile_day(calendar: &str, day: &str, periods: &[String]) -> Result<Vec<Span
     // overlap, and the message can quote both periods as written.
     for pair in parsed.windows(2) {
         if pair[1].start_ms < pair[0].end_ms {
-            return Err(CalendarError::OverlappingPeriods {
-                calendar: calendar.to_owned(),
-                day: day.to_owned(),
-                first: format_period(pair[0]),
-                second: format_period(pair[1]),
-            });
+            return Err(PeriodProblem::Overlap { first: format_period(pair[0]), second: format_period(pair[1]) });
         }
     }
     let mut merged: Vec<Span> = Vec::with_capacity(parsed.len());
@@ -770,7 +1091,7 @@ fn parse_digits(bytes: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDateTime, Timelike};
+    use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDateTime};
     use proptest::prelude::*;
 
     fn at(rfc3339: &str) -> Timestamp {
@@ -782,7 +1103,8 @@ mod tests {
             name: name.to_owned(),
             utc_offset: utc_offset.to_owned(),
             always_open: false,
-            holidays: holidays.iter().map(|date| (*date).to_owned()).collect(),
+            time_zone: None,
+            holidays: holidays.iter().map(|date| HolidaySpec::from(*date)).collect(),
             hours: hours
                 .iter()
                 .map(|(day, periods)| {
@@ -905,7 +1227,7 @@ mod tests {
     #[test]
     fn positive_offset_and_holiday_in_local_dates() {
         let c = nine_to_five("+01:00", &["2026-12-25"]);
-        assert_eq!(c.utc_offset_ms(), HOUR_MS);
+        assert_eq!(c.utc_offset_ms_at(Timestamp(0)), HOUR_MS);
         // Local 09:00-17:00 is 08:00-16:00 UTC.
         assert!(c.is_open(at("2026-11-23T08:00:00Z")));
         assert!(!c.is_open(at("2026-11-23T07:59:59.999Z")));
@@ -934,7 +1256,7 @@ mod tests {
     fn negative_offset_across_utc_midnight() {
         // Local 09:00-18:00 at -08:00 is 17:00 UTC to 02:00 UTC the next day.
         let c = Calendar::compile(&weekdays_spec("-08:00", &["09:00-18:00"], &[])).unwrap();
-        assert_eq!(c.utc_offset_ms(), -8 * HOUR_MS);
+        assert_eq!(c.utc_offset_ms_at(Timestamp(0)), -8 * HOUR_MS);
         assert!(c.is_open(at("2026-11-23T17:00:00Z")));
         assert!(c.is_open(at("2026-11-24T01:59:59.999Z")));
         assert!(!c.is_open(at("2026-11-24T02:00:00Z")));
@@ -1061,6 +1383,166 @@ mod tests {
         let _ = c.is_open(Timestamp::MAX);
         let early = c.add_business_ms(Timestamp::MIN, HOUR_MS);
         assert_eq!(c.business_ms_between(Timestamp::MIN, early), HOUR_MS);
+    }
+
+    fn berlin(hours: &[&str], holidays: Vec<HolidaySpec>) -> Calendar {
+        let days = DAY_KEYS.iter().map(|d| ((*d).to_owned(), hours.iter().map(|h| (*h).to_owned()).collect()));
+        Calendar::compile(&CalendarSpec {
+            name: "berlin".to_owned(),
+            time_zone: Some("Europe/Berlin".to_owned()),
+            holidays,
+            hours: days.collect(),
+            ..CalendarSpec::default()
+        })
+        .unwrap()
+    }
+
+    /// Local days in Berlin around the 2026 changes: 29 March (02:00 CET becomes 03:00
+    /// CEST) and 25 October (03:00 CEST becomes 02:00 CET).
+    #[test]
+    fn berlin_days_follow_both_2026_changes() {
+        let day = |c: &Calendar, date: &str, next: &str| {
+            c.business_ms_between(at(&format!("{date}T00:00:00+01:00")), at(&format!("{next}T00:00:00+01:00")))
+        };
+        let all_day = berlin(&["00:00-24:00"], vec![]);
+        // Local midnights: 28 March 23:00 UTC, 29 March 22:00 UTC; 24 October 22:00 UTC,
+        // 25 October 23:00 UTC.
+        assert_eq!(all_day.business_ms_between(at("2026-03-28T23:00:00Z"), at("2026-03-29T22:00:00Z")), 23 * HOUR_MS);
+        assert_eq!(all_day.business_ms_between(at("2026-10-24T22:00:00Z"), at("2026-10-25T23:00:00Z")), 25 * HOUR_MS);
+        assert_eq!(all_day.business_ms_between(at("2026-03-28T00:00:00Z"), at("2026-04-04T00:00:00Z")), 7 * DAY_MS);
+        assert_eq!(all_day.utc_offset_ms_at(at("2026-03-29T00:59:59Z")), HOUR_MS);
+        assert_eq!(all_day.utc_offset_ms_at(at("2026-03-29T01:00:00Z")), 2 * HOUR_MS);
+        // 09:00-17:00 is 8 hours every day, at 08:00 UTC in winter and 07:00 UTC in summer.
+        let office = berlin(&["09:00-17:00"], vec![]);
+        assert_eq!(day(&office, "2026-03-29", "2026-03-30"), 8 * HOUR_MS);
+        assert_eq!(day(&office, "2026-10-25", "2026-10-26"), 8 * HOUR_MS);
+        assert!(office.is_open(at("2026-03-27T08:00:00Z")) && !office.is_open(at("2026-03-27T07:59:59.999Z")));
+        assert!(office.is_open(at("2026-03-30T07:00:00Z")) && !office.is_open(at("2026-03-30T06:59:59.999Z")));
+        assert_eq!(office.next_open(at("2026-03-28T20:00:00Z")), at("2026-03-29T07:00:00Z"));
+    }
+
+    /// A period boundary in the skipped hour is the change itself; one in the repeated hour
+    /// is its first occurrence.
+    #[test]
+    fn berlin_periods_in_the_skipped_and_the_repeated_hour() {
+        let spring = |hours: &[&str]| {
+            berlin(hours, vec![]).business_ms_between(at("2026-03-28T23:00:00Z"), at("2026-03-29T22:00:00Z"))
+        };
+        let autumn = |hours: &[&str]| {
+            berlin(hours, vec![]).business_ms_between(at("2026-10-24T22:00:00Z"), at("2026-10-25T23:00:00Z"))
+        };
+        assert_eq!(spring(&["01:00-04:00"]), 2 * HOUR_MS);
+        assert_eq!(spring(&["02:15-02:45"]), 0, "wholly inside the skipped hour");
+        assert_eq!(spring(&["02:30-05:00"]), 2 * HOUR_MS, "opens at the change, 03:00 CEST");
+        assert!(berlin(&["02:30-05:00"], vec![]).is_open(at("2026-03-29T01:00:00Z")));
+        assert_eq!(autumn(&["01:00-04:00"]), 4 * HOUR_MS, "the repeated hour counts twice");
+        assert_eq!(autumn(&["02:30-05:00"]), 3 * HOUR_MS + 30 * MINUTE_MS, "from the first 02:30 (CEST)");
+        assert_eq!(autumn(&["00:00-02:30"]), 2 * HOUR_MS + 30 * MINUTE_MS, "to the first 02:30 (CEST)");
+        let c = berlin(&["02:30-05:00"], vec![]);
+        assert!(c.is_open(at("2026-10-25T00:30:00Z")) && !c.is_open(at("2026-10-25T00:29:59.999Z")));
+        assert!(c.is_open(at("2026-10-25T01:15:00Z")), "02:15 CET, inside the period since the first 02:30");
+    }
+
+    /// A deadline that runs across the spring change counts real time: the hour the
+    /// clocks skip is not open time.
+    #[test]
+    fn berlin_deadlines_run_across_the_changes() {
+        let all_day = berlin(&["00:00-24:00"], vec![]);
+        // Sunday 29 March 01:30 CET (00:30 UTC) + 1 h: 03:30 CEST (01:30 UTC).
+        assert_eq!(all_day.add_business_ms(at("2026-03-29T00:30:00Z"), HOUR_MS), at("2026-03-29T01:30:00Z"));
+        let office = berlin(&["09:00-17:00"], vec![]);
+        // Friday 27 March 16:00 CET + 2 h of office time: 1 h Friday, then Saturday 28
+        // March 09:00-10:00 CET (08:00-09:00 UTC).
+        assert_eq!(office.add_business_ms(at("2026-03-27T15:00:00Z"), 2 * HOUR_MS), at("2026-03-28T09:00:00Z"));
+        // Saturday 16:00 CET + 2 h: 1 h Saturday, then Sunday 29 March 09:00-10:00 CEST
+        // (07:00-08:00 UTC).
+        assert_eq!(office.add_business_ms(at("2026-03-28T15:00:00Z"), 2 * HOUR_MS), at("2026-03-29T08:00:00Z"));
+        // Saturday 24 October 16:00 CEST + 2 h: Sunday 25 October 09:00-10:00 CET.
+        assert_eq!(office.add_business_ms(at("2026-10-24T14:00:00Z"), 2 * HOUR_MS), at("2026-10-25T09:00:00Z"));
+        // A year of office time from New Year: 365 days of 8 hours, whatever the changes.
+        let new_year = at("2025-12-31T23:00:00Z");
+        assert_eq!(office.business_ms_between(new_year, at("2026-12-31T23:00:00Z")), 365 * 8 * HOUR_MS);
+    }
+
+    /// Special hours for a date replace its weekday's: 24 December 09:00-13:00.
+    #[test]
+    fn a_partial_holiday_has_its_own_hours() {
+        let special = HolidaySpec::Hours(SpecialHoursSpec {
+            date: "2026-12-24".to_owned(),
+            hours: vec!["09:00-13:00".to_owned()],
+        });
+        let c = berlin(&["09:00-17:00"], vec![special, HolidaySpec::from("2026-12-25")]);
+        let day = |date: &str| {
+            c.business_ms_between(at(&format!("{date}T00:00:00+01:00")), at(&format!("{date}T23:59:59+01:00")))
+        };
+        assert_eq!((day("2026-12-23"), day("2026-12-24"), day("2026-12-25")), (8 * HOUR_MS, 4 * HOUR_MS, 0));
+        assert!(!c.is_open(at("2026-12-24T12:00:00Z")), "13:00 CET");
+        // Thursday 24 December 12:00 CET + 2 h: 1 h that day, then Saturday 26 December.
+        assert_eq!(c.add_business_ms(at("2026-12-24T11:00:00Z"), 2 * HOUR_MS), at("2026-12-26T09:00:00Z"));
+        let bad = CalendarSpec {
+            holidays: vec![HolidaySpec::Hours(SpecialHoursSpec {
+                date: "2026-12-24".to_owned(),
+                hours: vec!["09:00-13:00".to_owned(), "13:00-12:00".to_owned()],
+            })],
+            ..weekdays_spec("Z", &["09:00-17:00"], &[])
+        };
+        assert_eq!(
+            refusal(&bad),
+            r#"calendar "office": holidays[0].hours[1] = "13:00-12:00": period ends before it starts"#
+        );
+        let text = "[[calendars]]\nname = \"x\"\nholidays = [\"2026-12-25\", { date = \"2026-12-24\", hours = [\"09:00-13:00\"] }]\nhours = { mon = [\"09:00-17:00\"] }\n";
+        let config: Config = toml::from_str(text).unwrap();
+        assert_eq!(
+            config.calendars[0].holidays[1],
+            HolidaySpec::Hours(SpecialHoursSpec {
+                date: "2026-12-24".to_owned(),
+                hours: vec!["09:00-13:00".to_owned()],
+            })
+        );
+    }
+
+    #[test]
+    fn time_zone_refusals_name_the_value() {
+        let mut s = weekdays_spec("Z", &["09:00-17:00"], &[]);
+        s.time_zone = Some("Europe/Berln".to_owned());
+        assert_eq!(
+            refusal(&s),
+            r#"calendar "office": time_zone = "Europe/Berln": not an IANA time zone name (such as "Europe/Berlin" or "America/New_York")"#
+        );
+        s.time_zone = Some("Europe/Berlin".to_owned());
+        s.utc_offset = "+01:00".to_owned();
+        assert_eq!(
+            refusal(&s),
+            r#"calendar "office": utc_offset = "+01:00" given with time_zone = "Europe/Berlin"; give one: a time zone's offset changes with daylight-saving time"#
+        );
+    }
+
+    /// Issue 15, item 4: a deadline crossing thousands of holidays used to visit every
+    /// one of them, day by day. It now jumps over them by binary search.
+    #[test]
+    fn a_deadline_across_thousands_of_holidays_costs_a_few_steps() {
+        let first = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let consecutive: Vec<String> =
+            (0..5_000).map(|d| first.checked_add_days(Days::new(d)).unwrap().to_string()).collect();
+        let every_weekday: Vec<String> = (0..7_000)
+            .map(|d| first.checked_add_days(Days::new(d)).unwrap())
+            .filter(|d| d.weekday().num_days_from_monday() < 5 && d.ordinal() % 50 != 0)
+            .map(|d| d.to_string())
+            .collect();
+        for holidays in [consecutive, every_weekday] {
+            let refs: Vec<&str> = holidays.iter().map(String::as_str).collect();
+            let c = nine_to_five("Z", &refs);
+            let mut steps = Steps::default();
+            let start = at("2026-01-05T10:00:00Z");
+            let due = c.add_business_ms_counted(start, HOUR_MS, &mut steps);
+            assert!(steps.0 <= 64, "{} steps for {} holidays", steps.0, holidays.len());
+            // The same answer as counting day by day from the start.
+            assert_eq!(c.business_ms_between(start, due), HOUR_MS);
+            assert!(c.is_open(due.plus_ms(-1)) && c.business_ms_between(start, due.plus_ms(-1)) == HOUR_MS - 1);
+            let mut steps = Steps::default();
+            c.add_business_ms_counted(start, 300 * HOUR_MS, &mut steps);
+            assert!(steps.0 <= 64, "{} steps for a long target", steps.0);
+        }
     }
 
     #[test]
@@ -1217,7 +1699,7 @@ mod tests {
         let office = &config.calendars[0];
         assert_eq!(office.utc_offset, "+01:00");
         assert_eq!(office.hours["mon"], ["08:00-12:00", "13:00-17:00"]);
-        assert_eq!(office.holidays, ["2026-12-25", "2026-12-26"]);
+        assert_eq!(office.holidays, [HolidaySpec::from("2026-12-25"), HolidaySpec::from("2026-12-26")]);
         let always = &config.calendars[1];
         assert_eq!(always, &CalendarSpec { name: "always".to_owned(), always_open: true, ..CalendarSpec::default() });
         assert_eq!(always.utc_offset, "Z");
@@ -1241,13 +1723,46 @@ mod tests {
         assert!(missing_name.unwrap_err().to_string().contains("missing field `name`"));
     }
 
-    /// An independent model of a spec: converts every instant with chrono and compares
-    /// local dates and clock times with the spec's strings, minute by minute.
+    /// Local time as the oracle sees it: chrono's own fixed offsets and time zones.
+    enum OracleZone {
+        Fixed(FixedOffset),
+        Zone(chrono_tz::Tz),
+    }
+
+    impl OracleZone {
+        fn wall(&self, t: Timestamp) -> NaiveDateTime {
+            let utc = DateTime::from_timestamp_millis(t.0).unwrap();
+            match self {
+                OracleZone::Fixed(o) => utc.with_timezone(o).naive_local(),
+                OracleZone::Zone(z) => utc.with_timezone(z).naive_local(),
+            }
+        }
+
+        /// The first instant whose wall clock shows `local` or later, from chrono's answer
+        /// for that wall time: the earlier of two, or in a gap the first minute after it
+        /// (every zone changes on a whole minute).
+        fn resolve(&self, local: NaiveDateTime) -> i64 {
+            let mut local = local;
+            loop {
+                let found = match self {
+                    OracleZone::Fixed(o) => o.from_local_datetime(&local).earliest().map(|d| d.timestamp_millis()),
+                    OracleZone::Zone(z) => z.from_local_datetime(&local).earliest().map(|d| d.timestamp_millis()),
+                };
+                if let Some(ms) = found {
+                    return ms;
+                }
+                local += chrono::Duration::minutes(1);
+            }
+        }
+    }
+
+    /// An independent model of a spec: works out each candidate local day's periods as
+    /// instants with chrono and checks whether an instant lies in one, minute by minute.
     struct Oracle {
         always_open: bool,
-        offset: FixedOffset,
+        zone: OracleZone,
         hours: [Vec<(u32, u32)>; 7],
-        holidays: Vec<NaiveDate>,
+        holidays: BTreeMap<NaiveDate, Vec<(u32, u32)>>,
     }
 
     impl Oracle {
@@ -1264,41 +1779,53 @@ mod tests {
                 let (hours, minutes) = clock.trim().split_once(':').unwrap();
                 hours.parse::<u32>().unwrap() * 60 + minutes.parse::<u32>().unwrap()
             };
+            let periods = |list: &[String]| -> Vec<(u32, u32)> {
+                list.iter()
+                    .map(|period| {
+                        let (start, end) = period.split_once('-').unwrap();
+                        (minutes(start), minutes(end))
+                    })
+                    .collect()
+            };
             let mut hours: [Vec<(u32, u32)>; 7] = Default::default();
-            for (day, periods) in &spec.hours {
-                let weekday = DAY_KEYS.iter().position(|key| key == day).unwrap();
-                for period in periods {
-                    let (start, end) = period.split_once('-').unwrap();
-                    hours[weekday].push((minutes(start), minutes(end)));
-                }
+            for (day, list) in &spec.hours {
+                hours[DAY_KEYS.iter().position(|key| key == day).unwrap()] = periods(list);
             }
-            Oracle {
-                always_open: spec.always_open,
-                offset: FixedOffset::east_opt(offset_s).unwrap(),
-                hours,
-                holidays: spec
-                    .holidays
-                    .iter()
-                    .map(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap())
-                    .collect(),
-            }
-        }
-
-        fn local(&self, t: Timestamp) -> NaiveDateTime {
-            DateTime::from_timestamp_millis(t.0).unwrap().with_timezone(&self.offset).naive_local()
+            let zone = match &spec.time_zone {
+                Some(name) => OracleZone::Zone(name.parse().unwrap()),
+                None => OracleZone::Fixed(FixedOffset::east_opt(offset_s).unwrap()),
+            };
+            let holidays = spec
+                .holidays
+                .iter()
+                .map(|h| {
+                    let date = NaiveDate::parse_from_str(h.date(), "%Y-%m-%d").unwrap();
+                    let open = match h {
+                        HolidaySpec::Closed(_) => Vec::new(),
+                        HolidaySpec::Hours(special) => periods(&special.hours),
+                    };
+                    (date, open)
+                })
+                .collect();
+            Oracle { always_open: spec.always_open, zone, hours, holidays }
         }
 
         fn is_open(&self, t: Timestamp) -> bool {
             if self.always_open {
                 return true;
             }
-            let local = self.local(t);
-            if self.holidays.contains(&local.date()) {
-                return false;
-            }
-            let minute = local.hour() * 60 + local.minute();
-            let weekday = local.weekday().num_days_from_monday() as usize;
-            self.hours[weekday].iter().any(|&(start, end)| start <= minute && minute < end)
+            let date = self.zone.wall(t).date();
+            [date.pred_opt().unwrap(), date, date.succ_opt().unwrap()].into_iter().any(|day| {
+                let periods =
+                    self.holidays.get(&day).unwrap_or(&self.hours[day.weekday().num_days_from_monday() as usize]);
+                periods.iter().any(|&(start, end)| {
+                    let at = |minute: u32| {
+                        self.zone
+                            .resolve(day.and_hms_opt(0, 0, 0).unwrap() + chrono::Duration::minutes(i64::from(minute)))
+                    };
+                    at(start) <= t.0 && t.0 < at(end)
+                })
+            })
         }
 
         /// Open milliseconds in `[a, b)`, a UTC minute at a time: every boundary and
@@ -1337,8 +1864,12 @@ mod tests {
 
     const QUARTER_MS: i64 = 15 * MINUTE_MS;
 
-    fn window_start() -> Timestamp {
-        at("2026-11-16T00:00:00Z")
+    /// The two test windows' first days: 60 days from each hold the spring changes (New
+    /// York 8 March, Santiago 5 April, Europe 29 March, Lord Howe 5 April) and the autumn
+    /// ones (Lord Howe 4 October, Santiago 6 September is before, Europe 25 October, New
+    /// York 1 November).
+    fn window_starts() -> [NaiveDate; 2] {
+        [NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(), NaiveDate::from_ymd_opt(2026, 9, 25).unwrap()]
     }
 
     fn quarter_clock(quarter: i64) -> String {
@@ -1365,46 +1896,78 @@ mod tests {
         })
     }
 
-    /// Random valid specs: any weekly hours, offsets from -12:00 to +14:00, holidays within
-    /// the first 90 days of the test window; one in ten is 24/7.
+    /// Time zones for random specs: summer time north and south, a half-hour change (Lord
+    /// Howe), none (Kolkata), and a change at midnight (Santiago).
+    const ZONES: [&str; 6] = [
+        "Europe/Berlin",
+        "America/New_York",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+        "America/Santiago",
+        "Europe/London",
+    ];
+
+    /// Random valid specs: any weekly hours, offsets from -12:00 to +14:00 or one of
+    /// [`ZONES`], holidays (some with special hours) in the test windows; one in ten is
+    /// 24/7.
     fn arb_spec() -> impl Strategy<Value = CalendarSpec> {
-        let with_hours =
-            (proptest::array::uniform7(arb_day()), -48i64..=56, proptest::collection::btree_set(0u64..90, 0..8))
-                .prop_map(|(days, offset_quarters, holiday_days)| {
-                    let mut hours: BTreeMap<String, Vec<String>> = DAY_KEYS
-                        .iter()
-                        .zip(days)
-                        .filter(|(_, periods)| !periods.is_empty())
-                        .map(|(day, periods)| ((*day).to_owned(), periods))
-                        .collect();
-                    if hours.is_empty() {
-                        hours.insert("wed".to_owned(), vec!["10:00-12:00".to_owned()]);
-                    }
-                    let utc_offset = if offset_quarters == 0 {
-                        "Z".to_owned()
-                    } else {
-                        let sign = if offset_quarters < 0 { '-' } else { '+' };
-                        format!("{sign}{}", quarter_clock(offset_quarters.abs()))
-                    };
-                    let first = NaiveDate::from_ymd_opt(2026, 11, 16).unwrap();
-                    let holidays = holiday_days
-                        .into_iter()
-                        .map(|day| first.checked_add_days(Days::new(day)).unwrap().to_string())
-                        .collect();
-                    CalendarSpec { name: "random".to_owned(), utc_offset, always_open: false, holidays, hours }
-                });
+        let holiday = (0u64..90, any::<bool>(), proptest::option::of(arb_day()));
+        let with_hours = (
+            proptest::array::uniform7(arb_day()),
+            -48i64..=56,
+            proptest::option::of(0..ZONES.len()),
+            proptest::collection::vec(holiday, 0..8),
+        )
+            .prop_map(|(days, offset_quarters, zone, holiday_days)| {
+                let mut hours: BTreeMap<String, Vec<String>> = DAY_KEYS
+                    .iter()
+                    .zip(days)
+                    .filter(|(_, periods)| !periods.is_empty())
+                    .map(|(day, periods)| ((*day).to_owned(), periods))
+                    .collect();
+                if hours.is_empty() {
+                    hours.insert("wed".to_owned(), vec!["10:00-12:00".to_owned()]);
+                }
+                let utc_offset = if offset_quarters == 0 || zone.is_some() {
+                    "Z".to_owned()
+                } else {
+                    let sign = if offset_quarters < 0 { '-' } else { '+' };
+                    format!("{sign}{}", quarter_clock(offset_quarters.abs()))
+                };
+                let mut seen = std::collections::BTreeSet::new();
+                let holidays = holiday_days
+                    .into_iter()
+                    .filter_map(|(day, autumn, special)| {
+                        let first = if autumn { window_starts()[1] } else { window_starts()[0] };
+                        let date = first.checked_add_days(Days::new(day)).unwrap().to_string();
+                        let holiday = match special {
+                            None => HolidaySpec::Closed(date.clone()),
+                            Some(hours) => HolidaySpec::Hours(SpecialHoursSpec { date: date.clone(), hours }),
+                        };
+                        seen.insert(date).then_some(holiday)
+                    })
+                    .collect();
+                CalendarSpec {
+                    name: "random".to_owned(),
+                    utc_offset,
+                    time_zone: zone.map(|z| ZONES[z].to_owned()),
+                    always_open: false,
+                    holidays,
+                    hours,
+                }
+            });
         let always = Just(CalendarSpec { name: "always".to_owned(), always_open: true, ..CalendarSpec::default() });
         prop_oneof![9 => with_hours, 1 => always]
     }
 
-    /// Instants in a 60-day window, often within a millisecond of a quarter hour, where
-    /// every period boundary lies.
+    /// Instants in the two 60-day windows, often within a millisecond of a quarter hour,
+    /// where every period boundary lies.
     fn arb_instant() -> impl Strategy<Value = Timestamp> {
-        let base = window_start();
+        let base = |autumn: bool| at(&format!("{}T00:00:00Z", window_starts()[usize::from(autumn)]));
         prop_oneof![
-            (0..60 * DAY_MS).prop_map(move |offset_ms| base.plus_ms(offset_ms)),
-            (0..60 * DAY_MS / QUARTER_MS, -1i64..=1)
-                .prop_map(move |(quarter, nudge)| base.plus_ms(quarter * QUARTER_MS + nudge)),
+            (any::<bool>(), 0..60 * DAY_MS).prop_map(move |(autumn, offset_ms)| base(autumn).plus_ms(offset_ms)),
+            (any::<bool>(), 0..60 * DAY_MS / QUARTER_MS, -1i64..=1)
+                .prop_map(move |(autumn, quarter, nudge)| base(autumn).plus_ms(quarter * QUARTER_MS + nudge)),
         ]
     }
 

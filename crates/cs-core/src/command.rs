@@ -164,7 +164,8 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
-    /// The assigned agent replied to the customer.
+    /// The agent replied to the customer: while holding the ticket, or (a reminder, an
+    /// update) while it waits on the customer or on hold.
     AgentReply {
         /// When.
         at: Timestamp,
@@ -180,6 +181,21 @@ pub enum Command {
     },
     /// The agent waits on the customer: the ticket stops taking capacity.
     SetPending {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
+    /// The agent waits on a third party (a carrier, the bank): the ticket stops taking
+    /// capacity, and the policy's on-hold clocks pause.
+    SetOnHold {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
+    /// The third party answered: a held ticket goes back to waiting for its agent (sticky).
+    ReleaseHold {
         /// When.
         at: Timestamp,
         /// Which ticket.
@@ -244,6 +260,8 @@ impl Command {
             | Command::AgentReply { at, .. }
             | Command::CustomerMessage { at, .. }
             | Command::SetPending { at, .. }
+            | Command::SetOnHold { at, .. }
+            | Command::ReleaseHold { at, .. }
             | Command::Transfer { at, .. }
             | Command::Resolve { at, .. }
             | Command::Reopen { at, .. }

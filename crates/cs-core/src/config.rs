@@ -85,6 +85,10 @@ pub struct ConfigSpec {
     /// Escalation tiers and rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<crate::escalation::EscalationSpec>,
+    /// Per category name: seconds after resolution at which a resolved ticket's follow-up
+    /// is due (`FollowUpDue`); takes precedence over its queue's `follow_up_after_s`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub follow_up_after_s_by_category: BTreeMap<String, f64>,
 }
 
 /// A team of agents.
@@ -293,6 +297,10 @@ pub struct QueueSpec {
     /// refused (it is refused only if that queue is full too).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when_full: Option<String>,
+    /// Seconds after a ticket is resolved in this queue at which its follow-up is due
+    /// (`FollowUpDue`: a satisfaction survey, a callback); 72 hours is the classic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_after_s: Option<f64>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -504,6 +512,8 @@ pub struct Queue {
     pub ticket_ttl_ms: Option<i64>,
     /// Where new tickets go when this queue is full.
     pub when_full: Option<QueueId>,
+    /// Follow-up delay after resolution, if the queue sets one.
+    pub follow_up_after_ms: Option<i64>,
 }
 
 /// Compiled limits.
@@ -562,6 +572,8 @@ pub struct Config {
     pub sla: crate::sla::SlaRules,
     /// Escalation graph and rules.
     pub escalation: crate::escalation::Escalation,
+    /// Follow-up delay after resolution per category, if the category sets one.
+    category_follow_up_ms: Vec<Option<i64>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -634,6 +646,7 @@ impl Config {
         check_move_cycles(&spec, &queues, &mut p);
 
         let sla = compile_sla(&spec, &queue_ids, &mut p);
+        let category_follow_up_ms = compile_follow_ups(&spec, &categories, &queues, &limits, &mut p);
         let escalation = compile_escalation(spec.escalation.as_ref(), &queue_ids, &mut p);
         for (i, r) in escalation.rules.iter().enumerate() {
             let by_customer = r.by == crate::escalation::RepeatBy::Customer;
@@ -668,7 +681,16 @@ impl Config {
             capacity,
             sla,
             escalation,
+            category_follow_up_ms,
         })
+    }
+
+    /// The delay after resolution at which a ticket of `category` resolved in `queue` is
+    /// followed up: the category's, else the queue's, else none.
+    pub fn follow_up_ms(&self, queue: QueueId, category: Option<CategoryId>) -> Option<i64> {
+        category
+            .and_then(|c| self.category_follow_up_ms.get(c.index()).copied().flatten())
+            .or(self.queue(queue).follow_up_after_ms)
     }
 
     /// The spec this config was compiled from.
@@ -1104,6 +1126,7 @@ fn compile_queue(
         reply_timeout_ms,
         ticket_ttl_ms,
         when_full,
+        follow_up_after_ms: positive_ms(q.follow_up_after_s, "follow_up_after_s", p),
     }
 }
 
@@ -1204,9 +1227,12 @@ fn compile_steps(path: &str, q: &QueueSpec, base_teams: Teams, ctx: &Ctx<'_>, p:
 
 fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut Problems) -> crate::sla::SlaRules {
     use crate::calendar::Calendar;
-    use crate::sla::{SlaPolicy, SlaRules};
+    use crate::sla::{ClockKind, SlaPolicy, SlaRules};
     let mut calendars = Vec::new();
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    // Calendars that are listed but refused: a policy naming one is not told the name is
+    // unknown, since the calendar's own problem is reported already.
+    let mut refused = std::collections::BTreeSet::new();
     for (i, c) in spec.calendars.iter().enumerate() {
         match Calendar::compile(c) {
             Ok(cal) => {
@@ -1215,7 +1241,10 @@ fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut
                 }
                 calendars.push(cal);
             }
-            Err(e) => p.add(format!("calendars[{i}]"), e.to_string()),
+            Err(e) => {
+                refused.insert(c.name.as_str());
+                p.add(format!("calendars[{i}]"), e.to_string());
+            }
         }
     }
     let mut policies = Vec::new();
@@ -1229,6 +1258,7 @@ fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut
         }
         let calendar = s.calendar.as_ref().and_then(|name| match names.get(name.as_str()) {
             Some(&c) => Some(c),
+            None if refused.contains(name.as_str()) => None,
             None => {
                 p.add(format!("{path}.calendar"), format!("unknown calendar {name:?}"));
                 None
@@ -1241,15 +1271,9 @@ fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut
                 None => p.add(format!("{path}.queues[{j}]"), format!("unknown queue {q:?}")),
             }
         }
-        let target = |v: Option<f64>, field: &str, p: &mut Problems| {
-            v.map(|v| {
-                let ms = seconds_to_ms(v, &format!("{path}.{field}"), p);
-                if ms == 0 {
-                    p.add(format!("{path}.{field}"), format!("{v} must be above 0"));
-                }
-                ms
-            })
-        };
+        // A zero target is due at once (a VIP chat answered in the instant it arrives).
+        let target =
+            |v: Option<f64>, field: &str, p: &mut Problems| v.map(|v| seconds_to_ms(v, &format!("{path}.{field}"), p));
         let targets = [
             target(s.first_response_s, "first_response_s", p),
             target(s.next_response_s, "next_response_s", p),
@@ -1259,14 +1283,51 @@ fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut
         if targets.iter().all(Option::is_none) {
             p.add(path.clone(), "sets no target (first_response_s, next_response_s, resolution_s or update_s)");
         }
-        let warning_permille = match s.warning_at {
-            None => 800,
-            Some(w) if w.is_finite() && w > 0.0 && w <= 1.0 => (w * 1000.0).round() as i64,
+        let fraction = match s.warning_at {
+            None => 0.8,
+            Some(w) if w.is_finite() && w > 0.0 && w <= 1.0 => w,
             Some(w) => {
                 p.add(format!("{path}.warning_at"), format!("{w} must be above 0 and at most 1"));
-                800
+                0.8
             }
         };
+        let before_ms = s.warn_before_s.map(|v| {
+            let ms = seconds_to_ms(v, &format!("{path}.warn_before_s"), p);
+            if ms == 0 {
+                p.add(format!("{path}.warn_before_s"), format!("{v} must be above 0"));
+            }
+            if s.warning_at.is_some() {
+                p.add(
+                    format!("{path}.warn_before_s"),
+                    "given together with warning_at; a policy warns either at a fraction of the target or a time before the deadline",
+                );
+            }
+            ms
+        });
+        let warn_ms = targets.map(|t| {
+            t.and_then(|t| match before_ms {
+                Some(b) => SlaPolicy::warning_before(t, b),
+                None => SlaPolicy::warning_at_fraction(t, fraction),
+            })
+        });
+        let remind_every_ms = s.remind_every_s.map(|v| {
+            let ms = seconds_to_ms(v, &format!("{path}.remind_every_s"), p);
+            // A reminder a second is a flood, not a reminder; a minute is the least that a
+            // supervisor's screen can usefully show.
+            if ms < 60 * SECOND_MS {
+                p.add(format!("{path}.remind_every_s"), format!("{v} must be at least 60 seconds"));
+            }
+            ms.max(60 * SECOND_MS)
+        });
+        let pauses = |list: &Option<Vec<ClockKind>>, default: &[ClockKind]| {
+            let mut set = [false; 4];
+            for k in list.as_deref().unwrap_or(default) {
+                set[k.index()] = true;
+            }
+            set
+        };
+        let pending_pauses = pauses(&s.pending_pauses, &ClockKind::ALL);
+        let on_hold_pauses = pauses(&s.on_hold_pauses, &crate::sla::ON_HOLD_PAUSES_DEFAULT);
         policies.push(SlaPolicy {
             name: s.name.clone(),
             channels: s.channels.clone(),
@@ -1275,10 +1336,56 @@ fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut
             queues,
             calendar,
             targets,
-            warning_permille,
+            warn_ms,
+            remind_every_ms,
+            pending_pauses,
+            on_hold_pauses,
         });
     }
     SlaRules::new(calendars, policies)
+}
+
+/// The follow-up delays per category, checking every delay (the queues' too) against the
+/// closed-ticket retention: a ticket retired before its follow-up could not be followed up.
+fn compile_follow_ups(
+    spec: &ConfigSpec,
+    categories: &Names<CategoryId>,
+    queues: &[Queue],
+    limits: &Limits,
+    p: &mut Problems,
+) -> Vec<Option<i64>> {
+    let mut by_category = vec![None; categories.names.len()];
+    let retention_ms = limits.closed_ticket_retention_ms;
+    let check = |ms: i64, path: String, p: &mut Problems| {
+        if ms >= retention_ms {
+            p.add(
+                path,
+                format!(
+                    "{} s is not shorter than limits.closed_ticket_retention_s ({} s): the ticket would be forgotten before its follow-up",
+                    ms as f64 / 1000.0,
+                    retention_ms / SECOND_MS
+                ),
+            );
+        }
+    };
+    for (name, &v) in &spec.follow_up_after_s_by_category {
+        let path = format!("follow_up_after_s_by_category.{name}");
+        let ms = seconds_to_ms(v, &path, p);
+        if ms == 0 {
+            p.add(path.clone(), format!("{v} must be above 0"));
+        }
+        check(ms, path.clone(), p);
+        match categories.ids.get(name) {
+            Some(&c) => by_category[c.index()] = Some(ms.max(1)),
+            None => p.add(path, format!("unknown category {name:?}")),
+        }
+    }
+    for (i, q) in queues.iter().enumerate() {
+        if let Some(ms) = q.follow_up_after_ms {
+            check(ms, format!("queues[{i}].follow_up_after_s"), p);
+        }
+    }
+    by_category
 }
 
 fn compile_escalation(

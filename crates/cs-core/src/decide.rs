@@ -188,11 +188,18 @@ impl<'a, 'o> Decider<'a, 'o> {
                 self.requeued_then_route(id, agent, due, true);
             }
             Timer::Expiry(id) => self.emit(Event::TicketExpired { at: due, ticket: id }),
+            Timer::FollowUp(id) => self.emit(Event::FollowUpDue { at: due, ticket: id }),
             Timer::Sla(id, kind) => {
                 let t = s.tickets.get(id).expect("timer names a live ticket");
                 let sla = t.sla.as_deref().expect("an SLA timer belongs to a ticket with a policy");
                 let clock = &sla.clocks[kind.index()];
                 let (policy, deadline) = (sla.policy, clock.deadline);
+                if clock.breached {
+                    // Reminders are for people; they escalate nothing.
+                    let reminder = clock.reminders.saturating_add(1);
+                    self.emit(Event::SlaReminder { at: due, ticket: id, policy, clock: kind, deadline, reminder });
+                    return;
+                }
                 let warning = !clock.warned && clock.warn_at == Some(due);
                 let esc = Escalatable::of(t);
                 if warning {
@@ -276,7 +283,13 @@ impl<'a, 'o> Decider<'a, 'o> {
                 Ok(())
             }
             Command::AgentReply { at, ticket } => {
-                let agent = holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?;
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                // While the ticket waits on the customer or on hold nobody holds it: the
+                // reply (a reminder, an update) is its last agent's.
+                let agent = match (t.status, t.last_agent) {
+                    (TicketStatus::WaitingOnCustomer | TicketStatus::OnHold, Some(agent)) => agent,
+                    _ => holder(self.base(), *ticket, *at, TicketStatus::Assigned, "reply to")?,
+                };
                 self.emit_clocks_met(
                     *ticket,
                     &[ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update],
@@ -436,7 +449,9 @@ impl<'a, 'o> Decider<'a, 'o> {
             }
             Command::CustomerMessage { at, ticket } => {
                 let t = open_ticket(self.base(), *ticket, *at)?;
-                let pending = t.status == TicketStatus::WaitingOnCustomer;
+                // A customer writing to a held ticket reopens the conversation too, as help
+                // desks do: it goes back to its agent.
+                let pending = matches!(t.status, TicketStatus::WaitingOnCustomer | TicketStatus::OnHold);
                 let w = Waiting { step: 0, ..Waiting::of(t) };
                 self.emit(Event::CustomerReplied { at: *at, ticket: *ticket });
                 if pending {
@@ -445,17 +460,32 @@ impl<'a, 'o> Decider<'a, 'o> {
                 }
                 Ok(())
             }
-            Command::SetPending { at, ticket } => {
+            Command::SetPending { at, ticket } | Command::SetOnHold { at, ticket } => {
+                let pending = matches!(cmd, Command::SetPending { .. });
                 let t = open_ticket(self.base(), *ticket, *at)?;
                 if t.status != TicketStatus::Assigned {
-                    return Err(invalid(t, "set pending"));
+                    return Err(invalid(t, if pending { "set pending" } else { "put on hold" }));
                 }
                 let (agent, channel) = (t.agent.expect("assigned"), t.channel);
                 let frees = !self.wraps_up(agent, t);
-                self.emit(Event::TicketPending { at: *at, ticket: *ticket });
+                self.emit(if pending {
+                    Event::TicketPending { at: *at, ticket: *ticket }
+                } else {
+                    Event::TicketOnHold { at: *at, ticket: *ticket }
+                });
                 if frees {
                     self.route_freed_agent(agent, channel, *ticket, *at);
                 }
+                Ok(())
+            }
+            Command::ReleaseHold { at, ticket } => {
+                let t = open_ticket(self.base(), *ticket, *at)?;
+                if t.status != TicketStatus::OnHold {
+                    return Err(invalid(t, "take off hold"));
+                }
+                let w = Waiting { step: 0, ..Waiting::of(t) };
+                self.emit(Event::TicketReactivated { at: *at, ticket: *ticket });
+                self.route_waiting(*ticket, &w, *at, true);
                 Ok(())
             }
             Command::Transfer { at, ticket, queue } => self.transfer(*at, *ticket, *queue),

@@ -199,7 +199,16 @@ pub enum Event {
         /// Which.
         ticket: TicketId,
     },
-    /// The ticket returned to waiting after the customer replied to a pending ticket.
+    /// The agent is waiting on a third party (a carrier, the bank); the ticket no longer
+    /// takes agent capacity and the policy's on-hold clocks pause.
+    TicketOnHold {
+        /// When.
+        at: Timestamp,
+        /// Which.
+        ticket: TicketId,
+    },
+    /// The ticket returned to waiting: the customer replied to a pending or held ticket, or
+    /// the agent took it off hold.
     TicketReactivated {
         /// When.
         at: Timestamp,
@@ -383,6 +392,30 @@ pub enum Event {
         /// The deadline it beat.
         deadline: Timestamp,
     },
+    /// A breached SLA clock still runs: a reminder for the supervisors, every
+    /// `remind_every_s` of business time after the breach.
+    SlaReminder {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+        /// Its policy.
+        policy: crate::sla::PolicyId,
+        /// Which clock.
+        clock: crate::sla::ClockKind,
+        /// The deadline it breached.
+        deadline: Timestamp,
+        /// Which reminder this is, from 1.
+        reminder: u32,
+    },
+    /// A resolved ticket's follow-up is due (a satisfaction survey, a callback), at the
+    /// queue's or category's `follow_up_after_s` after it was resolved.
+    FollowUpDue {
+        /// When.
+        at: Timestamp,
+        /// Which ticket.
+        ticket: TicketId,
+    },
     /// A ticket was escalated to another tier's queue.
     TicketEscalated {
         /// When.
@@ -448,6 +481,7 @@ impl Event {
             | Event::AgentReplied { at, .. }
             | Event::CustomerReplied { at, .. }
             | Event::TicketPending { at, .. }
+            | Event::TicketOnHold { at, .. }
             | Event::TicketReactivated { at, .. }
             | Event::TicketTransferred { at, .. }
             | Event::TicketRequeued { at, .. }
@@ -468,6 +502,8 @@ impl Event {
             | Event::SlaWarning { at, .. }
             | Event::SlaBreached { at, .. }
             | Event::SlaMet { at, .. }
+            | Event::SlaReminder { at, .. }
+            | Event::FollowUpDue { at, .. }
             | Event::TicketEscalated { at, .. }
             | Event::RecurringIssueDetected { at, .. } => *at,
         }
@@ -487,6 +523,7 @@ impl Event {
             Event::AgentReplied { .. } => "AgentReplied",
             Event::CustomerReplied { .. } => "CustomerReplied",
             Event::TicketPending { .. } => "TicketPending",
+            Event::TicketOnHold { .. } => "TicketOnHold",
             Event::TicketReactivated { .. } => "TicketReactivated",
             Event::TicketTransferred { .. } => "TicketTransferred",
             Event::TicketRequeued { .. } => "TicketRequeued",
@@ -507,6 +544,8 @@ impl Event {
             Event::SlaWarning { .. } => "SlaWarning",
             Event::SlaBreached { .. } => "SlaBreached",
             Event::SlaMet { .. } => "SlaMet",
+            Event::SlaReminder { .. } => "SlaReminder",
+            Event::FollowUpDue { .. } => "FollowUpDue",
             Event::TicketEscalated { .. } => "TicketEscalated",
             Event::RecurringIssueDetected { .. } => "RecurringIssueDetected",
         }
@@ -521,6 +560,7 @@ impl Event {
             | Event::AgentReplied { ticket, .. }
             | Event::CustomerReplied { ticket, .. }
             | Event::TicketPending { ticket, .. }
+            | Event::TicketOnHold { ticket, .. }
             | Event::TicketReactivated { ticket, .. }
             | Event::TicketTransferred { ticket, .. }
             | Event::TicketRequeued { ticket, .. }
@@ -539,6 +579,8 @@ impl Event {
             | Event::SlaWarning { ticket, .. }
             | Event::SlaBreached { ticket, .. }
             | Event::SlaMet { ticket, .. }
+            | Event::SlaReminder { ticket, .. }
+            | Event::FollowUpDue { ticket, .. }
             | Event::TicketEscalated { ticket, .. } => Some(*ticket),
             _ => None,
         }

@@ -83,6 +83,12 @@ pub struct Counts {
     pub sla_met: u64,
     /// SLA clocks that passed their deadline.
     pub sla_breached: u64,
+    /// SLA clocks met, per clock kind (indexed by [`crate::sla::ClockKind::index`]).
+    pub sla_met_by_clock: [u64; 4],
+    /// SLA clocks breached, per clock kind.
+    pub sla_breached_by_clock: [u64; 4],
+    /// Follow-ups that fell due (`FollowUpDue`), counted when due.
+    pub follow_ups: u64,
     /// Escalations.
     pub escalated: u64,
 }
@@ -115,6 +121,11 @@ impl Counts {
         self.sla_warned += o.sla_warned;
         self.sla_met += o.sla_met;
         self.sla_breached += o.sla_breached;
+        for k in 0..4 {
+            self.sla_met_by_clock[k] += o.sla_met_by_clock[k];
+            self.sla_breached_by_clock[k] += o.sla_breached_by_clock[k];
+        }
+        self.follow_ups += o.follow_ups;
         self.escalated += o.escalated;
     }
 
@@ -172,6 +183,12 @@ impl Counts {
         Counts::ratio(self.sla_met, self.sla_met + self.sla_breached)
     }
 
+    /// One kind of SLA clock met ÷ decided (met or breached): next-response attainment, say.
+    pub fn sla_attainment_of(&self, kind: crate::sla::ClockKind) -> Option<f64> {
+        let (met, breached) = (self.sla_met_by_clock[kind.index()], self.sla_breached_by_clock[kind.index()]);
+        Counts::ratio(met, met + breached)
+    }
+
     /// Reopens ÷ resolutions.
     pub fn reopen_rate(&self) -> Option<f64> {
         Counts::ratio(self.reopened, self.resolved)
@@ -202,6 +219,8 @@ pub struct SlaCounts {
     pub met: u64,
     /// Deadlines passed.
     pub breached: u64,
+    /// Reminders after a breach.
+    pub reminded: u64,
 }
 
 impl SlaCounts {

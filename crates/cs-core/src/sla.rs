@@ -12,11 +12,19 @@
 //! - **update**: from each agent reply to the next one, while the ticket stays open.
 //!
 //! Each target is a [`Clock`]. A running clock's deadline is the instant its business time
-//! reaches the target; a warning is due when it reaches `warning_at` of the target. Clocks
-//! pause while the ticket waits on the customer and resume when the customer replies, so
-//! a pause only ever moves a deadline later. `SlaWarning` and `SlaBreached` events fire at
+//! reaches the target; a warning is due when it reaches the policy's warning point (a
+//! fraction of the target, `warning_at`, or a time before the deadline, `warn_before_s`),
+//! exact to the millisecond. Which statuses pause which clock is the policy's choice
+//! (waiting on the customer pauses every clock by default, on hold only resolution), so a
+//! pause only ever moves a deadline later. `SlaWarning` and `SlaBreached` events fire at
 //! exactly those instants (from `Tick` or any later command); `SlaMet` is recorded when a
-//! clock stops before its deadline. Each is emitted at most once per clock.
+//! clock stops before its deadline; `SlaReminder` repeats every `remind_every_s` of
+//! business time while a breached clock runs. Warning, breach and met happen at most once
+//! per clock, and a breached clock is never met: it keeps its deadline, and a customer
+//! writing again while it runs starts no new clock.
+//!
+//! A clock cannot breach in the instant it starts: a zero target (`first_response_s = 0`)
+//! is due at once and breaches one millisecond later unless met in the same instant.
 //!
 //! When a ticket's tier, urgency or queue changes, the policy is matched again; running and
 //! paused clocks take the new targets, counting the business time already elapsed.
@@ -24,7 +32,7 @@
 use crate::calendar::Calendar;
 use crate::channel::Channel;
 use crate::id::QueueId;
-use crate::ticket::{CustomerTier, Urgency};
+use crate::ticket::{CustomerTier, TicketStatus, Urgency};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -67,7 +75,7 @@ impl ClockKind {
 }
 
 /// An SLA policy as written in a config.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicySpec {
     /// Unique name.
@@ -87,22 +95,41 @@ pub struct SlaPolicySpec {
     /// Calendar measuring its targets (absent: always open, 24/7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<String>,
-    /// First response target, seconds.
+    /// First response target, seconds (0: due at once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_response_s: Option<f64>,
-    /// Next response target, seconds.
+    /// Next response target, seconds (0: due at once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_response_s: Option<f64>,
-    /// Resolution target, seconds.
+    /// Resolution target, seconds (0: due at once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution_s: Option<f64>,
-    /// Periodic update target, seconds.
+    /// Periodic update target, seconds (0: due at once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_s: Option<f64>,
     /// Fraction of a target at which a warning is raised (default 0.8; 1 = no warning).
+    /// Not together with `warn_before_s`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning_at: Option<f64>,
+    /// Warn this many seconds of business time before each deadline instead of at a
+    /// fraction of the target (a target not longer than this gets no warning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_before_s: Option<f64>,
+    /// After a breach, remind every this many seconds of business time while the clock
+    /// still runs (`SlaReminder` events); absent: no reminders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_every_s: Option<f64>,
+    /// The clocks that waiting on the customer (`SetPending`) pauses (default: all four).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_pauses: Option<Vec<ClockKind>>,
+    /// The clocks that waiting on a third party (`SetOnHold`) pauses (default:
+    /// `["resolution"]`: the customer still waits for replies and updates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_hold_pauses: Option<Vec<ClockKind>>,
 }
+
+/// The clocks on-hold pauses when a policy does not say.
+pub const ON_HOLD_PAUSES_DEFAULT: [ClockKind; 1] = [ClockKind::Resolution];
 
 /// A compiled SLA policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,8 +148,15 @@ pub struct SlaPolicy {
     pub calendar: Option<usize>,
     /// Target per [`ClockKind`], ms of business time.
     pub targets: [Option<i64>; 4],
-    /// Warning threshold in thousandths of the target (1000 = none).
-    pub warning_permille: i64,
+    /// Warning point per [`ClockKind`], ms of business time after the clock starts: always
+    /// above 0 and below the target (no warning otherwise).
+    pub warn_ms: [Option<i64>; 4],
+    /// Business ms between reminders after a breach, if the policy reminds.
+    pub remind_every_ms: Option<i64>,
+    /// Per [`ClockKind`]: whether waiting on the customer pauses it.
+    pub pending_pauses: [bool; 4],
+    /// Per [`ClockKind`]: whether waiting on a third party (on hold) pauses it.
+    pub on_hold_pauses: [bool; 4],
 }
 
 impl SlaPolicy {
@@ -134,9 +168,28 @@ impl SlaPolicy {
             && (self.queues.is_empty() || self.queues.contains(&queue))
     }
 
-    /// The warning point of a target.
-    pub fn warning_ms(&self, target_ms: i64) -> Option<i64> {
-        (self.warning_permille < 1000).then(|| target_ms * self.warning_permille / 1000)
+    /// Whether a ticket in `status` has its `kind` clock paused under this policy.
+    pub fn pauses(&self, kind: ClockKind, status: TicketStatus) -> bool {
+        match status {
+            TicketStatus::WaitingOnCustomer => self.pending_pauses[kind.index()],
+            TicketStatus::OnHold => self.on_hold_pauses[kind.index()],
+            _ => false,
+        }
+    }
+
+    /// The warning point of a `target_ms` target at `fraction` of it, exact to the
+    /// millisecond (rounded to the nearest); `None` when it falls at the start or at the
+    /// deadline, where a warning would say nothing.
+    pub fn warning_at_fraction(target_ms: i64, fraction: f64) -> Option<i64> {
+        let w = (target_ms as f64 * fraction).round() as i64;
+        (w > 0 && w < target_ms).then_some(w)
+    }
+
+    /// The warning point of a `target_ms` target `before_ms` before its deadline; `None`
+    /// when the target is not longer than that.
+    pub fn warning_before(target_ms: i64, before_ms: i64) -> Option<i64> {
+        let w = target_ms - before_ms;
+        (w > 0 && before_ms > 0).then_some(w)
     }
 }
 
@@ -184,7 +237,7 @@ pub enum ClockState {
     Idle,
     /// Counting.
     Running,
-    /// Not counting: the ticket waits on the customer.
+    /// Not counting: the ticket's status pauses it (waiting on the customer, on hold).
     Paused,
     /// Done (stopped by a reply or resolution, or cancelled).
     Stopped,
@@ -203,7 +256,8 @@ pub struct Clock {
     pub elapsed_ms: i64,
     /// When it last started or resumed (meaningful while running).
     pub since: Timestamp,
-    /// When its business time reaches the target (meaningful while running).
+    /// When its business time reaches the target. Set while it runs unbreached; once
+    /// breached it keeps the deadline it breached at, whatever pauses follow.
     pub deadline: Timestamp,
     /// When the warning is due, while running and not yet warned.
     pub warn_at: Option<Timestamp>,
@@ -211,19 +265,33 @@ pub struct Clock {
     pub warned: bool,
     /// The deadline has passed while it ran.
     pub breached: bool,
+    /// When the next reminder is due, while running breached under a policy that reminds.
+    pub remind_at: Option<Timestamp>,
+    /// Reminders fired since the breach.
+    pub reminders: u32,
 }
 
 impl Clock {
-    /// The next instant this clock needs attention: its warning, else its deadline,
-    /// while running and not yet breached.
+    /// The next instant this clock needs attention, while running: its warning, else its
+    /// breach, else (breached) its next reminder.
     pub fn next_due(&self) -> Option<Timestamp> {
-        if self.state != ClockState::Running || self.breached {
+        if self.state != ClockState::Running {
             return None;
+        }
+        if self.breached {
+            return self.remind_at;
         }
         match self.warn_at {
             Some(w) if !self.warned => Some(w),
-            _ => Some(self.deadline),
+            _ => Some(self.breach_at()),
         }
+    }
+
+    /// When the clock breaches if it is still running: its deadline, but never the instant
+    /// it started (a zero target is met by a reply in that same instant, and breached one
+    /// millisecond later).
+    pub fn breach_at(&self) -> Timestamp {
+        self.deadline.max(self.started_at.plus_ms(1))
     }
 
     /// Business ms elapsed by `at`.
@@ -234,17 +302,28 @@ impl Clock {
         }
     }
 
-    /// Starts (or restarts) the clock at `at` for `target_ms`.
-    pub(crate) fn start(&mut self, policy: &SlaPolicy, cal: &Calendar, target_ms: i64, at: Timestamp) {
+    /// Starts (or restarts: a new instance of the clock) at `at` for the policy's `kind`
+    /// target.
+    pub(crate) fn start(&mut self, policy: &SlaPolicy, kind: ClockKind, cal: &Calendar, at: Timestamp) {
+        let target_ms = policy.targets[kind.index()].expect("only a clock the policy sets is started");
         *self = Clock { state: ClockState::Running, target_ms, started_at: at, since: at, ..Clock::default() };
-        self.plan(policy, cal);
+        self.plan(policy, kind, cal);
     }
 
-    /// Recomputes the deadline and warning from `since` and `elapsed_ms`.
-    pub(crate) fn plan(&mut self, policy: &SlaPolicy, cal: &Calendar) {
+    /// Recomputes the deadline and warning from `since` and `elapsed_ms`; for a breached
+    /// clock only the next reminder (its deadline is history).
+    pub(crate) fn plan(&mut self, policy: &SlaPolicy, kind: ClockKind, cal: &Calendar) {
+        if self.breached {
+            self.remind_at = policy.remind_every_ms.map(|every| {
+                let n = i64::from(self.reminders) + 1;
+                let due = self.target_ms.saturating_add(every.saturating_mul(n));
+                cal.add_business_ms(self.since, due - self.elapsed_ms)
+            });
+            return;
+        }
         self.deadline = cal.add_business_ms(self.since, self.target_ms - self.elapsed_ms);
-        self.warn_at = match policy.warning_ms(self.target_ms) {
-            Some(w) if !self.warned => Some(cal.add_business_ms(self.since, w - self.elapsed_ms)),
+        self.warn_at = match policy.warn_ms[kind.index()] {
+            Some(w) if !self.warned && w < self.target_ms => Some(cal.add_business_ms(self.since, w - self.elapsed_ms)),
             _ => None,
         };
     }
@@ -266,28 +345,28 @@ impl Clock {
     }
 
     /// Resumes a paused clock.
-    pub(crate) fn resume(&mut self, policy: &SlaPolicy, cal: &Calendar, at: Timestamp) {
+    pub(crate) fn resume(&mut self, policy: &SlaPolicy, kind: ClockKind, cal: &Calendar, at: Timestamp) {
         if self.state == ClockState::Paused {
             self.state = ClockState::Running;
             self.since = at;
-            self.plan(policy, cal);
+            self.plan(policy, kind, cal);
         }
     }
 
-    /// Gives a running or paused clock a new target (a new policy) at `at`; a clock that
-    /// has no target under the new policy stops.
-    pub(crate) fn retarget(&mut self, policy: &SlaPolicy, cal: &Calendar, target_ms: Option<i64>, at: Timestamp) {
+    /// Gives a running or paused clock the new policy's target at `at`; a clock that has no
+    /// target under the new policy stops.
+    pub(crate) fn retarget(&mut self, policy: &SlaPolicy, kind: ClockKind, cal: &Calendar, at: Timestamp) {
         if !matches!(self.state, ClockState::Running | ClockState::Paused) {
             return;
         }
-        let Some(target_ms) = target_ms else {
+        let Some(target_ms) = policy.targets[kind.index()] else {
             self.state = ClockState::Stopped;
             return;
         };
         self.checkpoint(cal, at);
         self.target_ms = target_ms;
         if self.state == ClockState::Running {
-            self.plan(policy, cal);
+            self.plan(policy, kind, cal);
         }
     }
 
@@ -305,6 +384,12 @@ impl Clock {
     pub fn is_live(&self) -> bool {
         matches!(self.state, ClockState::Running | ClockState::Paused) && !self.breached
     }
+
+    /// Whether this instance of the clock is still open (running or paused), breached or
+    /// not: a customer's further message is then part of the same wait.
+    pub fn is_open(&self) -> bool {
+        matches!(self.state, ClockState::Running | ClockState::Paused)
+    }
 }
 
 /// A ticket's SLA: its policy and clocks.
@@ -316,12 +401,29 @@ pub struct Sla {
     pub clocks: [Clock; 4],
 }
 
+impl Sla {
+    /// Pauses the clocks the policy pauses in `status` and resumes the others that are
+    /// paused, at `at`: called after every change of status or policy, so that each
+    /// clock's running or paused state always follows the ticket's status.
+    pub(crate) fn follow_status(&mut self, policy: &SlaPolicy, cal: &Calendar, status: TicketStatus, at: Timestamp) {
+        for kind in ClockKind::ALL {
+            let want_paused = policy.pauses(kind, status);
+            let c = &mut self.clocks[kind.index()];
+            match c.state {
+                ClockState::Running if want_paused => c.pause(cal, at),
+                ClockState::Paused if !want_paused => c.resume(policy, kind, cal, at),
+                _ => {}
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::time::{HOUR_MS, MINUTE_MS};
 
-    fn policy() -> SlaPolicy {
+    fn policy(first_response_ms: i64) -> SlaPolicy {
         SlaPolicy {
             name: "p".into(),
             channels: vec![],
@@ -329,21 +431,26 @@ mod tests {
             urgencies: vec![],
             queues: vec![],
             calendar: None,
-            targets: [Some(HOUR_MS), None, None, None],
-            warning_permille: 800,
+            targets: [Some(first_response_ms), None, None, None],
+            warn_ms: [SlaPolicy::warning_at_fraction(first_response_ms, 0.8), None, None, None],
+            remind_every_ms: Some(10 * MINUTE_MS),
+            pending_pauses: [true; 4],
+            on_hold_pauses: [false, false, true, false],
         }
     }
 
+    const FIRST: ClockKind = ClockKind::FirstResponse;
+
     #[test]
     fn a_pause_moves_the_deadline_by_its_length() {
-        let p = policy();
+        let p = policy(HOUR_MS);
         let cal = Calendar::always_open();
         let mut c = Clock::default();
-        c.start(&p, &cal, HOUR_MS, Timestamp(0));
+        c.start(&p, FIRST, &cal, Timestamp(0));
         assert_eq!((c.deadline, c.warn_at), (Timestamp(HOUR_MS), Some(Timestamp(48 * MINUTE_MS))));
         c.pause(&cal, Timestamp(10 * MINUTE_MS));
         assert_eq!(c.next_due(), None);
-        c.resume(&p, &cal, Timestamp(40 * MINUTE_MS));
+        c.resume(&p, FIRST, &cal, Timestamp(40 * MINUTE_MS));
         assert_eq!(c.deadline, Timestamp(HOUR_MS + 30 * MINUTE_MS));
         assert!(c.stop(&cal, Timestamp(HOUR_MS)));
         assert_eq!(c.elapsed_ms, 30 * MINUTE_MS);
@@ -351,12 +458,49 @@ mod tests {
 
     #[test]
     fn retarget_keeps_elapsed_time() {
-        let p = policy();
         let cal = Calendar::always_open();
         let mut c = Clock::default();
-        c.start(&p, &cal, HOUR_MS, Timestamp(0));
-        c.retarget(&p, &cal, Some(20 * MINUTE_MS), Timestamp(30 * MINUTE_MS));
+        c.start(&policy(HOUR_MS), FIRST, &cal, Timestamp(0));
+        c.retarget(&policy(20 * MINUTE_MS), FIRST, &cal, Timestamp(30 * MINUTE_MS));
         // 30 min elapsed already exceed the new 20 min target: due at once.
         assert_eq!(c.deadline, Timestamp(30 * MINUTE_MS));
+    }
+
+    #[test]
+    fn a_breached_clock_keeps_its_deadline_and_reminds_in_business_time() {
+        let p = policy(HOUR_MS);
+        let cal = Calendar::always_open();
+        let mut c = Clock::default();
+        c.start(&p, FIRST, &cal, Timestamp(0));
+        c.breached = true;
+        c.plan(&p, FIRST, &cal);
+        assert_eq!(c.next_due(), Some(Timestamp(HOUR_MS + 10 * MINUTE_MS)));
+        c.pause(&cal, Timestamp(HOUR_MS + 5 * MINUTE_MS));
+        c.resume(&p, FIRST, &cal, Timestamp(2 * HOUR_MS));
+        assert_eq!(c.deadline, Timestamp(HOUR_MS), "the deadline it breached at");
+        // Five business minutes were left before the first reminder.
+        assert_eq!(c.next_due(), Some(Timestamp(2 * HOUR_MS + 5 * MINUTE_MS)));
+        assert!(!c.stop(&cal, Timestamp(3 * HOUR_MS)), "a breached clock is never met");
+    }
+
+    #[test]
+    fn warning_points_are_exact_to_the_millisecond() {
+        assert_eq!(SlaPolicy::warning_at_fraction(HOUR_MS, 0.9999), Some(3_599_640));
+        assert_eq!(SlaPolicy::warning_at_fraction(1_000_000, 0.3333), Some(333_300));
+        assert_eq!(SlaPolicy::warning_at_fraction(HOUR_MS, 1.0), None);
+        assert_eq!(SlaPolicy::warning_at_fraction(0, 0.8), None, "a zero target has no warning");
+        assert_eq!(SlaPolicy::warning_before(HOUR_MS, 15 * MINUTE_MS), Some(45 * MINUTE_MS));
+        assert_eq!(SlaPolicy::warning_before(10 * MINUTE_MS, 15 * MINUTE_MS), None);
+    }
+
+    #[test]
+    fn a_zero_target_breaches_one_millisecond_after_it_starts() {
+        let p = policy(0);
+        let cal = Calendar::always_open();
+        let mut c = Clock::default();
+        c.start(&p, FIRST, &cal, Timestamp(5_000));
+        assert_eq!((c.deadline, c.warn_at), (Timestamp(5_000), None));
+        assert_eq!(c.next_due(), Some(Timestamp(5_001)));
+        assert!(c.stop(&cal, Timestamp(5_000)), "met in the instant it started");
     }
 }

@@ -30,8 +30,10 @@ pub enum Timer {
     Overflow(QueueId),
     /// An agent's earliest after-contact work ends.
     WrapUp(AgentId),
-    /// An SLA clock's warning or deadline.
+    /// An SLA clock's warning, deadline or reminder.
     Sla(TicketId, crate::sla::ClockKind),
+    /// A resolved ticket's follow-up (a satisfaction survey, a callback).
+    FollowUp(TicketId),
 }
 
 /// Per-queue live figures.

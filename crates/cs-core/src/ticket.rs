@@ -100,6 +100,10 @@ pub enum TicketStatus {
     Abandoned,
     /// Its time-to-live ran out while it waited.
     Expired,
+    /// The agent waits on a third party (a carrier, the bank): no agent capacity held; the
+    /// policy says which clocks pause (by default resolution only: the customer still
+    /// waits for replies).
+    OnHold,
 }
 
 impl TicketStatus {
@@ -119,6 +123,7 @@ impl TicketStatus {
             TicketStatus::Resolved => "resolved",
             TicketStatus::Abandoned => "abandoned",
             TicketStatus::Expired => "expired",
+            TicketStatus::OnHold => "on_hold",
         }
     }
 }
@@ -275,6 +280,9 @@ pub struct Ticket {
     pub reply_due: Option<Timestamp>,
     /// When it expires if still waiting (time-to-live of the ticket or of its queue).
     pub expires_at: Option<Timestamp>,
+    /// When its follow-up is due, if resolved in a queue or category with
+    /// `follow_up_after_s` (a reopen cancels it).
+    pub follow_up_due: Option<Timestamp>,
     /// What the bot handed over, if a bot handled the conversation first.
     pub handoff: Option<Box<Handoff>>,
     /// Its SLA policy and clocks, if a policy applies.
@@ -327,6 +335,7 @@ impl Ticket {
             (self.offer_expires, Timer::Offer(self.id)),
             (self.reply_due, Timer::Reply(self.id)),
             (self.expires_at, Timer::Expiry(self.id)),
+            (self.follow_up_due, Timer::FollowUp(self.id)),
         ]
         .into_iter()
         .filter_map(|(due, timer)| due.map(|d| (d, timer)))

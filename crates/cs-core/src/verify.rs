@@ -129,7 +129,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         (_, Some(cfg)) => cfg,
     };
     let c = Ctx { state, cfg, at };
-    use TicketStatus::{Assigned, Bot, Offered, Queued, WaitingOnCustomer};
+    use TicketStatus::{Assigned, Bot, Offered, OnHold, Queued, Resolved, WaitingOnCustomer};
     match event {
         Event::Configured { .. } => unreachable!("checked above"),
         Event::AgentRegistered { agent, key, team, skills, .. } => {
@@ -196,14 +196,15 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         Event::AgentReplied { ticket, .. } | Event::TicketUpdated { ticket, .. } => c.ticket(*ticket).map(drop),
         Event::RecurringIssueDetected { .. } => Ok(()),
         Event::CustomerReplied { ticket, .. } => {
-            c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer, Bot]).map(drop)
+            c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer, OnHold, Bot]).map(drop)
         }
+        Event::TicketOnHold { ticket, .. } => c.ticket_in(*ticket, &[Assigned]).map(drop),
         Event::TicketPending { ticket, .. } | Event::TicketRequeued { ticket, .. } => {
             c.ticket_in(*ticket, &[Assigned, Offered]).map(drop)
         }
-        Event::TicketReactivated { ticket, .. } => c.ticket_in(*ticket, &[WaitingOnCustomer]).map(drop),
+        Event::TicketReactivated { ticket, .. } => c.ticket_in(*ticket, &[WaitingOnCustomer, OnHold]).map(drop),
         Event::TicketTransferred { ticket, queue, .. } => {
-            let t = c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer])?;
+            let t = c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer, OnHold])?;
             c.queue(*queue)?;
             fits(t, cfg, *queue)
         }
@@ -211,7 +212,15 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         | Event::BotResolved { ticket, .. }
         | Event::TicketAbandoned { ticket, .. }
         | Event::TicketExpired { ticket, .. } => {
-            c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer, Bot]).map(drop)
+            c.ticket_in(*ticket, &[Queued, Assigned, Offered, WaitingOnCustomer, OnHold, Bot]).map(drop)
+        }
+        Event::FollowUpDue { ticket, .. } => {
+            let t = c.ticket_in(*ticket, &[Resolved])?;
+            match t.follow_up_due {
+                Some(due) if due == event.at() => Ok(()),
+                Some(due) => Err(format!("ticket {ticket}'s follow-up is due at {due}, not at {}", event.at())),
+                None => Err(format!("ticket {ticket} has no follow-up pending")),
+            }
         }
         Event::TicketReopened { ticket, .. } => {
             let t = c.ticket(*ticket)?;
@@ -233,6 +242,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         Event::TicketUnpinned { ticket, .. } => c.ticket_in(*ticket, &[Queued]).map(drop),
         Event::SlaWarning { ticket, policy, .. }
         | Event::SlaBreached { ticket, policy, .. }
+        | Event::SlaReminder { ticket, policy, .. }
         | Event::SlaMet { ticket, policy, .. } => {
             c.ticket(*ticket)?;
             let n = cfg.sla.policies.len();

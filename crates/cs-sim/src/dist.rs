@@ -26,6 +26,12 @@ pub(crate) enum Purpose {
     Bot = 5,
     /// When agents first reply.
     Reply = 6,
+    /// Back-and-forth: who writes again, when, and how soon agents answer.
+    Conversation = 7,
+    /// Reopens: who reopens, and when.
+    Reopen = 8,
+    /// Transfers: which tickets agents transfer.
+    Transfer = 9,
 }
 
 /// SplitMix64: expands a 64-bit seed into well-mixed words (Steele, Lea and Flood 2014).

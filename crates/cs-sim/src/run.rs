@@ -345,6 +345,13 @@ enum Kind {
     Reply { ticket: u64, agent: u32, since: u32 },
     /// The customer's patience runs out (if the ticket still waits unanswered).
     Abandon(u64),
+    /// The customer writes again (back-and-forth), if the ticket is still open.
+    CustomerWrites(u64),
+    /// The agent answers the customer's message (if it still holds the ticket since
+    /// `since` and the message is unanswered).
+    NextReply { ticket: u64, agent: u32, since: u32 },
+    /// The customer reopens the resolved ticket (if it is still resolved and kept).
+    Reopen(u64),
     /// The bot conversation ends (`patience_ms` is `u32::MAX` for no patience).
     BotDone { ticket: u64, deflect: bool, patience_ms: u32 },
     /// A shift occurrence starts (day index for daily shifts).
@@ -463,8 +470,24 @@ struct QueueRt {
     mix: Stream,
     bot: Stream,
     reply: Stream,
+    conversation: Stream,
+    reopen: Stream,
+    transfer: Stream,
     /// Time of the last generated arrival, seconds since the start (unrounded).
     next_s: f64,
+}
+
+/// Where a ticket's back-and-forth stands.
+#[derive(Clone, Copy, Debug)]
+struct Conv {
+    /// The queue whose conversation model applies (where the ticket arrived).
+    queue: u16,
+    /// Messages the customer will still write.
+    left: u8,
+    /// The customer's last message is unanswered.
+    awaiting: bool,
+    /// The handling time is over: resolve (or transfer) after the last reply.
+    finish: bool,
 }
 
 /// A recorded arrival with its names resolved.
@@ -484,6 +507,8 @@ struct Sim<'s> {
     /// Agents whose shift ended while they held work: they log out once it is done.
     leaving: Vec<AgentId>,
     pending: VecDeque<Command>,
+    /// Tickets with back-and-forth still to come, by ticket id (removed when they close).
+    conv: std::collections::BTreeMap<u64, Conv>,
     /// Recent customers, for repeat contacts (a ring of the scenario's pool size).
     ring: Vec<u64>,
     ring_next: usize,
@@ -516,6 +541,9 @@ impl<'s> Sim<'s> {
                 mix: Stream::new(seed, Purpose::Mix, i),
                 bot: Stream::new(seed, Purpose::Bot, i),
                 reply: Stream::new(seed, Purpose::Reply, i),
+                conversation: Stream::new(seed, Purpose::Conversation, i),
+                reopen: Stream::new(seed, Purpose::Reopen, i),
+                transfer: Stream::new(seed, Purpose::Transfer, i),
                 next_s: 0.0,
             })
             .collect();
@@ -538,6 +566,7 @@ impl<'s> Sim<'s> {
             team_first,
             leaving: Vec::new(),
             pending: VecDeque::new(),
+            conv: std::collections::BTreeMap::new(),
             ring: Vec::with_capacity(sc.customer_pool().min(1 << 20) as usize),
             ring_next: 0,
             next_customer: 1,
@@ -582,7 +611,7 @@ impl<'s> Sim<'s> {
     fn drain(&mut self, on_event: &mut dyn FnMut(&Event)) -> Result<(), SimError> {
         loop {
             {
-                let Sim { sc, engine, agenda, q, pending, waits, events, from_ms, start_ms, .. } = self;
+                let Sim { sc, engine, agenda, q, pending, waits, events, from_ms, start_ms, conv, .. } = self;
                 let state = engine.state();
                 for e in engine.events() {
                     on_event(e);
@@ -615,10 +644,68 @@ impl<'s> Sim<'s> {
                                     );
                                 }
                             }
+                            // A customer's message waiting for this agent (back-and-forth after
+                            // a re-queue, or the ticket set pending and taken up again).
+                            if let Some(c) = conv.get(&ticket.0).filter(|c| c.awaiting)
+                                && t.first_response_at.is_some()
+                                && let Some(model) = &sc.queues[usize::from(c.queue)].conversation
+                            {
+                                let cq = usize::from(c.queue);
+                                let reply_ms = model.reply.sample_ms(&mut q[cq].conversation).min(handle_ms);
+                                agenda.push(
+                                    at.ms().saturating_add(reply_ms),
+                                    Kind::NextReply { ticket: ticket.0, agent: agent.0, since },
+                                );
+                            }
                             agenda.push(
                                 at.ms().saturating_add(handle_ms),
                                 Kind::Complete { ticket: ticket.0, agent: agent.0, since },
                             );
+                        }
+                        Event::AgentReplied { at, ticket, .. } => {
+                            let Some(c) = conv.get_mut(&ticket.0) else { continue };
+                            c.awaiting = false;
+                            let cq = usize::from(c.queue);
+                            let Some(model) = &sc.queues[cq].conversation else { continue };
+                            let held = state.ticket(*ticket).is_some_and(|t| t.status == TicketStatus::Assigned);
+                            if c.left > 0 {
+                                c.left -= 1;
+                                let delay_ms = model.delay.sample_ms(&mut q[cq].conversation);
+                                agenda.push(at.ms().saturating_add(delay_ms), Kind::CustomerWrites(ticket.0));
+                                if model.pending && held {
+                                    pending.push_back(Command::SetPending { at: *at, ticket: *ticket });
+                                }
+                            } else if c.finish && held {
+                                pending.push_back(finish(sc, q, state, *ticket, *at));
+                            }
+                        }
+                        Event::TicketResolved { at, ticket } => {
+                            conv.remove(&ticket.0);
+                            let Some(t) = state.ticket(*ticket) else { continue };
+                            let qi = t.queue.index();
+                            if let Some(r) = sc.queues.get(qi).and_then(|m| m.reopen.as_ref())
+                                && r.share > 0.0
+                                && q[qi].reopen.uniform() < r.share
+                                && let Some(after) = &r.after
+                            {
+                                let after_ms = after.sample_ms(&mut q[qi].reopen);
+                                agenda.push(at.ms().saturating_add(after_ms), Kind::Reopen(ticket.0));
+                            }
+                        }
+                        Event::TicketAbandoned { ticket, .. }
+                        | Event::TicketExpired { ticket, .. }
+                        | Event::BotResolved { ticket, .. } => {
+                            conv.remove(&ticket.0);
+                        }
+                        Event::FollowUpDue { at, ticket } => {
+                            let Some(t) = state.ticket(*ticket) else { continue };
+                            let qi = t.queue.index();
+                            if let Some(r) = sc.queues.get(qi).and_then(|m| m.reopen.as_ref())
+                                && r.follow_up_share > 0.0
+                                && q[qi].reopen.uniform() < r.follow_up_share
+                            {
+                                pending.push_back(Command::Reopen { at: *at, ticket: *ticket });
+                            }
                         }
                         Event::TicketOffered { at, ticket, .. } => {
                             pending.push_back(Command::AcceptOffer { at: *at, ticket: *ticket });
@@ -635,10 +722,34 @@ impl<'s> Sim<'s> {
             let name = match cmd {
                 Command::AcceptOffer { .. } => "AcceptOffer",
                 Command::AgentReply { .. } => "AgentReply",
+                Command::SetPending { .. } => "SetPending",
+                Command::Resolve { .. } => "Resolve",
+                Command::Transfer { .. } => "Transfer",
+                Command::Reopen { .. } => "Reopen",
                 _ => "Logout",
             };
-            if let Err(rejection) = self.engine.execute(&cmd) {
-                return Err(SimError::Refused { at: cmd.at(), command: name, rejection });
+            // What the customers and agents do next was decided on the events of a
+            // decision; an earlier command of the same batch may have moved the ticket on.
+            let due =
+                |want: TicketStatus, id: &TicketId| self.engine.state().ticket(*id).is_some_and(|t| t.status == want);
+            let still_due = match &cmd {
+                Command::SetPending { ticket, .. }
+                | Command::Resolve { ticket, .. }
+                | Command::Transfer { ticket, .. } => due(TicketStatus::Assigned, ticket),
+                Command::Reopen { ticket, .. } => due(TicketStatus::Resolved, ticket),
+                _ => true,
+            };
+            if !still_due {
+                continue;
+            }
+            match self.engine.execute(&cmd) {
+                Ok(()) => {}
+                // A customer reopening a ticket the engine no longer takes back (its reopen
+                // window or a queue limit) simply does not reopen it.
+                Err(
+                    Rejection::ReopenWindowClosed { .. } | Rejection::QueueFull { .. } | Rejection::LimitReached { .. },
+                ) if matches!(cmd, Command::Reopen { .. }) => {}
+                Err(rejection) => return Err(SimError::Refused { at: cmd.at(), command: name, rejection }),
             }
         }
     }
@@ -788,7 +899,46 @@ impl<'s> Sim<'s> {
             }
             Kind::Complete { ticket, agent, since } => {
                 if self.still_holds(ticket, agent, since) {
-                    self.must(&Command::Resolve { at, ticket: TicketId(ticket) }, "Resolve", on_event)?;
+                    // A conversation still going on ends first: the agent resolves after its
+                    // last reply.
+                    if let Some(c) = self.conv.get_mut(&ticket).filter(|c| c.awaiting || c.left > 0) {
+                        c.finish = true;
+                        return Ok(());
+                    }
+                    let cmd = finish(self.sc, &mut self.q, self.engine.state(), TicketId(ticket), at);
+                    let name = if matches!(cmd, Command::Transfer { .. }) { "Transfer" } else { "Resolve" };
+                    self.must(&cmd, name, on_event)?;
+                }
+            }
+            Kind::CustomerWrites(ticket) => {
+                let id = TicketId(ticket);
+                let Some(t) = self.engine.state().ticket(id).filter(|t| !t.status.is_closed()) else {
+                    return Ok(());
+                };
+                let held = (t.status == TicketStatus::Assigned).then_some((t.agent, t.held_since));
+                let Some(c) = self.conv.get_mut(&ticket) else { return Ok(()) };
+                c.awaiting = true;
+                let cq = usize::from(c.queue);
+                self.must(&Command::CustomerMessage { at, ticket: id }, "CustomerMessage", on_event)?;
+                // The agent holding the ticket answers; a ticket that waits (set pending,
+                // re-queued) is answered by whoever takes it next.
+                if let (Some((Some(agent), Some(since))), Some(model)) = (held, &self.sc.queues[cq].conversation) {
+                    let reply_ms = model.reply.sample_ms(&mut self.q[cq].conversation);
+                    let since = (since.ms() - self.start_ms) as u32;
+                    self.agenda.push(at_ms.saturating_add(reply_ms), Kind::NextReply { ticket, agent: agent.0, since });
+                }
+            }
+            Kind::NextReply { ticket, agent, since } => {
+                let awaiting = self.conv.get(&ticket).is_some_and(|c| c.awaiting);
+                if awaiting && self.still_holds(ticket, agent, since) {
+                    self.must(&Command::AgentReply { at, ticket: TicketId(ticket) }, "AgentReply", on_event)?;
+                }
+            }
+            Kind::Reopen(ticket) => {
+                let id = TicketId(ticket);
+                if self.engine.state().ticket(id).is_some_and(|t| t.status == TicketStatus::Resolved) {
+                    self.pending.push_back(Command::Reopen { at, ticket: id });
+                    self.drain(on_event)?;
                 }
             }
             Kind::Reply { ticket, agent, since } => {
@@ -905,6 +1055,8 @@ impl<'s> Sim<'s> {
         } else {
             None
         };
+        // Drawn for every arrival too.
+        let talks = model.conversation.as_ref().map(|c| (rt.conversation.uniform() < c.share, c.messages));
         let id = self.engine.state().next_ticket_id();
         if let Command::CreateTicket { at: a, spec: s } = &mut self.create {
             (*a, *s) = (at, spec);
@@ -912,7 +1064,13 @@ impl<'s> Sim<'s> {
         let r = self.engine.execute(&self.create);
         self.drain(on_event)?;
         match r {
-            Ok(()) => self.created += 1,
+            Ok(()) => {
+                self.created += 1;
+                if let Some((true, left)) = talks {
+                    let c = Conv { queue: qi as u16, left, awaiting: false, finish: false };
+                    self.conv.insert(id.0, c);
+                }
+            }
             Err(Rejection::QueueFull { .. } | Rejection::LimitReached { .. }) => {
                 self.refused += 1;
                 return Ok(());
@@ -1053,6 +1211,16 @@ impl<'s> Sim<'s> {
             events: self.events,
             tickets_held_max: self.held_max,
         }
+    }
+}
+
+/// What the agent does when a ticket's handling is over: transfers it (with the queue's
+/// transfer share) or resolves it.
+fn finish(sc: &Scenario, q: &mut [QueueRt], state: &cs_core::State, ticket: TicketId, at: Timestamp) -> Command {
+    let qi = state.ticket(ticket).map_or(0, |t| t.queue.index());
+    match sc.queues.get(qi).and_then(|m| m.transfer.as_ref()) {
+        Some(t) if q[qi].transfer.uniform() < t.share => Command::Transfer { at, ticket, queue: t.to },
+        _ => Command::Resolve { at, ticket },
     }
 }
 

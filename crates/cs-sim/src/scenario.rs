@@ -38,6 +38,9 @@ pub const DEFAULT_CLOSED_TICKET_RETENTION_S: u32 = 60;
 /// `customer_memory_s`, when some queue has repeat customers (otherwise every customer is
 /// new and 60 s is given); raised to the longest `*window_s` in the engine tables.
 pub const DEFAULT_CUSTOMER_MEMORY_S: u32 = 86_400;
+/// How long after resolution (or after the last follow-up) a closed ticket is kept, and
+/// so may be reopened, when a scenario has reopens and sets no retention: a day.
+pub const REOPEN_WINDOW_S: f64 = 86_400.0;
 /// The longest simulated time: the core keeps 31 days of 15-minute metric intervals.
 pub const DURATION_S_MAX: f64 = 31.0 * DAY_S;
 /// Most agents in a scenario.
@@ -122,6 +125,44 @@ pub(crate) struct QueueModel {
     pub bot: Option<Bot>,
     /// Time from assignment to the agent's first reply, if agents reply.
     pub first_reply: Option<Dist>,
+    /// Back-and-forth: customers who write again after the agent's replies.
+    pub conversation: Option<Conversation>,
+    /// Customers who reopen resolved tickets.
+    pub reopen: Option<Reopen>,
+    /// Tickets the agent transfers to another queue instead of resolving.
+    pub transfer: Option<Transfer>,
+}
+
+/// A queue's back-and-forth: with probability `share` a ticket's customer writes
+/// `messages` more times, each `delay` after the agent's reply, and the agent answers each
+/// after `reply`; with `pending`, the agent sets the ticket waiting on the customer after
+/// each reply that expects an answer (the slot is freed and the customer's message queues
+/// the ticket again, sticky to the agent).
+#[derive(Clone, Debug)]
+pub(crate) struct Conversation {
+    pub share: f64,
+    pub messages: u8,
+    pub delay: Dist,
+    pub reply: Dist,
+    pub pending: bool,
+}
+
+/// A queue's reopens: with probability `share` a customer reopens the resolved ticket
+/// `after` its resolution; with probability `follow_up_share` one reopens when the
+/// follow-up (the engine's `FollowUpDue`) reaches them.
+#[derive(Clone, Debug)]
+pub(crate) struct Reopen {
+    pub share: f64,
+    pub after: Option<Dist>,
+    pub follow_up_share: f64,
+}
+
+/// A queue's transfers: with probability `share` the agent, at the end of the handling,
+/// transfers the ticket to queue `to` instead of resolving it.
+#[derive(Clone, Debug)]
+pub(crate) struct Transfer {
+    pub share: f64,
+    pub to: QueueId,
 }
 
 impl QueueModel {
@@ -594,6 +635,11 @@ struct RawQueue {
     bot: Option<Bot>,
     /// `None`: not given; `Some(None)`: agents never reply.
     first_reply: Option<Option<Dist>>,
+    /// Without its `reply` distribution when not given (the queue's first reply then).
+    conversation: Option<(f64, u8, Dist, Option<Dist>, bool)>,
+    reopen: Option<Reopen>,
+    /// The target queue by name.
+    transfer: Option<(f64, String)>,
     engine: Table,
 }
 
@@ -646,6 +692,9 @@ const QUEUE_KEYS: &[&str] = &[
     "mix",
     "bot",
     "first_reply",
+    "conversation",
+    "reopen",
+    "transfer",
     "engine",
 ];
 const TEAM_KEYS: &[&str] = &[
@@ -942,6 +991,18 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
         Some(Bot { deflection: deflection?, time: time? })
     });
     let first_reply = o.t.get("first_reply").and_then(|v| parse_dist(cx, v, &o.field("first_reply"), true));
+    let conversation =
+        o.table(cx, "conversation").and_then(|t| parse_conversation(Obj { t, path: &o.field("conversation") }, cx));
+    let reopen = o.table(cx, "reopen").and_then(|t| parse_reopen(Obj { t, path: &o.field("reopen") }, cx));
+    let transfer = o.table(cx, "transfer").and_then(|t| {
+        let b = Obj { t, path: &o.field("transfer") };
+        b.keys(cx, &["share", "to"]);
+        let share = b.prob(cx, "share");
+        b.require(cx, "share", "; the probability that the agent transfers a ticket instead of resolving it");
+        let to = b.str(cx, "to").map(str::to_owned);
+        b.require(cx, "to", "; the name of the queue tickets are transferred to");
+        Some((share?, to?))
+    });
     let engine = o.table(cx, "engine").cloned().unwrap_or_default();
     // Everything else passes through (`service_level_s` there overrides
     // `service_level_target_s` for this queue).
@@ -950,7 +1011,74 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
             cx.add(format!("{}.{k}", o.field("engine")), format!("not allowed here; {why}"));
         }
     }
-    RawQueue { name, channel, skills, arrivals, handle, handle_by_category, patience, mix, bot, first_reply, engine }
+    RawQueue {
+        name,
+        channel,
+        skills,
+        arrivals,
+        handle,
+        handle_by_category,
+        patience,
+        mix,
+        bot,
+        first_reply,
+        conversation,
+        reopen,
+        transfer,
+        engine,
+    }
+}
+
+/// The most follow-up messages one ticket may have: a conversation longer than this is a
+/// different model, not back-and-forth.
+pub const CONVERSATION_MESSAGES_MAX: i64 = 50;
+
+fn parse_conversation(b: Obj<'_>, cx: &mut Cx) -> Option<(f64, u8, Dist, Option<Dist>, bool)> {
+    b.keys(cx, &["share", "messages", "delay", "reply", "pending"]);
+    let share = b.prob(cx, "share");
+    b.require(cx, "share", "; the probability that a ticket's customer writes again after a reply");
+    let messages = match b.int(cx, "messages") {
+        None => 1,
+        Some(m) if (1..=CONVERSATION_MESSAGES_MAX).contains(&m) => m as u8,
+        Some(m) => {
+            cx.add(b.field("messages"), format!("{m} must be between 1 and {CONVERSATION_MESSAGES_MAX}"));
+            1
+        }
+    };
+    let delay = match b.t.get("delay") {
+        Some(v) => parse_dist(cx, v, &b.field("delay"), false).flatten(),
+        None => {
+            b.missing(
+                cx,
+                "delay",
+                "; how long the customer takes to write again, e.g. { kind = \"exponential\", mean_s = 120 }",
+            );
+            None
+        }
+    };
+    let reply = b.t.get("reply").and_then(|v| parse_dist(cx, v, &b.field("reply"), false).flatten());
+    let pending = b.bool(cx, "pending").unwrap_or(false);
+    Some((share?, messages, delay?, reply, pending))
+}
+
+fn parse_reopen(b: Obj<'_>, cx: &mut Cx) -> Option<Reopen> {
+    b.keys(cx, &["share", "after", "follow_up_share"]);
+    let share = if b.has("share") { b.prob(cx, "share")? } else { 0.0 };
+    let follow_up_share = if b.has("follow_up_share") { b.prob(cx, "follow_up_share")? } else { 0.0 };
+    let after = b.t.get("after").and_then(|v| parse_dist(cx, v, &b.field("after"), false).flatten());
+    if share > 0.0 && after.is_none() && !b.has("after") {
+        b.missing(
+            cx,
+            "after",
+            "; how long after resolution customers reopen, e.g. { kind = \"exponential\", mean_s = 7200 }",
+        );
+        return None;
+    }
+    if !b.has("share") && !b.has("follow_up_share") {
+        cx.add(b.path.to_owned(), "gives neither share nor follow_up_share; nobody would reopen");
+        return None;
+    }
+    Some(Reopen { share, after, follow_up_share })
 }
 
 /// A TOML integer or float as `f64`.
@@ -1543,6 +1671,27 @@ fn map_config_path(raw: &RawScenario, path: &str) -> String {
     }
 }
 
+/// The largest number under `key`, anywhere in `v`, or in a table under `key` (0 if none).
+fn longest_key(v: &Value, key: &str) -> f64 {
+    let number = |v: &Value| match v {
+        Value::Integer(i) => *i as f64,
+        Value::Float(f) if f.is_finite() => *f,
+        _ => 0.0,
+    };
+    match v {
+        Value::Table(t) => t
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Table(inner) if k.starts_with(key) => inner.values().map(number).fold(0.0, f64::max),
+                v if k == key => number(v),
+                v => longest_key(v, key),
+            })
+            .fold(0.0, f64::max),
+        Value::Array(a) => a.iter().map(|v| longest_key(v, key)).fold(0.0, f64::max),
+        _ => 0.0,
+    }
+}
+
 /// The largest number under any key ending in `window_s`, anywhere in `v` (0 if none).
 fn longest_window(v: &Value) -> f64 {
     match v {
@@ -1722,7 +1871,26 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
 
     // Limits: low closed-ticket retention and bounded customer memory, unless set.
     let mut limits = top.get("limits").and_then(Value::as_table).cloned().unwrap_or_default();
-    limits.entry("closed_ticket_retention_s").or_insert(Value::Integer(i64::from(DEFAULT_CLOSED_TICKET_RETENTION_S)));
+    if !limits.contains_key("closed_ticket_retention_s") {
+        // Closed tickets are kept only as long as something may still happen to them: a
+        // follow-up (which must fall within the retention), a customer reopening.
+        let mut follow_up_s = longest_key(&Value::Table(top.clone()), "follow_up_after_s");
+        for q in &queues {
+            follow_up_s = follow_up_s.max(longest_key(&Value::Table(q.clone()), "follow_up_after_s"));
+        }
+        let reopens = raw.queues.iter().any(|q| q.reopen.is_some());
+        let mut retention_s = f64::from(DEFAULT_CLOSED_TICKET_RETENTION_S);
+        if follow_up_s > 0.0 {
+            retention_s = retention_s.max(follow_up_s + REOPEN_WINDOW_S);
+        }
+        if reopens {
+            retention_s = retention_s.max(REOPEN_WINDOW_S);
+        }
+        limits.insert(
+            "closed_ticket_retention_s".into(),
+            Value::Integer((retention_s.ceil() as i64).min(i64::from(u32::MAX))),
+        );
+    }
     if !limits.contains_key("customer_memory_s") {
         // Long enough for every window the engine rules name (sticky windows, repeat-contact
         // windows: any `*window_s`), a day when customers come back, nothing otherwise
@@ -1825,6 +1993,20 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
                     repeat_share: m.repeat_share,
                 },
                 bot: q.bot.clone(),
+                conversation: q.conversation.as_ref().map(|(share, messages, delay, reply, pending)| Conversation {
+                    share: *share,
+                    messages: *messages,
+                    delay: delay.clone(),
+                    // Answering a customer's message takes as long as a first reply, unless
+                    // the scenario says otherwise.
+                    reply: reply.clone().or_else(|| q.first_reply.clone().flatten()).unwrap_or(Dist::Fixed { s: 0.0 }),
+                    pending: *pending,
+                }),
+                reopen: q.reopen.clone(),
+                transfer: q
+                    .transfer
+                    .as_ref()
+                    .and_then(|(share, to)| config.queue_id(to).map(|to| Transfer { share: *share, to })),
                 first_reply: match &q.first_reply {
                     Some(given) => given.clone(),
                     // Agents reply as they take a ticket when SLA first-response clocks run,
@@ -1839,6 +2021,34 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
         .collect();
 
     check_service(raw, &config, &queue_models, &team_models, cx);
+    for (i, q) in raw.queues.iter().enumerate() {
+        if let Some((_, to)) = &q.transfer {
+            match config.queue_id(to) {
+                None => cx.add(
+                    format!("queues[{i}].transfer.to"),
+                    format!("unknown queue {to:?}; expected one of the scenario's queues"),
+                ),
+                Some(id) if id.index() == i => {
+                    cx.add(format!("queues[{i}].transfer.to"), format!("{to:?} is the queue itself"))
+                }
+                Some(id) if queue_models[id.index()].channel != queue_models[i].channel => cx.add(
+                    format!("queues[{i}].transfer.to"),
+                    format!(
+                        "queue {to:?} takes {}, not {}: a transfer keeps the ticket's channel",
+                        queue_models[id.index()].channel,
+                        queue_models[i].channel
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        if q.conversation.is_some() && queue_models[i].first_reply.is_none() {
+            cx.add(
+                format!("queues[{i}].conversation"),
+                "agents of this queue never reply (no first_reply), so customers never write back; give first_reply",
+            );
+        }
+    }
     for (i, q) in queue_models.iter().enumerate() {
         if q.first_reply.is_none() && config.queue(q.id).reply_timeout_ms.is_some() {
             cx.add(

@@ -96,8 +96,20 @@ fn one_line(s: &str) -> String {
 
 /// Keys of queue and team entries that only a scenario has (a config's queues take
 /// `channels`, not `channel`, and its teams hold no agents).
-const SCENARIO_QUEUE_KEYS: &[&str] =
-    &["channel", "arrivals", "handle_time", "handle_time_by_category", "patience", "mix", "bot", "first_reply", "engine"];
+const SCENARIO_QUEUE_KEYS: &[&str] = &[
+    "channel",
+    "arrivals",
+    "handle_time",
+    "handle_time_by_category",
+    "patience",
+    "mix",
+    "bot",
+    "first_reply",
+    "conversation",
+    "reopen",
+    "transfer",
+    "engine",
+];
 const SCENARIO_TEAM_KEYS: &[&str] = &["agents", "named", "capacity", "languages", "shifts", "at_shift_end", "engine"];
 
 /// What the file looks like: a scenario if a top-level key, or a key of one of its queues

@@ -134,3 +134,21 @@ fn scenarios_are_recognised_by_their_keys() {
     assert!(r.stdout.contains("nameless.toml: name: missing"), "{}", r.stdout);
     assert!(r.stdout.contains("nameless.toml: duration_s: missing"), "{}", r.stdout);
 }
+
+/// A queue whose only scenario key is one of the back-and-forth keys is a scenario's, and
+/// a scenario with them (the promotion-day example) validates.
+#[test]
+fn conversation_reopen_and_transfer_mark_a_scenario() {
+    for key in ["conversation = { share = 0.2 }", "reopen = { share = 0.1 }", "transfer = { share = 0.1, to = \"x\" }"]
+    {
+        let path = scratch("talk.toml");
+        std::fs::write(&path, format!("[[queues]]\nname = \"q\"\n{key}\n")).unwrap();
+        let r = cs([std::ffi::OsStr::new("validate"), path.as_os_str()]);
+        assert_eq!(r.code, 1);
+        assert!(r.stdout.contains("talk.toml: queues[0].arrivals: missing"), "{key}: {}", r.stdout);
+    }
+    let example =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/promo-surge.toml");
+    let r = cs([std::ffi::OsStr::new("validate"), example.as_os_str()]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

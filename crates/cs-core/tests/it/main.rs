@@ -10,3 +10,5 @@ mod metrics;
 mod properties;
 mod routing;
 mod sla;
+mod sla_clocks;
+mod sla_props;

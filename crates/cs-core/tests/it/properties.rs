@@ -315,7 +315,8 @@ fn check_assignments(before: &State, events: &[Event]) -> Result<(), TestCaseErr
             }
             _ => {}
         }
-        // Pausing and resuming never moves a deadline earlier.
+        // Pausing and resuming never moves a deadline earlier, and never moves a breached
+        // clock's deadline at all (it is the instant it breached).
         if let Event::TicketReactivated { ticket, at } = e {
             let paused: Vec<_> =
                 s.ticket(*ticket).and_then(|t| t.sla.clone()).map(|x| x.clocks.to_vec()).unwrap_or_default();
@@ -324,8 +325,11 @@ fn check_assignments(before: &State, events: &[Event]) -> Result<(), TestCaseErr
             if let Some(sla) = after.ticket(*ticket).and_then(|t| t.sla.as_ref()) {
                 for (before, now) in paused.iter().zip(sla.clocks.iter()) {
                     if before.state == ClockState::Paused && now.state == ClockState::Running {
-                        let left = before.target_ms - before.elapsed_ms;
-                        prop_assert!(now.deadline >= at.plus_ms(left.min(0)), "resume shortened a clock");
+                        if before.breached {
+                            prop_assert_eq!(now.deadline, before.deadline, "resume moved a breached deadline");
+                        } else {
+                            prop_assert!(now.deadline >= *at, "resume shortened a clock");
+                        }
                         prop_assert_eq!(now.elapsed_ms, before.elapsed_ms);
                     }
                 }

@@ -540,13 +540,8 @@ fn deadline_aware_priority_serves_the_nearest_deadline_first() {
         channels: vec![Channel::Email],
         tiers: vec![],
         urgencies: vec![cs_core::Urgency::High],
-        queues: vec![],
-        calendar: None,
         first_response_s: Some(600.0),
-        next_response_s: None,
-        resolution_s: None,
-        update_s: None,
-        warning_at: None,
+        ..Default::default()
     };
     let zero = |names: &[&str]| Some(names.iter().map(|n| (n.to_string(), 0)).collect());
     let flat = |deadline: f64| {
@@ -630,4 +625,7 @@ fn cyclic_escalation_unknown_calendar_and_overlapping_hours_are_refused() {
     let msg = problems(&CONFIG.replace(r#"mon = ["09:00-17:00"]"#, r#"mon = ["09:00-13:00", "12:00-17:00"]"#));
     assert!(msg.contains("calendars[0]"), "{msg}");
     assert!(msg.contains("overlap"), "{msg}");
+    // The policy naming the refused calendar is not told the name is unknown as well.
+    assert!(!msg.contains("unknown calendar"), "{msg}");
+    assert_eq!(msg.matches("; ").count(), 0, "one problem: {msg}");
 }

@@ -2,6 +2,7 @@
 
 mod agreement;
 mod common;
+mod conversations;
 mod determinism;
 mod erlang;
 mod features;
