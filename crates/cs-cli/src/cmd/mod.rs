@@ -41,6 +41,8 @@ commands! {
     Import => import,
     /// Write a store's partition as a JSON-lines event log.
     Export => export,
+    /// Run the HTTP service: JSON API, event stream, dashboard, metrics.
+    Serve => serve,
 }
 
 /// Opens a store that must already exist: a folder or file path that is not there is an

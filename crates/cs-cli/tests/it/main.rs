@@ -2,7 +2,9 @@
 
 mod desk;
 mod erlang;
+mod http;
 mod replay;
+mod serve;
 mod simulate;
 mod store;
 mod validate;

@@ -1,0 +1,155 @@
+//! Read-only views of a tenant's state: queues for the supervisor's screen, the metrics
+//! summary, a customer's place in line, Prometheus gauges. Every figure is the core's.
+
+use crate::error::ApiError;
+use crate::prom::QueueGauges;
+use cs_core::metrics::{INTERVAL_MS, interval_start};
+use cs_core::sla::ClockState;
+use cs_core::time::DAY_MS;
+use cs_core::{CustomerId, QueueId, State, TicketStatus, Timestamp};
+use serde_json::{Value, json};
+
+/// The service level a queue is shown against on the dashboard: the industry's common
+/// 80 % within the queue's threshold (the threshold is the queue's `service_level_s`).
+pub const SERVICE_LEVEL_GOAL: f64 = 0.8;
+
+/// A ticket is at risk when a running SLA clock has warned or is due within this.
+pub const AT_RISK_MS: i64 = 10 * 60_000;
+
+/// Intervals of history each queue shows (the last 8 hours).
+const HISTORY_INTERVALS: i64 = 32;
+
+fn midnight(now: Timestamp) -> Timestamp {
+    Timestamp(now.ms().div_euclid(DAY_MS) * DAY_MS)
+}
+
+/// `GET /v1/queues`: per queue, what waits, how long, the service level today against
+/// the goal, its last 8 hours per 15 minutes, and the tickets closest to breach.
+pub fn queues(s: &State, now: Timestamp) -> Vec<Value> {
+    let cfg = s.config();
+    let today = s.metrics().report(midnight(now), Timestamp::MAX, now);
+    let from = Timestamp(interval_start(now).ms() - (HISTORY_INTERVALS - 1) * INTERVAL_MS);
+    cfg.queues()
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let id = QueueId(i as u16);
+            let c = &today.queues[i];
+            let history: Vec<Value> = s
+                .metrics()
+                .intervals
+                .iter()
+                .filter(|iv| iv.start >= from)
+                .map(|iv| {
+                    let qc = &iv.queues[i];
+                    json!({ "start": iv.start.to_string(), "offered": qc.offered, "service_level": qc.service_level() })
+                })
+                .collect();
+            let mut risky: Vec<(Timestamp, Value)> = s
+                .tickets()
+                .filter(|t| t.queue == id && !t.status.is_closed())
+                .filter_map(|t| {
+                    let sla = t.sla.as_ref()?;
+                    let clock = sla
+                        .clocks
+                        .iter()
+                        .filter(|c| c.state == ClockState::Running && !c.breached)
+                        .min_by_key(|c| c.deadline)?;
+                    let left = clock.deadline.since(now);
+                    (clock.warned || left <= AT_RISK_MS).then(|| {
+                        (
+                            clock.deadline,
+                            json!({
+                                "id": t.key.as_deref(),
+                                "state": status(t.status),
+                                "deadline": clock.deadline.to_string(),
+                                "remaining_s": left as f64 / 1000.0,
+                            }),
+                        )
+                    })
+                })
+                .collect();
+            risky.sort_by_key(|(d, _)| *d);
+            json!({
+                "name": q.name,
+                "waiting": s.waiting_in(id),
+                "oldest_wait_s": s.oldest_wait_ms(id, now) as f64 / 1000.0,
+                "overflow_open": s.overflow_open(id),
+                "service_level_threshold_s": q.service_level_ms as f64 / 1000.0,
+                "service_level_goal": SERVICE_LEVEL_GOAL,
+                "today": { "offered": c.offered, "answered": c.answered, "abandoned": c.abandoned, "service_level": c.service_level() },
+                "history": history,
+                "at_risk": risky.iter().take(20).map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+                "at_risk_count": risky.len(),
+            })
+        })
+        .collect()
+}
+
+fn status(s: TicketStatus) -> Value {
+    serde_json::to_value(s).unwrap_or(Value::Null)
+}
+
+/// The gauges `/metrics` shows per queue.
+pub fn queue_gauges(s: &State, now: Timestamp) -> Vec<QueueGauges> {
+    let today = s.metrics().report(midnight(now), Timestamp::MAX, now);
+    s.config()
+        .queues()
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let id = QueueId(i as u16);
+            QueueGauges {
+                name: q.name.clone(),
+                waiting: s.waiting_in(id) as u64,
+                oldest_wait_s: s.oldest_wait_ms(id, now) as f64 / 1000.0,
+                service_level_today: today.queues[i].service_level(),
+            }
+        })
+        .collect()
+}
+
+/// `GET /v1/customers/{id}/position`: each waiting ticket of the customer with its place
+/// and estimated wait.
+pub fn customer_position(s: &State, customer: CustomerId, id: &str, now: Timestamp) -> Value {
+    let tickets: Vec<Value> = s
+        .tickets()
+        .filter(|t| t.customer == customer && !t.status.is_closed())
+        .map(|t| {
+            let waiting = t.status == TicketStatus::Queued;
+            json!({
+                "ticket": t.key.as_deref(),
+                "state": status(t.status),
+                "queue": s.config().queue(t.queue).name,
+                "position": if waiting { s.queue_position(t.id) } else { None },
+                "estimated_wait_s": if waiting { s.estimated_wait_ms(t.id).map(|ms| ms as f64 / 1000.0) } else { None },
+                "waited_s": if waiting { Some(now.since(t.queued_since).max(0) as f64 / 1000.0) } else { None },
+            })
+        })
+        .collect();
+    json!({ "customer": id, "tickets": tickets })
+}
+
+/// Makes the metrics summary of a state over a window `[from, to]`: the caller's (`cs serve`
+/// passes the summary `cs replay --json` prints, so the field names agree by construction).
+pub type MetricsView = std::sync::Arc<dyn Fn(&State, Timestamp, Timestamp) -> Value + Send + Sync>;
+
+/// `GET /v1/metrics?from=&to=`: the metrics summary over a window, by default from
+/// midnight UTC to now.
+pub fn metrics(
+    s: &State,
+    view: &MetricsView,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Value, ApiError> {
+    let to = to.unwrap_or(now).min(now);
+    let from = from.unwrap_or_else(|| midnight(now));
+    if from > to {
+        return Err(ApiError::bad_request("bad_query", format!("from {from} is after to {to}")));
+    }
+    let mut v = view(s, from, to);
+    v["from"] = Value::String(interval_start(from).to_string());
+    v["to"] = Value::String(to.to_string());
+    Ok(v)
+}
