@@ -118,7 +118,7 @@ fn write_request(
     token: Option<&str>,
     body: Option<&[u8]>,
     headers: &[(&str, &str)],
-) {
+) -> std::io::Result<()> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(t) = token {
         head += &format!("Authorization: Bearer {t}\r\n");
@@ -130,29 +130,34 @@ fn write_request(
         head += &format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len());
     }
     head += "\r\n";
-    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(head.as_bytes())?;
     if let Some(b) = body {
-        s.write_all(b).unwrap();
+        s.write_all(b)?;
     }
+    Ok(())
 }
 
-fn read_head(r: &mut impl BufRead) -> (u16, Vec<(String, String)>) {
+fn read_head(r: &mut impl BufRead) -> std::io::Result<(u16, Vec<(String, String)>)> {
+    let bad = |what: String| std::io::Error::other(what);
     let mut line = String::new();
-    r.read_line(&mut line).unwrap();
-    let status: u16 =
-        line.split_whitespace().nth(1).unwrap_or_else(|| panic!("bad status line {line:?}")).parse().unwrap();
+    r.read_line(&mut line)?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad(format!("bad status line {line:?}")))?;
     let mut headers = Vec::new();
     loop {
         line.clear();
-        r.read_line(&mut line).unwrap();
+        r.read_line(&mut line)?;
         let l = line.trim_end();
         if l.is_empty() {
             break;
         }
-        let (k, v) = l.split_once(':').unwrap();
+        let (k, v) = l.split_once(':').ok_or_else(|| bad(format!("bad header {l:?}")))?;
         headers.push((k.trim().to_owned(), v.trim().to_owned()));
     }
-    (status, headers)
+    Ok((status, headers))
 }
 
 /// One request on a fresh connection.
@@ -176,29 +181,52 @@ pub fn raw(
     body: Option<&[u8]>,
     headers: &[(&str, &str)],
 ) -> Reply {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write_request(&mut s, addr, method, path, token, body, headers);
+    try_raw(addr, method, path, token, body, headers).unwrap_or_else(|e| panic!("{method} {path} on {addr}: {e}"))
+}
+
+/// One request, or the I/O error that stopped it (the server is gone, the connection broke).
+pub fn try_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> std::io::Result<Reply> {
+    try_raw(addr, method, path, token, body.map(str::as_bytes), headers)
+}
+
+fn try_raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&[u8]>,
+    headers: &[(&str, &str)],
+) -> std::io::Result<Reply> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write_request(&mut s, addr, method, path, token, body, headers)?;
     let mut r = BufReader::new(s);
-    let (status, headers) = read_head(&mut r);
+    let (status, headers) = read_head(&mut r)?;
     let chunked = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
     let mut body = Vec::new();
     if chunked {
         loop {
             let mut size = String::new();
-            r.read_line(&mut size).unwrap();
-            let n = usize::from_str_radix(size.trim(), 16).unwrap();
+            r.read_line(&mut size)?;
+            let n = usize::from_str_radix(size.trim(), 16).map_err(|e| std::io::Error::other(e.to_string()))?;
             if n == 0 {
                 break;
             }
             let mut chunk = vec![0; n + 2];
-            r.read_exact(&mut chunk).unwrap();
+            r.read_exact(&mut chunk)?;
             body.extend_from_slice(&chunk[..n]);
         }
     } else {
-        r.read_to_end(&mut body).unwrap();
+        r.read_to_end(&mut body)?;
     }
-    Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    Ok(Reply { status, headers, body: String::from_utf8_lossy(&body).into_owned() })
 }
 
 /// A server-sent event.
@@ -221,9 +249,9 @@ impl Stream {
         let mut s = TcpStream::connect(addr).unwrap();
         let id = last_event_id.map(|n| n.to_string());
         let headers: Vec<(&str, &str)> = id.as_deref().map(|v| vec![("Last-Event-ID", v)]).unwrap_or_default();
-        write_request(&mut s, addr, "GET", "/v1/events", Some(token), None, &headers);
+        write_request(&mut s, addr, "GET", "/v1/events", Some(token), None, &headers).unwrap();
         let mut r = BufReader::new(s);
-        let (status, _) = read_head(&mut r);
+        let (status, _) = read_head(&mut r).unwrap();
         (status, Stream { r, pending: Vec::new() })
     }
 

@@ -5,6 +5,7 @@ mod erlang;
 mod http;
 mod replay;
 mod serve;
+mod serve_cluster;
 mod simulate;
 mod store;
 mod validate;
