@@ -456,14 +456,22 @@ impl Actor {
     }
 
     fn publish(&mut self, events: Vec<(u64, Event)>) {
+        // The head moves first: a subscriber that joins from here on catches up from the
+        // store to at least this point, so skipping the stream's form below loses nothing.
+        self.seq.store(self.mode.seq(), Ordering::SeqCst);
         let state = self.mode.state();
+        // The stream's form is made only when someone listens; a subscriber that joins
+        // later reads what it missed from the store.
+        let listened = self.events.receiver_count() > 0;
         for (seq, e) in events {
             self.stats.count(&e);
+            if !listened {
+                continue;
+            }
             let json = api::event_view(state, seq, &e).to_string();
             // No subscriber is not an error.
             let _ = self.events.send(Arc::new(Published { seq, name: e.name(), json }));
         }
-        self.seq.store(self.mode.seq(), Ordering::SeqCst);
     }
 }
 
