@@ -412,6 +412,15 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             t.queue_entered_at = at;
             t.step = 0;
             t.boost = t.boost.saturating_add(*boost);
+            if t.escalation_history.len() == crate::ticket::ESCALATIONS_KEPT {
+                t.escalation_history.remove(0);
+            }
+            t.escalation_history.push(crate::ticket::EscalationStep {
+                at,
+                tier: *tier,
+                queue: *queue,
+                trigger: *trigger,
+            });
             t.escalations = t.escalations.saturating_add(1);
             t.score = score_of(cfg, t);
             sla_rematch(state, cfg, *ticket, at);
@@ -477,6 +486,8 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
         expires_at: None,
         follow_up_due: None,
         handoff: None,
+        customer_key: spec.customer_key.as_deref().map(Into::into),
+        escalation_history: Vec::new(),
         bucket: Slot::NONE,
         unindexed: taken_at_once,
     });

@@ -136,6 +136,10 @@ pub struct TicketSpec {
     pub key: Option<String>,
     /// Who is asking.
     pub customer: CustomerId,
+    /// The caller's own id for the customer (a help desk's string), kept with the ticket
+    /// so views can name the customer; routing uses `customer` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_key: Option<String>,
     /// How they reached us.
     pub channel: Channel,
     /// What it is about, if classified.
@@ -176,6 +180,7 @@ impl TicketSpec {
         TicketSpec {
             key: None,
             customer,
+            customer_key: None,
             channel,
             category: None,
             queue: None,
@@ -188,6 +193,23 @@ impl TicketSpec {
             bot: false,
         }
     }
+}
+
+/// How many escalations a ticket remembers (older ones are only counted in
+/// [`Ticket::escalations`]).
+pub const ESCALATIONS_KEPT: usize = 16;
+
+/// One escalation of a ticket, as its history shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationStep {
+    /// When.
+    pub at: Timestamp,
+    /// The tier it went to (index into the config's escalation tiers).
+    pub tier: u16,
+    /// The queue it went to.
+    pub queue: QueueId,
+    /// What triggered it.
+    pub trigger: crate::escalation::Trigger,
 }
 
 /// What a bot hands to a human with a ticket.
@@ -285,6 +307,10 @@ pub struct Ticket {
     pub follow_up_due: Option<Timestamp>,
     /// What the bot handed over, if a bot handled the conversation first.
     pub handoff: Option<Box<Handoff>>,
+    /// The caller's id for the customer, if given at creation.
+    pub customer_key: Option<Box<str>>,
+    /// Its escalations, oldest first (the last [`ESCALATIONS_KEPT`]).
+    pub escalation_history: Vec<EscalationStep>,
     /// Its SLA policy and clocks, if a policy applies.
     pub sla: Option<Box<crate::sla::Sla>>,
     /// Priority points added by escalations.

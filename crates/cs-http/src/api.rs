@@ -257,6 +257,7 @@ pub fn create_ticket(state: &State, at: Timestamp, t: NewTicket) -> Result<Comma
     check_id("customer", &t.customer)?;
     let mut spec = TicketSpec::new(customer_id(&t.customer), t.channel);
     spec.key = Some(t.id);
+    spec.customer_key = Some(t.customer);
     if let Some(q) = &t.queue {
         spec.queue = Some(cfg.queue_id(q).ok_or_else(|| {
             bad("queue", format!("no queue {q:?} (queues: {})", names(cfg.queues().iter().map(|q| &q.name))))
@@ -396,6 +397,7 @@ pub fn ticket_view(state: &State, t: &Ticket, now: Timestamp, detail: bool) -> V
     let waiting = t.status == TicketStatus::Queued;
     let mut v = json!({
         "id": t.key.as_deref(),
+        "customer": t.customer_key.as_deref(),
         "state": status_name(t.status),
         "channel": t.channel.name(),
         "queue": cfg.queue(t.queue).name,
@@ -428,6 +430,19 @@ pub fn ticket_view(state: &State, t: &Ticket, now: Timestamp, detail: bool) -> V
             })
             .collect();
         v["sla"] = Value::Array(clocks);
+        v["escalation_history"] = Value::Array(
+            t.escalation_history
+                .iter()
+                .map(|e| {
+                    json!({
+                        "at": e.at.to_string(),
+                        "tier": cfg.escalation.tiers.get(usize::from(e.tier)).map(|t| t.name.clone()),
+                        "queue": cfg.queues().get(e.queue.index()).map(|q| q.name.clone()),
+                        "trigger": e.trigger,
+                    })
+                })
+                .collect(),
+        );
         v["explanation"] = if waiting {
             cs_core::explain(state, t.id, now).map_or(Value::Null, |e| explanation_view(state, &e))
         } else {
@@ -531,6 +546,7 @@ pub fn event_view(state: &State, seq: u64, e: &Event) -> Value {
         }
         if let Event::TicketCreated { spec, .. } = e {
             v["spec"] = json!({
+                "customer": spec.customer_key,
                 "channel": spec.channel.name(),
                 "queue": spec.queue.and_then(|q| cfg.queues().get(q.index()).map(|q| q.name.clone())),
                 "tier": spec.tier,

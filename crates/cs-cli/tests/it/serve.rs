@@ -30,6 +30,16 @@ channels = ["chat", "email"]
 skills = {{ general = 1 }}
 service_level_s = 20
 
+[[tenants.engine.queues]]
+name = "experts"
+channels = ["chat", "email"]
+skills = {{ general = 1 }}
+teams = ["support"]
+
+[tenants.engine.escalation]
+tiers = [{{ name = "L1", queue = "general" }}, {{ name = "L2", queue = "experts" }}]
+edges = [["L1", "L2"]]
+
 [[tenants.engine.sla_policies]]
 name = "chat"
 channels = ["chat"]
@@ -102,6 +112,8 @@ fn a_tickets_whole_life_over_http() {
     let d = d.json();
     assert_eq!(d["sla"][0]["clock"], "first_response");
     assert_eq!(d["explanation"]["excluded"][0]["agent"], "ann", "{d}");
+    assert_eq!(d["customer"], "c-2");
+    assert_eq!(d["escalation_history"], json!([]));
     // A customer-facing widget's view.
     let p = s.call("GET", "/v1/customers/c-2/position", Some(ACME), None).json();
     assert_eq!(p["tickets"][0]["position"], 1, "{p}");
@@ -116,12 +128,20 @@ fn a_tickets_whole_life_over_http() {
     assert_eq!(r.json()["urgency"], "high", "{}", r.body);
     let r = post(&s, "/v1/tickets/T-1/actions", json!({"type": "reopen"}));
     assert_eq!(r.json()["reopens"], 1, "{}", r.body);
+    // An escalation by hand moves it to the experts' queue and is kept in its history.
+    let r = post(&s, "/v1/tickets/T-1/actions", json!({"type": "escalate", "note": "needs an expert"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let e = r.json();
+    assert_eq!((e["queue"].as_str(), e["escalations"].as_u64()), (Some("experts"), Some(1)), "{e}");
+    assert_eq!(e["escalation_history"][0]["tier"], "L2", "{e}");
+    assert_eq!(e["escalation_history"][0]["trigger"], "manual", "{e}");
     // The queue and the metrics see it all.
     let q = s.call("GET", "/v1/queues", Some(ACME), None).json();
     assert_eq!(q[0]["name"], "general");
     assert_eq!(q[0]["today"]["offered"], 3, "two tickets and one reopen: {q}");
+    assert_eq!(q[1]["name"], "experts");
     let m = s.call("GET", "/v1/metrics", Some(ACME), None).json();
-    assert_eq!((m["tickets"].as_u64(), m["answered"].as_u64()), (Some(3), Some(2)), "{m}");
+    assert_eq!((m["tickets"].as_u64(), m["answered"].as_u64()), (Some(3), Some(2)), "episodes offered to a queue: {m}");
     assert!(m["service_level"].is_number() && m["queues"][0]["name"] == "general", "{m}");
     let agents = s.call("GET", "/v1/agents", Some(ACME), None).json();
     assert_eq!(agents[0]["tickets"].as_array().unwrap().len(), 1, "{agents}");
