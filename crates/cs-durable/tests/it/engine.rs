@@ -236,7 +236,10 @@ fn a_second_writer_is_refused_and_a_follower_takes_over() {
     assert!(matches!(err, DurableError::Store(StoreError::WriterBusy { .. })), "{err}");
     let seq = writer.seq();
     drop(writer);
-    let mut new_writer = follower.promote(options(0)).unwrap();
+    // (A child process forked by another test in this binary can hold a copy of the lock
+    // file's descriptor for the instant between its fork and exec: wait a little.)
+    let wait = DurableOptions { lock_wait: Duration::from_secs(5), ..options(0) };
+    let mut new_writer = follower.promote(wait).unwrap();
     assert_eq!(new_writer.seq(), seq);
     run(&mut new_writer, 60..70);
     assert!(&replay(&events_of(&*store, "desk")) == new_writer.state(), "states differ");
