@@ -205,7 +205,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                 if warning {
                     self.emit(Event::SlaWarning { at: due, ticket: id, policy, clock: kind, deadline });
                 } else {
-                    self.emit(Event::SlaBreached { at: due, ticket: id, policy, clock: kind });
+                    self.emit(Event::SlaBreached { at: due, ticket: id, policy, clock: kind, deadline });
                 }
                 let trigger = if warning { Trigger::SlaWarning } else { Trigger::SlaBreach };
                 self.escalate_on(esc, Cause::Sla(trigger, kind), due);

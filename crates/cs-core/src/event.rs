@@ -14,7 +14,12 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The version of the event schema this build writes.
-pub const EVENT_SCHEMA_VERSION: u16 = 1;
+///
+/// - v1: the first schema.
+/// - v2: `SlaBreached` carries the `deadline` it missed (always its `at` so far: a breach
+///   fires at its deadline; the field says so explicitly and lets a later schema fire
+///   breaches late without losing it). v1 logs are upcast by setting it to `at`.
+pub const EVENT_SCHEMA_VERSION: u16 = 2;
 
 /// How a ticket came to an agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -378,6 +383,8 @@ pub enum Event {
         policy: crate::sla::PolicyId,
         /// Which clock.
         clock: crate::sla::ClockKind,
+        /// The deadline it missed (since schema v2).
+        deadline: Timestamp,
     },
     /// An SLA clock stopped before its deadline.
     SlaMet {

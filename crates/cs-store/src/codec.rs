@@ -91,11 +91,22 @@ type Upcaster = fn(Value) -> Result<Value, String>;
 
 /// Upcasters by (event type, version they read).
 ///
-/// Empty while the schema is at its first version. When a version `n + 1` changes the
-/// shape of an event type, add `("ThatType", n, that_type_vn_to_vn1)` here and keep a log
-/// written by version `n` under `tests/golden/`. Event types that a version leaves alone
-/// need no entry: a step without an upcaster passes the event through unchanged.
-const UPCASTERS: &[(&str, u16, Upcaster)] = &[];
+/// When a version `n + 1` changes the shape of an event type, add
+/// `("ThatType", n, that_type_vn_to_vn1)` here and keep a log written by version `n` under
+/// `tests/golden/`. Event types that a version leaves alone need no entry: a step without
+/// an upcaster passes the event through unchanged.
+const UPCASTERS: &[(&str, u16, Upcaster)] = &[("SlaBreached", 1, sla_breached_v1_to_v2)];
+
+/// v2 names the deadline a breach missed; in v1 a breach fired exactly at it, so it is
+/// the event's own time.
+fn sla_breached_v1_to_v2(mut value: Value) -> Result<Value, String> {
+    let at = value.get("at").cloned().ok_or("no \"at\"")?;
+    if !at.is_i64() {
+        return Err(format!("\"at\" is {at}, not a time in ms"));
+    }
+    value.as_object_mut().ok_or("not an object")?.insert("deadline".to_owned(), at);
+    Ok(value)
+}
 
 /// Brings the JSON of one event (without its `"v"`) from schema version `v` to
 /// [`EVENT_SCHEMA_VERSION`], one version at a time.

@@ -5,7 +5,7 @@
 //! Every line is the compact JSON of `Envelope::new(event)` followed by `'\n'`:
 //!
 //! ```text
-//! {"v":1,"type":"TicketCreated","at":1795424410000,"ticket":0,"spec":{...}}
+//! {"v":2,"type":"TicketCreated","at":1795424410000,"ticket":0,"spec":{...}}
 //! ```
 //!
 //! `"type"` is the event's stable name and `"v"` the event schema version it was written

@@ -152,7 +152,8 @@ fn an_office_hours_deadline_skips_the_weekend_and_a_holiday() {
             at: at("2026-12-01T09:30:00Z"),
             ticket: TicketId(0),
             policy: 1,
-            clock: ClockKind::FirstResponse
+            clock: ClockKind::FirstResponse,
+            deadline: at("2026-12-01T09:30:00Z"),
         }
     );
     assert_eq!(

@@ -55,7 +55,11 @@ fn lines_are_versioned_envelopes() {
         assert_eq!(v["v"], cs_core::event::EVENT_SCHEMA_VERSION, "{line}");
         assert!(v["type"].is_string(), "{line}");
     }
-    assert!(text.starts_with("{\"v\":1,\"type\":\"Configured\""), "{}", &text[..40]);
+    assert!(
+        text.starts_with(&format!("{{\"v\":{},\"type\":\"Configured\"", cs_core::event::EVENT_SCHEMA_VERSION)),
+        "{}",
+        &text[..40]
+    );
 }
 
 #[test]
@@ -261,4 +265,34 @@ fn a_damaged_log_is_not_reopened_and_is_left_alone() {
     let err = JsonlWriter::open_append(&path).unwrap_err();
     assert!(err.to_string().contains("reopen-damaged.jsonl:3:"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+/// `tests/golden/v1-sla.jsonl` was written by event schema v1 (before `SlaBreached` named
+/// its deadline) and is never regenerated: it must load, every breach upcast with the
+/// deadline it missed, and replay to the state the same desk reaches today.
+#[test]
+fn a_v1_log_is_upcast_to_the_current_schema() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/v1-sla.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.lines().all(|l| l.starts_with("{\"v\":1,")), "the golden log is v1");
+    assert!(!text.lines().any(|l| l.contains("SlaBreached") && l.contains("deadline")), "v1 breaches name no deadline");
+    let events = read_all(&path).unwrap();
+    let breaches: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::SlaBreached { at, deadline, .. } => Some((*at, *deadline)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(breaches.len(), 5, "the log has breaches of every clock kind");
+    assert!(breaches.iter().all(|(at, deadline)| at == deadline), "{breaches:?}");
+    // Written again, the log is v2 and reads back the same.
+    let mut w = JsonlWriter::new(Vec::new());
+    w.append_all(&events).unwrap();
+    let v2 = String::from_utf8(w.into_inner()).unwrap();
+    assert!(v2.lines().all(|l| l.starts_with(&format!("{{\"v\":{},", cs_core::event::EVENT_SCHEMA_VERSION))));
+    assert_eq!(read_bytes(v2.as_bytes()).unwrap(), events);
+    // The upcast log replays (each event checked) to a state with the breaches counted.
+    let state = cs_core::try_replay(&events).unwrap();
+    assert_eq!(state.metrics().total.sla_breached, 5);
 }
