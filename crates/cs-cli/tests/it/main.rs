@@ -1,5 +1,6 @@
 //! Integration tests of the `cs` binary: each runs the built executable on real inputs.
 
+mod dashboard;
 mod desk;
 mod erlang;
 mod http;
@@ -8,6 +9,7 @@ mod serve;
 mod simulate;
 mod store;
 mod validate;
+mod webdriver;
 
 use std::process::Command;
 
