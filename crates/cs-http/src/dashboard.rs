@@ -102,8 +102,8 @@ mod tests {
         // printf %s 'alert(1)' | openssl dgst -sha256 -binary | base64
         let p = policy("<p>x</p><script>alert(1)</script><script src=x></script>");
         assert!(p.contains("script-src 'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=';"), "{p}");
-        assert!(!p.contains("unsafe-inline'; img"), "{p}");
-        assert!(!p.contains("unsafe-eval"), "{p}");
+        let scripts = p.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        assert!(!scripts.contains("unsafe"), "{scripts}");
         assert!(p.starts_with("default-src 'none'; connect-src 'self';"), "{p}");
         assert!(policy("<p>no script</p>").contains("script-src 'none';"));
     }
@@ -113,8 +113,10 @@ mod tests {
         let scripts: Vec<&str> = inline_scripts(PAGE).collect();
         assert_eq!(scripts.len(), 1, "the policy allows the page's scripts by hash; keep them inline");
         assert_eq!(PAGE.matches("<script").count(), 1, "a <script> with attributes would not be hashed");
+        // The one absolute URL allowed is the SVG namespace, a name that is never fetched.
+        let page = PAGE.replace("\"http://www.w3.org/2000/svg\"", "SVG_NS");
         for outside in ["http://", "https://", "//fonts.", "@import", "url("] {
-            assert!(!PAGE.contains(outside), "the page must not load {outside:?} (no CDN, no external font)");
+            assert!(!page.contains(outside), "the page must not load {outside:?} (no CDN, no external font)");
         }
     }
 
