@@ -309,7 +309,10 @@ fn skill_needs(cfg: &Config, v: Option<&Value>) -> Result<SkillNeeds, ApiError> 
             }
         }
         Some(other) => {
-            return Err(bad("skills", format!("{other} is neither a list of names nor a map of name to minimum level")));
+            return Err(bad(
+                "skills",
+                format!("{other} is neither a list of names nor a map of name to minimum level"),
+            ));
         }
     }
     SkillNeeds::new(needs).map_err(|e| bad("skills", e))
