@@ -1,5 +1,6 @@
 //! Integration tests of the `cs` binary: each runs the built executable on real inputs.
 
+mod dashboard;
 mod desk;
 mod erlang;
 mod http;
@@ -9,6 +10,7 @@ mod serve_cluster;
 mod simulate;
 mod store;
 mod validate;
+mod webdriver;
 
 use std::process::Command;
 
