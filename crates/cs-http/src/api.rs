@@ -368,6 +368,50 @@ fn names<'a>(it: impl IntoIterator<Item = &'a String>) -> String {
     if v.is_empty() { "none".to_owned() } else { v.join(", ") }
 }
 
+/// A refused command as the API answers it: the engine's words with its ticket and agent
+/// numbers (`T12`, `A3`) replaced by the help desk's ids.
+pub fn rejection(state: &State, r: &cs_core::Rejection) -> ApiError {
+    let mut e = ApiError::from(r.clone());
+    e.message = with_keys(state, &e.message);
+    e
+}
+
+/// Replaces each word `T<number>` or `A<number>` naming a ticket or agent the state holds
+/// by that ticket's or agent's id, quoted.
+fn with_keys(state: &State, text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < text.len() {
+        let boundary = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+        let c = bytes[i];
+        if boundary && (c == b'T' || c == b'A') {
+            let digits = bytes[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let end = i + 1 + digits;
+            let whole = end == text.len() || !bytes[end].is_ascii_alphanumeric();
+            if digits > 0
+                && whole
+                && let Ok(n) = text[i + 1..end].parse::<u64>()
+            {
+                let key = if c == b'T' {
+                    state.ticket(TicketId(n)).and_then(|t| t.key.as_deref().map(str::to_owned))
+                } else {
+                    u32::try_from(n).ok().and_then(|n| state.agent(AgentId(n))).map(|a| a.key.to_string())
+                };
+                if let Some(k) = key {
+                    out += &format!("{k:?}");
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
 // ---------------------------------------------------------------------------------------
 // Views.
 // ---------------------------------------------------------------------------------------
@@ -457,6 +501,7 @@ fn explanation_view(state: &State, e: &cs_core::Explanation) -> Value {
     let cfg = state.config();
     let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
     v["ticket"] = ticket_key(state, e.ticket);
+    v["at"] = Value::String(e.at.to_string());
     v["queue"] = Value::String(cfg.queue(e.queue).name.clone());
     v["chosen"] = e.chosen.map_or(Value::Null, |a| agent_key(state, a));
     if let Some(cands) = v["candidates"].as_array_mut() {

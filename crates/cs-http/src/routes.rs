@@ -30,6 +30,8 @@ pub struct App {
     pub client: crate::client::Client,
     /// The metrics summary `GET /v1/metrics` answers with.
     pub metrics_view: crate::views::MetricsView,
+    /// Turns true when the service shuts down: long-lived responses (event streams) end.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The shared state of the router.
@@ -185,7 +187,7 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let code = if inner.is_syntax() || inner.is_eof() { "bad_json" } else { "bad_field" };
-        if path == "." || path.is_empty() {
+        if path == "." || path == "?" || path.is_empty() {
             ApiError::bad_request(code, format!("body: {inner}"))
         } else {
             ApiError::bad_request(code, format!("{path}: {inner}"))

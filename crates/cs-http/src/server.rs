@@ -42,6 +42,7 @@ pub enum ServeError {
 /// A service bound to its address, with its tenants started: [`Bound::run`] serves.
 pub struct Bound {
     listener: tokio::net::TcpListener,
+    stop: tokio::sync::watch::Sender<bool>,
     app: Shared,
     /// The address it listens on (with the port the OS chose for `:0`).
     pub addr: SocketAddr,
@@ -79,14 +80,16 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, ServeError> {
     .map_err(|e| ServeError::Tenant(e.to_string()))?
     .map_err(ServeError::Tenant)?;
     let by_token: HashMap<[u8; 32], Arc<Tenant>> = tenants.iter().map(|t| (t.token_sha256, t.clone())).collect();
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let app = Arc::new(App {
         tenants,
         by_token,
         body_bytes_max: opts.config.body_bytes_max,
         client: crate::client::Client::new(),
         metrics_view: opts.metrics_view,
+        stopping,
     });
-    Ok(Bound { listener, app, addr, advertise })
+    Ok(Bound { listener, stop, app, addr, advertise })
 }
 
 impl Bound {
@@ -112,6 +115,13 @@ impl Bound {
     /// [`ServeError::Serve`].
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
         let router = router(self.app.clone());
+        let stop = self.stop;
+        let shutdown = async move {
+            shutdown.await;
+            // Event streams never end by themselves: tell them to, so that the graceful
+            // shutdown (which waits for open responses) completes.
+            let _ = stop.send(true);
+        };
         axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(ServeError::Serve)
     }
 }

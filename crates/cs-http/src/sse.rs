@@ -30,7 +30,12 @@ pub struct After {
 }
 
 /// The stream handler.
-pub async fn events(Extension(t): Extension<Arc<Tenant>>, headers: HeaderMap, Query(q): Query<After>) -> Response {
+pub async fn events(
+    axum::extract::State(app): axum::extract::State<crate::routes::Shared>,
+    Extension(t): Extension<Arc<Tenant>>,
+    headers: HeaderMap,
+    Query(q): Query<After>,
+) -> Response {
     let from_header =
         match headers.get("last-event-id").map(|v| v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok())) {
             Some(None) => {
@@ -45,7 +50,8 @@ pub async fn events(Extension(t): Extension<Arc<Tenant>>, headers: HeaderMap, Qu
     let head = t.seq.load(std::sync::atomic::Ordering::SeqCst);
     let after = from_header.or(q.after).unwrap_or(head);
     let (tx, rx) = mpsc::channel::<SseEvent>(256);
-    tokio::spawn(async move {
+    let mut stopping = app.stopping.clone();
+    let feed = async move {
         let mut sent = after;
         loop {
             // Catch up from the store to the head as it is now.
@@ -81,6 +87,13 @@ pub async fn events(Extension(t): Extension<Arc<Tenant>>, headers: HeaderMap, Qu
                     Err(RecvError::Closed) => return,
                 }
             }
+        }
+    };
+    tokio::spawn(async move {
+        // The stream ends (and its connection closes) when the service shuts down.
+        tokio::select! {
+            () = feed => {},
+            _ = stopping.wait_for(|&s| s) => {},
         }
     });
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx);

@@ -249,6 +249,17 @@ fn configure(engine: &mut DurableEngine, spec: &cs_core::ConfigSpec) -> Result<(
     if current.as_ref() == Some(spec) {
         return Ok(());
     }
+    // A config changed since through `PUT /v1/config` extends the file's: the log's is
+    // newer, so it stays (the file is behind, not wrong).
+    if let (Some(in_log), Ok(in_file)) = (engine.state().config_opt(), cs_core::Config::new(spec.clone()))
+        && in_log.extends(&in_file).is_ok()
+    {
+        eprintln!(
+            "cs serve: tenant {:?}: the log's engine config is newer than the config file's (changed through PUT /v1/config); keeping the log's",
+            engine.partition()
+        );
+        return Ok(());
+    }
     let at = stamp(engine.state());
     engine.execute(&Command::Configure { at, config: Box::new(spec.clone()) }).map(|_| ()).map_err(|e| match current {
         Some(_) => format!("the config file's engine config cannot replace the one in the log: {e}"),
@@ -394,7 +405,7 @@ impl Actor {
         for (i, respond) in waiting {
             let answer = match &results[i] {
                 Ok(r) => Ok(Answer { body: r.reply.clone().unwrap_or_default(), replayed: r.retried, seq: r.last }),
-                Err(DurableError::Rejected(rej)) => Err(Refused::Error(rej.clone().into())),
+                Err(DurableError::Rejected(rej)) => Err(Refused::Error(api::rejection(engine.state(), rej))),
                 Err(e) => Err(Refused::Error(ApiError::from(copy(e)))),
             };
             let _ = respond.send(answer);

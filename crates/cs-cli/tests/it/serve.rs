@@ -236,7 +236,11 @@ fn every_error_has_its_status_and_a_json_body() {
     ];
     for (r, status, code) in cases {
         assert_eq!((r.status, r.code().as_str()), (status, code), "{}", r.body);
-        assert!(r.json()["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", r.body);
+        let message = r.json()["error"]["message"].as_str().unwrap_or_default().to_owned();
+        assert!(!message.is_empty() && !message.starts_with('?'), "{}", r.body);
+        if code == "invalid_transition" {
+            assert!(message.contains("\"T-1\""), "refusals name the help desk's ids: {message}");
+        }
     }
     // A tenant over its rate (globex: 1 per second, 5 at once) gets 429 with Retry-After.
     let replies: Vec<_> = (0..12).map(|_| s.call("GET", "/v1/queues", Some(GLOBEX), None)).collect();
@@ -399,4 +403,49 @@ fn a_bad_config_file_is_refused_naming_the_field() {
     ]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("tenants[0].token_sha256"), "{}", r.stderr);
+}
+
+#[test]
+fn sigterm_stops_the_server_even_with_a_stream_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(&dir);
+    let (_, mut stream) = Stream::open(&s.addr, ACME, Some(0));
+    assert!(stream.next(Duration::from_secs(5)).is_some(), "the stream is open");
+    let pid = s.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(std::time::Instant::now() < deadline, "cs serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "a clean stop: {status}");
+    assert_eq!(stream.next(Duration::from_secs(2)), None, "the stream ended");
+}
+
+#[test]
+fn a_config_changed_through_the_api_survives_a_restart_with_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let store = dir.path().join("store");
+    let s = Server::start(&cfg, store.to_str().unwrap(), &[]);
+    let mut spec = s.call("GET", "/v1/config", Some(ACME), None).json();
+    spec["queues"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "vip", "channels": ["phone"], "skills": {"general": 2}}));
+    let r = s.call("PUT", "/v1/config", Some(ACME), Some(&spec.to_string()));
+    assert_eq!(r.status, 200, "{}", r.body);
+    // A config that drops a queue does not extend the one in force: refused.
+    let mut fewer = spec.clone();
+    fewer["queues"].as_array_mut().unwrap().pop();
+    let r = s.call("PUT", "/v1/config", Some(ACME), Some(&fewer.to_string()));
+    assert_eq!((r.status, r.code().as_str()), (422, "incompatible_config"), "{}", r.body);
+    drop(s);
+    let s = Server::start(&cfg, store.to_str().unwrap(), &[]);
+    let now = s.call("GET", "/v1/config", Some(ACME), None).json();
+    let names: Vec<&str> = now["queues"].as_array().unwrap().iter().map(|q| q["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["general", "experts", "vip"]);
 }
