@@ -549,3 +549,45 @@ fn configured<'a>(v: &View<'a>) -> Result<&'a cs_core::State, ApiError> {
 fn lift<T>((r, seq): (Result<T, ApiError>, u64)) -> Result<(T, u64), ApiError> {
     r.map(|v| (v, seq))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    /// A handler that panics answers 500 in the API's error shape, and the service keeps
+    /// serving the next request (the layer `router` installs).
+    #[tokio::test]
+    async fn a_panic_becomes_a_500_and_the_server_keeps_serving() {
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let app: Router = Router::new()
+            .route("/boom", get(boom))
+            .route("/ok", get(|| async { "fine" }))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked));
+        let r = app.clone().oneshot(Request::builder().uri("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "internal");
+        let r = app.oneshot(Request::builder().uri("/ok").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn bodies_decode_with_the_path_of_what_is_wrong() {
+        let e = decode::<crate::api::NewTicket>(br#"{"id":"T","customer":"c","channel":"chat","tier":"platinum"}"#)
+            .unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert!(e.message.starts_with("tier: unknown variant `platinum`"), "{}", e.message);
+        let e = decode::<crate::api::NewTicket>(b"{} trailing").unwrap_err();
+        assert!(e.message.starts_with("body:"), "{}", e.message);
+        let e = decode::<crate::api::NewTicket>(b"").unwrap_err();
+        assert_eq!(e.code, "bad_json");
+        // Deep nesting is refused by the parser's depth limit, not a stack overflow.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = decode::<crate::api::NewTicket>(deep.as_bytes()).unwrap_err();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST, "{}", e.message);
+    }
+}
