@@ -21,6 +21,7 @@
 
 pub mod agent;
 mod apply;
+pub mod audit;
 pub mod calendar;
 pub mod capacity;
 pub mod channel;
@@ -47,6 +48,7 @@ mod verify;
 
 pub use agent::{Agent, Capacity, LanguageSet, Load, Presence, SupportTier};
 pub use apply::{apply, apply_all, replay};
+pub use audit::audit;
 pub use channel::Channel;
 pub use command::Command;
 pub use config::{Config, ConfigError, ConfigSpec, Strategy};

@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "bench-token";
+/// Agents logged in, each taking up to 255 chats.
+const AGENTS: usize = 400;
 
 fn flags() -> (usize, f64) {
     let args: Vec<String> = std::env::args().collect();
@@ -37,7 +39,7 @@ fn engine_config() -> cs_core::ConfigSpec {
         r#"
 skills = ["general"]
 teams = [{ name = "support" }]
-limits = { queue_depth_max = 1000000, tickets_open_max = 5000000 }
+limits = { queue_depth_max = 1000000, tickets_open_max = 5000000, agent_tickets_max = 255 }
 [[queues]]
 name = "general"
 channels = ["chat", "email"]
@@ -98,6 +100,25 @@ async fn service_rate(
         let _ = stop_rx.await;
     }));
     let client = cs_http::client::Client::new();
+    // Enough agents that every ticket is taken at once: the steady state of a staffed desk
+    // (a queue that only grows would measure the waiting line, not the service).
+    let post = |path: String, body: String| {
+        Request::post(format!("http://{addr}{path}"))
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for a in 0..AGENTS {
+        let body = format!(r#"{{"id":"a{a}","team":"support","skills":{{"general":3}},"capacity":{{"chat":255}}}}"#);
+        let r = client.send(post("/v1/agents".into(), body)).await.expect("register");
+        assert_eq!(r.status(), 201);
+        let r = client
+            .send(post(format!("/v1/agents/a{a}/presence"), r#"{"status":"available"}"#.into()))
+            .await
+            .expect("login");
+        assert_eq!(r.status(), 200);
+    }
     let stop = Instant::now() + Duration::from_secs_f64(seconds);
     let start = Instant::now();
     let mut tasks = Vec::new();

@@ -3,6 +3,7 @@
 mod fixture;
 mod gwt;
 
+mod audit;
 mod commands;
 mod config_files;
 mod golden;

@@ -192,32 +192,7 @@ fn to_command(op: &Op, s: &State, at: cs_core::Timestamp) -> Command {
 }
 
 /// Whether agent `a` could take waiting ticket `t` now, decided from first principles.
-fn could_serve(s: &State, a: &cs_core::Agent, tk: &cs_core::Ticket) -> bool {
-    let cfg = s.config();
-    if a.presence != Presence::Available || tk.status != TicketStatus::Queued || tk.avoid_agents.contains(&a.id) {
-        return false;
-    }
-    if tk.pinned_to.is_some_and(|p| p != a.id) {
-        return false;
-    }
-    if capacity::check(&a.capacity, &a.load, tk.channel, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
-        return false;
-    }
-    serves_rules(s, a, tk)
-}
-
-/// Skills (at the step's level), language and team rules, ignoring presence and load. A
-/// ticket reserved for an agent by sticky routing needs skills and language, not team.
-fn serves_rules(s: &State, a: &cs_core::Agent, tk: &cs_core::Ticket) -> bool {
-    let q = s.config().queue(tk.queue);
-    let step = &q.steps[usize::from(tk.step)];
-    let needs_ok = tk.needs.iter().all(|n| a.levels.level(n.skill) >= step.proficiency_min.unwrap_or(n.min));
-    let lang_ok = tk.language.is_none_or(|l| a.languages.contains(l));
-    let team_ok = tk.pinned_to == Some(a.id)
-        || step.teams.admits(a.team)
-        || (s.overflow_open(tk.queue) && q.overflow.as_ref().is_some_and(|o| o.teams.contains(&a.team)));
-    needs_ok && lang_ok && team_ok && capacity::serves(&a.capacity, tk.channel, &s.config().capacity)
-}
+use cs_core::audit::{could_serve, qualifies as serves_rules};
 
 fn rank(s: &State, tk: &cs_core::Ticket, now: cs_core::Timestamp) -> Rank {
     s.rank_at(tk, now)
@@ -225,42 +200,9 @@ fn rank(s: &State, tk: &cs_core::Ticket, now: cs_core::Timestamp) -> Rank {
 
 fn check_invariants(s: &State) -> Result<(), TestCaseError> {
     let cfg = s.config();
-    let mut holder = std::collections::BTreeMap::new();
-    for a in s.agents() {
-        let mut load = cs_core::Load::default();
-        for &tk in &a.held {
-            prop_assert!(holder.insert(tk, a.id).is_none(), "ticket {tk} held twice");
-            let t = s.ticket(tk).unwrap();
-            prop_assert_eq!(t.agent, Some(a.id));
-            capacity::add(&mut load, t.channel, &cfg.capacity);
-        }
-        // Slots in after-contact work stay taken.
-        for &(_, channel, _) in &a.wrap_ups {
-            capacity::add(&mut load, channel, &cfg.capacity);
-        }
-        prop_assert_eq!(load, a.load, "agent {} load disagrees with held tickets", a.id);
-        prop_assert!(a.load.total() <= cfg.limits.agent_tickets_max);
-        if a.presence == Presence::Offline {
-            prop_assert!(a.held.is_empty(), "offline agent {} holds tickets", a.id);
-        }
-    }
-    for t in s.tickets() {
-        if let Some(p) = t.pinned_to {
-            prop_assert_eq!(t.status, TicketStatus::Queued);
-            prop_assert!(s.agent(p).unwrap().presence != Presence::Offline, "{} waits for offline {}", t.id, p);
-        }
-        let held = matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered);
-        prop_assert_eq!(held, t.agent.is_some(), "ticket {} status {:?} agent {:?}", t.id, t.status, t.agent);
-        if held {
-            prop_assert_eq!(holder.get(&t.id), t.agent.as_ref());
-        }
-    }
-    // No available agent and waiting ticket it could serve coexist.
-    for a in s.agents() {
-        for t in s.tickets() {
-            prop_assert!(!could_serve(s, a, t), "agent {} could serve waiting ticket {}", a.id, t.id);
-        }
-    }
+    // Holding, load and capacity, reservations, breaches, and no available agent beside a
+    // waiting ticket it could serve (checked against the documented rules, not the index).
+    cs_core::audit(s).map_err(TestCaseError::fail)?;
     // Positions are a permutation per queue.
     for (qi, _) in cfg.queues().iter().enumerate() {
         let q = QueueId(qi as u16);
