@@ -9,16 +9,45 @@ use std::time::Duration;
 pub struct Faulty {
     inner: Arc<dyn EventStore>,
     fail_append: AtomicBool,
+    lose_ack: AtomicBool,
+    fail_snapshot: AtomicBool,
+}
+
+/// A fault to inject once.
+#[derive(Clone, Copy, Debug)]
+pub enum Fault {
+    /// The next append fails before anything is written.
+    FailAppend,
+    /// The next append lands, but its caller is told it failed (the acknowledgement is
+    /// lost, as in a crash between the append and the answer).
+    LoseAck,
+    /// The next snapshot is not saved.
+    FailSnapshot,
 }
 
 impl Faulty {
     pub fn new(inner: Arc<dyn EventStore>) -> Faulty {
-        Faulty { inner, fail_append: AtomicBool::new(false) }
+        Faulty {
+            inner,
+            fail_append: AtomicBool::new(false),
+            lose_ack: AtomicBool::new(false),
+            fail_snapshot: AtomicBool::new(false),
+        }
     }
 
     /// The next append fails before anything is written.
     pub fn fail_next_append(&self) {
-        self.fail_append.store(true, Ordering::SeqCst);
+        self.inject(Fault::FailAppend);
+    }
+
+    /// Injects a fault into the next operation it concerns.
+    pub fn inject(&self, f: Fault) {
+        let flag = match f {
+            Fault::FailAppend => &self.fail_append,
+            Fault::LoseAck => &self.lose_ack,
+            Fault::FailSnapshot => &self.fail_snapshot,
+        };
+        flag.store(true, Ordering::SeqCst);
     }
 }
 
@@ -30,7 +59,14 @@ impl EventStore for Faulty {
         if self.fail_append.swap(false, Ordering::SeqCst) {
             return Err(StoreError::Backend { store: self.describe(), message: "injected append failure".into() });
         }
-        self.inner.append(batch)
+        let r = self.inner.append(batch)?;
+        if self.lose_ack.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Backend {
+                store: self.describe(),
+                message: format!("injected lost acknowledgement (events {}..={} landed)", r.first, r.last),
+            });
+        }
+        Ok(r)
     }
     fn head(&self, partition: &str) -> Result<u64, StoreError> {
         self.inner.head(partition)
@@ -42,6 +78,9 @@ impl EventStore for Faulty {
         self.inner.wait(partition, after, timeout)
     }
     fn save_snapshot(&self, partition: &str, snapshot: &SnapshotRecord) -> Result<(), StoreError> {
+        if self.fail_snapshot.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Backend { store: self.describe(), message: "injected snapshot failure".into() });
+        }
         self.inner.save_snapshot(partition, snapshot)
     }
     fn load_snapshot(&self, partition: &str) -> Result<Option<SnapshotRecord>, StoreError> {

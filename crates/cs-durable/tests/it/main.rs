@@ -1,6 +1,7 @@
 //! cs-durable integration tests: one binary, one module per concern.
 
 mod crash;
+mod dst;
 mod engine;
 mod faulty;
 mod fixture;
