@@ -35,7 +35,7 @@ pub async fn forward(app: &Shared, tenant: &Arc<Tenant>, req: Request) -> Respon
         }
     };
     let (parts, body) = req.into_parts();
-    let bytes = match crate::routes::read_body(body, app.body_bytes_max).await {
+    let bytes = match crate::routes::read_body(body, app).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };

@@ -40,6 +40,9 @@ struct ServerSection {
     body_bytes_max: Option<usize>,
     snapshot_every: Option<u64>,
     advertise: Option<String>,
+    header_read_timeout_s: Option<f64>,
+    body_read_timeout_s: Option<f64>,
+    connections_max: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +69,13 @@ pub struct ServiceConfig {
     pub snapshot_every: u64,
     /// The URL other nodes reach this one at (for forwarded writes), if not `http://ADDR`.
     pub advertise: Option<String>,
+    /// A client must send a request's headers within this (idle keep-alive connections
+    /// are closed after it too).
+    pub header_read_timeout: std::time::Duration,
+    /// A client must send a request's body within this (408 otherwise).
+    pub body_read_timeout: std::time::Duration,
+    /// Connections open at once; more are closed as they arrive.
+    pub connections_max: usize,
     /// The tenants, in file order.
     pub tenants: Vec<TenantConfig>,
 }
@@ -102,6 +112,9 @@ impl ServiceConfig {
             body_bytes_max: DEFAULT_BODY_BYTES_MAX,
             snapshot_every: cs_durable::DurableOptions::default().snapshot_every,
             advertise: None,
+            header_read_timeout: std::time::Duration::from_secs(10),
+            body_read_timeout: std::time::Duration::from_secs(30),
+            connections_max: 10_000,
             tenants: Vec::new(),
         }
     }
@@ -143,6 +156,23 @@ impl ServiceConfig {
         }
         if let Some(n) = file.server.snapshot_every {
             out.snapshot_every = n;
+        }
+        let mut seconds = |v: Option<f64>, name: &str, into: &mut std::time::Duration| {
+            if let Some(s) = v {
+                if s.is_finite() && (0.001..=3600.0).contains(&s) {
+                    *into = std::time::Duration::from_secs_f64(s);
+                } else {
+                    problems.push(format!("{label}: server.{name}: {s} must be 0.001 to 3600 seconds"));
+                }
+            }
+        };
+        seconds(file.server.header_read_timeout_s, "header_read_timeout_s", &mut out.header_read_timeout);
+        seconds(file.server.body_read_timeout_s, "body_read_timeout_s", &mut out.body_read_timeout);
+        if let Some(n) = file.server.connections_max {
+            if n == 0 {
+                problems.push(format!("{label}: server.connections_max: 0 must be at least 1"));
+            }
+            out.connections_max = n.max(1);
         }
         for (i, t) in file.tenants.into_iter().enumerate() {
             let at = format!("{label}: tenants[{i}]");

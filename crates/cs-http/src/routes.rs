@@ -30,6 +30,8 @@ pub struct App {
     pub client: crate::client::Client,
     /// The metrics summary `GET /v1/metrics` answers with.
     pub metrics_view: crate::views::MetricsView,
+    /// A request's body must arrive within this, in all.
+    pub body_read_timeout: std::time::Duration,
     /// Turns true when the service shuts down: long-lived responses (event streams) end.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
@@ -155,14 +157,20 @@ impl<T: DeserializeOwned> FromRequest<Shared> for JsonBody<T> {
                 ));
             }
         }
-        let bytes = read_body(req.into_body(), app.body_bytes_max).await?;
+        let bytes = read_body(req.into_body(), app).await?;
         decode(&bytes).map(JsonBody)
     }
 }
 
 /// Reads a body up to `limit` bytes.
-pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
+pub async fn read_body(body: Body, app: &App) -> Result<axum::body::Bytes, ApiError> {
+    let limit = app.body_bytes_max;
+    // The whole body within the time allowed, however it is trickled: a client sending a
+    // byte now and then must not hold a connection (and its memory) for ever.
+    let Ok(read) = tokio::time::timeout(app.body_read_timeout, axum::body::to_bytes(body, limit)).await else {
+        return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "body_too_slow", "the body did not arrive in time"));
+    };
+    read.map_err(|e| {
         let too_big = std::error::Error::source(&e).is_some_and(|s| s.to_string().contains("length limit"))
             || e.to_string().contains("length limit");
         if too_big {

@@ -39,9 +39,18 @@ pub enum ServeError {
     Serve(std::io::Error),
 }
 
+/// What protects the server from slow and idle clients.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    header_read_timeout: std::time::Duration,
+    connections_max: usize,
+    shutdown_grace: std::time::Duration,
+}
+
 /// A service bound to its address, with its tenants started: [`Bound::run`] serves.
 pub struct Bound {
     listener: tokio::net::TcpListener,
+    limits: Limits,
     stop: tokio::sync::watch::Sender<bool>,
     app: Shared,
     /// The address it listens on (with the port the OS chose for `:0`).
@@ -87,9 +96,15 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, ServeError> {
         body_bytes_max: opts.config.body_bytes_max,
         client: crate::client::Client::new(),
         metrics_view: opts.metrics_view,
+        body_read_timeout: opts.config.body_read_timeout,
         stopping,
     });
-    Ok(Bound { listener, stop, app, addr, advertise })
+    let limits = Limits {
+        header_read_timeout: opts.config.header_read_timeout,
+        connections_max: opts.config.connections_max,
+        shutdown_grace: std::time::Duration::from_secs(30),
+    };
+    Ok(Bound { listener, limits, stop, app, addr, advertise })
 }
 
 impl Bound {
@@ -114,15 +129,39 @@ impl Bound {
     /// # Errors
     /// [`ServeError::Serve`].
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+        use hyper_util::rt::{TokioIo, TokioTimer};
+        let limits = self.limits;
         let router = router(self.app.clone());
-        let stop = self.stop;
-        let shutdown = async move {
-            shutdown.await;
-            // Event streams never end by themselves: tell them to, so that the graceful
-            // shutdown (which waits for open responses) completes.
-            let _ = stop.send(true);
-        };
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.map_err(ServeError::Serve)
+        let service = hyper_util::service::TowerToHyperService::new(router);
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let connections = Arc::new(tokio::sync::Semaphore::new(limits.connections_max));
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    // Past the limit a connection is closed at once: open connections are
+                    // memory, and an attacker's idle ones must not starve real clients of it.
+                    let Ok(permit) = connections.clone().try_acquire_owned() else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let mut http = hyper::server::conn::http1::Builder::new();
+                    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+                    let conn = http.serve_connection(TokioIo::new(stream), service.clone());
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                        drop(permit);
+                    });
+                }
+                () = &mut shutdown => break,
+            }
+        }
+        // Event streams never end by themselves: tell them to, so that the graceful
+        // shutdown (which waits for open responses) completes.
+        let _ = self.stop.send(true);
+        drop(self.listener);
+        let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
+        Ok(())
     }
 }
 
