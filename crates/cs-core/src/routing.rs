@@ -151,8 +151,10 @@ impl PoolKey {
 pub(crate) struct FreeSet {
     /// `(idle_since, agent)`: longest idle and best proficiency.
     pub idle: OrdSet<(Timestamp, AgentId)>,
-    /// `(occupancy, idle_since, agent)`: least occupied.
-    pub occupancy: OrdSet<(u32, Timestamp, AgentId)>,
+    /// `(load, idle_since, agent)`: least occupied. The load is [`Occupancy::held`], the
+    /// numerator of the exact load fraction: every member of a pool has the same capacity,
+    /// so the same denominator, and numerators order exactly as the fractions do.
+    pub occupancy: OrdSet<(u64, Timestamp, AgentId)>,
     /// `(last assignment sequence, agent)`: round robin.
     pub rotation: OrdSet<(u64, AgentId)>,
 }
@@ -384,7 +386,7 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let occupancy = if orders.occupancy { a.load.occupancy_milli(&a.capacity) } else { 0 };
+        let occupancy = if orders.occupancy { Occupancy::of(&a.load, &a.capacity).held } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
         for c in Channel::ALL {
             if mask & (1 << c.index()) == 0 {
@@ -415,7 +417,7 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let occupancy = if orders.occupancy { a.load.occupancy_milli(&a.capacity) } else { 0 };
+        let occupancy = if orders.occupancy { Occupancy::of(&a.load, &a.capacity).held } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
         let mut mask = 0u8;
         for c in Channel::ALL {
@@ -440,12 +442,86 @@ impl RoutingIndex {
     }
 }
 
+/// An agent's load relative to its capacity, exactly: the fraction `held / of`.
+///
+/// Under the per-channel model it is the sum over the channels the agent is routed of
+/// held ÷ capacity, over the least common multiple of those capacities; under the unit
+/// model, units used ÷ unit budget. Capacities are at most 255 per channel on five
+/// channels, so `of` stays below 255^5 and `held` below 2^51: both fit in `u64`, and
+/// products of the two in `u128`. Nothing is rounded, so two agents whose loads are equal
+/// (2/3 of the chats and 1/3 of the e-mails is 1, as is 1 of 1) tie, and the strategy's
+/// next key decides.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Occupancy {
+    /// The numerator.
+    pub held: u64,
+    /// The denominator, above 0.
+    pub of: u64,
+}
+
+impl Occupancy {
+    /// The load of an agent holding `load` with capacity `cap`.
+    #[inline]
+    pub fn of(load: &Load, cap: &Capacity) -> Occupancy {
+        if let Some(units) = cap.units.filter(|&u| u > 0) {
+            return Occupancy { held: u64::from(load.units), of: u64::from(units) };
+        }
+        let mut of = 1u64;
+        for &c in &cap.per_channel.0 {
+            if c > 0 {
+                of = lcm(of, u64::from(c));
+            }
+        }
+        let held = (0..CHANNELS_N)
+            .filter(|&c| cap.per_channel.0[c] > 0)
+            .map(|c| u64::from(load.per_channel.0[c]) * (of / u64::from(cap.per_channel.0[c])))
+            .sum();
+        Occupancy { held, of }
+    }
+}
+
+impl Ord for Occupancy {
+    fn cmp(&self, other: &Occupancy) -> std::cmp::Ordering {
+        (u128::from(self.held) * u128::from(other.of)).cmp(&(u128::from(other.held) * u128::from(self.of)))
+    }
+}
+
+impl PartialOrd for Occupancy {
+    fn partial_cmp(&self, other: &Occupancy) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Equal loads are equal fractions, however they are written (1/2 = 3/6).
+impl PartialEq for Occupancy {
+    fn eq(&self, other: &Occupancy) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Occupancy {}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    a / gcd(a, b) * b
+}
+
 /// An agent's place in a strategy's order; smaller is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct AgentRank {
-    /// Primary key: idle-since ms (longest idle), occupancy (least occupied), sequence
-    /// (round robin), or negated proficiency sum (best proficiency).
+    /// Primary key: idle-since ms (longest idle), the load's numerator (least occupied),
+    /// sequence (round robin), or negated proficiency sum (best proficiency).
     pub primary: i64,
+    /// What the primary key is counted out of: the load's denominator under least
+    /// occupied (the primary key is the fraction `primary / primary_of`, compared exactly),
+    /// 1 for every other strategy.
+    pub primary_of: i64,
     /// Secondary key: idle-since ms where the strategy has one, else 0.
     pub secondary: i64,
     /// The agent id, the last tie-break.
@@ -456,16 +532,45 @@ impl AgentRank {
     /// The rank of agent `a` under `strategy`, given its proficiency sum on the ticket.
     pub fn of(strategy: Strategy, a: &Agent, prof: u32) -> AgentRank {
         let idle = a.idle_since.ms();
+        let rank = |primary: i64, secondary: i64| AgentRank { primary, primary_of: 1, secondary, agent: a.id };
         match strategy {
-            Strategy::LongestIdle => AgentRank { primary: idle, secondary: 0, agent: a.id },
+            Strategy::LongestIdle => rank(idle, 0),
             Strategy::LeastOccupied => {
-                AgentRank { primary: i64::from(a.load.occupancy_milli(&a.capacity)), secondary: idle, agent: a.id }
+                let load = Occupancy::of(&a.load, &a.capacity);
+                // Both below 2^51 (see `Occupancy`), so they fit in i64.
+                AgentRank { primary: load.held as i64, primary_of: load.of as i64, secondary: idle, agent: a.id }
             }
-            Strategy::RoundRobin => AgentRank { primary: a.last_assigned_seq as i64, secondary: 0, agent: a.id },
-            Strategy::BestProficiency => AgentRank { primary: -i64::from(prof), secondary: idle, agent: a.id },
+            Strategy::RoundRobin => rank(a.last_assigned_seq as i64, 0),
+            Strategy::BestProficiency => rank(-i64::from(prof), idle),
         }
     }
+
+    /// Compares the primary keys alone, as fractions.
+    pub fn primary_cmp(&self, other: &AgentRank) -> std::cmp::Ordering {
+        (i128::from(self.primary) * i128::from(other.primary_of))
+            .cmp(&(i128::from(other.primary) * i128::from(self.primary_of)))
+    }
 }
+
+impl Ord for AgentRank {
+    fn cmp(&self, other: &AgentRank) -> std::cmp::Ordering {
+        self.primary_cmp(other).then(self.secondary.cmp(&other.secondary)).then(self.agent.cmp(&other.agent))
+    }
+}
+
+impl PartialOrd for AgentRank {
+    fn partial_cmp(&self, other: &AgentRank) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for AgentRank {
+    fn eq(&self, other: &AgentRank) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for AgentRank {}
 
 /// The agent routing chose for a ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
