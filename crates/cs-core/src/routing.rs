@@ -163,6 +163,8 @@ pub(crate) struct FreeSet {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Pool {
     pub key: PoolKey,
+    /// How its members' loads are counted, over one denominator (least occupied).
+    pub load: LoadScale,
     pub members: u32,
     /// Members logged in (any presence but offline).
     pub online: u32,
@@ -365,6 +367,7 @@ impl RoutingIndex {
             }
         }
         self.pools.push(Pool {
+            load: LoadScale::of(&key.capacity),
             key: key.clone(),
             members: 0,
             online: 0,
@@ -386,8 +389,8 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let occupancy = if orders.occupancy { Occupancy::of(&a.load, &a.capacity).held } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
+        let occupancy = if orders.occupancy { pool.load.held(&a.load) } else { 0 };
         for c in Channel::ALL {
             if mask & (1 << c.index()) == 0 {
                 continue;
@@ -417,8 +420,8 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let occupancy = if orders.occupancy { Occupancy::of(&a.load, &a.capacity).held } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
+        let occupancy = if orders.occupancy { pool.load.held(&a.load) } else { 0 };
         let mut mask = 0u8;
         for c in Channel::ALL {
             if a.capacity.per_channel.get(c) == 0
@@ -461,27 +464,49 @@ pub struct Occupancy {
 
 impl Occupancy {
     /// The load of an agent holding `load` with capacity `cap`.
-    #[inline]
     pub fn of(load: &Load, cap: &Capacity) -> Occupancy {
+        let scale = LoadScale::of(cap);
+        Occupancy { held: scale.held(load), of: scale.of }
+    }
+}
+
+/// How loads are counted for one capacity: [`Occupancy`]'s denominator, and what one
+/// ticket held on each channel (or one unit, under the unit model) adds to the numerator.
+/// Worked out once per pool, so that ranking its members costs no division.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LoadScale {
+    pub of: u64,
+    per_ticket: [u64; CHANNELS_N],
+    units: bool,
+}
+
+impl LoadScale {
+    pub(crate) fn of(cap: &Capacity) -> LoadScale {
         if let Some(units) = cap.units.filter(|&u| u > 0) {
-            return Occupancy { held: u64::from(load.units), of: u64::from(units) };
+            return LoadScale { of: u64::from(units), per_ticket: [0; CHANNELS_N], units: true };
         }
-        let mut of = 1u64;
-        for &c in &cap.per_channel.0 {
-            if c > 0 {
-                of = lcm(of, u64::from(c));
-            }
+        let of = cap.per_channel.0.iter().filter(|&&c| c > 0).fold(1, |of, &c| lcm(of, u64::from(c)));
+        let per_ticket = cap.per_channel.0.map(|c| if c > 0 { of / u64::from(c) } else { 0 });
+        LoadScale { of, per_ticket, units: false }
+    }
+
+    /// The numerator of the load of an agent holding `load`.
+    #[inline]
+    pub(crate) fn held(&self, load: &Load) -> u64 {
+        if self.units {
+            return u64::from(load.units);
         }
-        let held = (0..CHANNELS_N)
-            .filter(|&c| cap.per_channel.0[c] > 0)
-            .map(|c| u64::from(load.per_channel.0[c]) * (of / u64::from(cap.per_channel.0[c])))
-            .sum();
-        Occupancy { held, of }
+        (0..CHANNELS_N).map(|c| u64::from(load.per_channel.0[c]) * self.per_ticket[c]).sum()
     }
 }
 
 impl Ord for Occupancy {
+    #[inline]
     fn cmp(&self, other: &Occupancy) -> std::cmp::Ordering {
+        // One denominator (agents of one capacity): the numerators order as the fractions.
+        if self.of == other.of {
+            return self.held.cmp(&other.held);
+        }
         (u128::from(self.held) * u128::from(other.of)).cmp(&(u128::from(other.held) * u128::from(self.of)))
     }
 }
@@ -546,15 +571,24 @@ impl AgentRank {
     }
 
     /// Compares the primary keys alone, as fractions.
+    #[inline]
     pub fn primary_cmp(&self, other: &AgentRank) -> std::cmp::Ordering {
+        // Every strategy but least occupied, and agents of one capacity under it, share the
+        // denominator: the numerators then order exactly as the fractions do.
+        if self.primary_of == other.primary_of {
+            return self.primary.cmp(&other.primary);
+        }
         (i128::from(self.primary) * i128::from(other.primary_of))
             .cmp(&(i128::from(other.primary) * i128::from(self.primary_of)))
     }
 }
 
 impl Ord for AgentRank {
+    #[inline]
     fn cmp(&self, other: &AgentRank) -> std::cmp::Ordering {
-        self.primary_cmp(other).then(self.secondary.cmp(&other.secondary)).then(self.agent.cmp(&other.agent))
+        self.primary_cmp(other)
+            .then_with(|| self.secondary.cmp(&other.secondary))
+            .then_with(|| self.agent.cmp(&other.agent))
     }
 }
 
@@ -600,25 +634,48 @@ impl State {
         overflow_pools: &[(PoolId, u32)],
         skip: impl Fn(AgentId) -> bool,
     ) -> Option<AgentPick> {
-        let strategy = self.config().queue(queue).strategy;
-        let mut best: Option<(AgentRank, AgentPick)> = None;
         let overflow_open = self.queues[queue.index()].overflow_open;
         let groups: [(&[(PoolId, u32)], bool); 2] =
             [(pools, false), (if overflow_open { overflow_pools } else { &[] }, true)];
+        let c = channel.index();
+        // Each pool's free set for the strategy is keyed by the fields of the strategy's
+        // rank (`AgentRank::of`), so the first agent not skipped in it carries its rank, in
+        // the same order: the heads are compared by that key, one loop per strategy.
+        match self.config().queue(queue).strategy {
+            Strategy::LongestIdle => self.best_head(groups, |pool, _| {
+                pool.free[c].idle.iter().find(|&&(_, a)| !skip(a)).map(|&(idle, a)| ((idle, a), a))
+            }),
+            Strategy::BestProficiency => self.best_head(groups, |pool, prof| {
+                pool.free[c].idle.iter().find(|&&(_, a)| !skip(a)).map(|&(idle, a)| ((-i64::from(prof), idle, a), a))
+            }),
+            Strategy::LeastOccupied => self.best_head(groups, |pool, _| {
+                let of = pool.load.of;
+                pool.free[c]
+                    .occupancy
+                    .iter()
+                    .find(|&&(_, _, a)| !skip(a))
+                    .map(|&(held, idle, a)| ((Occupancy { held, of }, idle, a), a))
+            }),
+            Strategy::RoundRobin => self.best_head(groups, |pool, _| {
+                pool.free[c].rotation.iter().find(|&&(_, a)| !skip(a)).map(|&(seq, a)| ((seq, a), a))
+            }),
+        }
+    }
+
+    /// The agent with the smallest key among the pools' heads (`head` gives a pool's, from
+    /// the pool and its proficiency sum on the ticket's needs).
+    #[inline]
+    fn best_head<K: Ord>(
+        &self,
+        groups: [(&[(PoolId, u32)], bool); 2],
+        head: impl Fn(&Pool, u32) -> Option<(K, AgentId)>,
+    ) -> Option<AgentPick> {
+        let mut best: Option<(K, AgentPick)> = None;
         for (list, overflow) in groups {
             for &(p, prof) in list {
-                let set = &self.index.pools[p as usize].free[channel.index()];
-                let first = match strategy {
-                    Strategy::LongestIdle | Strategy::BestProficiency => {
-                        set.idle.iter().map(|&(_, a)| a).find(|&a| !skip(a))
-                    }
-                    Strategy::LeastOccupied => set.occupancy.iter().map(|&(_, _, a)| a).find(|&a| !skip(a)),
-                    Strategy::RoundRobin => set.rotation.iter().map(|&(_, a)| a).find(|&a| !skip(a)),
-                };
-                let Some(a) = first else { continue };
-                let rank = AgentRank::of(strategy, &self.agents[a.index()], prof);
-                if best.is_none_or(|(r, _)| rank < r) {
-                    best = Some((rank, AgentPick { agent: a, overflow }));
+                let Some((key, agent)) = head(&self.index.pools[p as usize], prof) else { continue };
+                if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                    best = Some((key, AgentPick { agent, overflow }));
                 }
             }
         }
