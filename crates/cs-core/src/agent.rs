@@ -105,7 +105,9 @@ impl Load {
     }
 
     /// Load relative to capacity in thousandths: the sum over channels of held/capacity, or
-    /// units used over the unit budget when the agent has one.
+    /// units used over the unit budget when the agent has one. Each channel's share is
+    /// rounded down, which is fine for reporting; routing compares loads exactly
+    /// ([`crate::Occupancy`]).
     pub fn occupancy_milli(&self, cap: &Capacity) -> u32 {
         if let Some(units) = cap.units.filter(|&u| u > 0) {
             return u32::from(self.units) * 1000 / u32::from(units);

@@ -901,22 +901,14 @@ fn compile_weights(s: &PrioritySpec, base: &Weights, path: &str, p: &mut Problem
     let tier_names = [CustomerTier::Standard, CustomerTier::Silver, CustomerTier::Gold, CustomerTier::Vip];
     let urgency_names = [Urgency::Low, Urgency::Normal, Urgency::High, Urgency::Critical];
     let emotion_names = [Emotion::Calm, Emotion::Neutral, Emotion::Frustrated, Emotion::Angry];
-    let aging_milli_per_min = match s.aging_points_per_minute {
-        None => base.aging_milli_per_min,
-        Some(v) if v.is_finite() && (0.0..=AGING_MAX).contains(&v) => (v * 1000.0).round() as i64,
-        Some(v) => {
-            p.add(format!("{path}.aging_points_per_minute"), format!("{v} must be between 0 and {AGING_MAX}"));
-            base.aging_milli_per_min
-        }
-    };
-    let deadline_milli_per_min = match s.deadline_points_per_minute {
-        None => base.deadline_milli_per_min,
-        Some(v) if v.is_finite() && (0.0..=AGING_MAX).contains(&v) => (v * 1000.0).round() as i64,
-        Some(v) => {
-            p.add(format!("{path}.deadline_points_per_minute"), format!("{v} must be between 0 and {AGING_MAX}"));
-            base.deadline_milli_per_min
-        }
-    };
+    let aging_milli_per_min =
+        rate_milli(s.aging_points_per_minute, base.aging_milli_per_min, &format!("{path}.aging_points_per_minute"), p);
+    let deadline_milli_per_min = rate_milli(
+        s.deadline_points_per_minute,
+        base.deadline_milli_per_min,
+        &format!("{path}.deadline_points_per_minute"),
+        p,
+    );
     if aging_milli_per_min + deadline_milli_per_min > (AGING_MAX * 1000.0) as i64 {
         p.add(path.to_string(), format!("aging and deadline points together exceed {AGING_MAX} per minute"));
     }
@@ -927,6 +919,32 @@ fn compile_weights(s: &PrioritySpec, base: &Weights, path: &str, p: &mut Problem
         emotion: table(&s.emotion, emotion_names.map(Emotion::name), base.emotion, &format!("{path}.emotion"), p),
         channel: table(&s.channel, Channel::ALL.map(Channel::name), base.channel, &format!("{path}.channel"), p),
         aging_milli_per_min,
+    }
+}
+
+/// A rate in points per minute as kept: thousandths of a point per minute, rounded to the
+/// nearest (`base` when absent). A rate above 0 that would round to 0 is refused rather
+/// than silently turned off: a queue that asks for aging wants nothing to starve.
+fn rate_milli(v: Option<f64>, base: i64, field: &str, p: &mut Problems) -> i64 {
+    match v {
+        None => base,
+        Some(v) if v.is_finite() && (0.0..=AGING_MAX).contains(&v) => {
+            let milli = (v * 1000.0).round() as i64;
+            if v > 0.0 && milli == 0 {
+                p.add(
+                    field,
+                    format!(
+                        "{v} is below the precision of 0.001 points per minute and would round to 0, \
+                         turning it off; give 0 for that, or at least 0.0005"
+                    ),
+                );
+            }
+            milli
+        }
+        Some(v) => {
+            p.add(field, format!("{v} must be between 0 and {AGING_MAX}"));
+            base
+        }
     }
 }
 
@@ -1009,7 +1027,7 @@ fn compile_queue(
     };
     let service_level_ms =
         q.service_level_s.map_or(20 * SECOND_MS, |v| seconds_to_ms(v, &format!("{path}.service_level_s"), p));
-    let steps = compile_steps(&path, q, base_teams, ctx, p);
+    let steps = compile_steps(&path, q, &needs, base_teams, ctx, p);
 
     let overflow = q.overflow.as_ref().map(|o| {
         let opath = format!("{path}.overflow");
@@ -1168,7 +1186,22 @@ fn check_move_cycles(spec: &ConfigSpec, queues: &[Queue], p: &mut Problems) {
     }
 }
 
-fn compile_steps(path: &str, q: &QueueSpec, base_teams: Teams, ctx: &Ctx<'_>, p: &mut Problems) -> Vec<Step> {
+/// The timed relaxation steps of queue `q` (whose own requirements are `needs`), each
+/// compared with the one before by what it admits, for every ticket the queue can hold.
+fn compile_steps(
+    path: &str,
+    q: &QueueSpec,
+    needs: &SkillNeeds,
+    base_teams: Teams,
+    ctx: &Ctx<'_>,
+    p: &mut Problems,
+) -> Vec<Step> {
+    // Before any step sets a minimum, a ticket needs each skill at its own minimum merged
+    // with the queue's: at least the queue's level for the queue's skills, at least 1 for
+    // any other skill a ticket may bring, and as much as the top level for any of them.
+    let skills_n = ctx.skills.names.len();
+    let own_min_lowest =
+        if skills_n > 0 && needs.len() == skills_n { needs.iter().map(|n| n.min).min() } else { None }.unwrap_or(1);
     let mut steps = vec![Step { after_ms: 0, proficiency_min: None, teams: base_teams, move_to: None }];
     for (j, s) in q.steps.iter().enumerate() {
         let spath = format!("{path}.steps[{j}]");
@@ -1200,21 +1233,30 @@ fn compile_steps(path: &str, q: &QueueSpec, base_teams: Teams, ctx: &Ctx<'_>, p:
                 format!("{} s is not after the previous step ({} s)", s.after_s, prev.after_ms as f64 / 1000.0),
             );
         }
-        let prof_looser = match (step.proficiency_min, prev.proficiency_min) {
-            (Some(a), Some(b)) => a < b,
-            (None, Some(_)) => true,
-            _ => false,
-        };
-        let prof_tighter = match (step.proficiency_min, prev.proficiency_min) {
-            (Some(a), Some(b)) => a > b,
-            (Some(_), None) => true,
-            _ => false,
+        // What each step admits: a step's minimum replaces every ticket's own, so from the
+        // tickets' own minimums (no step minimum yet) to `m` it lowers the minimum of a
+        // ticket needing more than `m` and raises that of a ticket needing less.
+        let (prof_looser, prof_tighter, raises_own) = match (step.proficiency_min, prev.proficiency_min) {
+            _ if skills_n == 0 => (false, false, false),
+            (Some(m), Some(was)) => (m < was, m > was, false),
+            (Some(m), None) => (m < PROFICIENCY_MAX, false, m > own_min_lowest),
+            (None, _) => (false, false, false),
         };
         let teams_looser = step.teams.is_superset_of(&prev.teams) && step.teams != prev.teams;
         let teams_tighter = !step.teams.is_superset_of(&prev.teams);
+        if let (true, Some(m)) = (raises_own, step.proficiency_min) {
+            p.add(
+                spath.clone(),
+                format!(
+                    "proficiency_min = {m} raises the minimum of a ticket needing a skill at {own_min_lowest} (a \
+                     step's proficiency_min replaces every ticket's own minimums), and steps may only loosen: set \
+                     the starting minimum with a step at after_s = 0, or lower this one to {own_min_lowest}"
+                ),
+            );
+        }
         if prof_tighter || teams_tighter {
             p.add(spath.clone(), "tightens the criteria of the previous step; steps may only loosen");
-        } else if !prof_looser && !teams_looser && step.move_to.is_none() {
+        } else if !raises_own && !prof_looser && !teams_looser && step.move_to.is_none() {
             p.add(
                 spath.clone(),
                 "loosens nothing relative to the previous step (same proficiency, same teams, no move_to)",

@@ -5,7 +5,8 @@
 //! A command is validated completely before any event is produced, so a rejection leaves
 //! nothing behind. Timers due at or before the command's time fire first, in due order,
 //! each with its own time, so a later command sees exactly what a `Tick` at each deadline
-//! would have produced.
+//! would have produced. The timers due at one instant fire together: their own events
+//! first, then routing for everything they changed (see [`Decider::fire_timers`]).
 //!
 //! Routing reacts inside the same decision: a new or re-queued ticket goes to the best
 //! free agent at once, and an agent who frees up takes the best waiting tickets at once.
@@ -35,7 +36,7 @@ use std::sync::Arc;
 /// Decides a command against a state: the events it produces, or why it is refused.
 pub fn decide(state: &State, cmd: &Command) -> Result<Vec<Event>, Rejection> {
     let mut out = Vec::new();
-    let mut d = Decider { work: Work::Borrowed(state), out: &mut out, applied: 0 };
+    let mut d = Decider::new(Work::Borrowed(state), &mut out);
     d.run(cmd, true)?;
     Ok(out)
 }
@@ -63,9 +64,28 @@ pub(crate) struct Decider<'a, 'o> {
     pub(crate) work: Work<'a>,
     pub(crate) out: &'o mut Vec<Event>,
     pub(crate) applied: usize,
+    /// While the timers of one instant fire: what they changed, routed once all of them
+    /// have fired.
+    released: Option<Released>,
+}
+
+/// What the timers firing at one instant changed for routing.
+#[derive(Default)]
+struct Released {
+    /// Agents who freed up (a re-queue or escalation took a ticket from them, or their
+    /// after-contact work ended).
+    agents: Vec<AgentId>,
+    /// Tickets that started waiting, or that more agents may now take.
+    tickets: Vec<TicketId>,
 }
 
 impl<'a, 'o> Decider<'a, 'o> {
+    /// A decision appending to `out`, whose events so far are all applied to `work`.
+    pub(crate) fn new(work: Work<'a>, out: &'o mut Vec<Event>) -> Decider<'a, 'o> {
+        let applied = out.len();
+        Decider { work, out, applied, released: None }
+    }
+
     /// The working state without applying pending events. Use only for questions the
     /// pending events cannot change the answer to.
     fn base(&self) -> &State {
@@ -116,21 +136,59 @@ impl<'a, 'o> Decider<'a, 'o> {
         self.command(cmd)
     }
 
-    /// Fires every timer due at or before `now`, in due order.
+    /// Fires every timer due at or before `now`, in due order, one instant at a time.
+    ///
+    /// The timers due at one instant fire together, so that what routing does at that
+    /// instant does not depend on which timer happens to sort first. Each emits its own
+    /// events (in the timer set's order: kind, then ticket or agent id) without routing;
+    /// then the agents they freed, lowest id first, take the best waiting tickets they may
+    /// take, as an agent freeing up always does; then the tickets they put in line (a step
+    /// reached, a reservation ended, a re-queue, an escalation, an overflow opening) go,
+    /// best first, each to the best free agent, as a logout's re-queued tickets do. So when
+    /// two tickets reach a step at the same millisecond and one agent becomes eligible, the
+    /// agent gets the better ticket, whatever their ids. Routing may make timers due at the
+    /// same instant again (an overflow that its helpers drained closes); they fire next,
+    /// the same way.
     pub(crate) fn fire_timers(&mut self, now: Timestamp) {
         loop {
             let s = self.state();
-            let Some(&(due, timer)) = s.timers.first() else { break };
+            let Some(&(due, _)) = s.timers.first() else { break };
             if due > now {
                 break;
             }
-            // Every firing emits an event that moves or removes its timer (a timer may fire
-            // again at the same instant once the state has changed, as when an overflow
-            // opens and its helpers drain the queue). One that emitted nothing would fire
-            // forever: a bug, reported rather than hung on.
-            let before = self.out.len();
-            self.fire(due, timer);
-            assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
+            self.released = Some(Released::default());
+            loop {
+                let s = self.state();
+                let Some(&(at, timer)) = s.timers.first() else { break };
+                if at != due {
+                    break;
+                }
+                // Every firing emits an event that moves or removes its timer. One that
+                // emitted nothing would fire forever: a bug, reported rather than hung on.
+                let before = self.out.len();
+                self.fire(due, timer);
+                assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
+            }
+            let released = self.released.take().expect("set for this instant");
+            self.route_released(released, due);
+        }
+    }
+
+    /// Routes what the timers of one instant changed: freed agents first (each takes the
+    /// best waiting tickets it may take), then the tickets put in line, best first.
+    fn route_released(&mut self, mut r: Released, at: Timestamp) {
+        r.agents.sort_unstable();
+        r.agents.dedup();
+        for agent in r.agents {
+            self.route_agent_committed(agent, at);
+        }
+        if r.tickets.is_empty() {
+            return;
+        }
+        let mut order = best_first(self.state(), r.tickets.into_iter(), at);
+        order.dedup();
+        for ticket in order {
+            self.route_ticket_committed(ticket, at);
         }
     }
 
@@ -225,8 +283,8 @@ impl<'a, 'o> Decider<'a, 'o> {
                     // Helper teams' free agents start on this queue's tickets, the most
                     // urgent ticket first, each to its best agent.
                     let s = self.state();
-                    let waiting = s.queues[queue.index()].by_age.iter().map(|&(_, id)| id);
-                    for ticket in best_first(s, waiting, due) {
+                    let waiting: Vec<TicketId> = s.queues[queue.index()].by_age.iter().map(|&(_, id)| id).collect();
+                    for ticket in waiting {
                         self.route_ticket_committed(ticket, due);
                     }
                 } else {
@@ -960,6 +1018,10 @@ impl<'a, 'o> Decider<'a, 'o> {
     /// Routes a ticket that the pending events put into waiting as `w`: sticky first when
     /// `sticky`, else (or failing that) to the best free agent.
     fn route_waiting(&mut self, ticket: TicketId, w: &Waiting, at: Timestamp, sticky: bool) {
+        if !sticky && let Some(r) = &mut self.released {
+            r.tickets.push(ticket);
+            return;
+        }
         if sticky && let Some((agent, wait_until)) = self.sticky(w, at) {
             match wait_until {
                 None => self.assign(ticket, w.queue, agent, Assignment::Sticky, at),
@@ -973,8 +1035,13 @@ impl<'a, 'o> Decider<'a, 'o> {
         }
     }
 
-    /// Routes a waiting ticket after applying every pending event.
+    /// Routes a waiting ticket after applying every pending event (or, while timers fire,
+    /// once every timer of the instant has).
     fn route_ticket_committed(&mut self, ticket: TicketId, at: Timestamp) {
+        if let Some(r) = &mut self.released {
+            r.tickets.push(ticket);
+            return;
+        }
         let s = self.state();
         let Some(t) = s.tickets.get(ticket).filter(|t| t.status == TicketStatus::Queued && t.pinned_to.is_none())
         else {
@@ -984,8 +1051,9 @@ impl<'a, 'o> Decider<'a, 'o> {
         self.route_waiting(ticket, &w, at, false);
     }
 
-    /// Lets an agent who just released a ticket on `channel` take waiting tickets.
-    /// Read-only on the base state, where the agent still holds `released`.
+    /// Lets an agent who just released a ticket on `channel` take waiting tickets (or,
+    /// while timers fire, once every timer of the instant has). Read-only on the base
+    /// state, where the agent still holds `released`.
     fn route_freed_agent(
         &mut self,
         agent: AgentId,
@@ -993,6 +1061,10 @@ impl<'a, 'o> Decider<'a, 'o> {
         released: TicketId,
         at: Timestamp,
     ) {
+        if let Some(r) = &mut self.released {
+            r.agents.push(agent);
+            return;
+        }
         let s = self.base();
         let a = &s.agents[agent.index()];
         if a.presence != Presence::Available {

@@ -54,7 +54,7 @@ impl Engine {
             self.advance_to(at);
         }
         let start = self.outbox.len();
-        let mut d = Decider { work: Work::InPlace(&mut self.state), out: &mut self.outbox, applied: start };
+        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox);
         let result = d.run(cmd, false);
         match result {
             Ok(()) => d.commit(),
@@ -78,8 +78,7 @@ impl Engine {
     /// [`Engine::advance_to`] once a timer is known to be due.
     #[inline(never)]
     fn fire_due(&mut self, now: Timestamp) {
-        let start = self.outbox.len();
-        let mut d = Decider { work: Work::InPlace(&mut self.state), out: &mut self.outbox, applied: start };
+        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox);
         d.fire_timers(now);
         d.commit();
     }

@@ -210,7 +210,7 @@ pub fn explain(state: &State, ticket: TicketId, at: Timestamp) -> Option<Explana
     let tie_break = match candidates.as_slice() {
         [] => None,
         [_] => Some(TieBreak::Alone),
-        [a, b, ..] if a.rank.primary != b.rank.primary => Some(TieBreak::Primary),
+        [a, b, ..] if a.rank.primary_cmp(&b.rank).is_ne() => Some(TieBreak::Primary),
         [a, b, ..] if a.rank.secondary != b.rank.secondary => Some(TieBreak::Secondary),
         _ => Some(TieBreak::AgentId),
     };

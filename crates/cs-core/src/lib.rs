@@ -58,7 +58,7 @@ pub use event::{Envelope, Event};
 pub use explain::{Explanation, explain, explain_agent, explain_assignment};
 pub use id::{AgentId, CategoryId, CustomerId, LanguageId, QueueId, SkillId, TeamId, TicketId};
 pub use rejection::Rejection;
-pub use routing::AgentRank;
+pub use routing::{AgentRank, Occupancy};
 pub use skill::{SkillNeed, SkillNeeds};
 pub use state::State;
 pub use ticket::{CustomerTier, Emotion, Ticket, TicketSpec, TicketStatus, Urgency};

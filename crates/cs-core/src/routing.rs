@@ -151,8 +151,10 @@ impl PoolKey {
 pub(crate) struct FreeSet {
     /// `(idle_since, agent)`: longest idle and best proficiency.
     pub idle: OrdSet<(Timestamp, AgentId)>,
-    /// `(occupancy, idle_since, agent)`: least occupied.
-    pub occupancy: OrdSet<(u32, Timestamp, AgentId)>,
+    /// `(load, idle_since, agent)`: least occupied. The load is [`Occupancy::held`], the
+    /// numerator of the exact load fraction: every member of a pool has the same capacity,
+    /// so the same denominator, and numerators order exactly as the fractions do.
+    pub occupancy: OrdSet<(u64, Timestamp, AgentId)>,
     /// `(last assignment sequence, agent)`: round robin.
     pub rotation: OrdSet<(u64, AgentId)>,
 }
@@ -161,6 +163,8 @@ pub(crate) struct FreeSet {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Pool {
     pub key: PoolKey,
+    /// How its members' loads are counted, over one denominator (least occupied).
+    pub load: LoadScale,
     pub members: u32,
     /// Members logged in (any presence but offline).
     pub online: u32,
@@ -363,6 +367,7 @@ impl RoutingIndex {
             }
         }
         self.pools.push(Pool {
+            load: LoadScale::of(&key.capacity),
             key: key.clone(),
             members: 0,
             online: 0,
@@ -384,8 +389,8 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let occupancy = if orders.occupancy { a.load.occupancy_milli(&a.capacity) } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
+        let occupancy = if orders.occupancy { pool.load.held(&a.load) } else { 0 };
         for c in Channel::ALL {
             if mask & (1 << c.index()) == 0 {
                 continue;
@@ -415,8 +420,8 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let occupancy = if orders.occupancy { a.load.occupancy_milli(&a.capacity) } else { 0 };
         let pool = &mut self.pools[a.pool.0 as usize];
+        let occupancy = if orders.occupancy { pool.load.held(&a.load) } else { 0 };
         let mut mask = 0u8;
         for c in Channel::ALL {
             if a.capacity.per_channel.get(c) == 0
@@ -440,12 +445,108 @@ impl RoutingIndex {
     }
 }
 
+/// An agent's load relative to its capacity, exactly: the fraction `held / of`.
+///
+/// Under the per-channel model it is the sum over the channels the agent is routed of
+/// held ÷ capacity, over the least common multiple of those capacities; under the unit
+/// model, units used ÷ unit budget. Capacities are at most 255 per channel on five
+/// channels, so `of` stays below 255^5 and `held` below 2^51: both fit in `u64`, and
+/// products of the two in `u128`. Nothing is rounded, so two agents whose loads are equal
+/// (2/3 of the chats and 1/3 of the e-mails is 1, as is 1 of 1) tie, and the strategy's
+/// next key decides.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Occupancy {
+    /// The numerator.
+    pub held: u64,
+    /// The denominator, above 0.
+    pub of: u64,
+}
+
+impl Occupancy {
+    /// The load of an agent holding `load` with capacity `cap`.
+    pub fn of(load: &Load, cap: &Capacity) -> Occupancy {
+        let scale = LoadScale::of(cap);
+        Occupancy { held: scale.held(load), of: scale.of }
+    }
+}
+
+/// How loads are counted for one capacity: [`Occupancy`]'s denominator, and what one
+/// ticket held on each channel (or one unit, under the unit model) adds to the numerator.
+/// Worked out once per pool, so that ranking its members costs no division.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LoadScale {
+    pub of: u64,
+    per_ticket: [u64; CHANNELS_N],
+    units: bool,
+}
+
+impl LoadScale {
+    pub(crate) fn of(cap: &Capacity) -> LoadScale {
+        if let Some(units) = cap.units.filter(|&u| u > 0) {
+            return LoadScale { of: u64::from(units), per_ticket: [0; CHANNELS_N], units: true };
+        }
+        let of = cap.per_channel.0.iter().filter(|&&c| c > 0).fold(1, |of, &c| lcm(of, u64::from(c)));
+        let per_ticket = cap.per_channel.0.map(|c| if c > 0 { of / u64::from(c) } else { 0 });
+        LoadScale { of, per_ticket, units: false }
+    }
+
+    /// The numerator of the load of an agent holding `load`.
+    #[inline]
+    pub(crate) fn held(&self, load: &Load) -> u64 {
+        if self.units {
+            return u64::from(load.units);
+        }
+        (0..CHANNELS_N).map(|c| u64::from(load.per_channel.0[c]) * self.per_ticket[c]).sum()
+    }
+}
+
+impl Ord for Occupancy {
+    #[inline]
+    fn cmp(&self, other: &Occupancy) -> std::cmp::Ordering {
+        // One denominator (agents of one capacity): the numerators order as the fractions.
+        if self.of == other.of {
+            return self.held.cmp(&other.held);
+        }
+        (u128::from(self.held) * u128::from(other.of)).cmp(&(u128::from(other.held) * u128::from(self.of)))
+    }
+}
+
+impl PartialOrd for Occupancy {
+    fn partial_cmp(&self, other: &Occupancy) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Equal loads are equal fractions, however they are written (1/2 = 3/6).
+impl PartialEq for Occupancy {
+    fn eq(&self, other: &Occupancy) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Occupancy {}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+fn lcm(a: u64, b: u64) -> u64 {
+    a / gcd(a, b) * b
+}
+
 /// An agent's place in a strategy's order; smaller is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct AgentRank {
-    /// Primary key: idle-since ms (longest idle), occupancy (least occupied), sequence
-    /// (round robin), or negated proficiency sum (best proficiency).
+    /// Primary key: idle-since ms (longest idle), the load's numerator (least occupied),
+    /// sequence (round robin), or negated proficiency sum (best proficiency).
     pub primary: i64,
+    /// What the primary key is counted out of: the load's denominator under least
+    /// occupied (the primary key is the fraction `primary / primary_of`, compared exactly),
+    /// 1 for every other strategy.
+    pub primary_of: i64,
     /// Secondary key: idle-since ms where the strategy has one, else 0.
     pub secondary: i64,
     /// The agent id, the last tie-break.
@@ -456,16 +557,54 @@ impl AgentRank {
     /// The rank of agent `a` under `strategy`, given its proficiency sum on the ticket.
     pub fn of(strategy: Strategy, a: &Agent, prof: u32) -> AgentRank {
         let idle = a.idle_since.ms();
+        let rank = |primary: i64, secondary: i64| AgentRank { primary, primary_of: 1, secondary, agent: a.id };
         match strategy {
-            Strategy::LongestIdle => AgentRank { primary: idle, secondary: 0, agent: a.id },
+            Strategy::LongestIdle => rank(idle, 0),
             Strategy::LeastOccupied => {
-                AgentRank { primary: i64::from(a.load.occupancy_milli(&a.capacity)), secondary: idle, agent: a.id }
+                let load = Occupancy::of(&a.load, &a.capacity);
+                // Both below 2^51 (see `Occupancy`), so they fit in i64.
+                AgentRank { primary: load.held as i64, primary_of: load.of as i64, secondary: idle, agent: a.id }
             }
-            Strategy::RoundRobin => AgentRank { primary: a.last_assigned_seq as i64, secondary: 0, agent: a.id },
-            Strategy::BestProficiency => AgentRank { primary: -i64::from(prof), secondary: idle, agent: a.id },
+            Strategy::RoundRobin => rank(a.last_assigned_seq as i64, 0),
+            Strategy::BestProficiency => rank(-i64::from(prof), idle),
         }
     }
+
+    /// Compares the primary keys alone, as fractions.
+    #[inline]
+    pub fn primary_cmp(&self, other: &AgentRank) -> std::cmp::Ordering {
+        // Every strategy but least occupied, and agents of one capacity under it, share the
+        // denominator: the numerators then order exactly as the fractions do.
+        if self.primary_of == other.primary_of {
+            return self.primary.cmp(&other.primary);
+        }
+        (i128::from(self.primary) * i128::from(other.primary_of))
+            .cmp(&(i128::from(other.primary) * i128::from(self.primary_of)))
+    }
 }
+
+impl Ord for AgentRank {
+    #[inline]
+    fn cmp(&self, other: &AgentRank) -> std::cmp::Ordering {
+        self.primary_cmp(other)
+            .then_with(|| self.secondary.cmp(&other.secondary))
+            .then_with(|| self.agent.cmp(&other.agent))
+    }
+}
+
+impl PartialOrd for AgentRank {
+    fn partial_cmp(&self, other: &AgentRank) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for AgentRank {
+    fn eq(&self, other: &AgentRank) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for AgentRank {}
 
 /// The agent routing chose for a ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -495,25 +634,48 @@ impl State {
         overflow_pools: &[(PoolId, u32)],
         skip: impl Fn(AgentId) -> bool,
     ) -> Option<AgentPick> {
-        let strategy = self.config().queue(queue).strategy;
-        let mut best: Option<(AgentRank, AgentPick)> = None;
         let overflow_open = self.queues[queue.index()].overflow_open;
         let groups: [(&[(PoolId, u32)], bool); 2] =
             [(pools, false), (if overflow_open { overflow_pools } else { &[] }, true)];
+        let c = channel.index();
+        // Each pool's free set for the strategy is keyed by the fields of the strategy's
+        // rank (`AgentRank::of`), so the first agent not skipped in it carries its rank, in
+        // the same order: the heads are compared by that key, one loop per strategy.
+        match self.config().queue(queue).strategy {
+            Strategy::LongestIdle => self.best_head(groups, |pool, _| {
+                pool.free[c].idle.iter().find(|&&(_, a)| !skip(a)).map(|&(idle, a)| ((idle, a), a))
+            }),
+            Strategy::BestProficiency => self.best_head(groups, |pool, prof| {
+                pool.free[c].idle.iter().find(|&&(_, a)| !skip(a)).map(|&(idle, a)| ((-i64::from(prof), idle, a), a))
+            }),
+            Strategy::LeastOccupied => self.best_head(groups, |pool, _| {
+                let of = pool.load.of;
+                pool.free[c]
+                    .occupancy
+                    .iter()
+                    .find(|&&(_, _, a)| !skip(a))
+                    .map(|&(held, idle, a)| ((Occupancy { held, of }, idle, a), a))
+            }),
+            Strategy::RoundRobin => self.best_head(groups, |pool, _| {
+                pool.free[c].rotation.iter().find(|&&(_, a)| !skip(a)).map(|&(seq, a)| ((seq, a), a))
+            }),
+        }
+    }
+
+    /// The agent with the smallest key among the pools' heads (`head` gives a pool's, from
+    /// the pool and its proficiency sum on the ticket's needs).
+    #[inline]
+    fn best_head<K: Ord>(
+        &self,
+        groups: [(&[(PoolId, u32)], bool); 2],
+        head: impl Fn(&Pool, u32) -> Option<(K, AgentId)>,
+    ) -> Option<AgentPick> {
+        let mut best: Option<(K, AgentPick)> = None;
         for (list, overflow) in groups {
             for &(p, prof) in list {
-                let set = &self.index.pools[p as usize].free[channel.index()];
-                let first = match strategy {
-                    Strategy::LongestIdle | Strategy::BestProficiency => {
-                        set.idle.iter().map(|&(_, a)| a).find(|&a| !skip(a))
-                    }
-                    Strategy::LeastOccupied => set.occupancy.iter().map(|&(_, _, a)| a).find(|&a| !skip(a)),
-                    Strategy::RoundRobin => set.rotation.iter().map(|&(_, a)| a).find(|&a| !skip(a)),
-                };
-                let Some(a) = first else { continue };
-                let rank = AgentRank::of(strategy, &self.agents[a.index()], prof);
-                if best.is_none_or(|(r, _)| rank < r) {
-                    best = Some((rank, AgentPick { agent: a, overflow }));
+                let Some((key, agent)) = head(&self.index.pools[p as usize], prof) else { continue };
+                if best.as_ref().is_none_or(|(k, _)| key < *k) {
+                    best = Some((key, AgentPick { agent, overflow }));
                 }
             }
         }

@@ -10,7 +10,8 @@ use crate::time::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-/// Something due at a time; fired by `Tick` or any later command, in due order.
+/// Something due at a time; fired by `Tick` or any command at or after that time, in due
+/// order, before the command (the timers of one instant together; see `decide`).
 ///
 /// Every timer's due time is a field of a ticket or queue, so the timer set is derived
 /// from the tables and rebuilt after a replay.

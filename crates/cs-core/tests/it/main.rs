@@ -10,6 +10,7 @@ mod golden;
 mod metrics;
 mod properties;
 mod routing;
+mod routing_rules;
 mod sla;
 mod sla_clocks;
 mod sla_props;

@@ -10,17 +10,17 @@ use cs_core::{
     Strategy, TeamId, TicketId, TicketSpec, TicketStatus,
 };
 
-const BASE: &str = r#"
+pub(crate) const BASE: &str = r#"
 skills = ["billing", "tech"]
 teams = [{ name = "a" }, { name = "b" }, { name = "helpers" }]
 "#;
 
-fn config(queues: &str) -> Command {
+pub(crate) fn config(queues: &str) -> Command {
     let spec: ConfigSpec = toml::from_str(&format!("{BASE}\n{queues}")).expect("test config parses");
     Command::Configure { at: t(0), config: Box::new(spec) }
 }
 
-fn agent(key: &str, team: u16, skills: &[(u16, u8)], capacity: Capacity) -> Command {
+pub(crate) fn agent(key: &str, team: u16, skills: &[(u16, u8)], capacity: Capacity) -> Command {
     Command::RegisterAgent {
         at: t(0),
         key: key.into(),
@@ -32,23 +32,23 @@ fn agent(key: &str, team: u16, skills: &[(u16, u8)], capacity: Capacity) -> Comm
     }
 }
 
-fn login(at: i64, a: u32) -> Command {
+pub(crate) fn login(at: i64, a: u32) -> Command {
     Command::Login { at: t(at), agent: AgentId(a) }
 }
 
-fn ticket_spec(customer: u64, channel: Channel) -> TicketSpec {
+pub(crate) fn ticket_spec(customer: u64, channel: Channel) -> TicketSpec {
     TicketSpec::new(CustomerId(customer), channel)
 }
 
-fn chat(at: i64, customer: u64) -> Command {
+pub(crate) fn chat(at: i64, customer: u64) -> Command {
     Command::CreateTicket { at: t(at), spec: ticket_spec(customer, Channel::Chat) }
 }
 
-fn holder(g: &Given, ticket: u64) -> Option<AgentId> {
+pub(crate) fn holder(g: &Given, ticket: u64) -> Option<AgentId> {
     g.state.ticket(TicketId(ticket)).unwrap().agent
 }
 
-fn routed(strategy: Strategy) -> Assignment {
+pub(crate) fn routed(strategy: Strategy) -> Assignment {
     Assignment::Routed { strategy, overflow: false }
 }
 
