@@ -3,7 +3,11 @@
 //! - `load.svg`: tickets waiting, agents busy and agents staffed over time;
 //! - `service-level.svg`: service level per 15-minute interval, with the goal line;
 //! - `waits.svg`: the distribution of waits of answered tickets.
+//!
+//! Titles go through [`printable`]: plotters escapes `&` and `<`, but a control character
+//! would make the SVG invalid XML.
 
+use crate::table::printable;
 use anyhow::Context as _;
 use cs_core::Timestamp;
 use cs_core::metrics::{Counts, INTERVAL_MS};
@@ -12,6 +16,9 @@ use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
 const SIZE: (u32, u32) = (960, 480);
+
+/// The files [`Charts::write_all`] writes into its folder.
+pub const FILES: [&str; 3] = ["load.svg", "service-level.svg", "waits.svg"];
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("{e}")
@@ -39,7 +46,7 @@ impl Charts<'_> {
     /// Writes the three charts into `dir` (created if needed); returns their paths.
     pub fn write_all(&self, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the plot folder", dir.display()))?;
-        let paths = [dir.join("load.svg"), dir.join("service-level.svg"), dir.join("waits.svg")];
+        let paths = FILES.map(|f| dir.join(f));
         load(&paths[0], self.title, self.samples)?;
         service_level(
             &paths[1],
@@ -59,6 +66,7 @@ type Line = (&'static str, RGBColor, fn(&Sample) -> u32);
 
 /// Tickets waiting, agents busy and staffed, against hours since the start.
 pub fn load(path: &Path, title: &str, samples: &[Sample]) -> anyhow::Result<()> {
+    let title = printable(title);
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let hours = |s: &Sample| s.at_s / 3600.0;
@@ -99,6 +107,7 @@ pub fn service_level(
     goal: f64,
     service_level_s: f64,
 ) -> anyhow::Result<()> {
+    let title = printable(title);
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let hours = |t: Timestamp| t.since(start) as f64 / 3_600_000.0;
@@ -138,6 +147,7 @@ pub fn service_level(
 /// The wait distribution of answered tickets: share of waits per bin, up to the bin below
 /// which 99 % of waits fall (the rest are summed in the last bar).
 pub fn wait_distribution(path: &Path, title: &str, h: &Histogram) -> anyhow::Result<()> {
+    let title = printable(title);
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let total = h.count.max(1) as f64;
@@ -180,4 +190,23 @@ pub fn wait_distribution(path: &Path, title: &str, h: &Histogram) -> anyhow::Res
         .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A title holding a control character (which the scenarios refuse, but a caller may
+    /// pass anything) still gives a chart whose text is valid XML: no raw control byte.
+    #[test]
+    fn titles_with_control_characters_stay_valid_xml() {
+        let dir = std::env::temp_dir().join(format!("cs-plot-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("load.svg");
+        load(&path, "A & B <x> \u{7}\u{1b}[31m", &[]).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(!svg.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r'), "{svg}");
+        assert!(svg.contains("A &amp; B &lt;x&gt; \\u{7}\\u{1b}[31m"), "{svg}");
+    }
 }

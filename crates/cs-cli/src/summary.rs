@@ -40,7 +40,7 @@
 
 use crate::table::{Table, percent, seconds};
 use cs_core::channel::Channel;
-use cs_core::metrics::{Counts, Report, interval_start};
+use cs_core::metrics::{Counts, Report, WindowError, interval_start};
 use cs_core::sla::ClockKind;
 use cs_core::{Config, QueueId, State, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -259,15 +259,20 @@ impl Summary {
     /// same `from` and `now = state.last_event_at()` agrees with a replay of its log.
     ///
     /// The window is [`cs_core::metrics::Metrics::report`] from the interval holding `from`
-    /// on, with agents' current work counted up to `now`; the core keeps 31 days of
-    /// intervals, so a longer log summarises its last 31 days.
+    /// on, with agents' current work counted up to `now`. From the first event it is the
+    /// whole log, however long; from a later time, the core answers from its 15-minute
+    /// intervals (the last 31 days) or its daily totals (ten years before that).
+    ///
+    /// # Errors
+    /// The core's [`cs_core::metrics::WindowError`] when `from` falls inside a day kept
+    /// only as a daily total, or before what is kept: never a silent zero.
     ///
     /// # Panics
     /// If the state has no configuration (no `Configured` event was applied).
-    pub fn of_state(state: &State, from: Timestamp, now: Timestamp) -> Summary {
+    pub fn of_state(state: &State, from: Timestamp, now: Timestamp) -> Result<Summary, WindowError> {
         let config = state.config();
         let metrics = state.metrics();
-        let report = metrics.report(interval_start(from), Timestamp::MAX, now);
+        let report = metrics.report(interval_start(from), Timestamp::MAX, now)?;
         let mut s = Summary::from_report(&report, config);
         let mut waiting = 0;
         for (i, q) in s.queues.iter_mut().enumerate() {
@@ -280,7 +285,7 @@ impl Summary {
         }
         s.waiting = Some(waiting);
         s.open_tickets = Some(state.open_tickets());
-        s
+        Ok(s)
     }
 
     /// The figures as a text table: one row overall, then one per queue, channel and team.

@@ -282,6 +282,9 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
         }
         Event::TicketRequeued { ticket, reason, .. } => {
             let from = ticket_ref(state, *ticket).agent.expect("requeued ticket was held");
+            if *reason == RequeueReason::NoReply {
+                withdraw_answer(state, cfg, *ticket);
+            }
             release(state, cfg, *ticket, at, false);
             if matches!(reason, RequeueReason::OfferDeclined | RequeueReason::OfferExpired | RequeueReason::NoReply) {
                 avoid(ticket_mut(state, *ticket), from);
@@ -315,6 +318,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             assert!(t.status.is_closed(), "reopened ticket {} was {:?}", t.id, t.status);
             let was_first_contact = t.transfer_count == 0 && t.reopen_count == 0;
             t.reopen_count = t.reopen_count.saturating_add(1);
+            t.no_reply_requeues = 0;
             t.closed_at = None;
             t.answered_at = None;
             t.first_response_at = None;
@@ -475,6 +479,7 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
         closed_at: None,
         reopen_count: 0,
         transfer_count: 0,
+        no_reply_requeues: 0,
         avoid_agents: Vec::new(),
         ttl_ms: spec.ttl_s.map(|s| i64::from(s) * 1000),
         pinned_to: None,
@@ -1010,8 +1015,10 @@ fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, status: T
 /// nobody has replied yet.
 fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
     let t = state.tickets.get_mut(id).unwrap_or_else(|| unknown_ticket(id));
-    let reply_due = match cfg.queue(t.queue).reply_timeout_ms {
-        Some(ms) if t.first_response_at.is_none() => Some(at.plus_ms(ms)),
+    let q = cfg.queue(t.queue);
+    let reply_due = match q.reply_timeout_ms {
+        // After `reply_requeues_max` takes back in this episode, the agent keeps it.
+        Some(ms) if t.first_response_at.is_none() && t.no_reply_requeues < q.reply_requeues_max => Some(at.plus_ms(ms)),
         _ => None,
     };
     let rearm = reply_due != t.reply_due;
@@ -1025,6 +1032,24 @@ fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
     if rearm {
         set_timer(state, id, Timer::Reply(id), reply_due);
     }
+}
+
+/// A ticket taken back because its agent did not reply in time: the take was no answer.
+/// If the episode's answer was counted during this hold, it is withdrawn (the episode is
+/// unanswered again and its wait goes on from the same start, so ASA and service level
+/// count the wait up to the take that sticks); the no-reply count goes up.
+fn withdraw_answer(state: &mut State, cfg: &Config, id: TicketId) {
+    let t = ticket_mut(state, id);
+    t.no_reply_requeues = t.no_reply_requeues.saturating_add(1);
+    let (Some(answered), Some(held)) = (t.answered_at, t.held_since) else { return };
+    if answered < held {
+        return; // answered by an earlier hold (an agent who then went offline)
+    }
+    t.answered_at = None;
+    let wait = answered.since(t.queued_since);
+    let slice = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
+    let sl = cfg.queue(t.episode_queue).service_level_ms;
+    state.metrics.answer_withdrawn(slice, wait, sl);
 }
 
 /// Frees the agent holding `id` (assigned or offered); the ticket keeps `last_agent`.

@@ -242,6 +242,12 @@ pub struct StickySpec {
     pub wait_s: f64,
 }
 
+/// How many times a ticket is taken back for no reply in one episode unless a queue says
+/// otherwise (`reply_requeues_max`): three agents in turn. When no agent can reply within
+/// the timeout, taking the ticket back again and again only keeps the customer waiting and
+/// the agents churning; the fourth agent keeps it.
+pub const REPLY_REQUEUES_MAX_DEFAULT: u8 = 3;
+
 /// A queue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -290,6 +296,11 @@ pub struct QueueSpec {
     /// Re-queue an assigned ticket whose agent has not replied within this many seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_timeout_s: Option<f64>,
+    /// How many times a ticket is taken back for no reply in one episode (default
+    /// [`REPLY_REQUEUES_MAX_DEFAULT`]); the agent who takes it after that keeps it
+    /// untimed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_requeues_max: Option<u8>,
     /// A waiting ticket expires after this many seconds in this queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_ttl_s: Option<f64>,
@@ -508,6 +519,8 @@ pub struct Queue {
     pub wrap_up_ms: i64,
     /// Re-queue on no reply.
     pub reply_timeout_ms: Option<i64>,
+    /// Re-queues for no reply per episode, after which a take is not timed.
+    pub reply_requeues_max: u8,
     /// Time-to-live of a waiting ticket.
     pub ticket_ttl_ms: Option<i64>,
     /// Where new tickets go when this queue is full.
@@ -589,8 +602,8 @@ impl<I: Copy> Names<I> {
             p.add(field, format!("{} entries; at most {max} are allowed", list.len()));
         }
         for (i, name) in list.iter().enumerate() {
-            if name.trim().is_empty() {
-                p.add(format!("{field}[{i}]"), "name is empty");
+            if let Some(why) = name_problem(name) {
+                p.add(format!("{field}[{i}]"), why);
             } else if ids.insert(name.clone(), make(i.min(max.saturating_sub(1)))).is_some() {
                 p.add(format!("{field}[{i}]"), format!("duplicate name {name:?}"));
             }
@@ -611,8 +624,8 @@ impl Config {
         let mut teams = Vec::new();
         let mut team_ids = BTreeMap::new();
         for (i, t) in spec.teams.iter().enumerate() {
-            if t.name.trim().is_empty() {
-                p.add(format!("teams[{i}].name"), "name is empty");
+            if let Some(why) = name_problem(&t.name) {
+                p.add(format!("teams[{i}].name"), why);
             } else if team_ids.insert(t.name.clone(), TeamId(i as u16)).is_some() {
                 p.add(format!("teams[{i}].name"), format!("duplicate team {:?}", t.name));
             }
@@ -625,8 +638,8 @@ impl Config {
             p.add("queues", "at least one queue is required");
         }
         for (i, q) in spec.queues.iter().enumerate() {
-            if q.name.trim().is_empty() {
-                p.add(format!("queues[{i}].name"), "name is empty");
+            if let Some(why) = name_problem(&q.name) {
+                p.add(format!("queues[{i}].name"), why);
             } else if queue_ids.insert(q.name.clone(), QueueId(i as u16)).is_some() {
                 p.add(format!("queues[{i}].name"), format!("duplicate queue {:?}", q.name));
             }
@@ -822,6 +835,30 @@ struct Ctx<'a> {
     categories: &'a Names<CategoryId>,
     team_ids: &'a BTreeMap<String, TeamId>,
     queue_ids: &'a BTreeMap<String, QueueId>,
+}
+
+/// Why `name` cannot name anything, if it cannot: it is empty (or only white space), or it
+/// holds a control character (a newline, a NUL, a terminal escape sequence) or a
+/// bidirectional override. Names are printed in tables, log lines and charts, which such
+/// characters would garble (an SVG chart holding one is not even valid XML), so they are
+/// refused where names come in rather than escaped everywhere they go out.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("name is empty".to_owned());
+    }
+    control_char(name).map(|c| control_problem(name, c))
+}
+
+/// The first character of `text` that must not appear in a name, if any.
+fn control_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+}
+
+fn control_problem(name: &str, c: char) -> String {
+    format!(
+        "name {name:?} holds the control character U+{:04X}; names are printed in tables, logs and charts",
+        u32::from(c)
+    )
 }
 
 fn seconds_to_ms(v: f64, path: &str, p: &mut Problems) -> i64 {
@@ -1142,6 +1179,7 @@ fn compile_queue(
         sticky,
         wrap_up_ms,
         reply_timeout_ms,
+        reply_requeues_max: q.reply_requeues_max.unwrap_or(REPLY_REQUEUES_MAX_DEFAULT),
         ticket_ttl_ms,
         when_full,
         follow_up_after_ms: positive_ms(q.follow_up_after_s, "follow_up_after_s", p),
@@ -1271,36 +1309,34 @@ fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut
     use crate::calendar::Calendar;
     use crate::sla::{ClockKind, SlaPolicy, SlaRules};
     let mut calendars = Vec::new();
-    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-    // Calendars that are listed but refused: a policy naming one is not told the name is
-    // unknown, since the calendar's own problem is reported already.
-    let mut refused = std::collections::BTreeSet::new();
+    // A calendar that does not compile is still a calendar by that name (`None`): its
+    // problem is reported once, not again as an unknown calendar for each policy naming it.
+    let mut names: BTreeMap<&str, Option<usize>> = BTreeMap::new();
     for (i, c) in spec.calendars.iter().enumerate() {
-        match Calendar::compile(c) {
-            Ok(cal) => {
-                if names.insert(c.name.as_str(), calendars.len()).is_some() {
-                    p.add(format!("calendars[{i}].name"), format!("duplicate calendar {:?}", c.name));
-                }
-                calendars.push(cal);
-            }
-            Err(e) => {
-                refused.insert(c.name.as_str());
-                p.add(format!("calendars[{i}]"), e.to_string());
-            }
+        let compiled = match control_char(&c.name) {
+            Some(ch) => Err(control_problem(&c.name, ch)),
+            None => Calendar::compile(c).map_err(|e| e.to_string()),
+        };
+        let index = compiled.as_ref().ok().map(|_| calendars.len());
+        if names.insert(c.name.as_str(), index).is_some() {
+            p.add(format!("calendars[{i}].name"), format!("duplicate calendar {:?}", c.name));
+        }
+        match compiled {
+            Ok(cal) => calendars.push(cal),
+            Err(e) => p.add(format!("calendars[{i}]"), e),
         }
     }
     let mut policies = Vec::new();
     let mut policy_names = std::collections::BTreeSet::new();
     for (i, s) in spec.sla_policies.iter().enumerate() {
         let path = format!("sla_policies[{i}]");
-        if s.name.trim().is_empty() {
-            p.add(format!("{path}.name"), "name is empty");
+        if let Some(why) = name_problem(&s.name) {
+            p.add(format!("{path}.name"), why);
         } else if !policy_names.insert(s.name.as_str()) {
             p.add(format!("{path}.name"), format!("duplicate policy {:?}", s.name));
         }
         let calendar = s.calendar.as_ref().and_then(|name| match names.get(name.as_str()) {
-            Some(&c) => Some(c),
-            None if refused.contains(name.as_str()) => None,
+            Some(&c) => c,
             None => {
                 p.add(format!("{path}.calendar"), format!("unknown calendar {name:?}"));
                 None
@@ -1440,7 +1476,9 @@ fn compile_escalation(
     let mut tiers = Vec::new();
     let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, t) in spec.tiers.iter().enumerate() {
-        if by_name.insert(t.name.as_str(), i).is_some() {
+        if let Some(c) = control_char(&t.name) {
+            p.add(format!("escalation.tiers[{i}].name"), control_problem(&t.name, c));
+        } else if by_name.insert(t.name.as_str(), i).is_some() {
             p.add(format!("escalation.tiers[{i}].name"), format!("duplicate tier {:?}", t.name));
         }
         let queue = match queue_ids.get(&t.queue) {
@@ -1450,7 +1488,9 @@ fn compile_escalation(
                 QueueId(0)
             }
         };
-        if tiers.iter().any(|x: &Tier| x.queue == queue && queue_ids.contains_key(&t.queue)) {
+        // Compared by name among the tiers whose queue is known: an unknown queue stands
+        // in as queue 0, which must not make a later tier of queue 0 look taken.
+        if queue_ids.contains_key(&t.queue) && spec.tiers[..i].iter().any(|x| x.queue == t.queue) {
             p.add(
                 format!("escalation.tiers[{i}].queue"),
                 format!("queue {:?} already belongs to another tier", t.queue),

@@ -127,6 +127,9 @@ impl<'a, 'o> Decider<'a, 'o> {
         if at < s.last_at {
             return Err(Rejection::InThePast { at, last: s.last_at });
         }
+        if at > Timestamp::LATEST {
+            return Err(Rejection::TimeOutOfRange { at, latest: Timestamp::LATEST });
+        }
         if s.config.is_none() && !matches!(cmd, Command::Configure { .. }) {
             return Err(Rejection::NotConfigured);
         }
@@ -375,9 +378,7 @@ impl<'a, 'o> Decider<'a, 'o> {
             Command::RegisterAgent { at, key, team, tier, skills, languages, capacity } => {
                 let s = self.base();
                 let cfg = s.config();
-                if key.trim().is_empty() {
-                    return Err(Rejection::Empty { field: "key" });
-                }
+                check_key(key)?;
                 if s.agent_keys.contains_key(key.as_str()) {
                     return Err(Rejection::DuplicateAgentKey { key: key.clone() });
                 }
@@ -704,9 +705,7 @@ impl<'a, 'o> Decider<'a, 'o> {
             return Err(Rejection::Invalid { field: "ttl_s", reason: "must be above 0 seconds".into() });
         }
         if let Some(k) = &spec.key {
-            if k.trim().is_empty() {
-                return Err(Rejection::Empty { field: "key" });
-            }
+            check_key(k)?;
             if s.ticket_keys.contains_key(k.as_str()) {
                 return Err(Rejection::DuplicateTicketKey { key: k.clone() });
             }
@@ -1258,6 +1257,16 @@ fn holder(
         return Err(invalid(t, action));
     }
     Ok(t.agent.expect("an assigned or offered ticket has an agent"))
+}
+
+/// An agent's or a ticket's key must name it: not empty, and free of the characters
+/// names may not hold (see [`crate::config::name_problem`]).
+fn check_key(key: &str) -> Result<(), Rejection> {
+    match crate::config::name_problem(key) {
+        None => Ok(()),
+        Some(_) if key.trim().is_empty() => Err(Rejection::Empty { field: "key" }),
+        Some(reason) => Err(Rejection::Invalid { field: "key", reason }),
+    }
 }
 
 fn invalid(t: &Ticket, action: &'static str) -> Rejection {

@@ -50,6 +50,9 @@ impl Engine {
         if at < self.state.last_at {
             return Err(Rejection::InThePast { at, last: self.state.last_at });
         }
+        if at > Timestamp::LATEST {
+            return Err(Rejection::TimeOutOfRange { at, latest: Timestamp::LATEST });
+        }
         if self.state.config.is_some() {
             self.advance_to(at);
         }

@@ -27,8 +27,12 @@ use std::collections::VecDeque;
 
 /// Length of a reporting interval.
 pub const INTERVAL_MS: i64 = 15 * MINUTE_MS;
-/// How many intervals are kept (31 days); older ones are dropped.
+/// How many 15-minute intervals are kept (31 days up to the newest); older ones are folded
+/// into daily totals.
 pub const INTERVALS_KEPT: usize = (31 * DAY_MS / INTERVAL_MS) as usize;
+/// How many days of daily totals are kept before the 15-minute intervals (ten years,
+/// counted from the newest interval's day); older counts stay in the totals only.
+pub const DAYS_KEPT: usize = 3660;
 
 /// Counters for one slice (a queue, a channel, a team, an interval, or everything).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,7 +199,8 @@ impl Counts {
     }
 }
 
-/// The counters of one 15-minute interval.
+/// The counters of one bucket of time: a 15-minute interval, or a UTC day of the daily
+/// totals kept for older times.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interval {
     /// Its start.
@@ -203,11 +208,140 @@ pub struct Interval {
     /// Everything.
     pub total: Counts,
     /// Per queue.
-    pub queues: Vec<Counts>,
+    queues: PerId,
     /// Per team (agent-side figures: handled, handle time, occupancy).
-    pub teams: Vec<Counts>,
+    teams: PerId,
     /// Per channel (indexed by [`Channel::index`]).
     pub channels: [Counts; CHANNELS_N],
+}
+
+impl Interval {
+    fn blank(start: Timestamp) -> Interval {
+        Interval { start, ..Interval::default() }
+    }
+
+    /// A queue's counters here; `None` when nothing was counted for it.
+    pub fn queue(&self, q: QueueId) -> Option<&Counts> {
+        self.queues.get(q.index())
+    }
+
+    /// A team's counters here; `None` when nothing was counted for it.
+    pub fn team(&self, t: TeamId) -> Option<&Counts> {
+        self.teams.get(t.index())
+    }
+
+    /// Whether nothing at all was counted here.
+    fn is_empty(&self) -> bool {
+        self.total == Counts::default() && self.queues.is_empty() && self.teams.is_empty()
+    }
+
+    /// Adds another bucket's counters (an interval folded into its day).
+    fn add(&mut self, o: &Interval) {
+        self.total.add(&o.total);
+        for (c, oc) in self.channels.iter_mut().zip(&o.channels) {
+            c.add(oc);
+        }
+        o.queues.each(|q, c| self.queues.get_mut(q).add(c));
+        o.teams.each(|t, c| self.teams.get_mut(t).add(c));
+    }
+}
+
+/// Counters per queue or per team in one bucket. Dense (by index) in the newest interval,
+/// where nearly every count goes; sparse (only the ids with counts, by id) once the
+/// interval is closed and in the daily totals, so that 10,000 queues cost memory only for
+/// those with traffic in each interval, not 10,000 counters per interval.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+enum PerId {
+    Dense(Vec<Counts>),
+    Sparse(Vec<(u16, Counts)>),
+}
+
+/// [`PerId::get_mut`] of a closed interval or a day: out of line, as it is seldom needed.
+#[inline(never)]
+fn sparse_get_mut(v: &mut Vec<(u16, Counts)>, i: usize) -> &mut Counts {
+    let key = i as u16;
+    let at = match v.binary_search_by_key(&key, |e| e.0) {
+        Ok(at) => at,
+        Err(at) => {
+            v.insert(at, (key, Counts::default()));
+            at
+        }
+    };
+    &mut v[at].1
+}
+
+impl Default for PerId {
+    fn default() -> PerId {
+        PerId::Sparse(Vec::new())
+    }
+}
+
+/// Equal when the same ids have the same non-zero counters, however they are stored.
+impl PartialEq for PerId {
+    fn eq(&self, other: &PerId) -> bool {
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        self.each(|i, c| a.push((i, c.clone())));
+        other.each(|i, c| b.push((i, c.clone())));
+        a == b
+    }
+}
+
+impl Eq for PerId {}
+
+impl PerId {
+    /// The counters of id `i`, made if missing.
+    #[inline(always)]
+    fn get_mut(&mut self, i: usize) -> &mut Counts {
+        match self {
+            PerId::Dense(v) => &mut v[i],
+            PerId::Sparse(v) => sparse_get_mut(v, i),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Counts> {
+        match self {
+            PerId::Dense(v) => v.get(i).filter(|c| **c != Counts::default()),
+            PerId::Sparse(v) => v.binary_search_by_key(&(i as u16), |e| e.0).ok().map(|at| &v[at].1),
+        }
+    }
+
+    /// Calls `f` for every id with counters, in id order.
+    fn each(&self, mut f: impl FnMut(usize, &Counts)) {
+        match self {
+            PerId::Dense(v) => {
+                v.iter().enumerate().filter(|(_, c)| **c != Counts::default()).for_each(|(i, c)| f(i, c));
+            }
+            PerId::Sparse(v) => v.iter().for_each(|(i, c)| f(usize::from(*i), c)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            PerId::Dense(v) => v.iter().all(|c| *c == Counts::default()),
+            PerId::Sparse(v) => v.is_empty(),
+        }
+    }
+
+    /// Makes dense counters sparse; gives back the dense vector, zeroed, for reuse.
+    fn close(&mut self) -> Option<Vec<Counts>> {
+        let PerId::Dense(v) = self else { return None };
+        let mut dense = std::mem::take(v);
+        let mut sparse = Vec::new();
+        for (i, c) in dense.iter_mut().enumerate() {
+            if *c != Counts::default() {
+                sparse.push((i as u16, std::mem::take(c)));
+            }
+        }
+        *self = PerId::Sparse(sparse);
+        Some(dense)
+    }
+
+    fn resize(&mut self, n: usize) {
+        if let PerId::Dense(v) = self {
+            v.resize_with(n, Counts::default);
+        }
+    }
 }
 
 /// SLA outcomes of one policy's clocks of one kind.
@@ -259,15 +393,10 @@ struct Running {
 }
 
 impl Running {
-    /// Adds `ms` of this state to `c`.
+    /// Adds `ms` of this state to `c`, saturating at `u64::MAX` instead of overflowing (a
+    /// span may be centuries long: a report's view far after the last change, or a gap in
+    /// a log).
     fn add_to(&self, c: &mut Counts, ms: u64) {
-        c.busy_milli_ms += ms * self.busy;
-        c.staffed_ms += ms * self.staffed;
-    }
-
-    /// [`Running::add_to`] for a span of any length (a report's view far after the last
-    /// change): saturating at `u64::MAX` instead of overflowing.
-    fn add_span_to(&self, c: &mut Counts, ms: u64) {
         c.busy_milli_ms = c.busy_milli_ms.saturating_add(ms.saturating_mul(self.busy));
         c.staffed_ms = c.staffed_ms.saturating_add(ms.saturating_mul(self.staffed));
     }
@@ -289,8 +418,14 @@ pub struct Metrics {
     pub channels: [Counts; CHANNELS_N],
     /// Per team.
     pub teams: Vec<Counts>,
-    /// The last [`INTERVALS_KEPT`] intervals, oldest first, without gaps.
+    /// The last [`INTERVALS_KEPT`] 15-minute intervals up to the newest, oldest first,
+    /// without gaps.
     pub intervals: VecDeque<Interval>,
+    /// Daily totals (UTC days) of the times before the 15-minute intervals, at most
+    /// [`DAYS_KEPT`] days before the newest interval's day, oldest first; a day with
+    /// nothing counted is left out. A day's counters cover its part before the first
+    /// interval kept.
+    pub days: VecDeque<Interval>,
     /// SLA outcomes per policy and clock kind.
     pub sla: Vec<[SlaCounts; 4]>,
     /// Escalations per trigger (indexed by [`crate::escalation::Trigger::index`]).
@@ -299,6 +434,42 @@ pub struct Metrics {
     pub recurring_alerts: u64,
     agents: Vec<AgentClock>,
     occupancy: Occupancy,
+    /// The start of the first bucket ever made: nothing was counted before it.
+    origin: Option<Timestamp>,
+    /// Counts before this time went to the totals only (they fell before the horizon of
+    /// the daily totals): a window reaching before it cannot be answered.
+    dropped_before: Option<Timestamp>,
+}
+
+/// A window of a report that the metrics kept cannot answer exactly.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    /// The window reaches back before what is kept: counts older than ten years of daily
+    /// totals before the newest interval are in the totals only.
+    #[error(
+        "the window starts at {from}, but metrics before {kept_from} are no longer kept by interval or by day \
+         (15-minute intervals for the last 31 days, daily totals for ten years before that); start at or after \
+         {kept_from}"
+    )]
+    TooOld {
+        /// The window's start.
+        from: Timestamp,
+        /// The earliest start that can be answered.
+        kept_from: Timestamp,
+    },
+    /// A bound of the window falls inside a day kept only as a daily total.
+    #[error(
+        "{bound} falls inside the day of {day}, kept only as a daily total (15-minute intervals are kept for the \
+         last 31 days, from {fine_from}); bound the window at a midnight (UTC) before that, or after it"
+    )]
+    InsideDay {
+        /// The window's start or end.
+        bound: Timestamp,
+        /// The day's start.
+        day: Timestamp,
+        /// Where the 15-minute intervals begin.
+        fine_from: Timestamp,
+    },
 }
 
 /// Where a count goes.
@@ -315,6 +486,11 @@ pub fn interval_start(t: Timestamp) -> Timestamp {
     Timestamp(t.ms().div_euclid(INTERVAL_MS) * INTERVAL_MS)
 }
 
+/// The start of the UTC day holding `t`.
+pub fn day_start(t: Timestamp) -> Timestamp {
+    Timestamp(t.ms().div_euclid(DAY_MS) * DAY_MS)
+}
+
 impl Metrics {
     /// Makes room for `queues` queues and `teams` teams (a config may only grow).
     pub(crate) fn resize(&mut self, queues: usize, teams: usize, policies: usize) {
@@ -322,14 +498,15 @@ impl Metrics {
         self.occupancy.teams.resize(teams, Running::default());
         self.queues.resize_with(queues, Counts::default);
         self.teams.resize_with(teams, Counts::default);
-        for i in &mut self.intervals {
-            i.queues.resize_with(queues, Counts::default);
-            i.teams.resize_with(teams, Counts::default);
+        if let Some(i) = self.intervals.back_mut() {
+            i.queues.resize(queues);
+            i.teams.resize(teams);
         }
     }
 
-    /// The interval holding `at`, created (with those before it) if newer than the newest;
-    /// `None` if older than the oldest kept.
+    /// The bucket counting `at`: its 15-minute interval (created, with those before it, if
+    /// newer than the newest), or for a time before the intervals kept its day; `None`
+    /// before the daily totals' horizon (the count stays in the totals only).
     #[inline]
     fn interval_mut(&mut self, at: Timestamp) -> Option<&mut Interval> {
         // Nearly every count is for the newest interval: check it inline, without dividing.
@@ -339,33 +516,106 @@ impl Metrics {
         }
     }
 
-    /// [`Metrics::interval_mut`] for any interval but the newest.
+    /// [`Metrics::interval_mut`] for any bucket but the newest interval.
     #[inline(never)]
     fn interval_other(&mut self, at: Timestamp) -> Option<&mut Interval> {
         let start = interval_start(at);
-        let (queues, teams) = (self.queues.len(), self.teams.len());
-        let blank = |start| Interval {
-            start,
-            total: Counts::default(),
-            queues: vec![Counts::default(); queues],
-            teams: vec![Counts::default(); teams],
-            channels: Default::default(),
-        };
-        match self.intervals.front().map(|i| i.start) {
-            None => self.intervals.push_back(blank(start)),
-            Some(first) if start < first => return None, // older than what is kept
-            Some(_) => {}
-        }
-        while self.intervals.back().is_some_and(|i| i.start < start) {
-            let next = self.intervals.back().expect("non-empty").start.plus_ms(INTERVAL_MS);
-            self.intervals.push_back(blank(next));
-            if self.intervals.len() > INTERVALS_KEPT {
-                self.intervals.pop_front();
-            }
+        if self.intervals.back().is_none_or(|i| start > i.start) {
+            self.advance(start);
+            return self.intervals.back_mut();
         }
         let first = self.intervals.front().expect("non-empty").start;
-        let idx = (start.since(first) / INTERVAL_MS) as usize;
-        self.intervals.get_mut(idx)
+        if start >= first {
+            let idx = (start.since(first) / INTERVAL_MS) as usize;
+            return self.intervals.get_mut(idx);
+        }
+        self.day_mut(at)
+    }
+
+    /// The daily total holding `at` (before the 15-minute intervals), made if missing;
+    /// `None`, with the loss noted, before the horizon.
+    fn day_mut(&mut self, at: Timestamp) -> Option<&mut Interval> {
+        let day = day_start(at);
+        let horizon = self.horizon();
+        if day < horizon {
+            self.dropped(horizon);
+            return None;
+        }
+        self.origin = Some(self.origin.map_or(day, |o| o.min(day)));
+        let at = match self.days.binary_search_by_key(&day, |d| d.start) {
+            Ok(at) => at,
+            Err(at) => {
+                self.days.insert(at, Interval::blank(day));
+                at
+            }
+        };
+        self.days.get_mut(at)
+    }
+
+    /// The start of the oldest day the daily totals may hold.
+    fn horizon(&self) -> Timestamp {
+        self.intervals.back().map_or(Timestamp::MIN, |i| horizon_of(i.start))
+    }
+
+    /// Notes that counts before `before` went to the totals only.
+    fn dropped(&mut self, before: Timestamp) {
+        self.dropped_before = Some(self.dropped_before.map_or(before, |d| d.max(before)));
+    }
+
+    /// Makes `start` the newest interval: the newest so far is closed (made sparse), the
+    /// intervals falling out of the 31 days are folded into their days, days past the
+    /// horizon are dropped, and blank intervals fill the gap up to `start`, so that
+    /// whatever the gap the work is bounded by what is kept.
+    fn advance(&mut self, start: Timestamp) {
+        let keep_from = start.plus_ms(-((INTERVALS_KEPT as i64 - 1) * INTERVAL_MS));
+        let horizon = horizon_of(start);
+        let (queues, teams) = match self.intervals.back_mut() {
+            Some(newest) => (newest.queues.close(), newest.teams.close()),
+            None => (None, None),
+        };
+        while self.intervals.front().is_some_and(|i| i.start < keep_from) {
+            let i = self.intervals.pop_front().expect("non-empty");
+            if i.is_empty() {
+                continue;
+            }
+            let day = day_start(i.start);
+            if day < horizon {
+                self.dropped(i.start.plus_ms(INTERVAL_MS));
+                continue;
+            }
+            match self.days.back_mut() {
+                Some(d) if d.start == day => d.add(&i),
+                _ => {
+                    let mut d = Interval::blank(day);
+                    d.add(&i);
+                    self.days.push_back(d);
+                }
+            }
+        }
+        while self.days.front().is_some_and(|d| d.start < horizon) {
+            let d = self.days.pop_front().expect("non-empty");
+            self.dropped(d.start.plus_ms(DAY_MS));
+        }
+        let mut next = self.intervals.back().map_or(keep_from, |i| i.start.plus_ms(INTERVAL_MS)).max(keep_from);
+        if self.origin.is_none() {
+            // The first count: nothing before it to keep blanks for.
+            next = start;
+            self.origin = Some(start);
+        }
+        while next < start {
+            self.intervals.push_back(Interval::blank(next));
+            next = next.plus_ms(INTERVAL_MS);
+        }
+        let zeroed = |v: Option<Vec<Counts>>, n: usize| {
+            let mut v = v.unwrap_or_default();
+            v.resize_with(n, Counts::default);
+            PerId::Dense(v)
+        };
+        self.intervals.push_back(Interval {
+            queues: zeroed(queues, self.queues.len()),
+            teams: zeroed(teams, self.teams.len()),
+            ..Interval::blank(start)
+        });
     }
 
     /// Applies `f` to every slice the count belongs to.
@@ -392,10 +642,10 @@ impl Metrics {
         if let Some(i) = self.interval_mut(s.at) {
             f(&mut i.total);
             if let Some(q) = s.queue {
-                f(&mut i.queues[q.index()]);
+                f(i.queues.get_mut(q.index()));
             }
             if let Some(t) = s.team {
-                team(&mut i.teams[t.index()]);
+                team(i.teams.get_mut(t.index()));
             }
             if let Some(c) = s.channel {
                 f(&mut i.channels[c.index()]);
@@ -428,6 +678,19 @@ impl Metrics {
         }
     }
 
+    /// Takes back an answer [`Metrics::wait_ended`] counted (its take ended without a reply
+    /// in time): the episode is unanswered again. The longest wait stays, as the episode's
+    /// eventual wait is at least this one.
+    pub(crate) fn answer_withdrawn(&mut self, s: Slice, wait_ms: i64, sl_ms: i64) {
+        let wait = wait_ms.max(0) as u64;
+        let within = u64::from(wait_ms <= sl_ms);
+        self.count(s, |c| {
+            c.answered = c.answered.saturating_sub(1);
+            c.answered_within_sl = c.answered_within_sl.saturating_sub(within);
+            c.wait_ms_answered = c.wait_ms_answered.saturating_sub(wait);
+        });
+    }
+
     /// Records that an agent's working state may have changed at `at`: integrates the
     /// occupancy totals up to `at`, then replaces the agent's contribution.
     pub(crate) fn agent_changed(&mut self, a: &Agent, at: Timestamp) {
@@ -453,7 +716,7 @@ impl Metrics {
         self.agents[a.id.index()] = new;
     }
 
-    /// [`Metrics::integrate`] overall and for `team`, in one pass over the intervals when
+    /// [`Metrics::integrate`] overall and for `team`, in one pass over the buckets when
     /// both were last integrated at the same time (always, with one team).
     fn integrate_with_team(&mut self, team: usize, until: Timestamp) {
         let (all, run) = (self.occupancy.all, self.occupancy.teams[team]);
@@ -462,7 +725,7 @@ impl Metrics {
             self.integrate(Some(team), until);
             return;
         }
-        let mut from = all.since;
+        let from = all.since;
         self.occupancy.all.since = until.max(from);
         self.occupancy.teams[team].since = until.max(from);
         if all.busy == 0 && all.staffed == 0 {
@@ -475,56 +738,106 @@ impl Metrics {
         {
             let ms = until.since(from).max(0) as u64;
             all.add_to(&mut i.total, ms);
-            run.add_to(&mut i.teams[team], ms);
+            run.add_to(i.teams.get_mut(team), ms);
             all.add_to(&mut self.total, ms);
             run.add_to(&mut self.teams[team], ms);
             return;
         }
-        while from < until {
-            let end = interval_start(from).plus_ms(INTERVAL_MS).min(until);
-            let ms = end.since(from) as u64;
+        if from < until {
+            let ms = until.since(from) as u64;
             all.add_to(&mut self.total, ms);
             run.add_to(&mut self.teams[team], ms);
-            if let Some(i) = self.interval_mut(from) {
-                all.add_to(&mut i.total, ms);
-                run.add_to(&mut i.teams[team], ms);
-            }
-            from = end;
         }
+        self.spread(from, until, |i, ms| {
+            all.add_to(&mut i.total, ms);
+            run.add_to(i.teams.get_mut(team), ms);
+        });
     }
 
     /// Adds the time of the overall occupancy totals (`None`) or of one team's, from their
-    /// `since` up to `until`, to the counters, split exactly at interval boundaries.
+    /// `since` up to `until`, to the counters, split exactly at the buckets' boundaries.
     fn integrate(&mut self, team: Option<usize>, until: Timestamp) {
         let run = match team {
             None => &mut self.occupancy.all,
             Some(t) => &mut self.occupancy.teams[t],
         };
-        let (mut from, r) = (run.since, *run);
+        let (from, r) = (run.since, *run);
         run.since = until.max(from);
-        if r.busy == 0 && r.staffed == 0 {
+        if (r.busy == 0 && r.staffed == 0) || from >= until {
             return;
         }
-        while from < until {
-            let end = interval_start(from).plus_ms(INTERVAL_MS).min(until);
-            let ms = end.since(from) as u64;
-            match team {
-                None => r.add_to(&mut self.total, ms),
-                Some(t) => r.add_to(&mut self.teams[t], ms),
+        let ms = until.since(from) as u64;
+        match team {
+            None => r.add_to(&mut self.total, ms),
+            Some(t) => r.add_to(&mut self.teams[t], ms),
+        }
+        self.spread(from, until, |i, ms| match team {
+            None => r.add_to(&mut i.total, ms),
+            Some(t) => r.add_to(i.teams.get_mut(t), ms),
+        });
+    }
+
+    /// Splits `[from, until)` at the buckets' boundaries and calls `add` with each bucket
+    /// and the milliseconds of the span in it: 15-minute intervals from the first kept on,
+    /// days before it, and before the daily totals' horizon nothing (the totals, which the
+    /// callers count in one piece, hold it; the loss is noted). The work is bounded by the
+    /// buckets kept, however long the span.
+    fn spread(&mut self, from: Timestamp, until: Timestamp, mut add: impl FnMut(&mut Interval, u64)) {
+        if from >= until {
+            return;
+        }
+        // Mostly the span lies in the newest interval.
+        if let Some(i) = self.intervals.back_mut()
+            && from >= i.start
+            && until.since(i.start) <= INTERVAL_MS
+        {
+            add(i, until.since(from) as u64);
+            return;
+        }
+        // The first interval ever, or the newest the span reaches, first, so that the
+        // tiers hold still below.
+        if self.intervals.is_empty() {
+            self.advance(interval_start(from));
+        }
+        let last = interval_start(until.plus_ms(-1));
+        if self.intervals.back().is_some_and(|i| last > i.start) {
+            self.advance(last);
+        }
+        let fine_from = self.intervals.front().expect("made above").start;
+        let mut from = from;
+        if from < fine_from {
+            let horizon = self.horizon();
+            if from < horizon {
+                self.dropped(horizon.min(until));
+                from = horizon;
             }
+        }
+        while from < until {
+            let end = if from < fine_from {
+                day_start(from).plus_ms(DAY_MS).min(fine_from).min(until)
+            } else {
+                interval_start(from).plus_ms(INTERVAL_MS).min(until)
+            };
+            let ms = end.since(from) as u64;
             if let Some(i) = self.interval_mut(from) {
-                match team {
-                    None => r.add_to(&mut i.total, ms),
-                    Some(t) => r.add_to(&mut i.teams[t], ms),
-                }
+                add(i, ms);
             }
             from = end;
         }
     }
 
-    /// Counts summed over the intervals starting in `[from, to)`, with agents' current
-    /// segments counted up to `min(now, to)`: the report a dashboard or a simulation prints.
-    pub fn report(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Report {
+    /// Counts over a window: the buckets starting in `[from, to)` (from the first
+    /// 15-minute boundary at or after `from`), with agents' current segments counted up to
+    /// `min(now, to)`: the report a dashboard or a simulation prints. A window that starts
+    /// at or before the first count takes everything from the start.
+    ///
+    /// # Errors
+    /// [`WindowError`] when the buckets kept cannot answer the window exactly: it reaches
+    /// before the ten years of daily totals, or a bound falls inside a day kept only as a
+    /// daily total. Never a silent zero.
+    pub fn report(&self, from: Timestamp, to: Timestamp, now: Timestamp) -> Result<Report, WindowError> {
+        let first = if interval_start(from) >= from { from } else { interval_start(from).plus_ms(INTERVAL_MS) };
+        let lo = if self.origin.is_none_or(|o| first <= o) { Timestamp::MIN } else { first };
         let mut r = Report {
             from,
             to,
@@ -533,39 +846,61 @@ impl Metrics {
             teams: vec![Counts::default(); self.teams.len()],
             channels: Default::default(),
         };
-        for i in self.intervals.iter().filter(|i| i.start >= from && i.start < to) {
-            r.total.add(&i.total);
-            for (q, c) in r.queues.iter_mut().zip(&i.queues) {
-                q.add(c);
+        if lo == Timestamp::MIN && self.intervals.back().is_none_or(|i| to > i.start) {
+            // Everything ever counted: the totals, however old the log.
+            r.total = self.total.clone();
+            r.queues.clone_from(&self.queues);
+            r.teams.clone_from(&self.teams);
+            r.channels.clone_from(&self.channels);
+        } else {
+            if let Some(dropped) = self.dropped_before
+                && lo < dropped
+            {
+                return Err(WindowError::TooOld { from, kept_from: dropped });
             }
-            for (t, c) in r.teams.iter_mut().zip(&i.teams) {
-                t.add(c);
+            let fine_from = self.intervals.front().map_or(Timestamp::MAX, |i| i.start);
+            for d in &self.days {
+                let end = d.start.plus_ms(DAY_MS).min(fine_from);
+                for bound in [lo, to] {
+                    if d.start < bound && bound < end {
+                        return Err(WindowError::InsideDay { bound, day: d.start, fine_from });
+                    }
+                }
             }
-            for (ch, c) in r.channels.iter_mut().zip(&i.channels) {
-                ch.add(c);
+            for i in self.days.iter().chain(&self.intervals).filter(|i| i.start >= lo && i.start < to) {
+                r.total.add(&i.total);
+                i.queues.each(|q, c| r.queues[q].add(c));
+                i.teams.each(|t, c| r.teams[t].add(c));
+                for (ch, c) in r.channels.iter_mut().zip(&i.channels) {
+                    ch.add(c);
+                }
             }
         }
         // What agents have been doing since the last change (overall, and per team since
         // the team's last change), up to `min(now, to)`.
-        // The window's intervals are those starting at or after `from`: time from the first
-        // such boundary on counts, in one span (however far away `now` is).
+        // The window's buckets are those starting at or after `first`: time from there on
+        // counts, in one span (however far away `now` is).
         let end = now.min(to);
-        let first = if interval_start(from) >= from { from } else { interval_start(from).plus_ms(INTERVAL_MS) };
         let open = |run: &Running, c: &mut Counts| {
             if run.busy == 0 && run.staffed == 0 {
                 return;
             }
             let start = run.since.max(first);
             if start < end {
-                run.add_span_to(c, end.since(start) as u64);
+                run.add_to(c, end.since(start) as u64);
             }
         };
         open(&self.occupancy.all, &mut r.total);
         for (c, run) in r.teams.iter_mut().zip(&self.occupancy.teams) {
             open(run, c);
         }
-        r
+        Ok(r)
     }
+}
+
+/// The start of the oldest day kept as a daily total when `newest` is the newest interval.
+fn horizon_of(newest: Timestamp) -> Timestamp {
+    day_start(newest).plus_ms(-(DAYS_KEPT as i64) * DAY_MS)
 }
 
 /// How an episode's wait ended.

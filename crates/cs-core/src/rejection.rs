@@ -21,6 +21,15 @@ pub enum Rejection {
         /// The last event's time.
         last: Timestamp,
     },
+    /// The command's time is after the last millisecond of the year 9999, beyond what an
+    /// event log or a report can write.
+    #[error("command at {at} is after {latest}, the latest time the engine takes")]
+    TimeOutOfRange {
+        /// The command's time.
+        at: Timestamp,
+        /// [`Timestamp::LATEST`].
+        latest: Timestamp,
+    },
     /// The configuration is invalid.
     #[error("{0}")]
     InvalidConfig(ConfigError),
@@ -234,6 +243,7 @@ impl Rejection {
         match self {
             Rejection::NotConfigured => "not_configured",
             Rejection::InThePast { .. } => "in_the_past",
+            Rejection::TimeOutOfRange { .. } => "time_out_of_range",
             Rejection::InvalidConfig(_) => "invalid_config",
             Rejection::IncompatibleConfig { .. } => "incompatible_config",
             Rejection::UnknownTicket { .. } => "unknown_ticket",

@@ -282,6 +282,9 @@ pub struct Ticket {
     pub reopen_count: u16,
     /// How often it has been handed from one agent or queue to another.
     pub transfer_count: u16,
+    /// How often it has been taken back for no reply in this episode (capped by its
+    /// queue's `reply_requeues_max`, after which a take is not timed).
+    pub no_reply_requeues: u8,
     /// Agents routing must not give it to again (declined or let an offer expire, did not
     /// reply in time, transferred it away).
     pub avoid_agents: Vec<AgentId>,

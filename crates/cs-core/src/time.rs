@@ -25,6 +25,9 @@ impl Timestamp {
     pub const MIN: Timestamp = Timestamp(i64::MIN);
     /// The latest representable time.
     pub const MAX: Timestamp = Timestamp(i64::MAX);
+    /// The latest time a command may carry: the last millisecond of the year 9999, the
+    /// last that RFC 3339 (and so an event log, and every report) can write.
+    pub const LATEST: Timestamp = Timestamp(253_402_300_799_999);
 
     /// A timestamp `ms` milliseconds since the epoch.
     pub const fn from_ms(ms: i64) -> Timestamp {
@@ -72,7 +75,8 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.to_datetime() {
             Some(dt) => write!(f, "{}", dt.format("%Y-%m-%dT%H:%M:%S%.3fZ")),
-            None => write!(f, "{}ms", self.0),
+            // Beyond the calendar chrono can write (some 262,000 years either way).
+            None => write!(f, "{} ms since the epoch", self.0),
         }
     }
 }
@@ -105,5 +109,7 @@ mod tests {
     #[test]
     fn display_is_rfc3339_utc() {
         assert_eq!(Timestamp(1_500).to_string(), "1970-01-01T00:00:01.500Z");
+        assert_eq!(Timestamp::LATEST.to_string(), "9999-12-31T23:59:59.999Z");
+        assert_eq!(Timestamp::MAX.to_string(), "9223372036854775807 ms since the epoch");
     }
 }

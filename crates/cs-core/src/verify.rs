@@ -4,12 +4,23 @@
 //! produced) and asserts instead of checking. A log read back from a file is another
 //! matter: it may have been edited, spliced from two runs or cut and pasted. [`check`]
 //! says whether one event fits the state it is about to be folded into, naming what does
-//! not fit, so that a log is refused with a reason instead of a crash; [`try_replay`]
-//! checks every event of a log before folding it.
+//! not fit, so that a log is refused with a reason instead of a crash.
+//!
+//! [`try_replay`] goes further and takes a log only if it is a history the engine could
+//! have written: it derives from each event that starts a decision the command that made
+//! it (a `TicketCreated` is a `CreateTicket`, an `AgentReplied` an `AgentReply`, ...),
+//! has the engine decide that command, with every timer due before it fired first, and
+//! requires the log to hold exactly the engine's events, in its order. So every event of
+//! every type is checked against the state before it: a log with its `WrapUpEnded` events
+//! deleted (agents in wrap-up taking tickets), an assignment no routing would make, a
+//! timer's event at another time or a duplicated event is refused at the first event that
+//! departs from what the engine would have written, saying what that was.
 
 use crate::apply::{apply, begin_replay, end_replay};
+use crate::command::Command;
 use crate::config::Config;
-use crate::event::Event;
+use crate::engine::Engine;
+use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
 use crate::id::{AgentId, QueueId, SkillId, TicketId};
 use crate::skill::PROFICIENCY_MAX;
 use crate::state::State;
@@ -37,18 +48,84 @@ impl std::fmt::Display for ReplayError {
 
 impl std::error::Error for ReplayError {}
 
-/// Folds events in order into a fresh state, as [`replay`](crate::replay()) does, after
-/// checking each against the state before it; the first that does not fit is the error.
+/// The state a log leads to, if the engine could have written it: every event is checked
+/// with [`check`], and then against what the engine decides for the commands the log's
+/// events imply (see the module documentation); the first event that departs is the error.
+/// The state is the engine's own, equal to [`replay`](crate::replay())'s.
+///
+/// A log that stops inside a decision (its last events a prefix of what the engine wrote)
+/// is folded as far as it goes.
+///
+/// # Errors
+/// [`ReplayError`] at the first event that does not fit, that the engine would not have
+/// written there, or that no command or timer explains.
 pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<State, ReplayError> {
-    let mut r = Replayer::new();
-    for e in events {
-        r.push(e)?;
+    let log: Vec<&Event> = events.into_iter().collect();
+    let mut engine = Engine::new();
+    // The engine's events not yet matched against the log: `engine.events()[matched..]`.
+    let mut matched = 0;
+    for (index, &e) in log.iter().enumerate() {
+        let refuse = |reason: String| ReplayError { index, at: e.at(), event: e.name(), reason };
+        if matched == engine.events().len() {
+            engine.clear_events();
+            matched = 0;
+            check(engine.state(), e).map_err(refuse)?;
+            // Timers due by the event's time fire first, as they would have.
+            engine.advance_to(e.at());
+            if engine.events().is_empty() {
+                let cmd = match command_for(engine.state(), &log, index) {
+                    Ok(cmd) => cmd,
+                    Err(Unexplained::Cut) => return fold_cut(&log, index),
+                    Err(Unexplained::Why(why)) => return Err(refuse(why)),
+                };
+                engine.execute(&cmd).map_err(|r| refuse(format!("the engine refuses it: {r}")))?;
+                if engine.events().is_empty() {
+                    return Err(refuse("it changes nothing: the engine writes no event for it here".to_owned()));
+                }
+            }
+        }
+        let want = &engine.events()[matched];
+        if want != e {
+            return Err(refuse(if want.name() == e.name() && want.at() == e.at() {
+                format!("the engine would have written it as {want:?}")
+            } else {
+                // Another kind of event: say first what does not fit, if something plainly
+                // does not (a ticket created twice, say).
+                let instead = format!("the engine would have written {} here", describe(want));
+                match check(engine.state(), e) {
+                    Err(why) => format!("{why} ({instead})"),
+                    Ok(()) => instead,
+                }
+            }));
+        }
+        matched += 1;
     }
-    Ok(r.finish())
+    if matched < engine.events().len() {
+        // The log stops inside a decision (cut short by a crash, or by hand): every event
+        // it holds is one the engine wrote, so it folds as far as it goes.
+        return Ok(crate::apply::replay(log));
+    }
+    Ok(engine.into_state())
 }
 
-/// A checked replay fed one event at a time: what [`try_replay`] does, for a log read in
-/// pages (from a database) or continued from a state restored from a snapshot.
+/// A log whose events from `cut` on are the start of a decision the log stops inside (a
+/// logout's re-queues, a reply's `SlaMet`, without the event they lead to): everything
+/// before is what the engine wrote, and the rest is folded as far as each event fits.
+fn fold_cut(log: &[&Event], cut: usize) -> Result<State, ReplayError> {
+    let mut state = crate::apply::replay(log[..cut].iter().copied());
+    for (index, &e) in log.iter().enumerate().skip(cut) {
+        check(&state, e).map_err(|reason| ReplayError { index, at: e.at(), event: e.name(), reason })?;
+        crate::apply::apply(&mut state, e);
+    }
+    Ok(state)
+}
+
+/// A replay fed one event at a time, each event checked against the state before it
+/// ([`check`]: ids that exist, statuses that fit, time not going back) before it is folded:
+/// for a log read in pages from a store, or continued from a state restored from a
+/// snapshot. Lighter than [`try_replay`], which also decides every command again: a store
+/// written by an earlier version of the engine, whose routing may have decided ties
+/// differently, must still open.
 ///
 /// Like [`replay`](crate::replay()), it folds the tables only and builds the derived
 /// indexes once, in [`Replayer::finish`].
@@ -102,11 +179,171 @@ impl Replayer {
     }
 }
 
+/// Why no command explains an event.
+enum Unexplained {
+    /// None does.
+    Why(String),
+    /// The command's main event would follow, but the log ends first.
+    Cut,
+}
+
+impl From<String> for Unexplained {
+    fn from(why: String) -> Unexplained {
+        Unexplained::Why(why)
+    }
+}
+
+impl From<&str> for Unexplained {
+    fn from(why: &str) -> Unexplained {
+        Unexplained::Why(why.to_owned())
+    }
+}
+
+/// `TicketAssigned (ticket T3, agent A1) at 2026-...`, for messages.
+fn describe(e: &Event) -> String {
+    let mut who = Vec::new();
+    if let Some(t) = e.ticket() {
+        who.push(format!("ticket {t}"));
+    }
+    if let Event::TicketAssigned { agent, .. }
+    | Event::TicketOffered { agent, .. }
+    | Event::WrapUpEnded { agent, .. }
+    | Event::AgentPresenceChanged { agent, .. } = e
+    {
+        who.push(format!("agent {agent}"));
+    }
+    let who = if who.is_empty() { String::new() } else { format!(" ({})", who.join(", ")) };
+    format!("{}{who} at {}", e.name(), e.at())
+}
+
+/// The command whose decision starts with `log[index]`, which no timer explains: the
+/// event's own command, or for the events a decision writes before its main one (the
+/// `WrapUpEnded` and re-queues of a logout, the `SlaMet` of a reply or a resolution) the
+/// command of the main event, looked for among the next events at the same time.
+fn command_for(state: &State, log: &[&Event], index: usize) -> Result<Command, Unexplained> {
+    let e = log[index];
+    let at = e.at();
+    let same_time = || log[index..].iter().take_while(|x| x.at() == at);
+    // Looked for and not found: the log may stop before the event it looked for.
+    let missing = |why: String| {
+        if same_time().count() == log.len() - index { Unexplained::Cut } else { Unexplained::Why(why) }
+    };
+    let logout_of = |agent: crate::id::AgentId| {
+        let logs_out = same_time().any(|x| {
+            matches!(x, Event::AgentPresenceChanged { agent: a, presence: crate::agent::Presence::Offline, reason: PresenceReason::Requested, .. } if *a == agent)
+        });
+        if logs_out {
+            Ok(Command::Logout { at, agent })
+        } else {
+            Err(missing(format!("no timer is due and agent {agent} does not log out here: nothing explains it")))
+        }
+    };
+    Ok(match e {
+        Event::Configured { config, .. } => Command::Configure { at, config: Box::new(config.spec().clone()) },
+        Event::AgentRegistered { key, team, tier, skills, languages, capacity, .. } => Command::RegisterAgent {
+            at,
+            key: key.clone(),
+            team: *team,
+            tier: Some(*tier),
+            skills: skills.clone(),
+            languages: *languages,
+            capacity: *capacity,
+        },
+        Event::AgentPresenceChanged { agent, presence, reason: PresenceReason::Requested, .. } => {
+            use crate::agent::Presence;
+            match presence {
+                Presence::Offline => Command::Logout { at, agent: *agent },
+                Presence::Available if state.agent(*agent).is_some_and(|a| a.presence == Presence::Offline) => {
+                    Command::Login { at, agent: *agent }
+                }
+                p => Command::SetPresence { at, agent: *agent, presence: *p },
+            }
+        }
+        Event::AgentSkillsChanged { agent, skills, .. } => {
+            Command::SetAgentSkills { at, agent: *agent, skills: skills.clone() }
+        }
+        Event::AgentCapacityChanged { agent, capacity, .. } => {
+            Command::SetAgentCapacity { at, agent: *agent, capacity: *capacity }
+        }
+        Event::TicketCreated { spec, .. } => Command::CreateTicket { at, spec: spec.clone() },
+        Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => Command::UpdateTicket {
+            at,
+            ticket: *ticket,
+            tier: Some(*tier),
+            urgency: Some(*urgency),
+            emotion: Some(*emotion),
+        },
+        // A supervisor's assignment; `force` lets it take a busy or away agent, and is
+        // recorded as forced only where capacity was exceeded.
+        Event::TicketAssigned { ticket, agent, how: Assignment::Manual { .. }, .. } => {
+            Command::AssignTicket { at, ticket: *ticket, agent: *agent, force: true }
+        }
+        Event::AgentReplied { ticket, .. } => Command::AgentReply { at, ticket: *ticket },
+        Event::CustomerReplied { ticket, .. } => Command::CustomerMessage { at, ticket: *ticket },
+        Event::TicketPending { ticket, .. } => Command::SetPending { at, ticket: *ticket },
+        Event::TicketTransferred { ticket, queue, reason: TransferReason::Requested, .. } => {
+            Command::Transfer { at, ticket: *ticket, queue: *queue }
+        }
+        Event::TicketRequeued { ticket, reason: RequeueReason::OfferDeclined, .. } => {
+            Command::DeclineOffer { at, ticket: *ticket }
+        }
+        Event::TicketRequeued { ticket, reason: RequeueReason::AgentOffline, .. } => {
+            let agent = state.ticket(*ticket).and_then(|t| t.agent).ok_or("the ticket is held by nobody")?;
+            logout_of(agent)?
+        }
+        Event::TicketUnpinned { ticket, reason: UnpinReason::AgentOffline, .. } => {
+            let agent = state.ticket(*ticket).and_then(|t| t.pinned_to).ok_or("the ticket is reserved for nobody")?;
+            logout_of(agent)?
+        }
+        Event::WrapUpEnded { agent, .. } => logout_of(*agent)?,
+        Event::TicketResolved { ticket, .. } => Command::Resolve { at, ticket: *ticket },
+        Event::BotResolved { ticket, .. } => Command::BotResolve { at, ticket: *ticket },
+        Event::TicketReopened { ticket, .. } => Command::Reopen { at, ticket: *ticket },
+        Event::TicketAbandoned { ticket, .. } => Command::Abandon { at, ticket: *ticket },
+        Event::OfferAccepted { ticket, .. } => Command::AcceptOffer { at, ticket: *ticket },
+        Event::BotHandedOff { ticket, reason, transcript, .. } => {
+            Command::BotHandoff { at, ticket: *ticket, reason: reason.clone(), transcript: transcript.clone() }
+        }
+        Event::TicketEscalated { ticket, tier, trigger: crate::escalation::Trigger::Manual, note, .. } => {
+            Command::Escalate { at, ticket: *ticket, tier: Some(*tier), note: note.clone() }
+        }
+        // The clocks a reply or a resolution stops are written before it.
+        Event::SlaMet { ticket, .. } => {
+            let main = same_time().find(|x| {
+                x.ticket() == Some(*ticket)
+                    && matches!(
+                        x,
+                        Event::AgentReplied { .. } | Event::TicketResolved { .. } | Event::BotResolved { .. }
+                    )
+            });
+            match main {
+                Some(Event::AgentReplied { .. }) => Command::AgentReply { at, ticket: *ticket },
+                Some(Event::TicketResolved { .. }) => Command::Resolve { at, ticket: *ticket },
+                Some(Event::BotResolved { .. }) => Command::BotResolve { at, ticket: *ticket },
+                _ => {
+                    return Err(missing(
+                        "no reply or resolution of the ticket follows it: nothing explains it".to_owned(),
+                    ));
+                }
+            }
+        }
+        other => {
+            return Err(Unexplained::Why(format!(
+                "no timer is due and no command writes a {} on its own: the engine would not have written it here",
+                other.name()
+            )));
+        }
+    })
+}
+
 /// Whether `event` can be folded into `state`: `Ok` if it fits, else what does not (a
 /// ticket or agent that does not exist, a ticket in the wrong status for the event, an id
 /// out of the configuration's range, time going backwards).
 pub fn check(state: &State, event: &Event) -> Result<(), String> {
     let at = event.at();
+    if at > Timestamp::LATEST {
+        return Err(format!("after {}, the latest time the engine takes", Timestamp::LATEST));
+    }
     let last = state.last_event_at();
     if at < last {
         return Err(if state.events_applied == 0 {

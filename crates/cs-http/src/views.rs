@@ -27,21 +27,25 @@ fn midnight(now: Timestamp) -> Timestamp {
 /// the goal, its last 8 hours per 15 minutes, and the tickets closest to breach.
 pub fn queues(s: &State, now: Timestamp) -> Vec<Value> {
     let cfg = s.config();
-    let today = s.metrics().report(midnight(now), Timestamp::MAX, now);
+    // Today is within the 15-minute intervals kept; a state whose clock is far behind its
+    // metrics (it cannot be) would show no figures rather than fail the view.
+    let today = s.metrics().report(midnight(now), Timestamp::MAX, now).ok();
     let from = Timestamp(interval_start(now).ms() - (HISTORY_INTERVALS - 1) * INTERVAL_MS);
     cfg.queues()
         .iter()
         .enumerate()
         .map(|(i, q)| {
             let id = QueueId(i as u16);
-            let c = &today.queues[i];
+            let blank = cs_core::metrics::Counts::default();
+            let c = today.as_ref().map_or(&blank, |r| &r.queues[i]);
             let history: Vec<Value> = s
                 .metrics()
                 .intervals
                 .iter()
                 .filter(|iv| iv.start >= from)
                 .map(|iv| {
-                    let qc = &iv.queues[i];
+                    let blank = cs_core::metrics::Counts::default();
+                    let qc = iv.queue(id).unwrap_or(&blank);
                     json!({ "start": iv.start.to_string(), "offered": qc.offered, "service_level": qc.service_level() })
                 })
                 .collect();
@@ -92,7 +96,7 @@ fn status(s: TicketStatus) -> Value {
 
 /// The gauges `/metrics` shows per queue.
 pub fn queue_gauges(s: &State, now: Timestamp) -> Vec<QueueGauges> {
-    let today = s.metrics().report(midnight(now), Timestamp::MAX, now);
+    let today = s.metrics().report(midnight(now), Timestamp::MAX, now).ok();
     s.config()
         .queues()
         .iter()
@@ -103,7 +107,7 @@ pub fn queue_gauges(s: &State, now: Timestamp) -> Vec<QueueGauges> {
                 name: q.name.clone(),
                 waiting: s.waiting_in(id) as u64,
                 oldest_wait_s: s.oldest_wait_ms(id, now) as f64 / 1000.0,
-                service_level_today: today.queues[i].service_level(),
+                service_level_today: today.as_ref().and_then(|r| r.queues[i].service_level()),
             }
         })
         .collect()
@@ -132,7 +136,8 @@ pub fn customer_position(s: &State, customer: CustomerId, id: &str, now: Timesta
 
 /// Makes the metrics summary of a state over a window `[from, to]`: the caller's (`cs serve`
 /// passes the summary `cs replay --json` prints, so the field names agree by construction).
-pub type MetricsView = std::sync::Arc<dyn Fn(&State, Timestamp, Timestamp) -> Value + Send + Sync>;
+/// A window the metrics cannot answer is an error naming why.
+pub type MetricsView = std::sync::Arc<dyn Fn(&State, Timestamp, Timestamp) -> Result<Value, String> + Send + Sync>;
 
 /// `GET /v1/metrics?from=&to=`: the metrics summary over a window, by default from
 /// midnight UTC to now.
@@ -148,7 +153,7 @@ pub fn metrics(
     if from > to {
         return Err(ApiError::bad_request("bad_query", format!("from {from} is after to {to}")));
     }
-    let mut v = view(s, from, to);
+    let mut v = view(s, from, to).map_err(|why| ApiError::bad_request("bad_window", why))?;
     v["from"] = Value::String(interval_start(from).to_string());
     v["to"] = Value::String(to.to_string());
     Ok(v)

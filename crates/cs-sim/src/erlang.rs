@@ -59,8 +59,11 @@
 //!     incomplete gamma functions, `S_t = a (e^(x (1 - y_t)) y_t^(a+1)
 //!     h(a+1, x y_t) - h(a+1, x))` with `Gamma(b) Q(b, z) = e^-z z^b h(b, z)`, so
 //!     that a service level of, say, `1e-20` keeps its relative precision.
-//!   - `P(abandon) = P(wait) (1 - S/G)`, mean wait of everybody `P(abandon) *
-//!     patience`, occupancy `(1 - P(abandon)) A / c`.
+//!   - `P(abandon) = P(wait) (1 - S/G)`, computed as `P(wait) E[k] / x` with `E[k]`
+//!     the mean number ahead of a waiting arrival (`sum_k k w_k = (x - a) G + a`, summed
+//!     directly where that difference would cancel), so that a tiny abandonment keeps
+//!     its relative precision; mean wait of everybody `P(abandon) * patience`,
+//!     occupancy `(1 - P(abandon)) A / c`.
 //!   - The ASA (mean wait of answered contacts, zero waits included) needs one
 //!     more sum: given `k` ahead and answered, the wait is
 //!     `sum_{j=1..k+1} Exp(theta (a + j))`, so the mean over waiting, answered
@@ -75,7 +78,10 @@
 //!   prefactor `ln(Gamma(a+1) e^z z^-a)` evaluated through a Stirling series in a
 //!   cancellation-free form. Both need `O(sqrt(max(a, z)))` terms at worst, so
 //!   5,000 or 20,000 agents cost microseconds to milliseconds. As the patience grows
-//!   (with `A < c`) the results tend to Erlang C.
+//!   (with `A < c`) the results tend to Erlang C. Patience and handle times are bounded
+//!   by [`DURATION_S_MAX`] (ten years), up to which every figure keeps its relative
+//!   precision; the staffing search evaluates the service level alone, whose cost does
+//!   not grow with the patience, and the ASA only for the staffing it returns.
 //!
 //! # Staffing
 //!
@@ -91,7 +97,7 @@ pub enum ErlangError {
     /// An input is out of range. `name` is the parameter as spelled in this API
     /// (e.g. `arrivals_per_hour`; the `cs` flags are the same words with dashes),
     /// `value` what was given.
-    #[error("{name} = {value}: {reason}")]
+    #[error("{name} = {}: {reason}", crate::fmt_num(*.value))]
     InvalidInput {
         /// Parameter name, e.g. `"aht_s"`.
         name: &'static str,
@@ -171,6 +177,16 @@ pub struct Traffic {
 /// average, far beyond any contact centre (their cost grows with the load).
 pub const LOAD_MAX_ERLANGS: f64 = 1_000_000.0;
 
+/// The longest handle time and the longest finite patience the formulas take, in seconds:
+/// ten years, the longest duration an engine configuration or a scenario takes. A
+/// patience is also at most this many handle times (ten years at a second each): the
+/// Erlang A sums take `O(sqrt(c patience / AHT))` terms where the load is near the agents.
+/// Up to these bounds every figure keeps its relative precision and a staffing takes at
+/// most about a second (a patience near the largest double used to panic, and one of
+/// 1e17 s to take tens of seconds to staff); a customer who never gives up is no patience
+/// at all (Erlang C), not a very long one.
+pub const DURATION_S_MAX: f64 = 10.0 * 365.0 * 86_400.0;
+
 impl Traffic {
     /// A validated traffic description.
     ///
@@ -183,8 +199,10 @@ impl Traffic {
         Ok(traffic)
     }
 
-    /// Checks every field: `arrivals_per_hour` and `aht_s` positive and finite,
-    /// `patience_s` (if given) positive (infinity allowed, meaning no abandonment).
+    /// Checks every field: `arrivals_per_hour` and `aht_s` positive and finite, `aht_s`
+    /// at most [`DURATION_S_MAX`], the load at most [`LOAD_MAX_ERLANGS`], `patience_s`
+    /// (if given) positive and at most [`DURATION_S_MAX`] seconds and handle times
+    /// (infinity allowed, meaning no abandonment).
     ///
     /// # Errors
     ///
@@ -192,6 +210,9 @@ impl Traffic {
     pub fn validate(&self) -> Result<(), ErlangError> {
         check_positive("arrivals_per_hour", self.arrivals_per_hour)?;
         check_positive("aht_s", self.aht_s)?;
+        if self.aht_s > DURATION_S_MAX {
+            return Err(invalid("aht_s", self.aht_s, "is more than ten years (315360000 s)"));
+        }
         if self.offered_load_erlangs() > LOAD_MAX_ERLANGS {
             return Err(invalid(
                 "arrivals_per_hour",
@@ -200,10 +221,25 @@ impl Traffic {
                  contact centre",
             ));
         }
-        if let Some(p) = self.patience_s
-            && (p.is_nan() || p <= 0.0)
-        {
-            return Err(invalid("patience_s", p, "must be positive"));
+        if let Some(p) = self.patience_s {
+            if p.is_nan() || p <= 0.0 {
+                return Err(invalid("patience_s", p, "must be positive"));
+            }
+            if p.is_finite() && p > DURATION_S_MAX {
+                return Err(invalid(
+                    "patience_s",
+                    p,
+                    "is more than ten years (315360000 s); for customers who never give up, give no patience (Erlang C)",
+                ));
+            }
+            if p.is_finite() && p / self.aht_s > DURATION_S_MAX {
+                return Err(invalid(
+                    "patience_s",
+                    p,
+                    "is more than 315360000 handle times (ten years at one second each), beyond which the Erlang A \
+                     sums grow too long; give a longer handle time, a shorter patience, or none (Erlang C)",
+                ));
+            }
         }
         Ok(())
     }
@@ -329,7 +365,7 @@ pub fn metrics(traffic: &Traffic, agents: u32, target_s: f64) -> Result<Metrics,
     let (b_prev, b) = erlang_b_pair(agents, load);
     match traffic.finite_patience() {
         None => erlang_c_metrics(agents, load, traffic.aht_s, target_s, b),
-        Some(patience) => Ok(erlang_a_metrics(agents, load, traffic.aht_s, patience, target_s, b_prev)),
+        Some(patience) => Ok(erlang_a_metrics(agents, load, traffic.aht_s, patience, target_s, b_prev, true)),
     }
 }
 
@@ -360,8 +396,10 @@ fn erlang_c_metrics(agents: u32, load: f64, aht: f64, target_s: f64, b: f64) -> 
     })
 }
 
-/// Erlang A metrics given `b_prev = B(c-1, A)`.
-fn erlang_a_metrics(agents: u32, load: f64, aht: f64, patience: f64, target_s: f64, b_prev: f64) -> Metrics {
+/// Erlang A metrics given `b_prev = B(c-1, A)`. Without `asa` the ASA (the one figure
+/// whose sum costs `O(sqrt(x))` terms in overload) is left out as NaN: the staffing search
+/// needs only the service level.
+fn erlang_a_metrics(agents: u32, load: f64, aht: f64, patience: f64, target_s: f64, b_prev: f64, asa: bool) -> Metrics {
     let c = f64::from(agents);
     // a = c mu / theta, x = lambda / theta.
     let a = c * patience / aht;
@@ -371,9 +409,13 @@ fn erlang_a_metrics(agents: u32, load: f64, aht: f64, patience: f64, target_s: f
     let (ln_g, _) = ln_waiting_mass(a, x);
     let p_wait = logistic(ln_g - ln_r);
     let p_no_wait = logistic(ln_r - ln_g);
-    // Among waiting contacts: fraction eventually answered, S/G = (a/x)(1 - 1/G).
+    // Among waiting contacts: the fraction eventually answered, S/G = (a/x)(1 - 1/G), and
+    // the fraction abandoning, E[k]/x with E[k] the mean number of contacts a waiting
+    // arrival finds ahead (abandonments theta E[Q] balance arrivals lambda P(abandon)).
+    // Neither subtracts numbers near 1, so a tiny abandonment (a patience of years) keeps
+    // its relative precision, and so do the mean wait and queue length made from it.
     let answered_if_wait = ((a / x) * -(-ln_g).exp_m1()).clamp(0.0, 1.0);
-    let abandon_if_wait = 1.0 - answered_if_wait;
+    let abandon_if_wait = (mean_position(a, x, ln_g) / x).clamp(0.0, 1.0);
     let p_abandon = p_wait * abandon_if_wait;
 
     // Service level: y_t = exp(-theta t).
@@ -408,8 +450,12 @@ fn erlang_a_metrics(agents: u32, load: f64, aht: f64, patience: f64, target_s: f
     let p_abandon_within_target = (p_wait * (1.0 - y_t * offered_tail - answered_in_time)).clamp(0.0, p_abandon);
 
     // ASA: mean wait of answered contacts (zero waits included).
-    let mean_wait_answered_waiting = patience * mean_harmonic_position(a, x);
-    let asa_s = p_wait * answered_if_wait * mean_wait_answered_waiting / p_answer;
+    let asa_s = if asa {
+        let mean_wait_answered_waiting = patience * mean_harmonic_position(a, x);
+        p_wait * answered_if_wait * mean_wait_answered_waiting / p_answer
+    } else {
+        f64::NAN
+    };
     let avg_wait_all_s = p_abandon * patience;
     Metrics {
         model: QueueModel::ErlangA,
@@ -593,11 +639,10 @@ pub fn staff(traffic: &Traffic, goal: &StaffingGoal) -> Result<Staffing, ErlangE
             }
         }
         Some(patience) => {
-            let eval = |c: u32| {
+            let sl_ok = |c: u32| {
                 let (b_prev, _) = erlang_b_pair(c, load);
-                erlang_a_metrics(c, load, aht, patience, t, b_prev)
+                erlang_a_metrics(c, load, aht, patience, t, b_prev, false).service_level >= goal.service_level
             };
-            let sl_ok = |c: u32| eval(c).service_level >= goal.service_level;
             // Gallop: `lo` fails (0 agents always fails), `hi` meets the service level.
             let mut lo = 0u32;
             let mut hi = 1u32;
@@ -620,7 +665,7 @@ pub fn staff(traffic: &Traffic, goal: &StaffingGoal) -> Result<Staffing, ErlangE
             let mut c = hi;
             let (mut b_prev, mut b) = erlang_b_pair(c, load);
             loop {
-                let m = erlang_a_metrics(c, load, aht, patience, t, b_prev);
+                let m = erlang_a_metrics(c, load, aht, patience, t, b_prev, true);
                 if goal.met_by(&m) {
                     break m;
                 }
@@ -765,6 +810,29 @@ fn gamma_cf(a: f64, z: f64) -> f64 {
         i += 1.0;
     }
     h
+}
+
+/// The mean of `k` under the weights `w_k = x^k / ((a+1)...(a+k))`, `k >= 0`: how many
+/// contacts a waiting arrival finds ahead of it, on average, given `ln G(x)` (the sum of
+/// the weights). It equals `x - a + a / G(x)` (from `sum_k k w_k = (x - a) G + a`), which
+/// is taken as it is when `x >= a` (no term is negative); below, where that difference
+/// would cancel, `sum_k k w_k / sum_k w_k` is summed directly, its terms falling from the
+/// first as in [`gamma_series_tail`].
+fn mean_position(a: f64, x: f64, ln_g: f64) -> f64 {
+    if x >= a {
+        return x - a + a * (-ln_g).exp();
+    }
+    let (mut term, mut sum, mut weighted, mut n) = (1.0_f64, 1.0_f64, 0.0_f64, 1.0_f64);
+    for _ in 0..MAX_ITER {
+        term *= x / (a + n);
+        sum += term;
+        weighted += n * term;
+        if n * term <= weighted * EPS {
+            break;
+        }
+        n += 1.0;
+    }
+    weighted / sum
 }
 
 /// `(ln G(z), ln(G(z) - 1))` with `G(z) = sum_{n>=0} prod_{j=1..n} z/(a+j)

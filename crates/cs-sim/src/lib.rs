@@ -41,12 +41,12 @@ mod stats;
 
 pub use arrivals::{Arrival, arrivals_from_events};
 pub use run::{
-    HANDOFF_REASON, QueueEstimates, Replications, Run, RunOptions, RunSummary, Sample, SimError, replicate,
-    replicate_after, replication_seed, run,
+    HANDOFF_REASON, QueueEstimates, RecordedUse, Replications, Run, RunOptions, RunSummary, Sample, SimError,
+    replicate, replicate_after, replication_seed, run,
 };
 pub use scenario::{
     AGENTS_MAX, DEFAULT_CLOSED_TICKET_RETENTION_S, DEFAULT_CUSTOMER_MEMORY_S, DEFAULT_CUSTOMER_POOL,
     DEFAULT_SERVICE_LEVEL_TARGET_S, DEFAULT_START, DURATION_S_MAX, FILE_BYTES_MAX, REPLICATIONS_MAX, Scenario,
-    ScenarioError, ScenarioProblem, read_text,
+    ScenarioError, ScenarioProblem, fmt_num, read_text,
 };
 pub use stats::{Estimate, Estimates, Figures, Histogram, normal_quantile, student_t_two_sided};

@@ -104,6 +104,20 @@ pub struct Run {
     pub events: u64,
     /// The most tickets the engine held in memory at once.
     pub tickets_held_max: u64,
+    /// With recorded arrivals ([`RunOptions::arrivals`]): how many there were and how many
+    /// fell at or after the run's end, unused.
+    pub recorded: Option<RecordedUse>,
+}
+
+/// What a run made of the recorded arrivals it was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordedUse {
+    /// Recorded arrivals given.
+    pub given: u64,
+    /// Of those, the ones within the run (created, or refused by a full queue).
+    pub used: u64,
+    /// Of those, the ones at or after the run's end: not used.
+    pub after_end: u64,
 }
 
 impl Run {
@@ -506,6 +520,9 @@ struct Sim<'s> {
     team_first: Vec<u32>,
     /// Agents whose shift ended while they held work: they log out once it is done.
     leaving: Vec<AgentId>,
+    /// Waits recorded in the histogram for answers a no-reply re-queue may still withdraw
+    /// (the take's reply timer runs), by ticket: at most one per held ticket.
+    withdrawable: std::collections::BTreeMap<u64, i64>,
     pending: VecDeque<Command>,
     /// Tickets with back-and-forth still to come, by ticket id (removed when they close).
     conv: std::collections::BTreeMap<u64, Conv>,
@@ -565,6 +582,7 @@ impl<'s> Sim<'s> {
             q,
             team_first,
             leaving: Vec::new(),
+            withdrawable: std::collections::BTreeMap::new(),
             pending: VecDeque::new(),
             conv: std::collections::BTreeMap::new(),
             ring: Vec::with_capacity(sc.customer_pool().min(1 << 20) as usize),
@@ -611,11 +629,24 @@ impl<'s> Sim<'s> {
     fn drain(&mut self, on_event: &mut dyn FnMut(&Event)) -> Result<(), SimError> {
         loop {
             {
-                let Sim { sc, engine, agenda, q, pending, waits, events, from_ms, start_ms, conv, .. } = self;
+                let Sim {
+                    sc, engine, agenda, q, pending, waits, withdrawable, events, from_ms, start_ms, conv, ..
+                } = self;
                 let state = engine.state();
                 for e in engine.events() {
                     on_event(e);
                     *events += 1;
+                    // The engine withdraws an answer whose agent did not reply in time (the
+                    // take was no answer); so does the histogram. Any other end of the hold
+                    // makes the answer final.
+                    if let Some(ticket) = e.ticket()
+                        && !withdrawable.is_empty()
+                        && !matches!(e, Event::TicketAssigned { .. } | Event::OfferAccepted { .. })
+                        && let Some(wait) = withdrawable.remove(&ticket.0)
+                        && matches!(e, Event::TicketRequeued { reason: cs_core::event::RequeueReason::NoReply, .. })
+                    {
+                        waits.remove_ms(wait);
+                    }
                     match e {
                         Event::TicketAssigned { at, ticket, agent, .. }
                         | Event::OfferAccepted { at, ticket, agent } => {
@@ -624,7 +655,11 @@ impl<'s> Sim<'s> {
                                 continue; // moved on within the same decision
                             }
                             if t.answered_at == Some(*at) && t.episode_start.ms() >= *from_ms {
-                                waits.record_ms(at.since(t.queued_since));
+                                let wait = at.since(t.queued_since);
+                                waits.record_ms(wait);
+                                if t.reply_due.is_some() {
+                                    withdrawable.insert(ticket.0, wait);
+                                }
                             }
                             let qi = t.queue.index();
                             let Some(model) = sc.queues.get(qi) else { continue };
@@ -1093,7 +1128,13 @@ impl<'s> Sim<'s> {
         if patience_ms < 0 {
             return;
         }
-        let waits = self.engine.state().ticket(id).is_some_and(|t| t.status == TicketStatus::Queued);
+        // A ticket taken at once may still come back unanswered where an agent who does not
+        // reply in time has the take withdrawn (a queue with a reply timeout): its customer
+        // is watched too.
+        let state = self.engine.state();
+        let waits = state.ticket(id).is_some_and(|t| {
+            t.status == TicketStatus::Queued || state.config().queue(t.queue).reply_timeout_ms.is_some()
+        });
         if waits {
             self.agenda.push(at.ms().saturating_add(patience_ms), Kind::Abandon(id.0));
         }
@@ -1150,7 +1191,7 @@ impl<'s> Sim<'s> {
         // A shift of the team starting now (another one, or this one's next day for a daily
         // shift of 24 hours) keeps its agents on, whichever of the two was taken first at
         // this millisecond: the team's first `going_on` agents.
-        let going_on = t.shifts.iter().filter(|s| s.covers(self.start_ms, at.ms())).map(|s| s.agents).max();
+        let going_on = t.shift_order.covering(&t.shifts, self.start_ms, at.ms()).map(|s| s.agents).max();
         for agent in self.shift_agents(team).take(n).skip(going_on.unwrap_or(0)) {
             let Some(a) = self.engine.state().agent(agent) else { continue };
             if a.presence == Presence::Offline {
@@ -1193,7 +1234,12 @@ impl<'s> Sim<'s> {
         let (from, to) = (Timestamp(self.from_ms), Timestamp(self.end_ms));
         Run {
             seed,
-            report: self.engine.state().metrics().report(from, to, to),
+            report: self
+                .engine
+                .state()
+                .metrics()
+                .report(from, to, to)
+                .expect("a run of at most 31 days lies in the 15-minute intervals the engine keeps"),
             intervals: self
                 .engine
                 .state()
@@ -1210,6 +1256,14 @@ impl<'s> Sim<'s> {
             tickets_refused: self.refused,
             events: self.events,
             tickets_held_max: self.held_max,
+            recorded: self.recorded.as_ref().map(|(list, _)| {
+                let after_end = list.iter().filter(|a| self.start_ms.saturating_add(a.at_ms) >= self.end_ms).count();
+                RecordedUse {
+                    given: list.len() as u64,
+                    used: (list.len() - after_end) as u64,
+                    after_end: after_end as u64,
+                }
+            }),
         }
     }
 }

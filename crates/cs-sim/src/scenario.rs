@@ -239,6 +239,7 @@ pub(crate) struct TeamModel {
     pub languages: LanguageSet,
     pub capacity: Capacity,
     pub shifts: Vec<Shift>,
+    pub shift_order: ShiftOrder,
     pub at_shift_end: AtShiftEnd,
 }
 
@@ -269,6 +270,66 @@ impl Shift {
         }
         let day = (((at_ms - start_ms) as f64 / 1000.0 - self.start_s) / DAY_S).floor();
         [day - 1.0, day, day + 1.0].into_iter().any(occurrence)
+    }
+}
+
+/// A team's shifts ordered by start, to find the shifts covering a time without looking at
+/// every one: a shift's end asked each of the team's shifts (10,000 daily shifts over 31
+/// days took 93 s in the release build).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ShiftOrder {
+    /// `(start_s, index)` of the daily shifts (start within the day), by start.
+    daily: Vec<(f64, usize)>,
+    /// `(start_s, index)` of the others (from the run start), by start.
+    once: Vec<(f64, usize)>,
+}
+
+impl ShiftOrder {
+    pub(crate) fn new(shifts: &[Shift]) -> ShiftOrder {
+        let mut order = ShiftOrder::default();
+        for (i, s) in shifts.iter().enumerate() {
+            let list = if s.daily { &mut order.daily } else { &mut order.once };
+            list.push((s.start_s, i));
+        }
+        for list in [&mut order.daily, &mut order.once] {
+            list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        }
+        order
+    }
+
+    /// The shifts with an occurrence covering `at_ms`, exactly as [`Shift::covers`] says.
+    /// A team's shifts do not overlap (checked when the scenario loads), so only the last
+    /// to start at or before `at_ms` can cover it (of the daily ones, the day's, or the
+    /// last of the day before when it runs past midnight); the one before each is asked
+    /// too, for starts that round to the same millisecond.
+    pub(crate) fn covering<'s>(
+        &self,
+        shifts: &'s [Shift],
+        start_ms: i64,
+        at_ms: i64,
+    ) -> impl Iterator<Item = &'s Shift> + use<'s> {
+        let t = (at_ms - start_ms) as f64 / 1000.0;
+        let before = |list: &[(f64, usize)], key: f64| {
+            let i = list.partition_point(|&(s, _)| s <= key + 0.001);
+            [i.checked_sub(1), i.checked_sub(2)]
+        };
+        let tod = t.rem_euclid(DAY_S);
+        let n = self.daily.len();
+        let mut candidates: Vec<usize> = before(&self.once, t)
+            .into_iter()
+            .flatten()
+            .map(|i| self.once[i].1)
+            .chain(
+                before(&self.daily, tod)
+                    .into_iter()
+                    .chain([n.checked_sub(1), n.checked_sub(2)])
+                    .flatten()
+                    .map(|i| self.daily[i].1),
+            )
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates.into_iter().map(move |i| &shifts[i]).filter(move |s| s.covers(start_ms, at_ms))
     }
 }
 
@@ -349,6 +410,26 @@ impl Scenario {
     /// When simulated time ends (`start + duration`).
     pub fn end(&self) -> Timestamp {
         self.start.plus_ms(self.duration_ms)
+    }
+
+    /// The same scenario run for `duration_ms` only, if that is shorter: a what-if on a
+    /// recorded log shorter than the scenario runs for as long as the log covers, so that
+    /// the two are compared over the same time.
+    ///
+    /// # Errors
+    /// Why nothing would be measured: the warm-up, rounded up to its 15-minute boundary,
+    /// would reach the shorter end.
+    pub fn cut_to_ms(&self, duration_ms: i64) -> Result<Scenario, String> {
+        let duration_ms = duration_ms.clamp(1, self.duration_ms);
+        let cut = Scenario { duration_ms, ..self.clone() };
+        let (from, to) = cut.window();
+        if from >= to {
+            return Err(format!(
+                "{} s of it would leave nothing to measure after the warm-up (the figures start at {from})",
+                fmt_num(duration_ms as f64 / 1000.0)
+            ));
+        }
+        Ok(cut)
     }
 
     /// Simulated time, seconds.
@@ -460,9 +541,16 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
+/// The widest log-normal a scenario takes: a standard deviation of at most this many
+/// times its mean. At 100 (`sigma = 3.03`) the median is a hundredth of the mean and half
+/// of the mean comes from the draws above `exp(mu + sigma^2)`, 1 in 830; wider, the mean
+/// rests on draws too rare for any run to make, and the draws a run does make are far
+/// below it (at `sd_s = 1e150` and a mean of 300 s, every handle time rounded to 0 ms).
+pub const LOGNORMAL_SPREAD_MAX: f64 = 100.0;
+
 /// A number as written in a message: as is, or in scientific notation when huge or tiny
 /// (`1e300`, not three hundred digits).
-fn fmt_num(v: f64) -> String {
+pub fn fmt_num(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v != 0.0 && v.is_finite() && !(1e-6..1e15).contains(&v.abs()) {
@@ -511,7 +599,13 @@ impl<'a> Obj<'a> {
     /// each reported; `hint` follows "missing").
     fn name(&self, cx: &mut Cx, hint: &str) -> String {
         match self.str(cx, "name") {
-            Some(n) if !n.trim().is_empty() => n.to_owned(),
+            Some(n) if !n.trim().is_empty() => {
+                // Names are printed in tables, logs and charts (see `cs_core::config::name_problem`).
+                if let Some(why) = cs_core::config::name_problem(n) {
+                    cx.add(self.field("name"), why);
+                }
+                n.to_owned()
+            }
             Some(_) => {
                 cx.add(self.field("name"), "is empty");
                 String::new()
@@ -656,6 +750,10 @@ struct RawMix {
 struct RawTeam {
     name: String,
     agents: Vec<String>,
+    /// How many agents the team asks for: `agents.len()`, unless that would take the
+    /// scenario past [`AGENTS_MAX`], in which case only as many names are made as reach
+    /// one past it (the scenario is refused; the names are not worth a gigabyte).
+    agents_n: usize,
     /// Where the agents were given (`agents` or `named`), for problems.
     agents_field: &'static str,
     skills: Vec<(String, u8)>,
@@ -766,27 +864,48 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
     {
         cx.add(
             "start",
-            format!("{t} plus duration_s ({d} s) ends after the year 9999, past what event logs can write"),
+            format!("{t} plus duration_s ({} s) ends after the year 9999, past what event logs can write", fmt_num(d)),
         );
     }
     let warmup_s = o.num_min(cx, "warmup_s", 0.0, false).unwrap_or(0.0);
     if let Some(d) = duration_s
         && d <= DURATION_S_MAX
     {
-        if warmup_s >= d {
+        if crate::dist::to_ms(d) == 0 {
+            cx.add(
+                "duration_s",
+                format!("{} s is under a millisecond, the simulator's clock: nothing would run", fmt_num(d)),
+            );
+        } else if warmup_s >= d {
             cx.add(
                 "warmup_s",
-                format!("{warmup_s} s is not shorter than duration_s ({d} s): nothing would be measured"),
+                format!(
+                    "{} s is not shorter than duration_s ({} s): nothing would be measured",
+                    fmt_num(warmup_s),
+                    fmt_num(d)
+                ),
             );
         } else if let Some(start) = start {
             let from = align_up(start.plus_ms(crate::dist::to_ms(warmup_s)));
             let end = start.plus_ms(crate::dist::to_ms(d));
-            if from >= end {
+            let first = align_up(start);
+            if first >= end {
+                // Not the warm-up's doing: the run ends before the first boundary where
+                // figures could start, warm-up or none.
+                cx.add(
+                    "duration_s",
+                    format!(
+                        "the run ends ({end}) before the first 15-minute boundary ({first}), where the figures \
+                         start: nothing would be measured; run longer or start at a boundary"
+                    ),
+                );
+            } else if from >= end {
                 cx.add(
                     "warmup_s",
                     format!(
-                        "{warmup_s} s, rounded up to the next 15-minute boundary ({from}), reaches the end ({end}): \
-                         nothing would be measured"
+                        "{} s, rounded up to the next 15-minute boundary ({from}), reaches the end ({end}): \
+                         nothing would be measured",
+                        fmt_num(warmup_s)
                     ),
                 );
             }
@@ -860,7 +979,8 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
                         // Shift overlaps are checked over the run (or 31 days if it is longer,
                         // which is refused above).
                         let horizon = duration_s.unwrap_or(0.0).min(DURATION_S_MAX);
-                        teams.push(parse_team(Obj { t, path: &path }, horizon, cx));
+                        let before = teams.iter().map(|t: &RawTeam| t.agents_n).sum();
+                        teams.push(parse_team(Obj { t, path: &path }, horizon, before, cx));
                     }
                     v => cx.add(path, format!("expected a table, found {}", v.type_str())),
                 }
@@ -869,14 +989,22 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
     }
     let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for (i, t) in teams.iter().enumerate() {
-        if !t.name.is_empty() && teams[..i].iter().any(|u| u.name == t.name) {
+        let duplicate = !t.name.is_empty() && teams[..i].iter().any(|u| u.name == t.name);
+        if duplicate {
             cx.add(format!("teams[{i}].name"), format!("duplicate team {:?}", t.name));
         }
+        // Agents named after their team clash once per team, not once per agent: with a
+        // duplicate team name, not at all (the name is the problem, already said).
+        let mut clashed = duplicate && t.agents_field == "agents";
         for (j, key) in t.agents.iter().enumerate() {
             if let Some(&other) = seen.get(key.as_str()) {
+                if clashed {
+                    continue;
+                }
                 let field = if t.agents_field == "named" {
                     format!("teams[{i}].named[{j}]")
                 } else {
+                    clashed = true;
                     format!("teams[{i}].agents")
                 };
                 cx.add(
@@ -888,7 +1016,7 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
             }
         }
     }
-    let agents_n: usize = teams.iter().map(|t| t.agents.len()).sum();
+    let agents_n: usize = teams.iter().map(|t| t.agents_n).sum();
     if agents_n > AGENTS_MAX {
         cx.add("teams", format!("{agents_n} agents in all; at most {AGENTS_MAX}"));
     }
@@ -1128,7 +1256,23 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
             for k in ["mean_s", "sd_s"] {
                 o.require(cx, k, "");
             }
-            Some(Some(Dist::lognormal(mean?, sd?)))
+            let (mean, sd) = (mean?, sd?);
+            if sd > LOGNORMAL_SPREAD_MAX * mean {
+                cx.add(
+                    o.field("sd_s"),
+                    format!(
+                        "{} is more than {LOGNORMAL_SPREAD_MAX} times mean_s ({}): a log-normal that wide has its \
+                         median below a hundredth of its mean and half of its mean in draws rarer than 1 in 800, so \
+                         no run would show the mean it states (most draws would round to almost nothing); give an \
+                         sd_s of at most {}",
+                        fmt_num(sd),
+                        fmt_num(mean),
+                        fmt_num(LOGNORMAL_SPREAD_MAX * mean)
+                    ),
+                );
+                return None;
+            }
+            Some(Some(Dist::lognormal(mean, sd)))
         }
         "fixed" => {
             o.keys(cx, &["kind", "s"]);
@@ -1241,13 +1385,19 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
                         }
                         match (at, rate) {
                             (Some(at), _) if at >= DAY_S => {
-                                cx.add(p.field("at_s"), format!("{at} s is not within the day (below 86400)"));
+                                cx.add(
+                                    p.field("at_s"),
+                                    format!("{} s is not within the day (below 86400)", fmt_num(at)),
+                                );
                                 ok = false;
                             }
                             (Some(at), _) if points.last().is_some_and(|&(prev, _)| at <= prev) => {
                                 cx.add(
                                     p.field("at_s"),
-                                    format!("{at} s is not after the previous point; points must be in time order"),
+                                    format!(
+                                        "{} s is not after the previous point; points must be in time order",
+                                        fmt_num(at)
+                                    ),
                                 );
                                 ok = false;
                             }
@@ -1419,9 +1569,10 @@ fn parse_mix(o: Obj<'_>, cx: &mut Cx) -> RawMix {
     RawMix { tiers, urgencies, emotions, categories, languages, repeat_share }
 }
 
-fn parse_team(o: Obj<'_>, duration_s: f64, cx: &mut Cx) -> RawTeam {
+fn parse_team(o: Obj<'_>, duration_s: f64, agents_before: usize, cx: &mut Cx) -> RawTeam {
     o.keys(cx, TEAM_KEYS);
     let name = o.name(cx, "");
+    let mut asked = 0;
     let (agents, agents_field) = match (o.has("agents"), o.has("named")) {
         (true, true) => {
             cx.add(o.path, "give either agents (a count) or named (a list of agent names), not both");
@@ -1433,7 +1584,11 @@ fn parse_team(o: Obj<'_>, duration_s: f64, cx: &mut Cx) -> RawTeam {
         }
         (true, false) => match o.int(cx, "agents") {
             Some(n) if (0..=AGENTS_MAX as i64).contains(&n) => {
-                ((1..=n).map(|i| format!("{name}-{i}")).collect(), "agents")
+                // Limits before building: past the scenario's limit, one name more than
+                // the limit allows is enough to be refused (and to look staffed).
+                let made = (n as usize).min((AGENTS_MAX + 1).saturating_sub(agents_before).max(1));
+                asked = n as usize;
+                ((1..=made).map(|i| format!("{name}-{i}")).collect(), "agents")
             }
             Some(n) => {
                 cx.add(o.field("agents"), format!("{n} must be between 0 and {AGENTS_MAX}"));
@@ -1447,6 +1602,9 @@ fn parse_team(o: Obj<'_>, duration_s: f64, cx: &mut Cx) -> RawTeam {
                 let f = format!("{}[{j}]", o.field("named"));
                 match v.as_str() {
                     Some(s) if s.trim().is_empty() => cx.add(f, "agent name is empty"),
+                    Some(s) if cs_core::config::name_problem(s).is_some() => {
+                        cx.add(f, cs_core::config::name_problem(s).unwrap_or_default());
+                    }
                     Some(s) if keys.iter().any(|k| k == s) => cx.add(f, format!("duplicate agent {s:?}")),
                     Some(s) => keys.push(s.to_owned()),
                     None => cx.add(f, format!("expected an agent name, found {}", v.type_str())),
@@ -1503,12 +1661,26 @@ fn parse_team(o: Obj<'_>, duration_s: f64, cx: &mut Cx) -> RawTeam {
             AtShiftEnd::Finish
         }
     };
-    let shifts = parse_shifts(&o, cx, agents.len(), duration_s);
+    let shifts = parse_shifts(&o, cx, asked.max(agents.len()), duration_s);
     let engine = o.table(cx, "engine").cloned().unwrap_or_default();
     if engine.contains_key("name") {
         cx.add(format!("{}.name", o.field("engine")), "not allowed here; the team's name is its `name`");
     }
-    RawTeam { name, agents, agents_field, skills, languages, capacity, tier, wrap_up_s, shifts, at_shift_end, engine }
+    let agents_n = asked.max(agents.len());
+    RawTeam {
+        name,
+        agents,
+        agents_n,
+        agents_field,
+        skills,
+        languages,
+        capacity,
+        tier,
+        wrap_up_s,
+        shifts,
+        at_shift_end,
+        engine,
+    }
 }
 
 fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> Vec<Shift> {
@@ -1548,20 +1720,28 @@ fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> 
             cx.add(s.field("end_s"), format!("{} is not finite", fmt_num(end_s)));
         } else if end_s <= start_s {
             let how = if end_s == start_s { "when" } else { "before" };
-            cx.add(s.field("end_s"), format!("the shift ends ({end_s} s) {how} it starts ({start_s} s)"));
+            cx.add(
+                s.field("end_s"),
+                format!("the shift ends ({} s) {how} it starts ({} s)", fmt_num(end_s), fmt_num(start_s)),
+            );
         } else if daily && start_s >= DAY_S {
-            cx.add(s.field("start_s"), format!("{start_s} s is not within the day (below 86400) for a daily shift"));
+            cx.add(
+                s.field("start_s"),
+                format!("{} s is not within the day (below 86400) for a daily shift", fmt_num(start_s)),
+            );
         } else if daily && end_s - start_s > DAY_S {
             cx.add(
                 s.field("end_s"),
-                format!("a daily shift lasts at most 86400 s; this one lasts {} s", end_s - start_s),
+                format!("a daily shift lasts at most 86400 s; this one lasts {} s", fmt_num(end_s - start_s)),
             );
         } else if duration_s > 0.0 && start_s >= duration_s && !(daily && end_s > DAY_S) {
             // (A daily shift running past midnight is on from the start.)
             cx.add(
                 s.field("start_s"),
                 format!(
-                    "{start_s} s is at or after the end of the run (duration_s = {duration_s} s): the shift never comes"
+                    "{} s is at or after the end of the run (duration_s = {} s): the shift never comes",
+                    fmt_num(start_s),
+                    fmt_num(duration_s)
                 ),
             );
         } else {
@@ -1958,6 +2138,7 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
                 languages,
                 capacity: t.capacity,
                 shifts: t.shifts.clone(),
+                shift_order: ShiftOrder::new(&t.shifts),
                 at_shift_end: t.at_shift_end,
             }
         })
@@ -2178,6 +2359,64 @@ fn check_service(raw: &RawScenario, config: &Config, queues: &[QueueModel], team
                     raw.teams[i].name
                 ),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Disjoint shifts from sorted cut points: `[c0, c1)`, `[c2, c3)`, ... (a daily team's
+    /// last shift may run past midnight, up to its first shift's start the next day).
+    fn shifts(cuts: &[u32], daily: bool, past_midnight: bool) -> Vec<Shift> {
+        let mut cuts: Vec<f64> = cuts.iter().map(|&c| f64::from(c) / 10.0).collect();
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let mut out: Vec<Shift> = cuts
+            .chunks_exact(2)
+            .map(|w| Shift { start_s: w[0], end_s: w[1], daily, agents: 1 + (w[0] as usize % 3) })
+            .collect();
+        if daily
+            && past_midnight
+            && let (Some(first), Some(last)) = (out.first().copied(), out.last_mut())
+        {
+            last.end_s = first.start_s + DAY_S;
+        }
+        out
+    }
+
+    proptest! {
+        /// The ordered lookup finds exactly the shifts that `covers` finds by asking all of
+        /// them, at shift boundaries (where the simulator asks) and anywhere else.
+        #[test]
+        fn the_ordered_lookup_finds_what_asking_every_shift_finds(
+            cuts in proptest::collection::vec(0u32..863_990, 0..40),
+            daily in any::<bool>(),
+            past_midnight in any::<bool>(),
+            others in proptest::collection::vec(0i64..4 * 86_400_000, 0..40),
+        ) {
+            let list = shifts(&cuts, daily, past_midnight);
+            let order = ShiftOrder::new(&list);
+            let start_ms = 1_767_571_200_000;
+            let mut times: Vec<i64> = others;
+            for s in &list {
+                for day in 0..3 {
+                    let d = if s.daily { f64::from(day) * DAY_S } else { 0.0 };
+                    for edge in [s.start_s, s.end_s] {
+                        let ms = to_ms(d + edge);
+                        times.extend([ms - 1, ms, ms + 1]);
+                    }
+                }
+            }
+            for at in times {
+                let at_ms = start_ms + at;
+                let brute: Vec<Shift> = list.iter().filter(|s| s.covers(start_ms, at_ms)).copied().collect();
+                let mut fast: Vec<Shift> = order.covering(&list, start_ms, at_ms).copied().collect();
+                fast.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+                prop_assert_eq!(fast, brute, "at {} ms", at);
+            }
         }
     }
 }

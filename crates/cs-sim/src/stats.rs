@@ -104,6 +104,19 @@ impl Histogram {
         self.max_ms = self.max_ms.max(w);
     }
 
+    /// Takes back a wait [`Histogram::record_ms`] recorded (an answer the engine withdrew).
+    /// The longest wait stays: the ticket's eventual wait is at least this one.
+    pub fn remove_ms(&mut self, wait_ms: i64) {
+        let w = wait_ms.max(0) as u64;
+        match self.counts.get_mut((w / self.bin_ms) as usize) {
+            Some(c) => *c = c.saturating_sub(1),
+            None => self.overflow = self.overflow.saturating_sub(1),
+        }
+        self.zero -= u64::from(w == 0 && self.zero > 0);
+        self.count = self.count.saturating_sub(1);
+        self.sum_ms = self.sum_ms.saturating_sub(w);
+    }
+
     /// Mean wait, seconds.
     pub fn mean_s(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum_ms as f64 / self.count as f64 / 1000.0)

@@ -403,6 +403,11 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             if body.last() == Some(&b'\r') {
                 body = &body[..body.len() - 1];
             }
+            // A byte-order mark at the start of the file (as some editors and Windows tools
+            // write): UTF-8 needs none, and the TOML reader skips it too.
+            if line == 1 {
+                body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+            }
             if body.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }

@@ -93,7 +93,7 @@ pub fn erlang_error(e: cs_sim::erlang::ErlangError) -> anyhow::Error {
                 "abandon_rate_max" => "abandon-max".to_owned(),
                 other => other.replace('_', "-"),
             };
-            anyhow::anyhow!("--{flag} {value}: {reason}")
+            anyhow::anyhow!("--{flag} {}: {reason}", cs_sim::fmt_num(value))
         }
         other => anyhow::anyhow!(other),
     }
@@ -120,9 +120,10 @@ impl TrafficArgs {
     }
 }
 
-/// Replays the events read from the log at `path`, checking each first
-/// ([`cs_core::try_replay`]): an event that does not fit the ones before it (the log was
-/// edited, spliced or cut) is an error naming the file, its line and what does not fit.
+/// Replays the events read from the log at `path`, checking each against what the engine
+/// would have written ([`cs_core::try_replay`]): an event that does not follow from the
+/// ones before it (the log was edited, spliced or cut) is an error naming the file, its
+/// line and what does not fit.
 pub fn replay_log(path: &std::path::Path, events: &[cs_core::Event]) -> anyhow::Result<cs_core::State> {
     cs_core::try_replay(events).map_err(|e| {
         let at = match cs_store::line_of_event(path, e.index) {

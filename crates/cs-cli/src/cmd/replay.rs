@@ -237,7 +237,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         bail!("{file}: --from {metrics_from} is after the time of the view ({as_of})");
     }
     let from = cs_core::metrics::interval_start(metrics_from);
-    let summary = Summary::of_state(&state, metrics_from, as_of);
+    let summary = Summary::of_state(&state, metrics_from, as_of).map_err(|e| anyhow::anyhow!("{file}: --from: {e}"))?;
     let config = state.config();
 
     let agents: Vec<AgentOut> = state

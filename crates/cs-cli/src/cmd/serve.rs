@@ -59,9 +59,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             Summary::of_state(state, from, to)
         } else {
             let report = state.metrics().report(cs_core::metrics::interval_start(from), to, to);
-            Summary::from_report(&report, state.config())
+            report.map(|r| Summary::from_report(&r, state.config()))
         };
-        serde_json::to_value(summary).unwrap_or(serde_json::Value::Null)
+        summary.map(|s| serde_json::to_value(s).unwrap_or(serde_json::Value::Null)).map_err(|e| e.to_string())
     });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {

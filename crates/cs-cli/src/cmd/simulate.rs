@@ -10,11 +10,12 @@ use anyhow::{Context as _, bail};
 use cs_cli::summary::Summary;
 use cs_cli::table::{Table, percent, seconds};
 use cs_core::Event;
+use cs_core::metrics::{INTERVAL_MS, interval_start};
 use cs_sim::{Estimate, Replications, RunOptions, Scenario};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -41,9 +42,19 @@ pub struct Args {
     /// Write SVG charts (load, service level per 15 minutes, waits) into this folder.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
-    /// Service-level goal drawn on the chart: 0.8, 80 or 80%.
-    #[arg(long, value_name = "SHARE", value_parser = cs_cli::flags::service_level, default_value = "0.8")]
+    /// Service-level goal drawn on the charts (with --plot): 0.8, 80 or 80%.
+    #[arg(
+        long,
+        value_name = "SHARE",
+        value_parser = cs_cli::flags::service_level,
+        default_value = "0.8",
+        requires = "plot"
+    )]
     pub sl_goal: f64,
+    /// Print plain progress lines on stderr even when it is not a terminal (a batch job's
+    /// log); on a terminal a progress bar shows anyway.
+    #[arg(long)]
+    pub progress: bool,
     /// What-if: replay the arrivals recorded in this event log against the scenario, and
     /// print the log's own figures over the same window next to the simulated ones.
     #[arg(long, value_name = "EVENTS")]
@@ -93,6 +104,62 @@ struct Output<'a> {
     /// (counted from the log's first event).
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<Summary>,
+    /// With `--arrivals-from`: what of the recorded log was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<WhatIfOut>,
+}
+
+/// What a what-if run used of its recorded log.
+#[derive(Serialize, Debug)]
+struct WhatIfOut {
+    /// The log's first and last events.
+    log_from: String,
+    log_to: String,
+    /// The time the log covers, seconds (its last millisecond included).
+    log_span_s: f64,
+    /// Its recorded arrivals (`TicketCreated`).
+    arrivals: u64,
+    /// Of those, the ones within the run, replayed.
+    arrivals_used: u64,
+    /// Of those, the ones after the run's end (the log is longer than the scenario): not used.
+    arrivals_after_end: u64,
+    /// The scenario's own duration, seconds.
+    scenario_duration_s: f64,
+    /// The duration run: the scenario's, or when the log covers less, up to the first
+    /// 15-minute boundary at or after its last event.
+    run_duration_s: f64,
+}
+
+impl WhatIfOut {
+    /// One sentence of what was used, for the table.
+    fn text(&self) -> String {
+        let hours = |s: f64| format!("{:.2} h", s / 3600.0);
+        let mut t = format!(
+            "the log covers {} ({} to {}) with {} arrivals; ",
+            hours(self.log_span_s),
+            self.log_from,
+            self.log_to,
+            self.arrivals
+        );
+        if self.run_duration_s < self.scenario_duration_s {
+            t += &format!(
+                "the scenario ran for {} only (to the 15-minute boundary after the log's end), not its {}, so \
+                 that both cover the same time",
+                hours(self.run_duration_s),
+                hours(self.scenario_duration_s)
+            );
+        } else if self.arrivals_after_end > 0 {
+            t += &format!(
+                "the first {} of them fall within the scenario's {} and were replayed; the {} after its end were not",
+                self.arrivals_used,
+                hours(self.scenario_duration_s),
+                self.arrivals_after_end
+            );
+        } else {
+            t += "all were replayed";
+        }
+        t
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -120,23 +187,128 @@ impl ReplicationsOut {
     }
 }
 
-/// A progress bar on a terminal (stderr), nothing otherwise.
-fn progress_bar() -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
+/// How a run shows its progress on stderr: a bar on a terminal; plain lines when asked
+/// (`--progress`) and stderr is not a terminal; nothing otherwise.
+enum Progress {
+    Bar(ProgressBar),
+    Lines { started: Instant, printed: Option<Instant>, percent: u32 },
+    Quiet,
+}
+
+/// Plain lines at most this often (and at every whole 10 %), so that a batch job's log
+/// says the run is alive without filling up.
+const PROGRESS_LINE_EVERY_S: f64 = 5.0;
+
+impl Progress {
+    fn new(lines: bool) -> Progress {
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(1000);
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% {elapsed} (eta {eta})")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            Progress::Bar(bar)
+        } else if lines {
+            Progress::Lines { started: Instant::now(), printed: None, percent: 0 }
+        } else {
+            Progress::Quiet
+        }
     }
-    let bar = ProgressBar::new(1000);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent:>3}% {elapsed} (eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    Some(bar)
+
+    /// The share `done` (0 to 1) of the whole run is done.
+    fn show(&mut self, done: f64) {
+        let done = done.clamp(0.0, 1.0);
+        match self {
+            Progress::Bar(b) => b.set_position((done * 1000.0) as u64),
+            Progress::Lines { started, printed, percent } => {
+                let now_percent = (done * 100.0).floor() as u32;
+                if now_percent <= *percent {
+                    return;
+                }
+                let due = printed.is_none_or(|t| t.elapsed().as_secs_f64() >= PROGRESS_LINE_EVERY_S);
+                if !(due || now_percent / 10 > *percent / 10) {
+                    return;
+                }
+                *percent = now_percent;
+                *printed = Some(Instant::now());
+                let elapsed = started.elapsed().as_secs_f64();
+                let left = if done > 0.0 { elapsed * (1.0 - done) / done } else { f64::NAN };
+                eprintln!(
+                    "simulating: {now_percent} % done, {} elapsed, about {} left",
+                    duration_text(elapsed),
+                    duration_text(left)
+                );
+            }
+            Progress::Quiet => {}
+        }
+    }
+
+    fn finish(&self) {
+        if let Progress::Bar(b) = self {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// `2m05s`, `37s`, or `?` when unknown.
+fn duration_text(s: f64) -> String {
+    if !s.is_finite() {
+        return "?".to_owned();
+    }
+    let s = s.round() as u64;
+    if s >= 60 { format!("{}m{:02}s", s / 60, s % 60) } else { format!("{s}s") }
+}
+
+/// Refuses an output that is one of the inputs (`--events x.toml` used to overwrite the
+/// scenario without a word): the event log and the charts against the scenario and the
+/// recorded log, compared as files (links and other spellings of a path included).
+fn check_outputs(a: &Args) -> anyhow::Result<()> {
+    let mut inputs: Vec<(&str, &Path)> = vec![("the scenario", &a.scenario)];
+    if let Some(p) = &a.arrivals_from {
+        inputs.push(("the --arrivals-from log", p));
+    }
+    let mut outputs: Vec<(&str, PathBuf)> = Vec::new();
+    if let Some(p) = &a.events {
+        outputs.push(("--events", p.clone()));
+    }
+    if let Some(dir) = &a.plot {
+        outputs.extend(cs_cli::plot::FILES.map(|f| ("--plot", dir.join(f))));
+    }
+    for (flag, out) in &outputs {
+        for (what, input) in &inputs {
+            if same_file(out, input) {
+                bail!(
+                    "{flag} would write {}, which is {what} ({}); refusing to overwrite an input",
+                    out.display(),
+                    input.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(x), Ok(y)) = (std::fs::canonicalize(a), std::fs::canonicalize(b)) else { return false };
+    if x == y {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if let (Ok(m), Ok(n)) = (std::fs::metadata(&x), std::fs::metadata(&y)) {
+            return m.dev() == n.dev() && m.ino() == n.ino();
+        }
+    }
+    false
 }
 
 /// Runs `cs simulate`.
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let scenario = match Scenario::load(&a.scenario) {
+    check_outputs(&a)?;
+    let mut scenario = match Scenario::load(&a.scenario) {
         Ok(s) => s,
         Err(e) => {
             // Every problem on its own line (`FILE: FIELD: REASON`), then the error line.
@@ -154,6 +326,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let mut opts = RunOptions { seed: a.seed, replications: a.replications, sample_every_s, ..RunOptions::default() };
 
     // What-if: the recorded arrivals, and the recorded log's own figures.
+    let mut recorded_span: Option<(cs_core::Timestamp, cs_core::Timestamp, f64)> = None;
     let baseline = match &a.arrivals_from {
         None => None,
         Some(path) => {
@@ -167,6 +340,26 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             if !matches!(events.first(), Some(Event::Configured { .. })) {
                 bail!("{name}: the first event is not Configured: this is not the start of an event log");
             }
+            // The log says nothing after its last event: a scenario longer than the log
+            // runs only as long as the log covers, to the first 15-minute boundary (the
+            // figures' granularity) at or after its last event, so that the two are
+            // compared over the same time and the recorded agents' last state is not
+            // counted on for hours past the log's end.
+            let last = events.last().map_or(first, Event::at);
+            let span_ms = last.since(first).saturating_add(1);
+            let covered = interval_start(scenario.start().plus_ms(span_ms - 1)).plus_ms(INTERVAL_MS);
+            let cut_ms = covered.since(scenario.start());
+            let full_ms = scenario.end().since(scenario.start());
+            if cut_ms < full_ms {
+                scenario = scenario.cut_to_ms(cut_ms).map_err(|why| {
+                    anyhow::anyhow!(
+                        "{name} covers {} s, less than {}: running the scenario for {why}",
+                        cs_sim::fmt_num(span_ms as f64 / 1000.0),
+                        a.scenario.display()
+                    )
+                })?;
+            }
+            recorded_span = Some((first, last, full_ms as f64 / 1000.0));
             // The recorded figures over the scenario's window, shifted to the log's start
             // (arrivals are timed from the log's first event): replaying a simulated log's
             // arrivals against its own scenario then prints the same figures twice.
@@ -178,9 +371,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             super::replay_log(path, &events)?;
             let within = events.partition_point(|e| e.at() <= log_to);
             let state = cs_core::replay(&events[..within]);
-            // Counted to the window's end, as the simulation is: the log is taken to cover
-            // the scenario's duration (agents keep their last state after its last event).
-            let summary = Summary::of_state(&state, log_from, log_to);
+            // Counted to the window's end, as the simulation is, which the log covers.
+            let summary = Summary::of_state(&state, log_from, log_to).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             // Names are looked up in the log's latest configuration (a later one may only
             // append names).
             let config = events
@@ -196,17 +388,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
     };
 
-    let bar = progress_bar();
+    let progress = std::cell::RefCell::new(Progress::new(a.progress));
     let started = Instant::now();
     let replications = opts.replications.unwrap_or(scenario.replications());
     // Replication 0 (with its event log), then the others: one bar over all of them.
     let share_first = 1.0 / f64::from(replications.max(1));
-    let show = |done: f64| {
-        if let Some(b) = &bar {
-            b.set_position((done.clamp(0.0, 1.0) * 1000.0) as u64);
-        }
-    };
-    let mut progress = |done: f64| show(done * share_first);
+    let show = |done: f64| progress.borrow_mut().show(done);
+    let mut progress_first = |done: f64| show(done * share_first);
 
     // Replication 0 in full, writing its events if asked.
     let mut writer = match &a.events {
@@ -221,7 +409,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             write_error = Some(err.to_string());
         }
     };
-    let run0 = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress).map_err(|e| match (&e, &a.arrivals_from) {
+    let run0 = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress_first).map_err(|e| match (&e, &a.arrivals_from) {
         (cs_sim::SimError::Arrivals(why), Some(log)) => anyhow::anyhow!(
             "{}: the recorded arrivals do not fit {}: {why}",
             log.display(),
@@ -248,9 +436,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         (None, Some(r)) => &r.first,
         (None, None) => unreachable!("one or the other"),
     };
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    progress.borrow().finish();
     let wall_s = started.elapsed().as_secs_f64();
 
     let summary = Summary::from_report(&first.report, scenario.config());
@@ -269,6 +455,19 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         .with_context(|| format!("{}: writing charts", dir.display()))?,
         None => Vec::new(),
     };
+    let what_if = match (recorded_span, first.recorded) {
+        (Some((log_from, log_to, scenario_duration_s)), Some(used)) => Some(WhatIfOut {
+            log_from: log_from.to_string(),
+            log_to: log_to.to_string(),
+            log_span_s: (log_to.since(log_from) + 1) as f64 / 1000.0,
+            arrivals: used.given,
+            arrivals_used: used.used,
+            arrivals_after_end: used.after_end,
+            scenario_duration_s,
+            run_duration_s: scenario.duration_s(),
+        }),
+        _ => None,
+    };
     let simulated_runs = replicated.as_ref().map_or(1, |r| r.runs.len());
     let tickets_per_s = first.tickets_simulated as f64 * simulated_runs as f64 / wall_s.max(1e-9);
     let (from, to) = first.window;
@@ -286,6 +485,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             summary: &summary,
             replications: replicated.as_ref().map(ReplicationsOut::of),
             baseline,
+            what_if,
         });
     }
 
@@ -321,6 +521,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     if let Some(b) = &baseline {
         out.push_str("\nwhat-if: the recorded log's figures next to the simulated ones\n");
+        if let Some(w) = &what_if {
+            out.push_str(&format!("{}\n", w.text()));
+        }
         let mut t = Table::new(&["figure", "recorded", "simulated"]).left(0);
         type Pair = (&'static str, fn(&Summary) -> String);
         let pairs: [Pair; 6] = [

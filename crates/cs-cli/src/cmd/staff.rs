@@ -77,9 +77,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         return super::print_json(&out);
     }
     let m = &s.metrics;
-    let mut goal_text = format!("{} answered within {} s", percent(Some(a.service_level)), a.target_s);
+    let mut goal_text =
+        format!("{} answered within {} s", percent(Some(a.service_level)), cs_sim::fmt_num(a.target_s));
     if let Some(v) = a.asa_max_s {
-        goal_text += &format!(", ASA at most {v} s");
+        goal_text += &format!(", ASA at most {} s", cs_sim::fmt_num(v));
     }
     if let Some(v) = a.abandon_max {
         goal_text += &format!(", abandonment at most {}", percent(Some(v)));
@@ -98,7 +99,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
 /// "Erlang C" or "Erlang A (mean patience Z s)".
 pub(crate) fn describe_model(model: QueueModel, patience_s: Option<f64>) -> String {
     match (model, patience_s) {
-        (QueueModel::ErlangA, Some(p)) => format!("Erlang A (mean patience {p} s)"),
+        (QueueModel::ErlangA, Some(p)) => format!("Erlang A (mean patience {} s)", cs_sim::fmt_num(p)),
         (QueueModel::ErlangA, None) => "Erlang A".to_owned(),
         (QueueModel::ErlangC, _) => "Erlang C (no abandonment)".to_owned(),
     }
@@ -106,13 +107,21 @@ pub(crate) fn describe_model(model: QueueModel, patience_s: Option<f64>) -> Stri
 
 /// "200 contacts/h, AHT 180 s: 10.00 erlangs offered".
 pub(crate) fn describe_traffic(arrivals_per_hour: f64, aht_s: f64, load: f64) -> String {
-    format!("{arrivals_per_hour} contacts/h, AHT {aht_s} s: {load:.2} erlangs offered")
+    let (arrivals, aht) = (cs_sim::fmt_num(arrivals_per_hour), cs_sim::fmt_num(aht_s));
+    format!("{arrivals} contacts/h, AHT {aht} s: {load:.2} erlangs offered")
 }
 
 /// The metric lines shared by `cs staff` and `cs erlang`.
 pub(crate) fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
     vec![
-        ("service level", format!("{} answered within {} s (of offered)", percent(Some(m.service_level)), m.target_s)),
+        (
+            "service level",
+            format!(
+                "{} answered within {} s (of offered)",
+                percent(Some(m.service_level)),
+                cs_sim::fmt_num(m.target_s)
+            ),
+        ),
         ("  of answered", percent(Some(m.service_level_of_answered))),
         ("P(wait)", percent(Some(m.p_wait))),
         ("ASA", seconds(Some(m.asa_s))),

@@ -143,3 +143,30 @@ fn nonsense_values_are_usage_errors_naming_the_flag() {
     let r = cs(["staff", "--arrivals-per-hour", "57"]);
     assert_eq!(r.code, 2, "missing flags are usage errors");
 }
+
+/// An enormous patience is refused by name instead of panicking (it used to trip a clamp
+/// with a NaN bound), an enormous handle time is blamed on `--aht-s` (not on the
+/// arrivals), and neither message spells the number out in 309 digits.
+#[test]
+fn enormous_durations_are_refused_by_their_flag_in_short_numbers() {
+    let r = cs([
+        "erlang",
+        "--arrivals-per-hour",
+        "200",
+        "--aht-s",
+        "180",
+        "--agents",
+        "12",
+        "--target-s",
+        "20",
+        "--patience-s",
+        "1.7e308",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: --patience-s 1.7e308: is more than ten years"), "{}", r.stderr);
+    let r =
+        cs(["staff", "--arrivals-per-hour", "200", "--aht-s", "1e308", "--target-s", "20", "--service-level", "80"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("error: --aht-s 1e308: is more than ten years"), "{}", r.stderr);
+    assert!(r.stderr.len() < 200, "{}", r.stderr);
+}

@@ -42,7 +42,7 @@ fn replay_prints_the_states_own_metrics() {
     // Everything fits in the kept intervals, so the report over the whole log counts what
     // the running totals count.
     check_figures(&j, &m.total, "total");
-    let report = m.report(interval_start(events[0].at()), Timestamp::MAX, state.last_event_at());
+    let report = m.report(interval_start(events[0].at()), Timestamp::MAX, state.last_event_at()).unwrap();
     same(&j["occupancy"], report.total.occupancy(), "occupancy");
     assert!(j["occupancy"].as_f64().unwrap() > 0.5, "agents were busy");
 
@@ -72,7 +72,7 @@ fn replay_prints_the_states_own_metrics() {
 
     // The whole summary is the reusable type, built the same way.
     let parsed: Summary = serde_json::from_value(j.clone()).unwrap();
-    let direct = Summary::of_state(&state, events[0].at(), state.last_event_at());
+    let direct = Summary::of_state(&state, events[0].at(), state.last_event_at()).unwrap();
     assert_eq!(parsed.queues.len(), direct.queues.len());
     assert_eq!(
         (parsed.total.tickets, parsed.waiting, parsed.open_tickets),
@@ -126,7 +126,7 @@ fn until_cuts_the_log() {
         assert_eq!(j["more_after_until"], true);
         check_figures(&j, &state.metrics().total, "total until");
         assert_eq!(j["open_tickets"], state.open_tickets());
-        let report = state.metrics().report(interval_start(events[0].at()), Timestamp::MAX, until);
+        let report = state.metrics().report(interval_start(events[0].at()), Timestamp::MAX, until).unwrap();
         same(&j["occupancy"], report.total.occupancy(), "occupancy until");
     }
     // Before the first event there is nothing to replay.
@@ -234,4 +234,144 @@ fn an_inconsistent_log_is_one_error_line_not_a_crash() {
     let at = format!("desk-inconsistent.jsonl:{}: ", naming + 1);
     assert!(r.stderr.starts_with("error: ") && r.stderr.contains(&at), "{}", r.stderr);
     assert!(r.stderr.contains("does not exist") && r.stderr.contains("cannot be replayed"), "{}", r.stderr);
+}
+
+/// Runs `cs simulate` on a scenario text and returns the path of its event log.
+fn simulated_log(name: &str, scenario: &str) -> std::path::PathBuf {
+    let sc = crate::scratch(&format!("{name}.toml"));
+    std::fs::write(&sc, scenario).unwrap();
+    let log = crate::scratch(&format!("{name}.jsonl"));
+    let r = cs([std::ffi::OsStr::new("simulate"), sc.as_os_str(), "--events".as_ref(), log.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    log
+}
+
+/// The issue's impossible history: a simulated log with every `WrapUpEnded` deleted used to
+/// replay with exit 0 and an occupancy near three times the real one, agents in wrap-up
+/// taking tickets. It is refused at the first event that departs from what the engine would
+/// have written, naming its line and the wrap-up that should have ended before it.
+#[test]
+fn a_log_without_its_wrap_up_ends_is_refused() {
+    let log = simulated_log(
+        "wrap-up",
+        r#"
+        name = "wrap-up"
+        duration_s = 7200
+        [[queues]]
+        name = "chat"
+        channel = "chat"
+        arrivals = { kind = "poisson", per_hour = 120 }
+        handle_time = { kind = "exponential", mean_s = 120 }
+        [[teams]]
+        name = "t"
+        agents = 6
+        capacity = { chat = 1 }
+        wrap_up_s = 60
+        "#,
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("\"WrapUpEnded\""));
+    let kept: Vec<&str> = text.lines().filter(|l| !l.contains("\"WrapUpEnded\"")).collect();
+    let first_gone = text.lines().position(|l| l.contains("\"WrapUpEnded\"")).unwrap();
+    std::fs::write(&log, kept.join("\n") + "\n").unwrap();
+    let r = cs([std::ffi::OsStr::new("replay"), log.as_os_str()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("wrap-up.jsonl:{}: ", first_gone + 1)), "{}", r.stderr);
+    assert!(r.stderr.contains("the engine would have written WrapUpEnded"), "{}", r.stderr);
+}
+
+/// Writes an engine's events as a log file.
+fn engine_log(name: &str, engine: &cs_core::Engine) -> std::path::PathBuf {
+    let path = crate::scratch(name);
+    cs_store::write_all(&path, engine.events()).unwrap();
+    path
+}
+
+/// One agent and one chat a day, taken at once and resolved five minutes later, for
+/// `days` days `gap_ms` apart, from `start`.
+fn daily(start: Timestamp, days: i64, gap_ms: i64) -> cs_core::Engine {
+    use cs_core::{AgentId, Capacity, Channel, Command, CustomerId, SkillId, TeamId, TicketId, TicketSpec};
+    let at = |ms: i64| start.plus_ms(ms);
+    let mut e = cs_core::Engine::new();
+    let setup = [
+        Command::Configure { at: at(0), config: Box::new(toml::from_str(desk::CONFIG).unwrap()) },
+        Command::RegisterAgent {
+            at: at(0),
+            key: "ann".into(),
+            team: TeamId(0),
+            tier: None,
+            skills: vec![(SkillId(0), 3)],
+            languages: Default::default(),
+            capacity: Capacity::only(Channel::Chat, 1),
+        },
+        Command::Login { at: at(0), agent: AgentId(0) },
+    ];
+    for c in setup {
+        e.execute(&c).unwrap();
+    }
+    for d in 0..days {
+        let ten = d * gap_ms + 36_000_000;
+        e.execute(&Command::CreateTicket { at: at(ten), spec: TicketSpec::new(CustomerId(d as u64), Channel::Chat) })
+            .unwrap();
+        e.execute(&Command::Resolve { at: at(ten + 300_000), ticket: TicketId(d as u64) }).unwrap();
+    }
+    e
+}
+
+/// A log of 40 days prints all 40 tickets (one of a little over 31 days used to print
+/// `tickets 0`); `--from` a midnight of the days kept as daily totals counts from there,
+/// and `--from` inside such a day is an error saying why, not a silent zero.
+#[test]
+fn a_log_longer_than_31_days_is_summarised_whole() {
+    let start = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+    let path = engine_log("forty-days.jsonl", &daily(start, 40, 86_400_000));
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!((j["tickets"].as_u64(), j["answered"].as_u64()), (Some(40), Some(40)), "{j}");
+    let from = "2026-01-04T00:00:00Z";
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--json".as_ref(), "--from".as_ref(), from.as_ref()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["tickets"].as_u64(), Some(37));
+    let inside = "2026-01-04T09:00:00Z";
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--from".as_ref(), inside.as_ref()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("kept only as a daily total") && r.stderr.contains("2026-01-04T00:00:00.000Z"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A log with a gap from 1970 to the year 9999 replays at once with exact figures (it used
+/// to spin, its cost growing with the gap), and an event at `i64::MAX` ms is refused with
+/// its time written out, instead of taken and printed as a raw number.
+#[test]
+fn long_gaps_replay_at_once_and_the_end_of_time_is_refused() {
+    let start = Timestamp(0);
+    let last = Timestamp::LATEST.plus_ms(-86_400_000).since(start);
+    let path = engine_log("millennia.jsonl", &daily(start, 2, last - 36_000_000 - 300_000));
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["tickets"].as_u64(), Some(2), "{j}");
+    // Staffed from 1970 to the last event: every second of it.
+    close(j["occupancy"].as_f64().unwrap(), 600_000.0 / (last as f64), "occupancy over eight millennia");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let n = lines.len();
+    let mut end: Value = serde_json::from_str(&lines[n - 1]).unwrap();
+    end["at"] = serde_json::json!(i64::MAX);
+    lines[n - 1] = end.to_string();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str()]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains(&format!("millennia.jsonl:{n}: "))
+            && r.stderr.contains("9223372036854775807 ms since the epoch"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("9999-12-31T23:59:59.999Z"), "{}", r.stderr);
 }

@@ -404,9 +404,110 @@ fn a_simulated_figure_is_the_cores_own() {
     let state = cs_core::replay(&events);
     let from = cs_core::Timestamp::from_ms(j["window"]["from_ms"].as_i64().unwrap());
     let to = cs_core::Timestamp::from_ms(j["window"]["to_ms"].as_i64().unwrap());
-    let report = state.metrics().report(from, to, to);
+    let report = state.metrics().report(from, to, to).unwrap();
     same(&j["service_level"], report.total.service_level(), "service level");
     same(&j["asa_s"], report.total.asa_s(), "asa");
     same(&j["occupancy"], report.total.occupancy(), "occupancy");
     assert_eq!(j["tickets"], report.total.offered);
+}
+
+/// An output that is one of the inputs is refused before anything is written (`--events
+/// x.toml` used to overwrite the scenario without a word), however the path is spelt.
+#[test]
+fn outputs_may_not_overwrite_inputs() {
+    let sc = write("overwrite-me.toml", DESK);
+    let spelt = sc.parent().unwrap().join(".").join("overwrite-me.toml");
+    for events in [sc.as_os_str(), spelt.as_os_str()] {
+        let r = cs([OsStr::new("simulate"), sc.as_os_str(), OsStr::new("--events"), events]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("--events would write") && r.stderr.contains("is the scenario"), "{}", r.stderr);
+        assert_eq!(std::fs::read_to_string(&sc).unwrap(), DESK, "the scenario is untouched");
+    }
+    // The recorded log of a what-if is an input too.
+    let log = scratch("overwrite-log.jsonl");
+    let r = cs([OsStr::new("simulate"), sc.as_os_str(), OsStr::new("--events"), log.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let before = std::fs::read(&log).unwrap();
+    let r = cs([
+        OsStr::new("simulate"),
+        sc.as_os_str(),
+        OsStr::new("--arrivals-from"),
+        log.as_os_str(),
+        OsStr::new("--events"),
+        log.as_os_str(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("is the --arrivals-from log"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&log).unwrap(), before);
+}
+
+/// `--sl-goal` draws on the charts only: without `--plot` it is a usage error instead of
+/// being ignored without a word.
+#[test]
+fn sl_goal_needs_plot() {
+    let sc = write("sl-goal.toml", DESK);
+    let r = cs([OsStr::new("simulate"), sc.as_os_str(), OsStr::new("--sl-goal"), OsStr::new("90")]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--plot"), "{}", r.stderr);
+}
+
+/// `--progress` prints plain progress lines on stderr when it is not a terminal (a batch
+/// job's log), ending at 100 %; without it a run off a terminal prints nothing there.
+#[test]
+fn progress_lines_off_a_terminal() {
+    let sc = write("progress.toml", DESK);
+    let r = cs([OsStr::new("simulate"), sc.as_os_str(), OsStr::new("--json"), OsStr::new("--progress")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert!(lines.len() >= 2, "{}", r.stderr);
+    assert!(lines.iter().all(|l| l.starts_with("simulating: ") && l.contains("% done")), "{}", r.stderr);
+    assert!(lines.last().unwrap().starts_with("simulating: 100 % done"), "{}", r.stderr);
+    let r = cs([OsStr::new("simulate"), sc.as_os_str(), OsStr::new("--json")]);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
+
+/// A recorded log longer than the scenario: the arrivals after the scenario's end are not
+/// replayed, and the run says so (they used to be dropped without a word).
+#[test]
+fn what_if_says_which_recorded_arrivals_it_used() {
+    let path = write("long-recorded.toml", DESK);
+    let log = scratch("long-recorded.jsonl");
+    let recorded = simulate(&path, &["--events", log.to_str().unwrap()]);
+    let short = write("short-what-if.toml", &DESK.replace("duration_s = 14400", "duration_s = 7200"));
+    let j = simulate(&short, &["--arrivals-from", log.to_str().unwrap()]);
+    let w = &j["what_if"];
+    let (arrivals, used, after) = (num(w, "arrivals"), num(w, "arrivals_used"), num(w, "arrivals_after_end"));
+    assert_eq!(arrivals, num(&recorded, "tickets_simulated"), "{w}");
+    assert!(used > 0.0 && after > 0.0 && used + after == arrivals, "{w}");
+    assert_eq!((num(w, "scenario_duration_s"), num(w, "run_duration_s")), (7200.0, 7200.0));
+    assert_eq!(num(&j, "tickets_simulated"), used, "the arrivals used are the tickets simulated");
+    let r = cs([OsStr::new("simulate"), short.as_os_str(), "--arrivals-from".as_ref(), log.as_os_str()]);
+    assert!(r.stdout.contains("after its end were not"), "{}", r.stdout);
+}
+
+/// A recorded log shorter than the scenario: the scenario runs only as long as the log
+/// covers (to the 15-minute boundary after its last event), and the recorded figures are
+/// counted over that time too. The recorded agents' last state used to count as busy for
+/// the rest of the scenario's hours.
+#[test]
+fn what_if_on_a_shorter_log_compares_like_with_like() {
+    let short = write("short-recorded.toml", &DESK.replace("duration_s = 14400", "duration_s = 7200"));
+    let log = scratch("short-recorded.jsonl");
+    simulate(&short, &["--events", log.to_str().unwrap()]);
+    let long = write("long-what-if.toml", DESK);
+    let j = simulate(&long, &["--arrivals-from", log.to_str().unwrap()]);
+    let w = &j["what_if"];
+    assert_eq!(num(w, "scenario_duration_s"), 14400.0);
+    assert_eq!(num(w, "run_duration_s"), 7200.0, "{w}");
+    assert_eq!(num(&j["window"], "to_ms") - num(&j["window"], "from_ms"), 3_600_000.0, "{j}");
+    // The recorded figures are the log's own over the same window, its agents counted to
+    // the window's end (the run's), not to the scenario's.
+    let events = cs_store::read_all(&log).unwrap();
+    let state = cs_core::replay(&events);
+    let ms = |key: &str| cs_core::Timestamp(num(&j["window"], key) as i64);
+    let (from, to) = (ms("from_ms"), ms("to_ms"));
+    let report = state.metrics().report(from, to, to).unwrap();
+    close(num(&j["baseline"], "occupancy"), report.total.occupancy().unwrap(), "recorded occupancy");
+    let r = cs([OsStr::new("simulate"), long.as_os_str(), "--arrivals-from".as_ref(), log.as_os_str()]);
+    assert!(r.stdout.contains("so that both cover the same time"), "{}", r.stdout);
 }

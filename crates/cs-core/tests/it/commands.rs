@@ -282,6 +282,25 @@ fn create_ticket_rejections() {
     assert_eq!(g2.state.ticket_by_key("order-1").unwrap().id, TicketId(0));
 }
 
+/// Keys are printed in tables and logs: a newline, a NUL or a terminal escape in one is
+/// refused, naming the character (they used to be taken as they came).
+#[test]
+fn keys_with_control_characters_are_refused() {
+    let g = given(&[configure()]);
+    for key in ["a\nb", "nul\0", "\u{1b}[2J"] {
+        match g.when(register(0, key, TIER1, &[], chats(1))).result.clone().unwrap_err() {
+            Rejection::Invalid { field: "key", reason } => assert!(reason.contains("control character"), "{reason}"),
+            other => panic!("{key:?}: {other:?}"),
+        }
+        let mut s = chat_spec(1);
+        s.key = Some(key.into());
+        match g.when(Command::CreateTicket { at: t(1), spec: s }).result.clone().unwrap_err() {
+            Rejection::Invalid { field: "key", reason } => assert!(reason.contains("control character"), "{reason}"),
+            other => panic!("{key:?}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn too_many_skills_with_the_queue_is_refused() {
     let mut s = spec();

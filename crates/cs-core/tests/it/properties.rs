@@ -665,6 +665,104 @@ proptest! {
     }
 }
 
+/// Whether a log `try_replay` took could have happened, judged without `try_replay`'s own
+/// reasoning: the state it gave is the plain fold of the log, every invariant holds (no
+/// ticket held twice, no agent over capacity or holding work offline, no available agent
+/// next to a waiting ticket it could serve), and no timer was left due before the log's
+/// last event (a timer fires at its time, before anything later: a log missing a timer's
+/// event, such as a `WrapUpEnded`, leaves one behind).
+fn could_have_happened(log: &[Event], state: &State) -> Result<(), TestCaseError> {
+    prop_assert_eq!(state, &replay(log));
+    check_invariants(state)?;
+    let last = log.last().map(Event::at).unwrap_or_default();
+    prop_assert!(
+        state.next_deadline().is_none_or(|d| d >= last),
+        "a timer due {:?} before {last}",
+        state.next_deadline()
+    );
+    Ok(())
+}
+
+/// The index of the first event of `log`'s last decision: its events at the last time.
+fn last_decision(log: &[Event]) -> usize {
+    let last = log.last().map(Event::at).unwrap_or_default();
+    log.iter().rposition(|e| e.at() < last).map_or(0, |i| i + 1)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::default())]
+
+    /// Random deletions, duplications and reorderings of a valid log (before its last
+    /// decision, so that the log does not end in the middle of one) are either refused, or
+    /// leave a history that could have happened ([`could_have_happened`]): a customer
+    /// writing twice, a reply dropped that nothing depended on. Replay used to accept a log
+    /// with its `WrapUpEnded` events deleted, agents in wrap-up taking tickets.
+    #[test]
+    fn edited_logs_are_refused_or_could_have_happened(
+        knobs in knobs(),
+        ops in prop::collection::vec((op(), 0i64..40), 1..80),
+        edits in prop::collection::vec((any::<usize>(), prop_oneof![Just(Mutation::Drop), Just(Mutation::Repeat), Just(Mutation::SwapNext)]), 1..4),
+    ) {
+        let mut log = run_case(&knobs, &ops)?;
+        for (at, m) in edits {
+            let end = last_decision(&log).saturating_sub(1);
+            if end == 0 {
+                break;
+            }
+            log = mutated(&log[..end], at, m).into_iter().chain(log[end..].iter().cloned()).collect();
+        }
+        if let Ok(state) = cs_core::try_replay(&log) {
+            could_have_happened(&log, &state)?;
+        }
+    }
+}
+
+/// Every single deletion, repetition and swap with the next event, of one log that reaches
+/// wrap-up, offers, sticky reservations, steps and SLA clocks: each is refused, or could
+/// have happened; and most are refused (a log is not easy to edit unseen).
+#[test]
+fn every_single_edit_of_a_log_is_refused_or_could_have_happened() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut best: Option<Vec<Event>> = None;
+    // The longest of a few random cases with wrap-up among their events.
+    for _ in 0..40 {
+        let knobs = knobs().new_tree(&mut runner).unwrap().current();
+        let ops = prop::collection::vec((op(), 0i64..40), 60..80).new_tree(&mut runner).unwrap().current();
+        let Ok(log) = run_case(&knobs, &ops) else { continue };
+        if log.iter().any(|e| matches!(e, Event::WrapUpEnded { .. }))
+            && best.as_ref().is_none_or(|b| log.len() > b.len())
+        {
+            best = Some(log);
+        }
+    }
+    let log = best.expect("a case with wrap-up");
+    let end = last_decision(&log);
+    let (mut refused, mut kept) = (0, 0);
+    for i in 0..end.saturating_sub(1) {
+        for m in [Mutation::Drop, Mutation::Repeat, Mutation::SwapNext] {
+            let mut bad = mutated(&log[..end], i, m);
+            bad.extend(log[end..].iter().cloned());
+            if bad == log {
+                continue;
+            }
+            match cs_core::try_replay(&bad) {
+                Err(_) => refused += 1,
+                Ok(state) => {
+                    could_have_happened(&bad, &state)
+                        .unwrap_or_else(|e| panic!("{m:?} at {i} ({}): {e}", log[i].name()));
+                    kept += 1;
+                }
+            }
+        }
+    }
+    // Taken are the edits that leave another possible history: a login, a resolution or a
+    // reply nothing later depended on dropped, a customer writing twice, the same config
+    // given twice.
+    assert!(refused > 3 * kept, "{refused} refused, {kept} taken of {} edits", refused + kept);
+}
+
 /// Time going backwards is named as such, and a log starting before the engine's epoch is
 /// told so (there is no event before it to go back from).
 #[test]

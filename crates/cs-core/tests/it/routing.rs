@@ -540,6 +540,43 @@ fn no_reply_in_time_requeues_to_another_agent() {
     assert_eq!(g.state.next_deadline(), None);
 }
 
+/// When no agent can reply within the timeout: the ticket is never given back to an agent
+/// who timed out on it, it is taken back at most `reply_requeues_max` times in an episode
+/// (here 2), after which the agent holding it keeps it, and a take that ended without a
+/// reply is no answer: the episode counts as answered once, at the take that stuck, with
+/// the whole wait. It used to bounce to every agent in turn, each take counted as an
+/// answer with a wait of 0 s (a simulation reported every ticket answered, ASA 0).
+#[test]
+fn takes_that_time_out_are_no_answers_and_the_third_agent_keeps_it() {
+    let g = given(&[
+        config("[[queues]]\nname = \"chat\"\nchannels = [\"chat\"]\nreply_timeout_s = 1\nreply_requeues_max = 2"),
+        agent("w", 0, &[], Capacity::only(Channel::Chat, 1)),
+        agent("x", 0, &[], Capacity::only(Channel::Chat, 1)),
+        agent("y", 0, &[], Capacity::only(Channel::Chat, 1)),
+        agent("z", 0, &[], Capacity::only(Channel::Chat, 1)),
+        login(1, 0),
+        login(1, 1),
+        login(1, 2),
+        login(1, 3),
+        chat(10, 1),
+    ]);
+    let then = g.when(Command::Tick { at: t(20) });
+    let requeues = then.events().iter().filter(|e| matches!(e, Event::TicketRequeued { .. })).count();
+    assert_eq!(requeues, 2, "{:#?}", then.events());
+    let after = then.state_after();
+    let ticket = after.ticket(TicketId(0)).unwrap();
+    assert_eq!((ticket.status, ticket.agent, ticket.reply_due), (TicketStatus::Assigned, Some(AgentId(2)), None));
+    assert_eq!(ticket.avoid_agents, vec![AgentId(0), AgentId(1)]);
+    assert_eq!(after.next_deadline(), None, "the third take is not timed");
+    let c = &after.metrics().total;
+    assert_eq!((c.offered, c.answered, c.wait_ms_answered), (1, 1, 2_000), "answered once, after 2 s");
+    assert_eq!(c.answered_within_sl, 1);
+    // The same from a replay of the log.
+    let mut log = g.log.clone();
+    log.extend(then.events().iter().cloned());
+    assert_eq!(cs_core::replay(&log).metrics(), after.metrics());
+}
+
 #[test]
 fn waiting_tickets_expire_and_full_queues_redirect() {
     let queues = r#"

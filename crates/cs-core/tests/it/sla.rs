@@ -480,9 +480,9 @@ fn bot_outcomes_count_where_the_conversation_started() {
     let g = given(&cmds);
     let m = g.state.metrics();
     let (ten, quarter, half) = (at("2026-11-25T10:00:00Z"), at("2026-11-25T10:15:00Z"), at("2026-11-25T10:30:00Z"));
-    let first = m.report(ten, quarter, s(600)).total;
+    let first = m.report(ten, quarter, s(600)).unwrap().total;
     assert_eq!((first.bot_started, first.bot_deflected, first.bot_handed_off, first.bot_abandoned), (3, 1, 1, 1));
-    let second = m.report(quarter, half, s(600)).total;
+    let second = m.report(quarter, half, s(600)).unwrap().total;
     assert_eq!((second.bot_started, second.bot_deflected, second.bot_handed_off, second.bot_abandoned), (0, 0, 0, 0));
     assert_eq!(second.bot_deflection_rate(), None);
     // The human episode the handoff began is offered where it began.
@@ -525,7 +525,7 @@ fn a_ticket_handed_off_by_the_bot_meets_the_arrival_escalation_rules() {
     assert_eq!(after.ticket(TicketId(0)).unwrap().queue, SUP);
     assert_eq!(after.ticket(TicketId(1)).unwrap().queue, L2);
     // Counted where the tickets were and on their channel.
-    let report = after.metrics().report(t0, s(60), s(60));
+    let report = after.metrics().report(t0, s(60), s(60)).unwrap();
     assert_eq!(report.total.escalated, 2);
     assert_eq!(report.queues[L1_CHAT.index()].escalated, 2);
     assert_eq!(report.channels[Channel::Chat.index()].escalated, 2);

@@ -153,7 +153,7 @@ fn reopens_and_follow_ups_make_the_reopen_rate_and_fcr_non_trivial() {
     // Replaying the log reproduces the figures (reopens and follow-ups are engine events).
     let state = cs_core::try_replay(&log.events).expect("the log replays");
     let (from, to) = log.run.window;
-    assert_eq!(state.metrics().report(from, to, to), log.run.report);
+    assert_eq!(state.metrics().report(from, to, to), Ok(log.run.report));
 }
 
 /// Transfers move tickets to the named queue, where they are worked and resolved; they are

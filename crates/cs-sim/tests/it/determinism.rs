@@ -110,7 +110,7 @@ fn the_log_replays_to_the_reported_metrics() {
 
     // From the events in memory.
     let state = cs_core::replay(&a.events);
-    assert_eq!(state.metrics().report(from, to, to), a.run.report);
+    assert_eq!(state.metrics().report(from, to, to).unwrap(), a.run.report);
 
     // From the JSON lines, as `cs replay EVENTS` reads them.
     let decoded: Vec<Event> = std::str::from_utf8(&a.bytes)
@@ -120,7 +120,7 @@ fn the_log_replays_to_the_reported_metrics() {
         .collect();
     assert_eq!(decoded.len() as u64, a.run.events);
     let state = cs_core::replay(&decoded);
-    assert_eq!(state.metrics().report(from, to, to), a.run.report);
+    assert_eq!(state.metrics().report(from, to, to).unwrap(), a.run.report);
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn the_example_scenarios_show_their_features() {
     // The escalated tickets are worked there, and the log replays to the same figures.
     let (from, to) = log.run.window;
     let state = cs_core::replay(&log.events);
-    assert_eq!(state.metrics().report(from, to, to), log.run.report);
+    assert_eq!(state.metrics().report(from, to, to).unwrap(), log.run.report);
     assert!(log.run.report.queues[3].handled > 0 && log.run.report.queues[4].handled > 0);
 
     let steady = Scenario::load(&crate::common::example_path("steady-chat.toml")).unwrap();

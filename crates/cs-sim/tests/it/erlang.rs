@@ -208,12 +208,13 @@ fn brute_force(c: u32, arrivals_per_hour: f64, aht_s: f64, patience_s: f64, t: f
         p_answered_waiting += p * h;
         (h_prev, m_prev) = (h, m);
     }
-    // Cross-check of the brute force itself: abandonment two ways.
-    assert_close(
-        p_wait - p_answered_waiting + 1e-300,
-        p_abandon + 1e-300,
-        1e-9,
-        "brute-force abandonment (flow balance vs per position)",
+    // Cross-check of the brute force itself: abandonment two ways. The second is a
+    // difference of two sums near P(wait), good to about 1e-16 of it, which is all it
+    // can say of an abandonment of 1e-7 (a patience of years).
+    let by_position = p_wait - p_answered_waiting;
+    assert!(
+        (by_position - p_abandon).abs() <= 1e-9 * p_abandon + 1e-14 * p_wait,
+        "brute-force abandonment (flow balance {p_abandon} vs per position {by_position})"
     );
     let asa_s = answered_wait / (1.0 - p_abandon);
 
@@ -344,7 +345,7 @@ fn erlang_a_tends_to_erlang_c_as_patience_grows() {
     // the slowest of the three).
     let c_metrics = metrics(&traffic(200.0, 180.0, None), 12, 20.0).unwrap();
     let mut last_gap = f64::INFINITY;
-    for patience in [1e3, 1e5, 1e7, 1e9, 1e11] {
+    for patience in [1e3, 1e5, 1e7, 1e8, TEN_YEARS_S] {
         let a = metrics(&traffic(200.0, 180.0, Some(patience)), 12, 20.0).unwrap();
         let gap = [
             (a.p_wait - c_metrics.p_wait) / c_metrics.p_wait,
@@ -359,7 +360,7 @@ fn erlang_a_tends_to_erlang_c_as_patience_grows() {
         // Abandonment ~ mean wait / patience.
         assert!(a.p_abandon < 2.0 * c_metrics.asa_s / patience);
     }
-    assert!(last_gap < 1e-7, "gap at patience 1e11: {last_gap}");
+    assert!(last_gap < 1e-5, "gap at patience {TEN_YEARS_S}: {last_gap}");
     // Infinite patience is Erlang C.
     let inf = metrics(&traffic(200.0, 180.0, Some(f64::INFINITY)), 12, 20.0).unwrap();
     assert_eq!(inf, c_metrics);
@@ -718,5 +719,59 @@ fn absurd_loads_and_shrinkage_are_refused_by_name() {
     match scheduled_agents(1_000_000, 0.999_999) {
         Err(ErlangError::InvalidInput { name: "shrinkage", .. }) => {}
         other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Bounds: patience and handle times
+// ---------------------------------------------------------------------------
+
+/// A patience or a handle time over ten years (the longest duration a configuration or a
+/// scenario takes) is refused by name; a patience near the largest double used to panic
+/// in the Erlang A formulas, and one of 1e17 s took tens of seconds to staff. A handle
+/// time of 1e308 s is the handle time's fault, not the arrivals'.
+#[test]
+fn durations_beyond_ten_years_are_refused_by_name() {
+    for p in [f64::MAX, 1.7e308, 1e20, 1e17, TEN_YEARS_S * 1.01] {
+        assert_invalid(Traffic::new(200.0, 180.0, Some(p)), "patience_s");
+    }
+    assert!(Traffic::new(200.0, 180.0, Some(TEN_YEARS_S)).is_ok());
+    // Infinite patience is Erlang C, as before.
+    assert!(Traffic::new(200.0, 180.0, Some(f64::INFINITY)).is_ok());
+    for aht in [1e308, 1e17, TEN_YEARS_S * 1.01] {
+        assert_invalid(Traffic::new(1e-6, aht, None), "aht_s");
+    }
+    // Ten years of patience at a millisecond's handle time: the sums would take 1e10
+    // terms (and did not converge); at a second's handle time they take 1e7.
+    assert_invalid(Traffic::new(3.6e12, 0.001, Some(TEN_YEARS_S)), "patience_s");
+    assert!(Traffic::new(3.6e9, 1.0, Some(TEN_YEARS_S)).is_ok());
+    let err = Traffic::new(200.0, 1e308, None).unwrap_err();
+    assert!(matches!(err, ErlangError::InvalidInput { name: "aht_s", .. }), "{err:?}");
+    // Fields are public: `metrics` validates again instead of panicking.
+    let raw = Traffic { arrivals_per_hour: 200.0, aht_s: 180.0, patience_s: Some(1.7e308) };
+    assert_invalid(metrics(&raw, 12, 20.0), "patience_s");
+}
+
+/// Ten years in seconds, the bound above.
+const TEN_YEARS_S: f64 = 10.0 * 365.0 * 86_400.0;
+
+/// Up to the bound, Erlang A keeps every figure to its relative precision: abandonment,
+/// the mean wait of everybody and the mean queue length are tiny but exact (they used to
+/// be differences of numbers near 1, off by 1e-16 absolute, which the patience then
+/// multiplied into seconds), against the brute-force chain, under and over load.
+#[test]
+fn erlang_a_is_precise_up_to_the_patience_bound() {
+    for patience in [1e4, 1e6, 1e8, TEN_YEARS_S] {
+        for (c, arrivals) in [(12, 200.0), (14, 200.0), (9, 200.0)] {
+            let m = metrics(&traffic(arrivals, 180.0, Some(patience)), c, 20.0).unwrap();
+            let b = brute_force(c, arrivals, 180.0, patience, 20.0);
+            let ctx = format!("c={c} patience={patience}");
+            assert_close(m.p_abandon, b.p_abandon, 1e-10, &format!("P(abandon) {ctx}"));
+            assert_close(m.avg_wait_all_s, b.p_abandon * patience, 1e-10, &format!("mean wait of all {ctx}"));
+            let lambda = arrivals / 3600.0;
+            assert_close(m.avg_queue_length, lambda * b.p_abandon * patience, 1e-10, &format!("queue {ctx}"));
+            assert_close(m.p_wait, b.p_wait, 1e-9, &format!("P(wait) {ctx}"));
+            assert_close(m.asa_s, b.asa_s, 1e-9, &format!("ASA {ctx}"));
+        }
     }
 }

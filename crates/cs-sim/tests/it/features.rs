@@ -545,3 +545,52 @@ fn sla_policies_pass_through_and_agents_then_reply_on_pickup() {
     }
     assert!(log.events.iter().any(|e| e.name() == "SlaMet"), "first responses meet the policy");
 }
+
+/// A reply timeout far shorter than the agents' first replies (a minute against a second):
+/// tickets are taken back at most three times each (not once per agent, 50 of them), a
+/// take without a reply in time is no answer, so the figures say how long customers
+/// really waited, and the log replays to the same figures. It used
+/// to bounce every ticket through every agent and report every ticket answered with an
+/// ASA of 0 s.
+#[test]
+fn a_reply_timeout_no_agent_can_meet_gives_honest_figures() {
+    let sc = scenario(
+        r#"
+        name = "too-short"
+        seed = 5
+        duration_s = 14400
+        [[queues]]
+        name = "chat"
+        channel = "chat"
+        skills = ["s"]
+        arrivals = { kind = "poisson", per_hour = 300 }
+        handle_time = { kind = "exponential", mean_s = 300 }
+        patience = { kind = "exponential", mean_s = 600 }
+        first_reply = { kind = "exponential", mean_s = 60 }
+        engine = { reply_timeout_s = 1 }
+        [[teams]]
+        name = "t"
+        agents = 50
+        skills = { s = 1 }
+        capacity = { chat = 1 }
+        "#,
+    );
+    let log = run_logged(&sc, &RunOptions::default());
+    let mut requeues = std::collections::BTreeMap::<u64, u32>::new();
+    for e in &log.events {
+        if let Event::TicketRequeued { ticket, reason: RequeueReason::NoReply, .. } = e {
+            *requeues.entry(ticket.0).or_default() += 1;
+        }
+    }
+    assert!(!requeues.is_empty());
+    assert!(requeues.values().all(|&n| n <= 3), "at most three times each: {:?}", requeues.values().max());
+    let c = &log.run.report.total;
+    // Each take that timed out cost the customer a second; most tickets went through
+    // three (a first reply within a second comes one time in sixty).
+    assert!(c.asa_s().unwrap() > 2.5, "{c:?}");
+    // The waits histogram agrees with the engine: one wait per answer counted.
+    assert_eq!(log.run.waits.count, c.answered, "{c:?}");
+    assert_eq!(log.run.waits.sum_ms, c.wait_ms_answered);
+    let (from, to) = log.run.window;
+    assert_eq!(cs_core::replay(&log.events).metrics().report(from, to, to).unwrap(), log.run.report);
+}

@@ -322,3 +322,97 @@ fn oversized_files_are_refused() {
     assert!(e.problems[0].reason.contains("is larger than 64 MiB"), "{e}");
     std::fs::remove_file(&path).unwrap();
 }
+
+/// A run too short to measure is the duration's fault when there is no warm-up (it used
+/// to be reported as a `warmup_s` problem), and huge numbers in messages are written in
+/// scientific notation, not in 301 digits.
+#[test]
+fn short_runs_blame_the_duration_and_numbers_stay_short() {
+    let l = lines(&with("duration_s = 3600", "duration_s = 0.0001"));
+    expect(&l, "duration_s", "0.0001 s is under a millisecond");
+    assert!(!l.iter().any(|l| l.contains("warmup_s")), "{l:#?}");
+    // Starting at 09:07 with 5 minutes to run: no 15-minute boundary to start the figures.
+    let l = lines(&with("duration_s = 3600", "duration_s = 300\nstart = \"2026-01-05T09:07:00Z\""));
+    expect(&l, "duration_s", "before the first 15-minute boundary");
+    assert!(!l.iter().any(|l| l.contains("warmup_s")), "{l:#?}");
+    let l = lines(&with(
+        "capacity = { chat = 1 }",
+        "capacity = { chat = 1 }\nshifts = [{ start_s = 1e300, end_s = 1e301, daily = false }]",
+    ));
+    expect(&l, "teams[0].shifts[0].start_s", "1e300 s is at or after the end of the run");
+    assert!(l.iter().all(|l| l.len() < 200), "{l:#?}");
+}
+
+/// A log-normal whose spread no run can honour (sd_s = 1e150 around a mean of 300 s gave
+/// handle times of 0 ms, an AHT of 0 s and a service level of 100 %) is refused, saying
+/// why; a wide but honourable one (100 times its mean) is taken.
+#[test]
+fn lognormal_spreads_no_run_can_show_are_refused() {
+    let ht = r#"handle_time = { kind = "exponential", mean_s = 60 }"#;
+    let l = lines(&with(ht, r#"handle_time = { kind = "lognormal", mean_s = 300, sd_s = 1e150 }"#));
+    expect(&l, "queues[0].handle_time.sd_s", "1e150 is more than 100 times mean_s (300)");
+    expect(&l, "queues[0].handle_time.sd_s", "no run would show the mean it states");
+    let l = lines(&with("[[teams]]", "patience = { kind = \"lognormal\", mean_s = 60, sd_s = 6001 }\n[[teams]]"));
+    expect(&l, "queues[0].patience.sd_s", "at most 6000");
+    Scenario::from_toml_str(
+        &with(ht, r#"handle_time = { kind = "lognormal", mean_s = 300, sd_s = 30000 }"#),
+        "ok.toml",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Control characters in names (a newline, a NUL, an ANSI escape) used to reach the
+/// terminal tables and make the SVG charts invalid XML: they are refused by field, the
+/// scenario's own name and agent names included, and the engine's names by the core.
+#[test]
+fn names_with_control_characters_are_refused() {
+    let l = lines(&with(r#"name = "good""#, r#"name = "good\u001b[31m""#));
+    expect(&l, "name", "control character U+001B");
+    let l = lines(&with(r#"name = "q""#, r#"name = "q\nq""#));
+    expect(&l, "queues[0].name", "control character U+000A");
+    let l = lines(&with(r#"name = "t""#, r#"name = "t\u0000""#));
+    expect(&l, "teams[0].name", "control character U+0000");
+    let l = lines(&with("agents = 2", r#"named = ["ann", "b\u0007b"]"#));
+    expect(&l, "teams[0].named[1]", "control character U+0007");
+    let l = lines(
+        &with(r#"skills = ["s"]"#, r#"skills = ["s\r"]"#).replace("skills = { s = 1 }", "skills = { \"s\\r\" = 1 }"),
+    );
+    assert!(l.iter().any(|l| l.contains("U+000D")), "{l:#?}");
+}
+
+/// Limits are checked before building: 100 teams of 100,000 agents are refused after
+/// making about 100,000 agent names, not ten million (which cost a gigabyte).
+#[test]
+fn agent_limits_are_checked_before_the_names_are_made() {
+    let mut text = GOOD.replace("agents = 2", "agents = 100000");
+    for i in 1..100 {
+        text.push_str(&format!(
+            "[[teams]]\nname = \"t{i}\"\nagents = 100000\nskills = {{ s = 1 }}\ncapacity = {{ chat = 1 }}\n"
+        ));
+    }
+    let (l, bytes) = crate::allocated_by(|| lines(&text));
+    expect(&l, "teams", "10000000 agents in all; at most 100000");
+    assert_eq!(l.len(), 1, "{l:#?}");
+    // Ten million names allocated 840 MB; the limit's worth takes a few.
+    assert!(bytes < 64 << 20, "{bytes} bytes allocated to refuse the scenario");
+}
+
+/// A problem is said once, where it is: two teams with one name used to add a line for
+/// every agent named after the team (a hundred agents, a hundred more lines).
+#[test]
+fn a_duplicate_team_is_one_problem_not_one_per_agent() {
+    let text = format!(
+        "{}\n[[teams]]\nname = \"t\"\nagents = 100\nskills = {{ s = 1 }}\ncapacity = {{ chat = 1 }}\n",
+        GOOD.replace("agents = 2", "agents = 100")
+    );
+    let l = lines(&text);
+    expect(&l, "teams[1].name", "duplicate team \"t\"");
+    assert_eq!(l.len(), 1, "{l:#?}");
+    // Generated names that clash with another team's named agent: one line for the team.
+    let text = format!(
+        "{}\n[[teams]]\nname = \"u\"\nnamed = [\"t-1\", \"t-2\"]\nskills = {{ s = 1 }}\ncapacity = {{ chat = 1 }}\n",
+        GOOD
+    );
+    let l = lines(&text);
+    assert_eq!(l.len(), 2, "each named agent is its own problem: {l:#?}");
+}

@@ -70,3 +70,23 @@ fn arrivals_that_do_not_fit_are_refused() {
     let SimError::Arrivals(msg) = &e else { panic!("{e}") };
     assert!(msg.contains("arrivals on email in queue \"chat\", which takes chat in the scenario"), "{msg}");
 }
+
+/// Recorded arrivals after the run's end are not replayed, and the run counts them (they
+/// used to be dropped without a word); a shorter cut of the scenario runs to its own end.
+#[test]
+fn arrivals_after_the_end_are_counted_not_replayed() {
+    let sc = desk(8);
+    let recorded = run_logged(&sc, &RunOptions::default());
+    let arrivals = arrivals_from_events(recorded.events, sc.config());
+    let given = arrivals.len() as u64;
+    let whole = run_quiet(&sc, &RunOptions { arrivals: Some(arrivals.clone()), ..RunOptions::default() });
+    assert_eq!(whole.recorded, Some(cs_sim::RecordedUse { given, used: given, after_end: 0 }));
+    let half_ms = (sc.duration_s() * 500.0) as i64;
+    let cut = sc.cut_to_ms(half_ms).unwrap();
+    assert_eq!(cut.end().since(cut.start()), half_ms);
+    let before_half = arrivals.iter().filter(|a| a.at_ms < half_ms).count() as u64;
+    let r = run_quiet(&cut, &RunOptions { arrivals: Some(arrivals), ..RunOptions::default() });
+    assert_eq!(r.recorded, Some(cs_sim::RecordedUse { given, used: before_half, after_end: given - before_half }));
+    assert_eq!(r.tickets_simulated + r.tickets_refused, before_half);
+    assert!(run_quiet(&sc, &RunOptions::default()).recorded.is_none());
+}

@@ -297,3 +297,21 @@ fn a_v1_log_is_upcast_to_the_current_schema() {
     let state = cs_core::try_replay(&events).unwrap();
     assert_eq!(state.metrics().total.sla_breached, 6);
 }
+
+/// A log saved with a byte-order mark (as some editors write UTF-8) reads as the same log,
+/// as a TOML file with one does; it used to fail at line 1, column 1. A mark anywhere
+/// else is still an error.
+#[test]
+fn a_byte_order_mark_at_the_start_is_skipped() {
+    let events = desk::events();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(encode(&events));
+    assert_eq!(read_bytes(&bytes).unwrap(), events);
+    let path = scratch("bom.jsonl");
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(read_all(&path).unwrap(), events);
+    let text = String::from_utf8(encode(&events)).unwrap();
+    let second = text.lines().nth(1).unwrap();
+    let bad = with_line(text.as_bytes(), 2, &format!("\u{feff}{second}"));
+    assert!(matches!(read_bytes(&bad), Err(LogError::BadJson { line: 2, .. })));
+}
