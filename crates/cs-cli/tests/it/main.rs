@@ -1,14 +1,17 @@
 //! Integration tests of the `cs` binary: each runs the built executable on real inputs.
 
+mod chaos;
 mod dashboard;
 mod desk;
 mod erlang;
 mod hostile;
+mod hostile_cli;
 mod http;
 mod replay;
 mod serve;
 mod serve_cluster;
 mod simulate;
+mod soak;
 mod store;
 mod validate;
 mod webdriver;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 const TOKEN: &str = "cluster-token";
 
-fn database(test: &str) -> Option<String> {
+pub fn database(test: &str) -> Option<String> {
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
