@@ -141,29 +141,33 @@ fn chaos(store: Option<String>, size: usize) {
     let workers = 6;
     let per_worker = 20 * kills.max(1);
     let first: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
-    let done = std::sync::atomic::AtomicBool::new(false);
+    let killed_all = std::sync::atomic::AtomicBool::new(false);
     let started = Instant::now();
     std::thread::scope(|s| {
         let killer = s.spawn(|| {
             let mut n = 0;
-            while n < kills && !done.load(Ordering::SeqCst) {
+            while n < kills {
                 std::thread::sleep(Duration::from_millis(400 + 137 * (n as u64 % 5)));
                 cluster.kill_writer_and_restart();
                 n += 1;
             }
+            killed_all.store(true, Ordering::SeqCst);
             n
         });
         let handles: Vec<_> = (0..workers)
             .map(|w| {
-                let (cluster, first) = (&cluster, &first);
+                let (cluster, first, killed_all) = (&cluster, &first, &killed_all);
                 s.spawn(move || {
-                    for i in 0..per_worker {
+                    // At least `per_worker` tickets each, and on until every kill has landed.
+                    let mut i = 0;
+                    while i < per_worker || !killed_all.load(Ordering::SeqCst) {
                         let id = format!("T-{w}-{i}");
                         let body = json!({"id": id, "customer": format!("c-{w}"), "channel": "chat"}).to_string();
                         let (status, reply, _) = post(cluster, w + i, "/v1/tickets", &body, &format!("key-{id}"));
                         assert_eq!(status, 201, "creating {id}: {reply}");
                         first.lock().unwrap().insert(id, reply);
                         std::thread::sleep(Duration::from_millis(15));
+                        i += 1;
                     }
                 })
             })
@@ -171,13 +175,10 @@ fn chaos(store: Option<String>, size: usize) {
         for h in handles {
             h.join().unwrap();
         }
-        done.store(true, Ordering::SeqCst);
         let killed = killer.join().unwrap();
         let retried = cluster.retried.load(Ordering::Relaxed);
-        eprintln!(
-            "chaos: {killed} kills during a surge of {} tickets; {retried} requests retried",
-            workers * per_worker
-        );
+        let surge = first.lock().unwrap().len();
+        eprintln!("chaos: {killed} kills during a surge of {surge} tickets; {retried} requests retried");
         assert!(killed == kills && retried > 0, "the kills landed mid-surge ({killed} kills, {retried} retries)");
     });
     let first = first.into_inner().unwrap();
@@ -249,33 +250,23 @@ fn created_ms(body: &str) -> i64 {
     cs_core::Timestamp::parse(at).unwrap().0
 }
 
-/// Waits until the writer shows every ticket's first-response clock breached; the
+/// Waits until a node's metrics count every ticket's first-response clock breached; the
 /// sequence number it answered at.
 fn wait_for_breaches(cluster: &Cluster, tickets: usize) -> u64 {
     let until = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
     loop {
         for n in 0..cluster.addrs.read().unwrap().len() {
-            let Ok(r) = try_request(&cluster.addr(n), "GET", "/v1/tickets?limit=100000", Some(TOKEN), None, &[]) else {
-                continue;
-            };
-            let Ok(list) = serde_json::from_str::<Value>(&r.body) else { continue };
-            let Some(list) = list.as_array() else { continue };
-            let breached = list
-                .iter()
-                .filter(|t| {
-                    let id = t["id"].as_str().unwrap();
-                    let d = try_request(&cluster.addr(n), "GET", &format!("/v1/tickets/{id}"), Some(TOKEN), None, &[]);
-                    d.ok()
-                        .and_then(|d| serde_json::from_str::<Value>(&d.body).ok())
-                        .is_some_and(|d| d["sla"][0]["breached"].as_bool() == Some(true))
-                })
-                .count();
-            if list.len() == tickets && breached == tickets {
+            let Ok(r) = try_request(&cluster.addr(n), "GET", "/v1/metrics", Some(TOKEN), None, &[]) else { continue };
+            let Ok(m) = serde_json::from_str::<Value>(&r.body) else { continue };
+            let breached = m["sla_breached"].as_u64().unwrap_or(0);
+            if breached as usize == tickets {
                 return r.header("x-cs-sequence").and_then(|s| s.parse().ok()).unwrap_or(0);
             }
+            seen.push((n, breached, m["tickets"].clone()));
         }
-        assert!(Instant::now() < until, "the clocks never all breached");
-        std::thread::sleep(Duration::from_millis(500));
+        assert!(Instant::now() < until, "the clocks never all breached: (node, breached, tickets) {seen:?}");
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 
