@@ -10,7 +10,7 @@
 //!   ticks; every command carries a client key.
 //! - Faults: an append refused before it writes; an append that lands but whose
 //!   acknowledgement is lost (as a crash between append and apply looks to the client); a
-//!   snapshot that fails; a crash (the engine and the store dropped, both reopened from the
+//!   snapshot that fails; an append slow to reach the disk; a crash (the engine and the store dropped, both reopened from the
 //!   file); duplicate and reordered client retries of earlier requests.
 //! - Invariants after every step: `cs_core::audit` (no ticket held twice, capacity and
 //!   skills respected, no available agent beside a ticket it could serve, no breach before
@@ -19,7 +19,7 @@
 //!   breaches at most once per deadline, at that deadline; after each restart the state
 //!   equals a fresh replay of the store; tickets held stay bounded by the retention.
 //!
-//! 150 seeds by default; `CS_DST_SEEDS=N` runs more, `CS_DST_SECONDS=S` runs seeds for S
+//! 200 seeds by default; `CS_DST_SEEDS=N` runs more, `CS_DST_SECONDS=S` runs seeds for S
 //! seconds, `CS_DST_SEED=S` runs one seed (to replay a failure).
 
 use crate::faulty::{Fault, Faulty};
@@ -145,6 +145,7 @@ fn run_seed(seed: u64) -> Result<Stats, String> {
             0..=3 => Some(Fault::FailAppend),
             4..=7 => Some(Fault::LoseAck),
             8..=9 => Some(Fault::FailSnapshot),
+            10..=11 => Some(Fault::SlowAppend),
             _ => None,
         };
         if let Some(f) = fault {
@@ -403,7 +404,7 @@ struct Stats {
 #[test]
 fn seeded_runs_with_faults_keep_every_invariant() {
     let one: Option<u64> = std::env::var("CS_DST_SEED").ok().map(|s| s.parse().expect("CS_DST_SEED=N"));
-    let seeds: u64 = std::env::var("CS_DST_SEEDS").map_or(150, |s| s.parse().expect("CS_DST_SEEDS=N"));
+    let seeds: u64 = std::env::var("CS_DST_SEEDS").map_or(200, |s| s.parse().expect("CS_DST_SEEDS=N"));
     let seconds: Option<f64> = std::env::var("CS_DST_SECONDS").ok().map(|s| s.parse().expect("CS_DST_SECONDS=S"));
     let started = std::time::Instant::now();
     let mut total = Stats::default();

@@ -11,6 +11,7 @@ pub struct Faulty {
     fail_append: AtomicBool,
     lose_ack: AtomicBool,
     fail_snapshot: AtomicBool,
+    slow_append: AtomicBool,
 }
 
 /// A fault to inject once.
@@ -23,6 +24,9 @@ pub enum Fault {
     LoseAck,
     /// The next snapshot is not saved.
     FailSnapshot,
+    /// The next append is slow to reach the disk (a slow fsync): it waits a few
+    /// milliseconds before writing, while the engine's snapshot thread may be at work.
+    SlowAppend,
 }
 
 impl Faulty {
@@ -32,6 +36,7 @@ impl Faulty {
             fail_append: AtomicBool::new(false),
             lose_ack: AtomicBool::new(false),
             fail_snapshot: AtomicBool::new(false),
+            slow_append: AtomicBool::new(false),
         }
     }
 
@@ -46,6 +51,7 @@ impl Faulty {
             Fault::FailAppend => &self.fail_append,
             Fault::LoseAck => &self.lose_ack,
             Fault::FailSnapshot => &self.fail_snapshot,
+            Fault::SlowAppend => &self.slow_append,
         };
         flag.store(true, Ordering::SeqCst);
     }
@@ -58,6 +64,9 @@ impl EventStore for Faulty {
     fn append(&self, batch: Append<'_>) -> Result<Appended, StoreError> {
         if self.fail_append.swap(false, Ordering::SeqCst) {
             return Err(StoreError::Backend { store: self.describe(), message: "injected append failure".into() });
+        }
+        if self.slow_append.swap(false, Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(3));
         }
         let r = self.inner.append(batch)?;
         if self.lose_ack.swap(false, Ordering::SeqCst) {
