@@ -113,13 +113,13 @@ struct TimersOut {
 }
 
 /// What was read from the log.
-struct Read {
-    events: Vec<Event>,
-    torn_tail: Option<TornTail>,
-    more_after_until: bool,
+pub(super) struct Read {
+    pub(super) events: Vec<Event>,
+    pub(super) torn_tail: Option<TornTail>,
+    pub(super) more_after_until: bool,
 }
 
-fn read(path: &std::path::Path, until: Option<Timestamp>) -> anyhow::Result<Read> {
+pub(super) fn read(path: &std::path::Path, until: Option<Timestamp>) -> anyhow::Result<Read> {
     let mut events = Vec::new();
     let mut torn_tail = None;
     let mut more_after_until = false;
@@ -169,7 +169,7 @@ fn timer_kind(debug: &str) -> String {
 }
 
 /// Reads a store's partition up to `until`.
-fn read_store(store: &dyn cs_store::EventStore, partition: &str, until: Option<Timestamp>) -> anyhow::Result<Read> {
+pub(super) fn read_store(store: &dyn cs_store::EventStore, partition: &str, until: Option<Timestamp>) -> anyhow::Result<Read> {
     let head = store.head(partition)?;
     if head == 0 {
         bail!("{}", super::no_such_partition(store, partition)?);

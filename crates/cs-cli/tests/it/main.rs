@@ -3,6 +3,7 @@
 mod dashboard;
 mod desk;
 mod erlang;
+mod forecast;
 mod hostile;
 mod http;
 mod replay;
