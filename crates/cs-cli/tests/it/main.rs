@@ -4,6 +4,7 @@ mod dashboard;
 mod desk;
 mod erlang;
 mod forecast;
+mod plan;
 mod hostile;
 mod http;
 mod replay;
