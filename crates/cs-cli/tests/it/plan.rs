@@ -135,3 +135,55 @@ fn bad_plan_configs_are_refused_with_the_field() {
     let r = cs([OsStr::new("plan"), not_forecast.as_os_str(), "--config".as_ref(), example("plan.toml").as_os_str()]);
     assert!(r.stderr.contains("not a forecast"), "{}", r.stderr);
 }
+
+#[test]
+fn a_plan_is_verified_against_what_really_arrived() {
+    let forecast = example_forecast();
+    let scenario = scratch("plan-real.toml");
+    let r = cs([
+        OsStr::new("plan"),
+        forecast.as_os_str(),
+        "--config".as_ref(),
+        example("plan.toml").as_os_str(),
+        "--scenario-out".as_ref(),
+        scenario.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // "What really arrived": a day run of the plan's own scenario, recorded.
+    let log = scratch("plan-real.jsonl");
+    let r = cs([
+        OsStr::new("simulate"),
+        scenario.as_os_str(),
+        "--replications".as_ref(),
+        "1".as_ref(),
+        "--seed".as_ref(),
+        "99".as_ref(),
+        "--events".as_ref(),
+        log.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = plan(&forecast, &["--verify", "--arrivals-from", log.to_str().unwrap(), "--replications", "3"]);
+    assert_eq!(j["verification"]["recorded_arrivals"], true);
+    assert_eq!(j["verification"]["replications"], 3);
+    // One day's arrivals, not a pooled expectation: noisier, still mostly met.
+    let met = num(&j, "intervals_met");
+    assert!(met >= 0.85 * 192.0, "{met}");
+    let offered: f64 = j["verification"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["queues"].as_array().unwrap().iter().map(|q| num(q, "offered")))
+        .sum();
+    let recorded = std::fs::read_to_string(&log).unwrap().matches("\"TicketCreated\"").count() as f64;
+    assert!((offered - recorded).abs() < 1e-6, "every recorded arrival is offered once per replication: {offered} vs {recorded}");
+
+    let r = cs([
+        OsStr::new("plan"),
+        forecast.as_os_str(),
+        "--config".as_ref(),
+        example("plan.toml").as_os_str(),
+        "--arrivals-from".as_ref(),
+        log.as_os_str(),
+    ]);
+    assert_ne!(r.code, 0, "--arrivals-from needs --verify");
+}
