@@ -118,16 +118,23 @@ fn line(y: &[f64]) -> (f64, f64) {
 }
 
 /// What the state's metrics say of every queue over the hour before `at`: arrivals
-/// offered in each of the four 15-minute intervals ending with the one holding `at`, and
+/// offered in each of the four 15-minute intervals ending with the one holding `at` (or,
+/// when that one is less than a third done, ending just before it), and
 /// the mean handle time of what was handled in that hour. `patience_s` is taken as given
 /// (the metrics do not estimate it).
 #[must_use]
 pub fn observe(state: &State, at: Timestamp, patience_s: Option<f64>) -> Vec<Observed> {
-    let current = cs_core::metrics::interval_start(at);
+    let mut current = cs_core::metrics::interval_start(at);
+    let mut elapsed = at.since(current) as f64 / INTERVAL_MS as f64;
+    // A running interval less than a third done says too little to scale up: the four
+    // complete intervals before it instead.
+    if elapsed < 1.0 / 3.0 {
+        current = current.plus_ms(-INTERVAL_MS);
+        elapsed = 1.0;
+    }
     let first = current.plus_ms(-3 * INTERVAL_MS);
     let metrics = state.metrics();
     let Some(config) = state.config_opt() else { return Vec::new() };
-    let elapsed = (at.since(current) as f64 / INTERVAL_MS as f64).clamp(1e-3, 1.0);
     config
         .queues()
         .iter()
