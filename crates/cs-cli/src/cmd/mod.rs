@@ -47,6 +47,8 @@ commands! {
     Forecast => forecast,
     /// Staffing plan per 15 minutes from a forecast: requirement, reserve, shifts, proof by simulation.
     Plan => plan,
+    /// Why a ticket went (or would go) to whom, from an event log.
+    Explain => explain,
 }
 
 /// Opens a store that must already exist: a folder or file path that is not there is an

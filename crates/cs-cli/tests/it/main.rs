@@ -3,6 +3,7 @@
 mod dashboard;
 mod desk;
 mod erlang;
+mod explain;
 mod forecast;
 mod plan;
 mod hostile;
