@@ -2,7 +2,8 @@
 //!
 //! - `load.svg`: tickets waiting, agents busy and agents staffed over time;
 //! - `service-level.svg`: service level per 15-minute interval, with the goal line;
-//! - `waits.svg`: the distribution of waits of answered tickets.
+//! - `waits.svg`: the distribution of waits of answered tickets;
+//! - [`forecast`] and [`plan`]: the charts `cs forecast --svg` and `cs plan --svg` write.
 //!
 //! Titles go through [`printable`]: plotters escapes `&` and `<`, but a control character
 //! would make the SVG invalid XML.
@@ -192,25 +193,6 @@ pub fn wait_distribution(path: &Path, title: &str, h: &Histogram) -> anyhow::Res
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A title holding a control character (which the scenarios refuse, but a caller may
-    /// pass anything) still gives a chart whose text is valid XML: no raw control byte.
-    #[test]
-    fn titles_with_control_characters_stay_valid_xml() {
-        let dir = std::env::temp_dir().join(format!("cs-plot-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("load.svg");
-        load(&path, "A & B <x> \u{7}\u{1b}[31m", &[]).unwrap();
-        let svg = std::fs::read_to_string(&path).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert!(!svg.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r'), "{svg}");
-        assert!(svg.contains("A &amp; B &lt;x&gt; \\u{7}\\u{1b}[31m"), "{svg}");
-    }
-}
-
 /// The last week of history, the forecast and its prediction interval, one colour per
 /// queue, against hours from the forecast's start (history at negative hours).
 pub fn forecast(path: &Path, history: &cs_plan::History, f: &cs_plan::forecast::Forecast) -> anyhow::Result<()> {
@@ -268,7 +250,11 @@ pub fn forecast(path: &Path, history: &cs_plan::History, f: &cs_plan::forecast::
 
 /// A plan per queue: agents required (no reserve), with the reserve, and scheduled by the
 /// shifts per 15-minute interval; with a verification, the intervals that miss marked.
-pub fn plan(path: &Path, plan: &cs_plan::plan::Plan, verified: Option<&cs_plan::verify::Verification>) -> anyhow::Result<()> {
+pub fn plan(
+    path: &Path,
+    plan: &cs_plan::plan::Plan,
+    verified: Option<&cs_plan::verify::Verification>,
+) -> anyhow::Result<()> {
     let root = SVGBackend::new(path, (SIZE.0, SIZE.1 * plan.queues.len().max(1) as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let areas = root.split_evenly((plan.queues.len().max(1), 1));
@@ -290,8 +276,11 @@ pub fn plan(path: &Path, plan: &cs_plan::plan::Plan, verified: Option<&cs_plan::
             v.iter().enumerate().flat_map(|(i, &a)| [(hour(i), f64::from(a)), (hour(i + 1), f64::from(a))]).collect()
         };
         type Row<'a> = (&'a str, RGBColor, &'a [u32]);
-        let rows: [Row; 3] =
-            [("required", RED, &q.required), ("with reserve", MAGENTA, &q.with_reserve), ("scheduled", BLUE, &q.scheduled)];
+        let rows: [Row; 3] = [
+            ("required", RED, &q.required),
+            ("with reserve", MAGENTA, &q.with_reserve),
+            ("scheduled", BLUE, &q.scheduled),
+        ];
         for (label, color, v) in rows {
             chart
                 .draw_series(LineSeries::new(steps(v), color.stroke_width(2)))
@@ -317,4 +306,23 @@ pub fn plan(path: &Path, plan: &cs_plan::plan::Plan, verified: Option<&cs_plan::
     }
     root.present().map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A title holding a control character (which the scenarios refuse, but a caller may
+    /// pass anything) still gives a chart whose text is valid XML: no raw control byte.
+    #[test]
+    fn titles_with_control_characters_stay_valid_xml() {
+        let dir = std::env::temp_dir().join(format!("cs-plot-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("load.svg");
+        load(&path, "A & B <x> \u{7}\u{1b}[31m", &[]).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(!svg.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r'), "{svg}");
+        assert!(svg.contains("A &amp; B &lt;x&gt; \\u{7}\\u{1b}[31m"), "{svg}");
+    }
 }

@@ -93,8 +93,8 @@ mod tests {
         let mut c = vec![0; required.len()];
         for &(i, k) in plan {
             let p = patterns[i];
-            for t in p.start..(p.start + p.len).min(required.len()) {
-                c[t] += k;
+            for x in &mut c[p.start..(p.start + p.len).min(required.len())] {
+                *x += k;
             }
         }
         c

@@ -61,7 +61,12 @@ pub struct QueueNeed {
 ///
 /// # Errors
 /// [`ErlangError`] for a bad goal or traffic (a handle time or patience out of range).
-pub fn staffing(observed: &[Observed], goal: &StaffingGoal, reserve: f64, ahead: usize) -> Result<Vec<QueueNeed>, ErlangError> {
+pub fn staffing(
+    observed: &[Observed],
+    goal: &StaffingGoal,
+    reserve: f64,
+    ahead: usize,
+) -> Result<Vec<QueueNeed>, ErlangError> {
     goal.validate()?;
     observed
         .iter()
@@ -87,7 +92,11 @@ pub fn staffing(observed: &[Observed], goal: &StaffingGoal, reserve: f64, ahead:
                         let agents = if per_hour < 1e-3 {
                             0
                         } else {
-                            staff(&Traffic::new(per_hour, aht, o.patience_s)?, &StaffingGoal { shrinkage: 0.0, ..*goal })?.agents
+                            staff(
+                                &Traffic::new(per_hour, aht, o.patience_s)?,
+                                &StaffingGoal { shrinkage: 0.0, ..*goal },
+                            )?
+                            .agents
                         };
                         let x = f64::from(agents) * (1.0 + reserve);
                         let with_reserve = if (x - x.round()).abs() < 1e-9 { x.round() } else { x.ceil() } as u32;
@@ -173,7 +182,13 @@ mod tests {
 
     #[test]
     fn a_steady_hour_staffs_as_erlang_c_at_its_rate() {
-        let o = Observed { queue: "chat".into(), arrivals: vec![25, 25, 25, 25], last_share: 1.0, aht_s: Some(240.0), patience_s: None };
+        let o = Observed {
+            queue: "chat".into(),
+            arrivals: vec![25, 25, 25, 25],
+            last_share: 1.0,
+            aht_s: Some(240.0),
+            patience_s: None,
+        };
         let r = staffing(&[o], &goal(), 0.2, 3).unwrap();
         let expect = staff(&Traffic::new(100.0, 240.0, None).unwrap(), &goal()).unwrap().agents;
         assert_eq!(r[0].needs.len(), 4);
@@ -186,7 +201,13 @@ mod tests {
 
     #[test]
     fn a_rising_hour_needs_more_agents_ahead() {
-        let o = Observed { queue: "chat".into(), arrivals: vec![10, 20, 30, 20], last_share: 0.5, aht_s: Some(300.0), patience_s: Some(120.0) };
+        let o = Observed {
+            queue: "chat".into(),
+            arrivals: vec![10, 20, 30, 20],
+            last_share: 0.5,
+            aht_s: Some(300.0),
+            patience_s: Some(120.0),
+        };
         let r = staffing(&[o], &goal(), 0.0, 4).unwrap();
         let n = &r[0].needs;
         // 10, 20, 30, 40 per quarter hour: 160 an hour now, rising by 40 each interval.
@@ -197,9 +218,16 @@ mod tests {
 
     #[test]
     fn nothing_handled_gives_no_staffing_and_a_falling_rate_stops_at_zero() {
-        let none = Observed { queue: "a".into(), arrivals: vec![1, 0, 0, 0], last_share: 1.0, aht_s: None, patience_s: None };
+        let none =
+            Observed { queue: "a".into(), arrivals: vec![1, 0, 0, 0], last_share: 1.0, aht_s: None, patience_s: None };
         assert!(staffing(&[none], &goal(), 0.2, 2).unwrap()[0].needs.is_empty());
-        let falling = Observed { queue: "b".into(), arrivals: vec![30, 20, 10, 0], last_share: 1.0, aht_s: Some(60.0), patience_s: None };
+        let falling = Observed {
+            queue: "b".into(),
+            arrivals: vec![30, 20, 10, 0],
+            last_share: 1.0,
+            aht_s: Some(60.0),
+            patience_s: None,
+        };
         let r = staffing(&[falling], &goal(), 0.2, 2).unwrap();
         assert!(r[0].needs.iter().all(|n| n.arrivals_per_hour == 0.0 && n.agents == 0));
     }

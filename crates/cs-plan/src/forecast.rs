@@ -8,8 +8,8 @@
 //! below zero. Known surges (a promotion) multiply the forecast over their window: the
 //! model cannot know them from history.
 
-use crate::history::{History, INTERVALS_PER_DAY, INTERVALS_PER_WEEK};
 use crate::PlanError;
+use crate::history::{History, INTERVALS_PER_DAY, INTERVALS_PER_WEEK};
 use augurs_core::{Fit as _, Predict as _};
 use cs_core::Timestamp;
 use cs_core::metrics::INTERVAL_MS;
@@ -160,8 +160,13 @@ impl Forecast {
                     self.horizon_intervals
                 ));
             }
-            if let Some((j, p)) = q.intervals.iter().enumerate().find(|(_, p)| !(p.arrivals.is_finite() && p.arrivals >= 0.0)) {
-                return bad(format!("queues[{i}] ({}).intervals[{j}]: arrivals {} is not a number >= 0", q.name, p.arrivals));
+            if let Some((j, p)) =
+                q.intervals.iter().enumerate().find(|(_, p)| !(p.arrivals.is_finite() && p.arrivals >= 0.0))
+            {
+                return bad(format!(
+                    "queues[{i}] ({}).intervals[{j}]: arrivals {} is not a number >= 0",
+                    q.name, p.arrivals
+                ));
             }
         }
         Ok(())
@@ -185,7 +190,8 @@ fn seasons(n: usize) -> Vec<usize> {
 /// horizons.
 #[must_use]
 pub fn seasonal_naive(counts: &[f64], horizon: usize) -> Vec<f64> {
-    let season = if counts.len() >= INTERVALS_PER_WEEK { INTERVALS_PER_WEEK } else { INTERVALS_PER_DAY.min(counts.len()) };
+    let season =
+        if counts.len() >= INTERVALS_PER_WEEK { INTERVALS_PER_WEEK } else { INTERVALS_PER_DAY.min(counts.len()) };
     if season == 0 {
         return vec![0.0; horizon];
     }
@@ -259,13 +265,13 @@ pub fn forecast(history: &History, opts: &Options) -> Result<Forecast, PlanError
     for q in &history.queues {
         let baseline = seasonal_naive(&q.counts, opts.horizon);
         let flat = q.counts.iter().all(|&c| c == 0.0);
-        let (method, [mut point, mut lower, mut upper]) = match (flat, mstl_ets(&q.counts, &seasons, opts.horizon, opts.level))
-        {
-            (false, Ok(f)) => ("mstl_ets", f),
-            // A queue that never had a ticket, or a series the model cannot fit: the
-            // baseline, said so in `method`.
-            _ => ("seasonal_naive", [baseline.clone(), baseline.clone(), baseline.clone()]),
-        };
+        let (method, [mut point, mut lower, mut upper]) =
+            match (flat, mstl_ets(&q.counts, &seasons, opts.horizon, opts.level)) {
+                (false, Ok(f)) => ("mstl_ets", f),
+                // A queue that never had a ticket, or a series the model cannot fit: the
+                // baseline, said so in `method`.
+                _ => ("seasonal_naive", [baseline.clone(), baseline.clone(), baseline.clone()]),
+            };
         for (h, ((p, l), u)) in point.iter_mut().zip(lower.iter_mut()).zip(upper.iter_mut()).enumerate() {
             let t = at(h);
             let m: f64 = opts

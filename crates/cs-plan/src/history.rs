@@ -57,16 +57,8 @@ impl History {
     #[must_use]
     pub fn split_at(&self, n: usize) -> (History, History) {
         let n = n.min(self.len());
-        let head = self
-            .queues
-            .iter()
-            .map(|q| Series { counts: q.counts[..n].to_vec(), ..q.clone() })
-            .collect();
-        let tail = self
-            .queues
-            .iter()
-            .map(|q| Series { counts: q.counts[n..].to_vec(), ..q.clone() })
-            .collect();
+        let head = self.queues.iter().map(|q| Series { counts: q.counts[..n].to_vec(), ..q.clone() }).collect();
+        let tail = self.queues.iter().map(|q| Series { counts: q.counts[n..].to_vec(), ..q.clone() }).collect();
         (
             History { start: self.start, queues: head },
             History { start: self.start.plus_ms(n as i64 * INTERVAL_MS), queues: tail },
@@ -89,7 +81,8 @@ impl History {
         };
         let first = interval_start(events[0].at());
         let last = events.last().map_or(first, Event::at);
-        let n = usize::try_from(interval_start(last).since(first) / INTERVAL_MS).unwrap_or(usize::MAX).saturating_add(1);
+        let n =
+            usize::try_from(interval_start(last).since(first) / INTERVAL_MS).unwrap_or(usize::MAX).saturating_add(1);
         if n > INTERVALS_MAX {
             return Err(PlanError::History(format!(
                 "the log spans {n} intervals, more than a year ({INTERVALS_MAX}); cut it first"
@@ -145,7 +138,10 @@ impl History {
         let cols: Vec<String> = header.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
         let col = |name: &str| cols.iter().position(|c| c == name);
         let (Some(ci), Some(cq), Some(ca)) = (col("interval"), col("queue"), col("arrivals")) else {
-            return Err(err(hl, format!("the header must name the columns interval, queue and arrivals; it has {}", cols.join(","))));
+            return Err(err(
+                hl,
+                format!("the header must name the columns interval, queue and arrivals; it has {}", cols.join(",")),
+            ));
         };
         let cc = col("channel");
         let mut rows: BTreeMap<(usize, i64), f64> = BTreeMap::new();
@@ -160,8 +156,9 @@ impl History {
             }
             let at = match f[ci].parse::<i64>() {
                 Ok(ms) => Timestamp(ms),
-                Err(_) => Timestamp::parse(f[ci])
-                    .map_err(|e| err(ln, format!("interval {:?} is not an RFC 3339 time or milliseconds: {e}", f[ci])))?,
+                Err(_) => Timestamp::parse(f[ci]).map_err(|e| {
+                    err(ln, format!("interval {:?} is not an RFC 3339 time or milliseconds: {e}", f[ci]))
+                })?,
             };
             if interval_start(at) != at {
                 return Err(err(ln, format!("interval {} is not on a 15-minute boundary", f[ci])));

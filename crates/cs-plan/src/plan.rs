@@ -112,7 +112,10 @@ impl PlanConfig {
         }
         self.goal().map_err(|e| PlanError::Config(e.to_string()))?;
         if self.replications == 0 || self.replications > cs_sim::REPLICATIONS_MAX {
-            return bad("replications", format!("{} must be from 1 to {}", self.replications, cs_sim::REPLICATIONS_MAX));
+            return bad(
+                "replications",
+                format!("{} must be from 1 to {}", self.replications, cs_sim::REPLICATIONS_MAX),
+            );
         }
         if self.seed > i64::MAX as u64 {
             return bad("seed", format!("{} must be at most {}", self.seed, i64::MAX));
@@ -122,7 +125,10 @@ impl PlanConfig {
         }
         for (i, &h) in self.shifts.lengths_h.iter().enumerate() {
             if !(h.is_finite() && (0.25..=24.0).contains(&h) && (h * 4.0).fract() == 0.0) {
-                return bad(&format!("shifts.lengths_h[{i}]"), format!("{h} must be a multiple of 0.25 from 0.25 to 24"));
+                return bad(
+                    &format!("shifts.lengths_h[{i}]"),
+                    format!("{h} must be a multiple of 0.25 from 0.25 to 24"),
+                );
             }
         }
         match (&self.shifts.start_every_min, &self.shifts.starts) {
@@ -150,7 +156,10 @@ impl PlanConfig {
             if let Some(c) = &q.channel
                 && cs_core::Channel::parse(c).is_none()
             {
-                return bad(&format!("queues[{i}].channel"), format!("{c:?} is not chat, email, phone, social or other"));
+                return bad(
+                    &format!("queues[{i}].channel"),
+                    format!("{c:?} is not chat, email, phone, social or other"),
+                );
             }
             Traffic::new(1.0, q.aht_s, q.patience_s)
                 .map_err(|e| PlanError::Config(format!("queues[{i}] ({}): {e}", q.name)))?;
@@ -178,7 +187,8 @@ impl PlanConfig {
 /// `HH:MM` as 15-minute intervals into the day.
 fn time_of_day_intervals(s: &str) -> Result<usize, String> {
     let (h, m) = s.split_once(':').ok_or_else(|| format!("{s:?} is not HH:MM"))?;
-    let (h, m): (usize, usize) = (h.parse().map_err(|_| format!("{s:?} is not HH:MM"))?, m.parse().map_err(|_| format!("{s:?} is not HH:MM"))?);
+    let (h, m): (usize, usize) =
+        (h.parse().map_err(|_| format!("{s:?} is not HH:MM"))?, m.parse().map_err(|_| format!("{s:?} is not HH:MM"))?);
     if h > 23 || m > 59 || m % 15 != 0 {
         return Err(format!("{s:?} must be a time of day on a 15-minute boundary"));
     }
@@ -307,7 +317,9 @@ pub fn plan(forecast: &Forecast, config: &PlanConfig) -> Result<Plan, PlanError>
                 }
                 let t = Traffic::new(per_hour, q.aht_s, q.patience_s)
                     .map_err(|e| PlanError::Staffing(format!("queue {} interval {i}: {e}", q.name)))?;
-                staff(&t, &goal).map(|s| s.agents).map_err(|e| PlanError::Staffing(format!("queue {} interval {i}: {e}", q.name)))
+                staff(&t, &goal)
+                    .map(|s| s.agents)
+                    .map_err(|e| PlanError::Staffing(format!("queue {} interval {i}: {e}", q.name)))
             })
             .collect::<Result<Vec<u32>, PlanError>>()?;
         let with_reserve: Vec<u32> = required.iter().map(|&r| with_reserve(r, config.reserve)).collect();
@@ -337,7 +349,9 @@ pub fn plan(forecast: &Forecast, config: &PlanConfig) -> Result<Plan, PlanError>
         shifts.sort_by_key(|s| s.start_s);
         let paid = scheduled
             .iter()
-            .map(|&s| cs_sim::erlang::scheduled_agents(s, config.shrinkage).map_err(|e| PlanError::Config(e.to_string())))
+            .map(|&s| {
+                cs_sim::erlang::scheduled_agents(s, config.shrinkage).map_err(|e| PlanError::Config(e.to_string()))
+            })
             .collect::<Result<Vec<u32>, PlanError>>()?;
         queues.push(QueuePlan {
             name: q.name.clone(),
@@ -381,7 +395,8 @@ fn patterns(start: Timestamp, n: usize, rules: &ShiftRules) -> Result<Vec<Patter
     let lens: Vec<usize> = rules.lengths_h.iter().map(|h| (h * 4.0).round() as usize).collect();
     let starts: Vec<usize> = match &rules.starts {
         Some(list) => {
-            let tods: Vec<usize> = list.iter().map(|s| time_of_day_intervals(s)).collect::<Result<_, _>>().map_err(PlanError::Config)?;
+            let tods: Vec<usize> =
+                list.iter().map(|s| time_of_day_intervals(s)).collect::<Result<_, _>>().map_err(PlanError::Config)?;
             // Intervals into the day of the plan's start.
             let first = (start.ms().rem_euclid(86_400_000) / INTERVAL_MS) as usize;
             (0..n).filter(|i| tods.contains(&((first + i) % 96))).collect()
@@ -441,10 +456,16 @@ pub fn scenario_toml(plan: &Plan, seed: u64, replications: u32) -> String {
                 .iter()
                 .enumerate()
                 .filter(|&(_, r)| r / peak != 1.0)
-                .map(|(i, r)| format!("    {{ start_s = {}, duration_s = 900, multiplier = {:?} }},", i * 900, r / peak))
+                .map(|(i, r)| {
+                    format!("    {{ start_s = {}, duration_s = 900, multiplier = {:?} }},", i * 900, r / peak)
+                })
                 .collect();
             if !surges.is_empty() {
-                let _ = writeln!(s, "# The forecast per 15 minutes, as a share of the peak.\nsurges = [\n{}\n]", surges.join("\n"));
+                let _ = writeln!(
+                    s,
+                    "# The forecast per 15 minutes, as a share of the peak.\nsurges = [\n{}\n]",
+                    surges.join("\n")
+                );
             }
         }
     }

@@ -102,7 +102,8 @@ pub fn verify(plan: &Plan, opts: &VerifyOptions) -> Result<Verification, PlanErr
         return Err(PlanError::Simulation("replications and threads must be at least 1".into()));
     }
     let text = crate::plan::scenario_toml(plan, opts.seed, opts.replications);
-    let scenario = Scenario::from_toml_str(&text, "the plan's scenario").map_err(|e| PlanError::Simulation(e.to_string()))?;
+    let scenario =
+        Scenario::from_toml_str(&text, "the plan's scenario").map_err(|e| PlanError::Simulation(e.to_string()))?;
     let n = plan.horizon_intervals;
     let q = plan.queues.len();
     let run_one = |i: u32| -> Result<Vec<Vec<Counts>>, PlanError> {
@@ -112,7 +113,8 @@ pub fn verify(plan: &Plan, opts: &VerifyOptions) -> Result<Verification, PlanErr
             sample_every_s: 0.0,
             ..RunOptions::default()
         };
-        let run = cs_sim::run(&scenario, &ro, &mut |_| {}, &mut |_| {}).map_err(|e| PlanError::Simulation(e.to_string()))?;
+        let run =
+            cs_sim::run(&scenario, &ro, &mut |_| {}, &mut |_| {}).map_err(|e| PlanError::Simulation(e.to_string()))?;
         let mut per = vec![vec![Counts::default(); q]; n];
         for (at, counts) in &run.queue_intervals {
             let k = at.since(plan.start()) / INTERVAL_MS;

@@ -50,8 +50,12 @@ fn main() {
     let mut tickets = 0u64;
     for _ in 0..rounds {
         for (k, &n) in threads.iter().enumerate() {
-            let opts =
-                RunOptions { sample_every_s: 0.0, replications: Some(replications), threads: n, ..RunOptions::default() };
+            let opts = RunOptions {
+                sample_every_s: 0.0,
+                replications: Some(replications),
+                threads: n,
+                ..RunOptions::default()
+            };
             let t0 = Instant::now();
             let r = replicate(&scenario, &opts, &mut |_| {}).expect("replications run");
             walls[k].push(t0.elapsed().as_secs_f64());

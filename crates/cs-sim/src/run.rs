@@ -271,7 +271,7 @@ pub fn replicate_after(
     first: Run,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<Replications, SimError> {
-    replicate_with(scenario, opts, First::Done(first), on_progress)
+    replicate_with(scenario, opts, First::Done(Box::new(first)), on_progress)
 }
 
 /// As [`replicate`], with replication 0's events given to `on_event` (to write its event
@@ -292,7 +292,7 @@ pub fn replicate_logged(
 enum First<'a> {
     Run,
     Log(&'a mut (dyn FnMut(&Event) + Send)),
-    Done(Run),
+    Done(Box<Run>),
 }
 
 /// How often the calling thread reports progress while workers run replications.
@@ -319,7 +319,7 @@ fn replicate_with(
     let (mut done, log) = match first {
         First::Run => (None, None),
         First::Log(f) => (None, Some(f)),
-        First::Done(r) => (Some(r), None),
+        First::Done(r) => (Some(*r), None),
     };
     if let Some(r) = &done
         && r.seed != replication_seed(base, 0)
@@ -331,7 +331,8 @@ fn replicate_with(
         )));
     }
     // Progress of each replication in thousandths; replication 0 given done is done.
-    let progress: Vec<AtomicU32> = (0..n).map(|i| AtomicU32::new(if i == 0 && done.is_some() { 1000 } else { 0 })).collect();
+    let progress: Vec<AtomicU32> =
+        (0..n).map(|i| AtomicU32::new(if i == 0 && done.is_some() { 1000 } else { 0 })).collect();
     let total = || progress.iter().map(|p| f64::from(p.load(Ordering::Relaxed))).sum::<f64>() / (1000.0 * f64::from(n));
     let done = Mutex::new(done.take());
     let log = Mutex::new(log);

@@ -79,7 +79,7 @@ pub fn horizon(s: &str) -> Result<usize, String> {
 }
 
 /// Reads the history from a CSV, a log file or a store.
-pub fn read_history(path: Option<&PathBuf>, store: Option<&str>, partition: &str) -> anyhow::Result<(String, History)> {
+pub fn read_history(path: Option<&std::path::Path>, store: Option<&str>, partition: &str) -> anyhow::Result<(String, History)> {
     match (path, store) {
         (Some(path), _) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
             let name = path.display().to_string();
@@ -106,7 +106,7 @@ pub fn read_history(path: Option<&PathBuf>, store: Option<&str>, partition: &str
 
 /// Runs `cs forecast`.
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let (name, history) = read_history(a.history.as_ref(), a.store.as_deref(), &a.partition)?;
+    let (name, history) = read_history(a.history.as_deref(), a.store.as_deref(), &a.partition)?;
     if a.backtest {
         let b = backtest(&history, a.days as usize, a.level).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         if a.json {

@@ -9,7 +9,7 @@ use cs_plan::forecast::Forecast;
 use cs_plan::plan::{Plan, PlanConfig, plan, scenario_toml};
 use cs_plan::verify::{Verification, VerifyOptions, verify};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Flags of `cs plan`.
 #[derive(clap::Args, Debug)]
@@ -77,7 +77,7 @@ struct Output<'a> {
 }
 
 /// Reads a forecast from JSON or CSV.
-fn read_forecast(path: &PathBuf) -> anyhow::Result<Forecast> {
+fn read_forecast(path: &Path) -> anyhow::Result<Forecast> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).with_context(|| format!("{name}: cannot read the forecast"))?;
     let f = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
@@ -94,7 +94,7 @@ fn read_forecast(path: &PathBuf) -> anyhow::Result<Forecast> {
 }
 
 /// The arrivals recorded in a log, timed from the plan's start, of the plan's queues.
-fn recorded(path: &PathBuf, plan: &Plan) -> anyhow::Result<Vec<cs_sim::Arrival>> {
+fn recorded(path: &Path, plan: &Plan) -> anyhow::Result<Vec<cs_sim::Arrival>> {
     let name = path.display().to_string();
     let read = super::replay::read(path, None)?;
     let events = read.events;

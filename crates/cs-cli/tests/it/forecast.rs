@@ -132,7 +132,10 @@ fn the_forecast_follows_the_true_rates_and_known_surges() {
     let counts = generate(days, 11);
     let path = write("forecast-28.csv", &csv(&counts));
     let (csv_out, svg_out) = (scratch("forecast-out.csv"), scratch("forecast-out.svg"));
-    let j = forecast_json(&path, &["--horizon", "48h", "--csv", csv_out.to_str().unwrap(), "--svg", svg_out.to_str().unwrap()]);
+    let j = forecast_json(
+        &path,
+        &["--horizon", "48h", "--csv", csv_out.to_str().unwrap(), "--svg", svg_out.to_str().unwrap()],
+    );
     assert_eq!(num(&j, "horizon_intervals"), 192.0);
     assert_eq!(num(&j, "start_ms"), (START_MS + days as i64 * 96 * INTERVAL_MS) as f64);
     assert_eq!(j["seasons"], serde_json::json!([96, 672]));
@@ -166,15 +169,13 @@ fn the_forecast_follows_the_true_rates_and_known_surges() {
 
     // A promotion tripling chat from 10:00 to 12:00 on the first day, nothing else.
     let day0 = START_MS + days as i64 * 96 * INTERVAL_MS;
-    let surge = format!(
-        "{},{},3,chat",
-        cs_core::Timestamp(day0 + 10 * 3_600_000),
-        cs_core::Timestamp(day0 + 12 * 3_600_000)
-    );
+    let surge =
+        format!("{},{},3,chat", cs_core::Timestamp(day0 + 10 * 3_600_000), cs_core::Timestamp(day0 + 12 * 3_600_000));
     let s = forecast_json(&path, &["--surge", &surge]);
     for q in 0..2 {
         for i in 0..192 {
-            let (a, b) = (num(&j["queues"][q]["intervals"][i], "arrivals"), num(&s["queues"][q]["intervals"][i], "arrivals"));
+            let (a, b) =
+                (num(&j["queues"][q]["intervals"][i], "arrivals"), num(&s["queues"][q]["intervals"][i], "arrivals"));
             let m = if q == 0 && (40..48).contains(&i) { 3.0 } else { 1.0 };
             assert!((b - a * m).abs() < 1e-9, "queue {q} interval {i}: {b} vs {a} x {m}");
         }

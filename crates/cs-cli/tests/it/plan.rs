@@ -7,7 +7,7 @@ use crate::forecast::{csv, generate};
 use crate::{cs, scratch};
 use serde_json::Value;
 use std::ffi::OsStr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The example's history: three weeks of the generator, seed 5.
 const EXAMPLE_DAYS: usize = 21;
@@ -31,16 +31,23 @@ fn the_example_history_is_the_generators() {
 
 /// The example's forecast, as `cs forecast --json` writes it.
 fn example_forecast() -> PathBuf {
-    let r = cs([OsStr::new("forecast"), example("history.csv").as_os_str(), "--horizon".as_ref(), "48h".as_ref(), "--json".as_ref()]);
+    let r = cs([
+        OsStr::new("forecast"),
+        example("history.csv").as_os_str(),
+        "--horizon".as_ref(),
+        "48h".as_ref(),
+        "--json".as_ref(),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let path = scratch("plan-forecast.json");
     std::fs::write(&path, &r.stdout).unwrap();
     path
 }
 
-fn plan(forecast: &PathBuf, extra: &[&str]) -> Value {
+fn plan(forecast: &Path, extra: &[&str]) -> Value {
+    let config = example("plan.toml");
     let mut args: Vec<&OsStr> =
-        vec!["plan".as_ref(), forecast.as_os_str(), "--config".as_ref(), example("plan.toml").into_os_string().leak(), "--json".as_ref()];
+        vec!["plan".as_ref(), forecast.as_os_str(), "--config".as_ref(), config.as_os_str(), "--json".as_ref()];
     args.extend(extra.iter().map(OsStr::new));
     let r = cs(args);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -102,7 +109,8 @@ fn the_plans_scenario_runs_with_cs_simulate() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("paid agent-hours"), "{}", r.stdout);
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
-    let r = cs([OsStr::new("simulate"), scenario.as_os_str(), "--json".as_ref(), "--replications".as_ref(), "1".as_ref()]);
+    let r =
+        cs([OsStr::new("simulate"), scenario.as_os_str(), "--json".as_ref(), "--replications".as_ref(), "1".as_ref()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let j = r.json();
     // Two days of the forecast's volume, about what it says.
@@ -117,12 +125,30 @@ fn the_plans_scenario_runs_with_cs_simulate() {
 fn bad_plan_configs_are_refused_with_the_field() {
     let forecast = example_forecast();
     for (text, says) in [
-        ("service_level = 1.5\ntarget_s = 20\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"chat\"\naht_s = 240\n", "service_level"),
-        ("service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [7.1]\n[[queues]]\nname = \"chat\"\naht_s = 240\n", "shifts.lengths_h[0]"),
-        ("service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"email\"\naht_s = 240\n", "queue email is not in the forecast"),
-        ("service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"chat\"\naht_s = -1\n", "aht_s"),
-        ("service_level = 0.8\ntarget_s = 20\nwhatever = 1\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"chat\"\naht_s = 1\n", "whatever"),
-        ("service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [8]\nstarts = [\"25:00\"]\n[[queues]]\nname = \"chat\"\naht_s = 1\n", "shifts.starts[0]"),
+        (
+            "service_level = 1.5\ntarget_s = 20\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"chat\"\naht_s = 240\n",
+            "service_level",
+        ),
+        (
+            "service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [7.1]\n[[queues]]\nname = \"chat\"\naht_s = 240\n",
+            "shifts.lengths_h[0]",
+        ),
+        (
+            "service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"email\"\naht_s = 240\n",
+            "queue email is not in the forecast",
+        ),
+        (
+            "service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"chat\"\naht_s = -1\n",
+            "aht_s",
+        ),
+        (
+            "service_level = 0.8\ntarget_s = 20\nwhatever = 1\n[shifts]\nlengths_h = [8]\n[[queues]]\nname = \"chat\"\naht_s = 1\n",
+            "whatever",
+        ),
+        (
+            "service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [8]\nstarts = [\"25:00\"]\n[[queues]]\nname = \"chat\"\naht_s = 1\n",
+            "shifts.starts[0]",
+        ),
     ] {
         let config = scratch("plan-bad.toml");
         std::fs::write(&config, text).unwrap();
@@ -175,7 +201,10 @@ fn a_plan_is_verified_against_what_really_arrived() {
         .flat_map(|c| c["queues"].as_array().unwrap().iter().map(|q| num(q, "offered")))
         .sum();
     let recorded = std::fs::read_to_string(&log).unwrap().matches("\"TicketCreated\"").count() as f64;
-    assert!((offered - recorded).abs() < 1e-6, "every recorded arrival is offered once per replication: {offered} vs {recorded}");
+    assert!(
+        (offered - recorded).abs() < 1e-6,
+        "every recorded arrival is offered once per replication: {offered} vs {recorded}"
+    );
 
     let r = cs([
         OsStr::new("plan"),
