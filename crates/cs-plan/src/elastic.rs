@@ -60,7 +60,8 @@ pub struct QueueNeed {
 /// The agents needed now and for `ahead` more intervals, per queue.
 ///
 /// # Errors
-/// [`ErlangError`] for a bad goal or traffic (a handle time or patience out of range).
+/// [`ErlangError`] for a bad goal or traffic (a handle time or patience out of range), or
+/// a reserve outside 0 to 10 (0.2 is 20 %).
 pub fn staffing(
     observed: &[Observed],
     goal: &StaffingGoal,
@@ -68,6 +69,13 @@ pub fn staffing(
     ahead: usize,
 ) -> Result<Vec<QueueNeed>, ErlangError> {
     goal.validate()?;
+    if !(reserve.is_finite() && (0.0..=10.0).contains(&reserve)) {
+        return Err(ErlangError::InvalidInput {
+            name: "reserve",
+            value: reserve,
+            reason: "must be from 0 to 10 (0.2 is 20 %)",
+        });
+    }
     observed
         .iter()
         .map(|o| {
@@ -214,6 +222,14 @@ mod tests {
         assert!((n[0].arrivals_per_hour - 160.0).abs() < 1e-9, "{}", n[0].arrivals_per_hour);
         assert!((n[4].arrivals_per_hour - 320.0).abs() < 1e-9);
         assert!(n.windows(2).all(|w| w[0].agents <= w[1].agents) && n[4].agents > n[0].agents);
+    }
+
+    #[test]
+    fn a_bad_reserve_is_refused_by_name() {
+        let o =
+            Observed { queue: "a".into(), arrivals: vec![1; 4], last_share: 1.0, aht_s: Some(60.0), patience_s: None };
+        let e = staffing(&[o], &goal(), -0.1, 1).unwrap_err();
+        assert!(e.to_string().starts_with("reserve = -0.1"), "{e}");
     }
 
     #[test]

@@ -215,6 +215,31 @@ capacity = { chat = 1 }
     // About 1,530 a day in the profile.
     let total = num(f, "total");
     assert!((1300.0..1800.0).contains(&total), "{total}");
+
+    // The same log in a store gives the same forecast.
+    let store = scratch("forecast-store");
+    let _ = std::fs::remove_dir_all(&store);
+    let r = cs([
+        OsStr::new("import"),
+        log.as_os_str(),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--partition".as_ref(),
+        "desk".as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cs([
+        OsStr::new("forecast"),
+        "--store".as_ref(),
+        store.as_os_str(),
+        "--partition".as_ref(),
+        "desk".as_ref(),
+        "--horizon".as_ref(),
+        "24h".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json(), j, "from the store as from the file");
 }
 
 #[test]
