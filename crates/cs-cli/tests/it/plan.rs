@@ -216,3 +216,27 @@ fn a_plan_is_verified_against_what_really_arrived() {
     ]);
     assert_ne!(r.code, 0, "--arrivals-from needs --verify");
 }
+
+#[test]
+fn a_forecast_csv_plans_as_its_json_does() {
+    let forecast = example_forecast();
+    let csv = scratch("plan-forecast.csv");
+    let r = cs([
+        OsStr::new("forecast"),
+        example("history.csv").as_os_str(),
+        "--horizon".as_ref(),
+        "48h".as_ref(),
+        "--csv".as_ref(),
+        csv.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let from_json = plan(&forecast, &[]);
+    let from_csv = plan(&csv, &[]);
+    for k in 0..2 {
+        let (a, b) = (&from_json["plan"]["queues"][k], &from_csv["plan"]["queues"][k]);
+        assert_eq!(a["name"], b["name"]);
+        assert_eq!(a["required"], b["required"], "the same requirement from the CSV's arrivals");
+        assert_eq!(a["shifts"], b["shifts"]);
+    }
+    assert_eq!(from_json["agent_hours"], from_csv["agent_hours"]);
+}
