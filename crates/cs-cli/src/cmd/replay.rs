@@ -443,7 +443,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     if !waiting_tickets.is_empty() {
         let mut w = Table::new(&["waiting ticket", "queue", "position", "waited", "estimated wait"]).left(0).left(1);
-        for t in &waiting_tickets {
+        // The table shows the first ones; `--json` lists them all.
+        const SHOWN: usize = 50;
+        for t in waiting_tickets.iter().take(SHOWN) {
             w.row(vec![
                 t.key.clone().unwrap_or_else(|| format!("T{}", t.id)),
                 t.queue.clone(),
@@ -454,6 +456,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
         out += "\n";
         out += &w.render();
+        if waiting_tickets.len() > SHOWN {
+            out += &format!("... and {} more waiting (all of them with --json)\n", waiting_tickets.len() - SHOWN);
+        }
     }
     if let Some(t) = &ticket {
         out += &format!(
