@@ -95,6 +95,13 @@ pub struct QueueForecast {
     pub method: String,
     /// Forecast arrivals over the horizon.
     pub total: f64,
+    /// The history's mean handle time, seconds, when known (from a log): what `cs plan`
+    /// staffs with when its config does not say.
+    #[serde(default)]
+    pub aht_s: Option<f64>,
+    /// The history's mean patience, seconds, when customers abandoned in it.
+    #[serde(default)]
+    pub patience_s: Option<f64>,
     /// Per interval.
     pub intervals: Vec<Point>,
 }
@@ -298,6 +305,8 @@ pub fn forecast(history: &History, opts: &Options) -> Result<Forecast, PlanError
             channel: q.channel.clone(),
             method: method.to_owned(),
             total: point.iter().sum(),
+            aht_s: q.aht_s,
+            patience_s: q.patience_s,
             intervals,
         });
     }
@@ -440,6 +449,8 @@ impl Forecast {
                     channel: q.channel.clone(),
                     method: "given".into(),
                     total: q.counts.iter().sum(),
+                    aht_s: q.aht_s,
+                    patience_s: q.patience_s,
                     intervals: q
                         .counts
                         .iter()

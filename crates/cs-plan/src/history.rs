@@ -22,6 +22,14 @@ pub struct Series {
     pub channel: Option<String>,
     /// Arrivals in each interval, oldest first.
     pub counts: Vec<f64>,
+    /// Mean handle time over the history, seconds, when known (a log's metrics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aht_s: Option<f64>,
+    /// Mean patience over the history, seconds, when customers abandoned in it: the
+    /// exponential patience's estimate from waits censored by answers (all waiting time
+    /// over abandonments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience_s: Option<f64>,
 }
 
 /// Arrivals per queue per 15-minute interval from `start`, every queue over the same
@@ -66,7 +74,8 @@ impl History {
     }
 
     /// Counts every `TicketCreated` of an event log per queue per interval, from the
-    /// interval of the first event to the one of the last. A ticket's queue is the one it
+    /// interval of the first event to the one of the last, and takes each queue's mean
+    /// handle time and patience from the log's metrics (`cs_core::replay`). A ticket's queue is the one it
     /// was created for, else the queue the configuration in force routes its channel and
     /// category to; every queue of the last configuration is listed, in config order.
     ///
@@ -101,6 +110,8 @@ impl History {
                                 name: q.name.clone(),
                                 channel: channel.map(|c| c.name().to_owned()),
                                 counts: vec![0.0; n],
+                                aht_s: None,
+                                patience_s: None,
                             });
                         }
                     }
@@ -119,6 +130,16 @@ impl History {
         }
         if tickets == 0 {
             return Err(PlanError::History("the log holds no ticket created for a queue".into()));
+        }
+        // Handle time and patience per queue from the core's own metrics of the log.
+        let state = cs_core::replay(events);
+        for (q, series) in queues.iter_mut().enumerate() {
+            if let Some(c) = state.metrics().queues.get(q) {
+                series.aht_s = c.aht_s();
+                series.patience_s = (c.abandoned > 0)
+                    .then(|| (c.wait_ms_answered + c.wait_ms_abandoned) as f64 / c.abandoned as f64 / 1000.0)
+                    .filter(|p| *p > 0.0);
+            }
         }
         Ok(History { start: first, queues })
     }
@@ -196,8 +217,10 @@ impl History {
         if n > INTERVALS_MAX {
             return Err(PlanError::History(format!("the rows span {n} intervals, more than a year ({INTERVALS_MAX})")));
         }
-        let mut queues: Vec<Series> =
-            names.into_iter().map(|(name, channel)| Series { name, channel, counts: vec![0.0; n] }).collect();
+        let mut queues: Vec<Series> = names
+            .into_iter()
+            .map(|(name, channel)| Series { name, channel, counts: vec![0.0; n], aht_s: None, patience_s: None })
+            .collect();
         for ((q, at), a) in rows {
             queues[q].counts[((at - from) / INTERVAL_MS) as usize] = a;
         }

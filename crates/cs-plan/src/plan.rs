@@ -91,6 +91,44 @@ pub struct QueueRules {
 }
 
 impl PlanConfig {
+    /// The config used without a file: 80 % within 20 s, no shrinkage, a 20 % reserve,
+    /// shifts of 4, 6 or 8 hours starting on the half hour, 10 replications from seed 1,
+    /// and every queue of the forecast with the handle time and patience its history
+    /// gave (a log's; a CSV history has none, and then a config is needed).
+    ///
+    /// # Errors
+    /// [`PlanError::Config`] naming a queue the forecast gives no handle time for.
+    pub fn from_forecast(forecast: &Forecast) -> Result<PlanConfig, PlanError> {
+        let queues = forecast
+            .queues
+            .iter()
+            .map(|q| {
+                let aht_s = q.aht_s.ok_or_else(|| {
+                    PlanError::Config(format!(
+                        "the forecast gives queue {} no handle time (its history was not an event log); give a plan \
+                         config (--config) with queues.aht_s",
+                        q.name
+                    ))
+                })?;
+                Ok(QueueRules { name: q.name.clone(), channel: q.channel.clone(), aht_s, patience_s: q.patience_s })
+            })
+            .collect::<Result<Vec<_>, PlanError>>()?;
+        let c = PlanConfig {
+            service_level: 0.8,
+            target_s: 20.0,
+            shrinkage: 0.0,
+            reserve: default_reserve(),
+            asa_s_max: None,
+            abandon_rate_max: None,
+            replications: default_replications(),
+            seed: default_seed(),
+            shifts: ShiftRules { lengths_h: vec![4.0, 6.0, 8.0], start_every_min: Some(30), starts: None },
+            queues,
+        };
+        c.check()?;
+        Ok(c)
+    }
+
     /// Parses and checks a plan config.
     ///
     /// # Errors

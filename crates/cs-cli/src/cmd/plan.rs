@@ -19,9 +19,17 @@ pub struct Args {
     #[arg(value_name = "FORECAST")]
     pub forecast: PathBuf,
     /// The plan's configuration (TOML): target, handle times, patience, allowed shifts
-    /// (docs/PLANNING.md).
+    /// (docs/PLANNING.md). Without it: 80 % within 20 s, shifts of 4, 6 or 8 hours on the
+    /// half hour, and the handle times and patience of the forecast's history (an event
+    /// log's).
     #[arg(long, value_name = "FILE")]
-    pub config: PathBuf,
+    pub config: Option<PathBuf>,
+    /// The service level to reach, instead of the config's: 0.8, 80 or 80%.
+    #[arg(long, value_name = "SHARE", value_parser = cs_cli::flags::service_level)]
+    pub service_level: Option<f64>,
+    /// The service level's threshold in seconds, instead of the config's.
+    #[arg(long, value_name = "T", value_parser = cs_cli::flags::non_negative)]
+    pub target_s: Option<f64>,
     /// The elastic reserve over the requirement, instead of the config's (default 20%):
     /// 0.2, 20 or 20%.
     #[arg(long, value_name = "SHARE", value_parser = cs_cli::flags::share)]
@@ -139,9 +147,25 @@ fn recorded(path: &Path, plan: &Plan) -> anyhow::Result<Vec<cs_sim::Arrival>> {
 /// Runs `cs plan`.
 pub fn run(a: Args) -> anyhow::Result<()> {
     let forecast = read_forecast(&a.forecast)?;
-    let cname = a.config.display().to_string();
-    let text = std::fs::read_to_string(&a.config).with_context(|| format!("{cname}: cannot read"))?;
-    let mut config = PlanConfig::from_toml_str(&text).map_err(|e| anyhow::anyhow!("{cname}: {e}"))?;
+    let (cname, mut config) = match &a.config {
+        Some(path) => {
+            let cname = path.display().to_string();
+            let text = std::fs::read_to_string(path).with_context(|| format!("{cname}: cannot read"))?;
+            let config = PlanConfig::from_toml_str(&text).map_err(|e| anyhow::anyhow!("{cname}: {e}"))?;
+            (cname, config)
+        }
+        None => {
+            let name = a.forecast.display().to_string();
+            let config = PlanConfig::from_forecast(&forecast).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            (name, config)
+        }
+    };
+    if let Some(v) = a.service_level {
+        config.service_level = v;
+    }
+    if let Some(v) = a.target_s {
+        config.target_s = v;
+    }
     if let Some(r) = a.reserve {
         config.reserve = r;
     }

@@ -240,3 +240,60 @@ fn a_forecast_csv_plans_as_its_json_does() {
     }
     assert_eq!(from_json["agent_hours"], from_csv["agent_hours"]);
 }
+
+#[test]
+fn without_a_config_a_plan_takes_handle_times_and_patience_from_the_logs_history() {
+    let scenario = scratch("plan-log-history.toml");
+    std::fs::write(
+        &scenario,
+        r#"
+name = "plan-log-history"
+seed = 4
+duration_s = 259200
+[[queues]]
+name = "chat"
+channel = "chat"
+skills = ["chat"]
+arrivals = { kind = "profile", per_hour = [4, 4, 4, 4, 4, 6, 10, 20, 40, 55, 60, 60, 55, 55, 55, 50, 45, 40, 30, 20, 15, 10, 6, 4] }
+handle_time = { kind = "exponential", mean_s = 240 }
+patience = { kind = "exponential", mean_s = 120 }
+[[teams]]
+name = "desk"
+agents = 6
+skills = { chat = 1 }
+capacity = { chat = 1 }
+"#,
+    )
+    .unwrap();
+    let log = scratch("plan-log-history.jsonl");
+    let r = cs([OsStr::new("simulate"), scenario.as_os_str(), "--events".as_ref(), log.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cs([OsStr::new("forecast"), log.as_os_str(), "--horizon".as_ref(), "24h".as_ref(), "--json".as_ref()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let f = r.json();
+    let q = &f["queues"][0];
+    // The log's handle time and the patience estimated from its waits and abandonments.
+    let aht = num(q, "aht_s");
+    assert!((aht - 240.0).abs() < 0.1 * 240.0, "{aht}");
+    let patience = num(q, "patience_s");
+    assert!((patience - 120.0).abs() < 0.25 * 120.0, "{patience}");
+    let path = scratch("plan-log-forecast.json");
+    std::fs::write(&path, r.stdout).unwrap();
+
+    let r = cs([OsStr::new("plan"), path.as_os_str(), "--verify".as_ref(), "--json".as_ref()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(num(&j, "intervals"), 96.0);
+    assert_eq!(num(&j, "reserve"), 0.2);
+    assert_eq!(j["plan"]["queues"][0]["model"], "erlang_a");
+    assert_eq!(j["plan"]["target_s"], 20.0);
+    let met = num(&j, "intervals_met");
+    assert!(met >= 0.9 * 96.0, "{met} of 96");
+
+    // A CSV history has no handle times: a config is needed, and the error says so.
+    let csv = scratch("plan-log-forecast.csv");
+    std::fs::write(&csv, "interval,queue,arrivals\n2026-01-05T00:00:00Z,chat,3\n").unwrap();
+    let r = cs([OsStr::new("plan"), csv.as_os_str()]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("no handle time") && r.stderr.contains("--config"), "{}", r.stderr);
+}
