@@ -29,9 +29,10 @@ pub struct Args {
     /// bias per queue against the seasonal-naive baseline.
     #[arg(long)]
     pub backtest: bool,
-    /// Days held out by --backtest.
-    #[arg(long, value_name = "N", default_value_t = 7, requires = "backtest", value_parser = clap::value_parser!(u32).range(1..=366))]
-    pub days: u32,
+    /// Days held out by --backtest. Default: 7, or as many as leave two days to fit on
+    /// in a shorter history (at least 1).
+    #[arg(long, value_name = "N", requires = "backtest", value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: Option<u32>,
     /// Level of the prediction interval: 0.8, 80 or 80%.
     #[arg(long, value_name = "SHARE", default_value = "0.8", value_parser = cs_cli::flags::service_level)]
     pub level: f64,
@@ -108,7 +109,9 @@ pub fn read_history(path: Option<&std::path::Path>, store: Option<&str>, partiti
 pub fn run(a: Args) -> anyhow::Result<()> {
     let (name, history) = read_history(a.history.as_deref(), a.store.as_deref(), &a.partition)?;
     if a.backtest {
-        let b = backtest(&history, a.days as usize, a.level).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let whole_days = history.len() / cs_plan::INTERVALS_PER_DAY;
+        let days = a.days.map_or_else(|| whole_days.saturating_sub(2).clamp(1, 7), |d| d as usize);
+        let b = backtest(&history, days, a.level).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         if a.json {
             return super::print_json(&b);
         }

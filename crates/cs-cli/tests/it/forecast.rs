@@ -274,4 +274,9 @@ fn bad_histories_and_flags_are_refused_with_the_reason() {
     }
     let r = cs([OsStr::new("forecast"), ok.as_os_str(), "--backtest".as_ref(), "--days".as_ref(), "3".as_ref()]);
     assert!(r.stderr.contains("cannot hold out 3 day(s)"), "{}", r.stderr);
+    // Without --days, a three-day history holds out one day and fits on two.
+    let j = forecast_json(&ok, &["--backtest"]);
+    assert_eq!(j["holdout_days"], 1);
+    assert_eq!(j["train_intervals"], 2 * 96);
+    assert!(j["queues"][0]["wape"].is_number() && j["queues"][0]["baseline_wape"].is_number(), "{j}");
 }
