@@ -461,7 +461,8 @@ fn patterns(start: Timestamp, n: usize, rules: &ShiftRules) -> Result<Vec<Patter
 /// The scenario that runs the plan (TOML, `docs/SCENARIOS.md`): one queue per planned
 /// queue with the forecast as its arrival rate (a constant at the horizon's peak, scaled
 /// per interval by surge windows), exponential handle times (and patience, when known) as
-/// Erlang assumes, and one team per shift block, its agents logged in for the shift.
+/// Erlang assumes, and one team per shift block, its agents logged in for the shift. A
+/// queue without shifts (nothing forecast) is left out.
 #[must_use]
 pub fn scenario_toml(plan: &Plan, seed: u64, replications: u32) -> String {
     use std::fmt::Write as _;
@@ -474,7 +475,9 @@ pub fn scenario_toml(plan: &Plan, seed: u64, replications: u32) -> String {
     let _ = writeln!(s, "duration_s = {}", plan.horizon_intervals * 900);
     let _ = writeln!(s, "service_level_target_s = {}", num(plan.target_s));
     let _ = writeln!(s, "replications = {replications}");
-    for q in &plan.queues {
+    // A queue the plan staffs with nobody (no arrivals forecast) is left out: no team
+    // could serve it, and nothing would arrive.
+    for q in plan.queues.iter().filter(|q| !q.shifts.is_empty()) {
         let rates: Vec<f64> = q.forecast.iter().map(|a| a * 4.0).collect();
         let peak = rates.iter().copied().fold(0.0, f64::max);
         let _ = writeln!(

@@ -106,6 +106,9 @@ pub fn verify(plan: &Plan, opts: &VerifyOptions) -> Result<Verification, PlanErr
         Scenario::from_toml_str(&text, "the plan's scenario").map_err(|e| PlanError::Simulation(e.to_string()))?;
     let n = plan.horizon_intervals;
     let q = plan.queues.len();
+    // The scenario's queue of each planned queue (a queue without shifts is not in it).
+    let names: Vec<&str> = scenario.queue_names().collect();
+    let index: Vec<Option<usize>> = plan.queues.iter().map(|p| names.iter().position(|n| *n == p.name)).collect();
     let run_one = |i: u32| -> Result<Vec<Vec<Counts>>, PlanError> {
         let ro = RunOptions {
             seed: Some(replication_seed(opts.seed, i)),
@@ -119,7 +122,11 @@ pub fn verify(plan: &Plan, opts: &VerifyOptions) -> Result<Verification, PlanErr
         for (at, counts) in &run.queue_intervals {
             let k = at.since(plan.start()) / INTERVAL_MS;
             if (0..n as i64).contains(&k) {
-                per[k as usize] = counts.clone();
+                for (planned, scenario_q) in index.iter().enumerate() {
+                    if let Some(sq) = scenario_q {
+                        per[k as usize][planned] = counts[*sq].clone();
+                    }
+                }
             }
         }
         Ok(per)

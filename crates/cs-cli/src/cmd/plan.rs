@@ -126,7 +126,7 @@ fn recorded(path: &Path, plan: &Plan) -> anyhow::Result<Vec<cs_sim::Arrival>> {
         if !(0..horizon_ms).contains(&a.at_ms) {
             continue;
         }
-        if !plan.queues.iter().any(|q| q.name == a.queue) {
+        if !plan.queues.iter().any(|q| q.name == a.queue && !q.shifts.is_empty()) {
             other += 1;
             continue;
         }
@@ -136,7 +136,7 @@ fn recorded(path: &Path, plan: &Plan) -> anyhow::Result<Vec<cs_sim::Arrival>> {
         out.push(a);
     }
     if other > 0 {
-        eprintln!("warning: {name}: {other} arrivals in queues the plan does not cover were left out");
+        eprintln!("warning: {name}: {other} arrivals in queues the plan does not staff were left out");
     }
     if out.is_empty() {
         bail!("{name}: no arrival of the plan's queues within the plan's horizon ({} on)", plan.start);

@@ -297,3 +297,41 @@ capacity = { chat = 1 }
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("no handle time") && r.stderr.contains("--config"), "{}", r.stderr);
 }
+
+#[test]
+fn a_queue_with_nothing_forecast_is_planned_with_nobody_and_verified_as_met() {
+    let csv = scratch("plan-zero.csv");
+    std::fs::write(
+        &csv,
+        "interval,queue,channel,arrivals\n2026-01-05T00:00:00Z,chat,chat,10\n2026-01-05T00:15:00Z,chat,chat,12\n\
+         2026-01-05T00:00:00Z,mail,email,0\n2026-01-05T00:15:00Z,mail,email,0\n",
+    )
+    .unwrap();
+    let config = scratch("plan-zero.toml");
+    std::fs::write(
+        &config,
+        "service_level = 0.8\ntarget_s = 20\n[shifts]\nlengths_h = [0.5]\n[[queues]]\nname = \"chat\"\naht_s = 120\n\
+         [[queues]]\nname = \"mail\"\naht_s = 300\n",
+    )
+    .unwrap();
+    let r = cs([
+        OsStr::new("plan"),
+        csv.as_os_str(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--verify".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = r.json();
+    let mail = &j["plan"]["queues"][1];
+    assert_eq!(mail["name"], "mail");
+    assert_eq!(mail["shifts"], serde_json::json!([]));
+    assert_eq!(mail["agent_hours"], 0.0);
+    assert_eq!(num(&j, "intervals"), 2.0);
+    for c in j["verification"]["checks"].as_array().unwrap() {
+        assert_eq!(c["queues"][1]["offered"], 0.0);
+        assert_eq!(c["queues"][1]["met"], true);
+        assert!(num(&c["queues"][0], "offered") > 0.0, "chat is simulated: {c}");
+    }
+}
