@@ -75,14 +75,28 @@ impl History {
 
     /// Counts every `TicketCreated` of an event log per queue per interval, from the
     /// interval of the first event to the one of the last, and takes each queue's mean
-    /// handle time and patience from the log's metrics (`cs_core::replay`). A ticket's queue is the one it
-    /// was created for, else the queue the configuration in force routes its channel and
-    /// category to; every queue of the last configuration is listed, in config order.
+    /// handle time and patience from the log's metrics. The log is checked as it is
+    /// replayed (`cs_core::try_replay`: every event must be one the engine would write).
+    ///
+    /// # Errors
+    /// [`PlanError::History`] for a log the engine could not have written (naming the
+    /// event), and as [`History::from_log`].
+    pub fn from_events(events: &[Event]) -> Result<History, PlanError> {
+        if !matches!(events.first(), Some(Event::Configured { .. })) {
+            return History::from_log(events, &cs_core::State::new());
+        }
+        let state = cs_core::try_replay(events).map_err(|e| PlanError::History(e.to_string()))?;
+        History::from_log(events, &state)
+    }
+
+    /// As [`History::from_events`], with the log already replayed into `state` (the
+    /// caller checked it): counts from the events, handle times and patience from the
+    /// state's metrics.
     ///
     /// # Errors
     /// [`PlanError::History`] for a log that does not start with its configuration, holds
     /// no ticket, or spans more than a year.
-    pub fn from_events(events: &[Event]) -> Result<History, PlanError> {
+    pub fn from_log(events: &[Event], state: &cs_core::State) -> Result<History, PlanError> {
         let Some(Event::Configured { .. }) = events.first() else {
             return Err(PlanError::History(
                 "the first event is not Configured: this is not the start of an event log".into(),
@@ -132,7 +146,6 @@ impl History {
             return Err(PlanError::History("the log holds no ticket created for a queue".into()));
         }
         // Handle time and patience per queue from the core's own metrics of the log.
-        let state = cs_core::replay(events);
         for (q, series) in queues.iter_mut().enumerate() {
             if let Some(c) = state.metrics().queues.get(q) {
                 series.aht_s = c.aht_s();

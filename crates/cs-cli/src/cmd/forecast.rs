@@ -93,7 +93,12 @@ pub fn read_history(path: Option<&std::path::Path>, store: Option<&str>, partiti
             if let Some(t) = &read.torn_tail {
                 eprintln!("warning: {name}:{}: torn last line ignored", t.line);
             }
-            Ok((name.clone(), History::from_events(&read.events).map_err(|e| anyhow::anyhow!("{name}: {e}"))?))
+            let Some(cs_core::Event::Configured { .. }) = read.events.first() else {
+                bail!("{name}: the first event is not Configured: this is not the start of an event log");
+            };
+            // Checked as `cs replay` checks it, a bad event named by its line.
+            let state = super::replay_log(path, &read.events)?;
+            Ok((name.clone(), History::from_log(&read.events, &state).map_err(|e| anyhow::anyhow!("{name}: {e}"))?))
         }
         (None, Some(location)) => {
             let s = super::open_existing_store(location)?;

@@ -240,6 +240,15 @@ capacity = { chat = 1 }
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json(), j, "from the store as from the file");
+
+    // A log with an assignment taken out is not one the engine wrote: refused, by line.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let cut = text.lines().position(|l| l.contains("\"TicketAssigned\"")).unwrap();
+    let damaged: String = text.lines().enumerate().filter(|&(i, _)| i != cut).map(|(_, l)| format!("{l}\n")).collect();
+    let bad = write("forecast-damaged.jsonl", &damaged);
+    let r = cs([OsStr::new("forecast"), bad.as_os_str()]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("forecast-damaged.jsonl:") && r.stderr.contains("cannot be replayed"), "{}", r.stderr);
 }
 
 #[test]
