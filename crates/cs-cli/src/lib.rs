@@ -8,6 +8,7 @@
 //! - [`summary`]: the metrics summary ([`summary::Summary`]) that `cs replay --json` prints
 //!   and `cs simulate --json` must print too, so that replaying a simulated log gives the
 //!   same figures as the simulation printed;
+//! - [`explain`]: a routing explanation with names for ids, as `cs explain` prints it;
 //! - [`flags`]: value parsers for flags (fractions given as `0.8`, `80` or `80%`,
 //!   positive seconds) with messages that name the rule;
 //! - [`table`]: plain-text tables and number formatting for the human-readable output;
@@ -20,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod explain;
 pub mod flags;
 pub mod plot;
 pub mod summary;

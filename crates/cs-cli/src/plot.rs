@@ -2,7 +2,8 @@
 //!
 //! - `load.svg`: tickets waiting, agents busy and agents staffed over time;
 //! - `service-level.svg`: service level per 15-minute interval, with the goal line;
-//! - `waits.svg`: the distribution of waits of answered tickets.
+//! - `waits.svg`: the distribution of waits of answered tickets;
+//! - [`forecast`] and [`plan`]: the charts `cs forecast --svg` and `cs plan --svg` write.
 //!
 //! Titles go through [`printable`]: plotters escapes `&` and `<`, but a control character
 //! would make the SVG invalid XML.
@@ -188,6 +189,121 @@ pub fn wait_distribution(path: &Path, title: &str, h: &Histogram) -> anyhow::Res
             bars.iter().map(|&(x, y)| Rectangle::new([(x, 0.0), (x + h.bin_s * 0.9, y)], BLUE.mix(0.7).filled())),
         )
         .map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// The last week of history, the forecast and its prediction interval, one colour per
+/// queue, against hours from the forecast's start (history at negative hours).
+pub fn forecast(path: &Path, history: &cs_plan::History, f: &cs_plan::forecast::Forecast) -> anyhow::Result<()> {
+    const PALETTE: [RGBColor; 6] = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
+    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let shown = history.len().min(cs_plan::INTERVALS_PER_WEEK);
+    let first = history.len() - shown;
+    let hour = |i: i64| i as f64 / 4.0;
+    let y_max = history
+        .queues
+        .iter()
+        .flat_map(|q| q.counts[first..].iter().copied())
+        .chain(f.queues.iter().flat_map(|q| q.intervals.iter().map(|p| p.upper)))
+        .fold(1.0, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .caption("arrivals per 15 minutes: history, forecast and prediction interval", ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(48)
+        .build_cartesian_2d(hour(-(shown as i64))..hour(f.horizon_intervals as i64), 0f64..y_max * 1.05)
+        .map_err(err)?;
+    chart.configure_mesh().x_desc("hours from the forecast's start").y_desc("arrivals").draw().map_err(err)?;
+    for (k, (h, q)) in history.queues.iter().zip(&f.queues).enumerate() {
+        let color = PALETTE[k % PALETTE.len()];
+        let band: Vec<(f64, f64)> = q
+            .intervals
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (hour(i as i64), p.upper))
+            .chain(q.intervals.iter().enumerate().rev().map(|(i, p)| (hour(i as i64), p.lower)))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.15)))).map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(
+                h.counts[first..].iter().enumerate().map(|(i, &c)| (hour(i as i64 - shown as i64), c)),
+                color.mix(0.5),
+            ))
+            .map_err(err)?
+            .label(format!("{} history", printable(&h.name)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.mix(0.5)));
+        chart
+            .draw_series(LineSeries::new(
+                q.intervals.iter().enumerate().map(|(i, p)| (hour(i as i64), p.arrivals)),
+                color.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(format!("{} forecast", printable(&q.name)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// A plan per queue: agents required (no reserve), with the reserve, and scheduled by the
+/// shifts per 15-minute interval; with a verification, the intervals that miss marked.
+pub fn plan(
+    path: &Path,
+    plan: &cs_plan::plan::Plan,
+    verified: Option<&cs_plan::verify::Verification>,
+) -> anyhow::Result<()> {
+    let root = SVGBackend::new(path, (SIZE.0, SIZE.1 * plan.queues.len().max(1) as u32)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let areas = root.split_evenly((plan.queues.len().max(1), 1));
+    for (k, (q, area)) in plan.queues.iter().zip(&areas).enumerate() {
+        let hour = |i: usize| i as f64 / 4.0;
+        let y_max = q.scheduled.iter().chain(&q.with_reserve).copied().max().unwrap_or(1).max(1);
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                format!("{}: agents per 15 minutes (reserve {:.0} %)", printable(&q.name), plan.reserve * 100.0),
+                ("sans-serif", 20),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(48)
+            .build_cartesian_2d(0f64..hour(plan.horizon_intervals), 0f64..f64::from(y_max) * 1.1 + 1.0)
+            .map_err(err)?;
+        chart.configure_mesh().x_desc("hours from the plan's start").y_desc("agents").draw().map_err(err)?;
+        let steps = |v: &[u32]| -> Vec<(f64, f64)> {
+            v.iter().enumerate().flat_map(|(i, &a)| [(hour(i), f64::from(a)), (hour(i + 1), f64::from(a))]).collect()
+        };
+        type Row<'a> = (&'a str, RGBColor, &'a [u32]);
+        let rows: [Row; 3] = [
+            ("required", RED, &q.required),
+            ("with reserve", MAGENTA, &q.with_reserve),
+            ("scheduled", BLUE, &q.scheduled),
+        ];
+        for (label, color, v) in rows {
+            chart
+                .draw_series(LineSeries::new(steps(v), color.stroke_width(2)))
+                .map_err(err)?
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
+        if let Some(v) = verified {
+            let missed: Vec<(f64, f64)> = v
+                .checks
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.queues.get(k).is_some_and(|qc| !qc.met))
+                .map(|(i, _)| (hour(i) + 0.125, 0.5))
+                .collect();
+            chart
+                .draw_series(missed.into_iter().map(|p| Cross::new(p, 5, RED.stroke_width(2))))
+                .map_err(err)?
+                .label("interval missing the target (simulated)")
+                .legend(|(x, y)| Cross::new((x + 10, y), 5, RED.stroke_width(2)));
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+    }
     root.present().map_err(err)?;
     Ok(())
 }

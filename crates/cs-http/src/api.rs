@@ -424,15 +424,17 @@ fn status_name(s: TicketStatus) -> String {
     serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| format!("{s:?}"))
 }
 
+/// An agent's key (`A<id>` for an agent the state does not know).
 fn agent_key(state: &State, a: AgentId) -> Value {
-    state.agent(a).map_or(Value::Null, |a| Value::String(a.key.to_string()))
+    Value::String(state.agent(a).map_or_else(|| format!("A{}", a.0), |a| a.key.to_string()))
 }
 
+/// A ticket's id (`T<id>` for a ticket without one).
 fn ticket_key(state: &State, t: TicketId) -> Value {
     state
         .ticket(t)
         .and_then(|t| t.key.as_deref())
-        .map_or_else(|| Value::String(format!("#{}", t.0)), |k| Value::String(k.to_owned()))
+        .map_or_else(|| Value::String(format!("T{}", t.0)), |k| Value::String(k.to_owned()))
 }
 
 /// A ticket as `GET /v1/tickets/{id}` shows it.
@@ -496,8 +498,9 @@ pub fn ticket_view(state: &State, t: &Ticket, now: Timestamp, detail: bool) -> V
     v
 }
 
-/// The core's explanation with the help desk's ids and the config's names.
-fn explanation_view(state: &State, e: &cs_core::Explanation) -> Value {
+/// The core's explanation with the help desk's ids (`T<id>` for a ticket without one) and
+/// the config's names; `cs explain` prints the same.
+pub fn explanation_view(state: &State, e: &cs_core::Explanation) -> Value {
     let cfg = state.config();
     let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
     v["ticket"] = ticket_key(state, e.ticket);

@@ -7,7 +7,9 @@
 //!   rules pass through to `cs_core::ConfigSpec` untouched.
 //! - [`run`] simulates a scenario once; [`replicate`] runs independent replications and
 //!   estimates each figure with a confidence interval ([`replicate_after`] when
-//!   replication 0 has been run already, e.g. to write its event log); [`arrivals_from_events`] lifts the
+//!   replication 0 has been run already; [`replicate_logged`] to write replication 0's
+//!   event log while the others run), on [`RunOptions::threads`] threads (rayon, one
+//!   engine per replication, figures independent of the thread count); [`arrivals_from_events`] lifts the
 //!   arrivals out of a recorded log for a what-if run against another scenario.
 //! - [`erlang`]: Erlang B, C and A (M/M/c+M) metrics and a staffing solver.
 //!
@@ -42,7 +44,7 @@ mod stats;
 pub use arrivals::{Arrival, arrivals_from_events};
 pub use run::{
     HANDOFF_REASON, QueueEstimates, RecordedUse, Replications, Run, RunOptions, RunSummary, Sample, SimError,
-    replicate, replicate_after, replication_seed, run,
+    replicate, replicate_after, replicate_logged, replication_seed, run,
 };
 pub use scenario::{
     AGENTS_MAX, DEFAULT_CLOSED_TICKET_RETENTION_S, DEFAULT_CUSTOMER_MEMORY_S, DEFAULT_CUSTOMER_POOL,

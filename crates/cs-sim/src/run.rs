@@ -43,11 +43,15 @@ pub struct RunOptions {
     pub replications: Option<u32>,
     /// Confidence level of replication intervals.
     pub confidence: f64,
+    /// Threads [`crate::replicate`] runs replications on (at least 1; one engine per
+    /// replication). Each replication's figures depend only on its seed, so the result
+    /// does not change with this.
+    pub threads: usize,
 }
 
 impl Default for RunOptions {
     /// No overrides; a sample every 60 s; waits in 1-second bins up to an hour; 95 %
-    /// confidence intervals.
+    /// confidence intervals; one thread.
     fn default() -> Self {
         RunOptions {
             seed: None,
@@ -57,6 +61,7 @@ impl Default for RunOptions {
             wait_bins: 3600,
             replications: None,
             confidence: 0.95,
+            threads: 1,
         }
     }
 }
@@ -96,6 +101,9 @@ pub struct Run {
     /// The core's counters per 15-minute interval over the whole run (warm-up included),
     /// over all queues: `(interval start, counters)`.
     pub intervals: Vec<(Timestamp, cs_core::metrics::Counts)>,
+    /// The same intervals per queue: `(interval start, counters per queue, indexed like
+    /// the config's queues; default counters where nothing was counted)`.
+    pub queue_intervals: Vec<(Timestamp, Vec<cs_core::metrics::Counts>)>,
     /// Tickets created over the whole run (warm-up included).
     pub tickets_simulated: u64,
     /// Tickets the engine refused (a full queue, the open-ticket limit).
@@ -249,7 +257,7 @@ pub fn replicate(
     opts: &RunOptions,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<Replications, SimError> {
-    replicate_with(scenario, opts, None, on_progress)
+    replicate_with(scenario, opts, First::Run, on_progress)
 }
 
 /// As [`replicate`], with replication 0 already run by [`run`] with the same scenario and
@@ -263,21 +271,56 @@ pub fn replicate_after(
     first: Run,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<Replications, SimError> {
-    replicate_with(scenario, opts, Some(first), on_progress)
+    replicate_with(scenario, opts, First::Done(Box::new(first)), on_progress)
 }
+
+/// As [`replicate`], with replication 0's events given to `on_event` (to write its event
+/// log), whichever thread runs it.
+///
+/// # Errors
+/// As [`run`].
+pub fn replicate_logged(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    on_event: &mut (dyn FnMut(&Event) + Send),
+    on_progress: &mut dyn FnMut(f64),
+) -> Result<Replications, SimError> {
+    replicate_with(scenario, opts, First::Log(on_event), on_progress)
+}
+
+/// What replication 0 is: run plainly, run with its events logged, or already run.
+enum First<'a> {
+    Run,
+    Log(&'a mut (dyn FnMut(&Event) + Send)),
+    Done(Box<Run>),
+}
+
+/// How often the calling thread reports progress while workers run replications.
+const PROGRESS_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 fn replicate_with(
     scenario: &Scenario,
     opts: &RunOptions,
-    mut done: Option<Run>,
+    first: First<'_>,
     on_progress: &mut dyn FnMut(f64),
 ) -> Result<Replications, SimError> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
     check_options(opts)?;
     let n = opts.replications.unwrap_or(scenario.replications());
     if n == 0 {
         return Err(SimError::Options("replications must be at least 1".into()));
     }
+    if opts.threads == 0 {
+        return Err(SimError::Options("threads must be at least 1".into()));
+    }
     let base = opts.seed.unwrap_or(scenario.seed());
+    let (mut done, log) = match first {
+        First::Run => (None, None),
+        First::Log(f) => (None, Some(f)),
+        First::Done(r) => (Some(*r), None),
+    };
     if let Some(r) = &done
         && r.seed != replication_seed(base, 0)
     {
@@ -287,24 +330,81 @@ fn replicate_with(
             replication_seed(base, 0)
         )));
     }
-    let mut runs = Vec::with_capacity(n as usize);
-    let mut first = None;
-    for i in 0..n {
-        let seed = replication_seed(base, i);
-        let run = match done.take() {
+    // Progress of each replication in thousandths; replication 0 given done is done.
+    let progress: Vec<AtomicU32> =
+        (0..n).map(|i| AtomicU32::new(if i == 0 && done.is_some() { 1000 } else { 0 })).collect();
+    let total = || progress.iter().map(|p| f64::from(p.load(Ordering::Relaxed))).sum::<f64>() / (1000.0 * f64::from(n));
+    let done = Mutex::new(done.take());
+    let log = Mutex::new(log);
+    // One replication: its own engine and streams, from its seed alone, so that which
+    // thread runs it and when cannot change its figures. Every replication but the first
+    // keeps only its summary, so memory does not grow with the replications' samples and
+    // histograms.
+    let one = |i: u32| -> Result<(RunSummary, Option<Run>), SimError> {
+        let given = if i == 0 { done.lock().expect("not poisoned").take() } else { None };
+        let run = match given {
             Some(r) => r,
             None => {
-                run_seeded(scenario, opts, seed, &mut |_| {}, &mut |f| on_progress((f64::from(i) + f) / f64::from(n)))?
+                let seed = replication_seed(base, i);
+                let mut show =
+                    |f: f64| progress[i as usize].store((f.clamp(0.0, 1.0) * 1000.0) as u32, Ordering::Relaxed);
+                let log = if i == 0 { log.lock().expect("not poisoned").take() } else { None };
+                match log {
+                    Some(on_event) => run_seeded(scenario, opts, seed, on_event, &mut show)?,
+                    None => run_seeded(scenario, opts, seed, &mut |_| {}, &mut show)?,
+                }
             }
         };
-        runs.push(RunSummary {
+        let summary = RunSummary {
             seed: run.seed,
             figures: run.figures(),
             report: run.report.clone(),
             tickets_simulated: run.tickets_simulated,
             events: run.events,
+        };
+        Ok((summary, (i == 0).then_some(run)))
+    };
+    let threads = opts.threads.min(n as usize);
+    let pool = if threads > 1 {
+        Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .thread_name(|i| format!("cs-sim-replication-{i}"))
+                .build()
+                .map_err(|e| SimError::Options(format!("cannot start {threads} threads: {e}")))?,
+        )
+    } else {
+        None
+    };
+    // The replications run off this thread, which reports their progress meanwhile (the
+    // caller's progress callback need not be `Send`).
+    let caller = std::thread::current();
+    let results: Vec<Result<(RunSummary, Option<Run>), SimError>> = std::thread::scope(|s| {
+        let work = s.spawn(|| {
+            let results = match &pool {
+                Some(pool) => {
+                    use rayon::prelude::*;
+                    pool.install(|| (0..n).into_par_iter().with_max_len(1).map(one).collect::<Vec<_>>())
+                }
+                None => (0..n).map(one).collect(),
+            };
+            caller.unpark();
+            results
         });
-        if i == 0 {
+        while !work.is_finished() {
+            on_progress(total());
+            std::thread::park_timeout(PROGRESS_POLL);
+        }
+        work.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    on_progress(1.0);
+    let mut runs = Vec::with_capacity(n as usize);
+    let mut first = None;
+    // The first error in replication order, whatever order the threads met them in.
+    for result in results {
+        let (summary, run) = result?;
+        runs.push(summary);
+        if let Some(run) = run {
             first = Some(run);
         }
     }
@@ -1248,6 +1348,20 @@ impl<'s> Sim<'s> {
                 .iter()
                 .filter(|i| i.start < to)
                 .map(|i| (i.start, i.total.clone()))
+                .collect(),
+            queue_intervals: self
+                .engine
+                .state()
+                .metrics()
+                .intervals
+                .iter()
+                .filter(|i| i.start < to)
+                .map(|i| {
+                    let per = (0..self.sc.queues.len())
+                        .map(|q| i.queue(QueueId(q as u16)).cloned().unwrap_or_default())
+                        .collect();
+                    (i.start, per)
+                })
                 .collect(),
             window: (from, to),
             samples: self.samples,

@@ -1,9 +1,10 @@
 //! `cs erlang`: steady-state metrics for a given number of agents, from
-//! `cs_sim::erlang::metrics` (Erlang C, or Erlang A with `--patience-s`).
+//! `cs_sim::erlang::metrics` (Erlang C, or Erlang A with `--patience-s`), and Erlang B's
+//! blocking for the same agents and load.
 
 use cs_cli::flags;
 use cs_cli::table::pairs;
-use cs_sim::erlang::{ErlangError, Metrics, metrics};
+use cs_sim::erlang::{ErlangError, Metrics, erlang_b, metrics};
 use serde::Serialize;
 
 /// Flags of `cs erlang`.
@@ -32,6 +33,9 @@ struct Output {
     traffic: super::TrafficArgs,
     #[serde(flatten)]
     metrics: Metrics,
+    /// Erlang B: the share of contacts blocked when nobody may wait (a loss system: lines
+    /// or chat slots with no queue), for the same agents and offered load.
+    p_block: f64,
 }
 
 /// Runs `cs erlang`.
@@ -45,11 +49,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         ),
         other => super::erlang_error(other),
     })?;
+    let p_block = erlang_b(a.agents, m.offered_load_erlangs);
     if a.json {
-        return super::print_json(&Output {
-            traffic: a.traffic,
-            metrics: m,
-        });
+        return super::print_json(&Output { traffic: a.traffic, metrics: m, p_block });
     }
     let mut rows = vec![
         ("model", super::staff::describe_model(m.model, a.traffic.patience_s)),
@@ -57,5 +59,6 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         ("agents", m.agents.to_string()),
     ];
     rows.extend(super::staff::metric_rows(&m));
+    rows.push(("blocked, no queue (Erlang B)", cs_cli::table::percent(Some(p_block))));
     super::print(&pairs(&rows))
 }

@@ -43,6 +43,12 @@ commands! {
     Export => export,
     /// Run the HTTP service: JSON API, event stream, dashboard, metrics.
     Serve => serve,
+    /// Forecast arrivals per queue per 15 minutes from history, or backtest the forecast.
+    Forecast => forecast,
+    /// Staffing plan per 15 minutes from a forecast: requirement, reserve, shifts, proof by simulation.
+    Plan => plan,
+    /// Why a ticket went (or would go) to whom, from an event log.
+    Explain => explain,
 }
 
 /// Opens a store that must already exist: a folder or file path that is not there is an

@@ -42,6 +42,29 @@ pub struct Args {
     /// Print one JSON object instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Show one ticket as of the view: status, queue position, estimated wait and its SLA
+    /// clocks. The ticket's key, or its id (`T12` or `12`).
+    #[arg(long, value_name = "KEY")]
+    pub ticket: Option<String>,
+    /// Live elastic staffing as of the view: from the last hour's arrivals and handle
+    /// times per queue, the agents needed now and in the next intervals (`cs_plan::elastic`).
+    #[arg(long)]
+    pub staffing: bool,
+    /// With --staffing: the service-level threshold, seconds.
+    #[arg(long, value_name = "T", default_value = "20", value_parser = cs_cli::flags::non_negative, requires = "staffing")]
+    pub target_s: f64,
+    /// With --staffing: the service level to reach: 0.8, 80 or 80%.
+    #[arg(long, value_name = "SHARE", default_value = "0.8", value_parser = cs_cli::flags::service_level, requires = "staffing")]
+    pub service_level: f64,
+    /// With --staffing: the elastic reserve over the requirement: 0.2, 20 or 20%.
+    #[arg(long, value_name = "SHARE", default_value = "20%", value_parser = cs_cli::flags::share, requires = "staffing")]
+    pub reserve: f64,
+    /// With --staffing: how many 15-minute intervals ahead to project (0 to 96).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=96), requires = "staffing")]
+    pub ahead: u32,
+    /// With --staffing: customers' mean patience, seconds (Erlang A); none: Erlang C.
+    #[arg(long, value_name = "Z", value_parser = cs_cli::flags::positive, requires = "staffing")]
+    pub patience_s: Option<f64>,
 }
 
 /// How far after the log's last event a view may be: 366 days.
@@ -80,6 +103,56 @@ struct Output<'a> {
     summary: &'a Summary,
     agents: Vec<AgentOut>,
     timers: TimersOut,
+    /// Every ticket waiting for an agent at `as_of`, by queue then position.
+    waiting_tickets: Vec<WaitingOut>,
+    /// With --ticket: that ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<TicketOut>,
+    /// With --staffing: what the last hour says per queue, and the agents needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    staffing: Option<StaffingOut>,
+}
+
+/// A waiting ticket, as a customer would be told.
+#[derive(Serialize, Debug)]
+struct WaitingOut {
+    id: u64,
+    key: Option<String>,
+    queue: String,
+    /// 1 for the next to be served.
+    position: usize,
+    /// Estimated wait still ahead, seconds (`None`: no handle-time history or no agent
+    /// able to serve it logged in).
+    estimated_wait_s: Option<f64>,
+    /// Waited so far, seconds (from the start of this wait).
+    waited_s: f64,
+}
+
+/// One ticket's state and SLA clocks.
+#[derive(Serialize, Debug)]
+struct TicketOut {
+    id: u64,
+    key: Option<String>,
+    queue: String,
+    channel: &'static str,
+    status: &'static str,
+    agent: Option<String>,
+    created_at: String,
+    position: Option<usize>,
+    estimated_wait_s: Option<f64>,
+    /// Its SLA clocks as of the view (business time elapsed and left, deadline, warned,
+    /// breached).
+    sla: Vec<cs_core::state::ClockView>,
+}
+
+/// `--staffing`'s answer.
+#[derive(Serialize, Debug)]
+struct StaffingOut {
+    target_s: f64,
+    service_level: f64,
+    reserve: f64,
+    observed: Vec<cs_plan::elastic::Observed>,
+    queues: Vec<cs_plan::elastic::QueueNeed>,
 }
 
 #[derive(Serialize, Debug)]
@@ -113,13 +186,13 @@ struct TimersOut {
 }
 
 /// What was read from the log.
-struct Read {
-    events: Vec<Event>,
-    torn_tail: Option<TornTail>,
-    more_after_until: bool,
+pub(super) struct Read {
+    pub(super) events: Vec<Event>,
+    pub(super) torn_tail: Option<TornTail>,
+    pub(super) more_after_until: bool,
 }
 
-fn read(path: &std::path::Path, until: Option<Timestamp>) -> anyhow::Result<Read> {
+pub(super) fn read(path: &std::path::Path, until: Option<Timestamp>) -> anyhow::Result<Read> {
     let mut events = Vec::new();
     let mut torn_tail = None;
     let mut more_after_until = false;
@@ -169,7 +242,7 @@ fn timer_kind(debug: &str) -> String {
 }
 
 /// Reads a store's partition up to `until`.
-fn read_store(store: &dyn cs_store::EventStore, partition: &str, until: Option<Timestamp>) -> anyhow::Result<Read> {
+pub(super) fn read_store(store: &dyn cs_store::EventStore, partition: &str, until: Option<Timestamp>) -> anyhow::Result<Read> {
     let head = store.head(partition)?;
     if head == 0 {
         bail!("{}", super::no_such_partition(store, partition)?);
@@ -260,6 +333,53 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         *by_kind.entry(timer_kind(&format!("{timer:?}"))).or_insert(0) += 1;
     }
     let timers = TimersOut { pending, overdue, next_deadline: state.next_deadline().map(|t| t.to_string()), by_kind };
+    let queue_name = |q: cs_core::QueueId| config.queues().get(q.index()).map_or_else(|| q.to_string(), |q| q.name.clone());
+    let mut waiting_tickets: Vec<WaitingOut> = state
+        .tickets()
+        .filter_map(|t| {
+            let position = state.queue_position(t.id)?;
+            Some(WaitingOut {
+                id: t.id.0,
+                key: t.key.as_deref().map(str::to_owned),
+                queue: queue_name(t.queue),
+                position,
+                estimated_wait_s: state.estimated_wait_ms(t.id).map(|ms| ms as f64 / 1000.0),
+                waited_s: as_of.since(t.queued_since).max(0) as f64 / 1000.0,
+            })
+        })
+        .collect();
+    waiting_tickets.sort_by(|a, b| (&a.queue, a.position, a.id).cmp(&(&b.queue, b.position, b.id)));
+    let ticket = match &a.ticket {
+        None => None,
+        Some(k) => {
+            let found = state.ticket_by_key(k).or_else(|| {
+                k.strip_prefix('T').unwrap_or(k).parse::<u64>().ok().and_then(|id| state.ticket(cs_core::TicketId(id)))
+            });
+            let Some(t) = found else {
+                bail!("{file}: no ticket {k:?} as of {as_of} (neither a key nor an id of a ticket the state holds)");
+            };
+            Some(TicketOut {
+                id: t.id.0,
+                key: t.key.as_deref().map(str::to_owned),
+                queue: queue_name(t.queue),
+                channel: t.channel.name(),
+                status: t.status.name(),
+                agent: t.agent.and_then(|ag| state.agent(ag)).map(|ag| ag.key.to_string()),
+                created_at: t.created_at.to_string(),
+                position: state.queue_position(t.id),
+                estimated_wait_s: state.estimated_wait_ms(t.id).map(|ms| ms as f64 / 1000.0),
+                sla: state.sla_view(t.id, as_of),
+            })
+        }
+    };
+    let staffing = if a.staffing {
+        let goal = cs_sim::erlang::StaffingGoal::new(a.target_s, a.service_level).map_err(super::erlang_error)?;
+        let observed = cs_plan::elastic::observe(&state, as_of, a.patience_s);
+        let queues = cs_plan::elastic::staffing(&observed, &goal, a.reserve, a.ahead as usize).map_err(super::erlang_error)?;
+        Some(StaffingOut { target_s: a.target_s, service_level: a.service_level, reserve: a.reserve, observed, queues })
+    } else {
+        None
+    };
 
     if a.json {
         return super::print_json(&Output {
@@ -273,6 +393,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             summary: &summary,
             agents,
             timers,
+            waiting_tickets,
+            ticket,
+            staffing,
         });
     }
 
@@ -317,6 +440,83 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             "  {} of them were due by {as_of}, but no later event in the log fired them\n",
             timers.overdue
         );
+    }
+    if !waiting_tickets.is_empty() {
+        let mut w = Table::new(&["waiting ticket", "queue", "position", "waited", "estimated wait"]).left(0).left(1);
+        // The table shows the first ones; `--json` lists them all.
+        const SHOWN: usize = 50;
+        for t in waiting_tickets.iter().take(SHOWN) {
+            w.row(vec![
+                t.key.clone().unwrap_or_else(|| format!("T{}", t.id)),
+                t.queue.clone(),
+                t.position.to_string(),
+                seconds(Some(t.waited_s)),
+                seconds(t.estimated_wait_s),
+            ]);
+        }
+        out += "\n";
+        out += &w.render();
+        if waiting_tickets.len() > SHOWN {
+            out += &format!("... and {} more waiting (all of them with --json)\n", waiting_tickets.len() - SHOWN);
+        }
+    }
+    if let Some(t) = &ticket {
+        out += &format!(
+            "\nticket {} (T{}): {} in {} on {}, created {}{}{}\n",
+            t.key.as_deref().unwrap_or("-"),
+            t.id,
+            t.status,
+            t.queue,
+            t.channel,
+            t.created_at,
+            t.agent.as_ref().map(|ag| format!(", with {ag}")).unwrap_or_default(),
+            t.position.map(|p| format!(", position {p}, estimated wait {}", seconds(t.estimated_wait_s))).unwrap_or_default(),
+        );
+        if t.sla.is_empty() {
+            out += "  no SLA clock has started\n";
+        } else {
+            let mut c = Table::new(&["clock", "policy", "state", "deadline", "elapsed", "left", "warned", "breached"])
+                .left(0)
+                .left(1)
+                .left(2)
+                .left(3);
+            for v in &t.sla {
+                c.row(vec![
+                    v.kind.name().to_owned(),
+                    v.policy.clone(),
+                    format!("{:?}", v.state).to_lowercase(),
+                    v.deadline.map(|d| d.to_string()).unwrap_or_default(),
+                    seconds(Some(v.elapsed_ms as f64 / 1000.0)),
+                    seconds(Some(v.remaining_ms as f64 / 1000.0)),
+                    v.warned.to_string(),
+                    v.breached.to_string(),
+                ]);
+            }
+            out += &c.render();
+        }
+    }
+    if let Some(s) = &staffing {
+        out += &format!(
+            "\nelastic staffing as of {as_of}: {:.0} % within {} s, reserve {:.0} % (from the last hour per queue)\n",
+            s.service_level * 100.0,
+            cs_sim::fmt_num(s.target_s),
+            s.reserve * 100.0
+        );
+        let mut header = vec!["queue".to_owned(), "last hour".to_owned(), "AHT".to_owned(), "now".to_owned()];
+        header.extend((1..=a.ahead).map(|h| format!("+{}m", h * 15)));
+        let refs: Vec<&str> = header.iter().map(String::as_str).collect();
+        let mut t = Table::new(&refs).left(0);
+        for (o, q) in s.observed.iter().zip(&s.queues) {
+            let mut row = vec![o.queue.clone(), o.arrivals.iter().sum::<u64>().to_string(), seconds(o.aht_s)];
+            if q.needs.is_empty() {
+                row.extend(std::iter::repeat_n("-".to_owned(), a.ahead as usize + 1));
+            } else {
+                row.extend(q.needs.iter().map(|n| format!("{} ({})", n.with_reserve, n.agents)));
+            }
+            t.row(row);
+        }
+        out += &t.render();
+        out += "agents with the reserve (without it); - where nothing was handled in the hour\n";
     }
     out += &format!("\nmetrics from {from} to {as_of}\n");
     out += &summary.to_table();

@@ -4,7 +4,10 @@
 //!
 //! With `replications` above one (in the scenario or `--replications`), the headline
 //! figures are estimated over independent replications with confidence intervals; the
-//! summary, the event log and the charts are those of the first replication.
+//! summary, the event log and the charts are those of the first replication. The
+//! replications run on `--threads` threads (every core by default), one engine each; a
+//! replication's figures depend only on its seed, so the output does not change with the
+//! thread count (only `wall_s`, `tickets_per_s` and `threads` do).
 
 use anyhow::{Context as _, bail};
 use cs_cli::summary::Summary;
@@ -55,6 +58,10 @@ pub struct Args {
     /// log); on a terminal a progress bar shows anyway.
     #[arg(long)]
     pub progress: bool,
+    /// Threads to run replications on (one engine per replication; the figures do not
+    /// change with it). Default: every core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
     /// What-if: replay the arrivals recorded in this event log against the scenario, and
     /// print the log's own figures over the same window next to the simulated ones.
     #[arg(long, value_name = "EVENTS")]
@@ -91,10 +98,19 @@ struct Output<'a> {
     seed: u64,
     /// The window the figures cover (warm-up excluded), to pass to `cs replay --from/--until`.
     window: Window,
+    /// Tickets created over all replications (warm-up included).
     tickets_simulated: u64,
+    /// Of those, the first replication's (the one the summary and the event log show).
+    tickets_simulated_first: u64,
     tickets_refused: u64,
     events: u64,
+    /// Replications run (1 without replications).
+    runs: usize,
+    /// Threads they ran on.
+    threads: usize,
+    /// Wall time over all replications, seconds.
     wall_s: f64,
+    /// `tickets_simulated` over `wall_s`.
     tickets_per_s: f64,
     #[serde(flatten)]
     summary: &'a Summary,
@@ -323,7 +339,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     // The per-minute samples only feed the charts: without --plot they are not taken (they
     // cost time with many agents and memory with many queues over a long run).
     let sample_every_s = if a.plot.is_some() { RunOptions::default().sample_every_s } else { 0.0 };
-    let mut opts = RunOptions { seed: a.seed, replications: a.replications, sample_every_s, ..RunOptions::default() };
+    let threads = match a.threads {
+        Some(n) => n as usize,
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let mut opts =
+        RunOptions { seed: a.seed, replications: a.replications, sample_every_s, threads, ..RunOptions::default() };
 
     // What-if: the recorded arrivals, and the recorded log's own figures.
     let mut recorded_span: Option<(cs_core::Timestamp, cs_core::Timestamp, f64)> = None;
@@ -388,15 +409,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
     };
 
-    let progress = std::cell::RefCell::new(Progress::new(a.progress));
+    let mut progress = Progress::new(a.progress);
     let started = Instant::now();
     let replications = opts.replications.unwrap_or(scenario.replications());
-    // Replication 0 (with its event log), then the others: one bar over all of them.
-    let share_first = 1.0 / f64::from(replications.max(1));
-    let show = |done: f64| progress.borrow_mut().show(done);
-    let mut progress_first = |done: f64| show(done * share_first);
 
-    // Replication 0 in full, writing its events if asked.
+    // Replication 0 writes its events if asked; the others run beside it.
     let mut writer = match &a.events {
         Some(path) => Some(cs_store::JsonlWriter::create(path).map_err(|e| anyhow::anyhow!("{e}"))?),
         None => None,
@@ -409,34 +426,31 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             write_error = Some(err.to_string());
         }
     };
-    let run0 = cs_sim::run(&scenario, &opts, &mut on_event, &mut progress_first).map_err(|e| match (&e, &a.arrivals_from) {
-        (cs_sim::SimError::Arrivals(why), Some(log)) => anyhow::anyhow!(
-            "{}: the recorded arrivals do not fit {}: {why}",
-            log.display(),
-            a.scenario.display()
-        ),
+    let sim_error = |e: cs_sim::SimError| match (&e, &a.arrivals_from) {
+        (cs_sim::SimError::Arrivals(why), Some(log)) => {
+            anyhow::anyhow!("{}: the recorded arrivals do not fit {}: {why}", log.display(), a.scenario.display())
+        }
         _ => anyhow::anyhow!("{e}"),
-    })?;
+    };
+    let mut show = |done: f64| progress.show(done);
+    let (run0, replicated) = if replications > 1 {
+        let r = cs_sim::replicate_logged(&scenario, &opts, &mut on_event, &mut show).map_err(sim_error)?;
+        (None, Some(r))
+    } else {
+        (Some(cs_sim::run(&scenario, &opts, &mut on_event, &mut show).map_err(sim_error)?), None)
+    };
     if let Some(e) = write_error {
         bail!("{e}");
     }
     if let Some(mut w) = writer.take() {
         w.sync().map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    // The other replications; replication 0 is the run above, not run again.
-    let (run0, replicated) = if replications > 1 {
-        let mut progress = |done: f64| show(done);
-        let r = cs_sim::replicate_after(&scenario, &opts, run0, &mut progress).map_err(|e| anyhow::anyhow!("{e}"))?;
-        (None, Some(r))
-    } else {
-        (Some(run0), None)
-    };
     let first = match (&run0, &replicated) {
         (Some(run), _) => run,
         (None, Some(r)) => &r.first,
         (None, None) => unreachable!("one or the other"),
     };
-    progress.borrow().finish();
+    progress.finish();
     let wall_s = started.elapsed().as_secs_f64();
 
     let summary = Summary::from_report(&first.report, scenario.config());
@@ -468,8 +482,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }),
         _ => None,
     };
-    let simulated_runs = replicated.as_ref().map_or(1, |r| r.runs.len());
-    let tickets_per_s = first.tickets_simulated as f64 * simulated_runs as f64 / wall_s.max(1e-9);
+    let runs = replicated.as_ref().map_or(1, |r| r.runs.len());
+    let tickets_all = replicated.as_ref().map_or(first.tickets_simulated, |r| r.runs.iter().map(|x| x.tickets_simulated).sum());
+    let tickets_per_s = tickets_all as f64 / wall_s.max(1e-9);
     let (from, to) = first.window;
 
     if a.json {
@@ -477,9 +492,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             scenario: &title,
             seed: first.seed,
             window: Window { from: from.to_string(), to: to.to_string(), from_ms: from.ms(), to_ms: to.ms() },
-            tickets_simulated: first.tickets_simulated,
+            tickets_simulated: tickets_all,
+            tickets_simulated_first: first.tickets_simulated,
             tickets_refused: first.tickets_refused,
             events: first.events,
+            runs,
+            threads: threads.min(runs),
             wall_s,
             tickets_per_s,
             summary: &summary,
@@ -490,10 +508,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
 
     let mut out = format!(
-        "{title}: seed {}, {} tickets simulated, {} events, {:.2} s ({:.0} tickets/s)\n\
+        "{title}: seed {}, {} tickets simulated in {runs} run(s) on {} thread(s), {} events, {:.2} s ({:.0} tickets/s)\n\
          figures over {from} .. {to} (warm-up excluded); replay with: cs replay EVENTS --from {} --until {}\n\n",
         first.seed,
-        first.tickets_simulated,
+        tickets_all,
+        threads.min(runs),
         first.events,
         wall_s,
         tickets_per_s,

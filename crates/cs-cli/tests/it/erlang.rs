@@ -170,3 +170,30 @@ fn enormous_durations_are_refused_by_their_flag_in_short_numbers() {
     assert!(r.stderr.starts_with("error: --aht-s 1e308: is more than ten years"), "{}", r.stderr);
     assert!(r.stderr.len() < 200, "{}", r.stderr);
 }
+
+/// Erlang B against the published loss tables: 10 erlangs on 10 lines block 21.46 %, on
+/// 15 lines 3.65 %; 5 erlangs on 10 lines 1.84 %.
+#[test]
+fn erlang_prints_erlang_b_blocking() {
+    for (per_hour, agents, blocked) in [("120", "10", "0.2146"), ("120", "15", "0.0365"), ("60", "10", "0.0184")] {
+        let r = cs([
+            "erlang",
+            "--arrivals-per-hour",
+            per_hour,
+            "--aht-s",
+            "300",
+            "--agents",
+            agents,
+            "--target-s",
+            "20",
+            // Patience keeps Erlang A stable at full load; Erlang B does not depend on it.
+            "--patience-s",
+            "60",
+            "--json",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(format!("{:.4}", r.json()["p_block"].as_f64().unwrap()), blocked, "{per_hour}/h on {agents}");
+    }
+    let r = cs(["erlang", "--arrivals-per-hour", "120", "--aht-s", "300", "--agents", "15", "--target-s", "20"]);
+    assert!(r.stdout.contains("Erlang B"), "{}", r.stdout);
+}

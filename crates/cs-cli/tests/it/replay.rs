@@ -375,3 +375,150 @@ fn long_gaps_replay_at_once_and_the_end_of_time_is_refused() {
     );
     assert!(r.stderr.contains("9999-12-31T23:59:59.999Z"), "{}", r.stderr);
 }
+
+/// A chat desk running short in a surge, with an SLA policy: tickets wait, clocks run.
+const SHORT_DESK: &str = r#"
+name = "short-desk"
+seed = 5
+duration_s = 14400
+[[queues]]
+name = "chat"
+channel = "chat"
+skills = ["chat"]
+arrivals = { kind = "poisson", per_hour = 120, surges = [{ start_s = 7200, duration_s = 7200, multiplier = 2 }] }
+handle_time = { kind = "exponential", mean_s = 240 }
+patience = { kind = "exponential", mean_s = 900 }
+[[queues]]
+name = "mail"
+channel = "email"
+skills = ["mail"]
+arrivals = { kind = "poisson", per_hour = 20 }
+handle_time = { kind = "exponential", mean_s = 300 }
+[[teams]]
+name = "desk"
+agents = 9
+skills = { chat = 1, mail = 1 }
+capacity = { chat = 1, email = 1 }
+[[engine.sla_policies]]
+name = "chat"
+channels = ["chat"]
+first_response_s = 120
+resolution_s = 1800
+"#;
+
+/// The short desk's log, simulated into files named for the test (tests run at once).
+fn short_desk_log(name: &str) -> std::path::PathBuf {
+    let scenario = crate::scratch(&format!("{name}.toml"));
+    std::fs::write(&scenario, SHORT_DESK).unwrap();
+    let log = crate::scratch(&format!("{name}.jsonl"));
+    let r = cs([std::ffi::OsStr::new("simulate"), scenario.as_os_str(), "--events".as_ref(), log.as_os_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    log
+}
+
+fn replay_json(args: &[&str]) -> Value {
+    let mut all = vec!["replay"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let r = cs(&all);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()
+}
+
+#[test]
+fn waiting_tickets_have_their_place_and_estimated_wait() {
+    let log = short_desk_log("short-desk-waiting");
+    let until = (1_767_571_200_000i64 + 3 * 3_600_000).to_string();
+    let j = replay_json(&[log.to_str().unwrap(), "--until", &until]);
+    let waiting = j["waiting_tickets"].as_array().unwrap();
+    assert!(waiting.len() > 5, "the surge leaves tickets waiting: {}", waiting.len());
+    assert_eq!(waiting.len() as u64, j["waiting"].as_u64().unwrap(), "every waiting ticket is listed");
+    let chat: Vec<&Value> = waiting.iter().filter(|w| w["queue"] == "chat").collect();
+    for (i, w) in chat.iter().enumerate() {
+        assert_eq!(w["position"], i + 1, "positions count from 1 without gaps");
+        assert!(w["waited_s"].as_f64().unwrap() >= 0.0);
+    }
+    // Served in order with the same handle time and agents: a later place never waits less.
+    let ewt: Vec<f64> = chat.iter().map(|w| w["estimated_wait_s"].as_f64().expect("handle times are known")).collect();
+    assert!(ewt.windows(2).all(|p| p[0] <= p[1]), "{ewt:?}");
+    assert!(ewt[0] > 0.0);
+
+    // One of them, with its SLA clocks.
+    let last = chat.last().unwrap();
+    let id = last["id"].as_u64().unwrap();
+    let t = replay_json(&[log.to_str().unwrap(), "--until", &until, "--ticket", &format!("T{id}")]);
+    let ticket = &t["ticket"];
+    assert_eq!(ticket["id"], id);
+    assert_eq!(ticket["status"], "queued");
+    assert_eq!(ticket["position"], last["position"]);
+    let clocks = ticket["sla"].as_array().unwrap();
+    let first = clocks.iter().find(|c| c["kind"] == "first_response").expect("a first-response clock");
+    assert_eq!(first["policy"], "chat");
+    let (elapsed, left) = (first["elapsed_ms"].as_i64().unwrap(), first["remaining_ms"].as_i64().unwrap());
+    assert_eq!(elapsed + left, 120_000, "elapsed and left add up to the target");
+    assert_eq!(elapsed, (last["waited_s"].as_f64().unwrap() * 1000.0).round() as i64, "the clock runs from arrival");
+
+    let r = cs(["replay", log.to_str().unwrap(), "--ticket", "nope"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("no ticket \"nope\""), "{}", r.stderr);
+}
+
+#[test]
+fn staffing_as_of_a_time_follows_the_last_hour() {
+    let log = short_desk_log("short-desk-staffing");
+    // Forty minutes into the surge: the last hour rises; the running interval is two
+    // thirds done, so it counts, scaled up.
+    let at = 1_767_571_200_000i64 + 2 * 3_600_000 + 40 * 60_000;
+    let j = replay_json(&[log.to_str().unwrap(), "--until", &at.to_string(), "--staffing", "--ahead", "2"]);
+    let s = &j["staffing"];
+    assert_eq!(s["reserve"], 0.2);
+    let observed = &s["observed"][0];
+    assert_eq!(observed["queue"], "chat");
+    // The four intervals' arrivals are the log's tickets created in them.
+    let events = cs_store::read_all_tolerant(&log).unwrap().events;
+    let first = interval_start(Timestamp(at)).plus_ms(-3 * 900_000);
+    let mut counts = [0u64; 4];
+    for e in &events {
+        if let Event::TicketCreated { spec, .. } = e
+            && spec.channel == cs_core::Channel::Chat
+            && e.at() >= first
+            && e.at() <= Timestamp(at)
+        {
+            counts[(e.at().since(first) / 900_000) as usize] += 1;
+        }
+    }
+    let got: Vec<u64> = observed["arrivals"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(got, counts, "the last hour's arrivals per 15 minutes");
+    assert!((observed["last_share"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+
+    // On an interval's start, the four complete intervals before it.
+    let on = 1_767_571_200_000i64 + 2 * 3_600_000 + 30 * 60_000;
+    let k = replay_json(&[log.to_str().unwrap(), "--until", &on.to_string(), "--staffing"]);
+    let o = &k["staffing"]["observed"][0];
+    assert_eq!(o["last_share"], 1.0);
+    assert_eq!(o["arrivals"][3], counts[2], "the interval before the view's is the last counted");
+    let needs = s["queues"][0]["needs"].as_array().unwrap();
+    assert_eq!(needs.len(), 3, "now and two intervals ahead");
+    // Each projected rate staffed as `cs staff` staffs it.
+    let aht = observed["aht_s"].as_f64().unwrap();
+    for n in needs {
+        let rate = n["arrivals_per_hour"].as_f64().unwrap();
+        let r = cs([
+            "staff",
+            "--arrivals-per-hour",
+            &rate.to_string(),
+            "--aht-s",
+            &aht.to_string(),
+            "--target-s",
+            "20",
+            "--service-level",
+            "0.8",
+            "--json",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(n["agents"], r.json()["agents"], "{n}");
+    }
+    // The surge doubled arrivals: the rate now is well above the hour before it.
+    assert!(needs[0]["arrivals_per_hour"].as_f64().unwrap() > 150.0, "{}", needs[0]);
+    assert!(needs[2]["agents"].as_u64() >= needs[0]["agents"].as_u64(), "rising, not falling");
+}

@@ -511,3 +511,40 @@ fn what_if_on_a_shorter_log_compares_like_with_like() {
     let r = cs([OsStr::new("simulate"), long.as_os_str(), "--arrivals-from".as_ref(), log.as_os_str()]);
     assert!(r.stdout.contains("so that both cover the same time"), "{}", r.stdout);
 }
+
+/// The JSON as text with the timings and the thread count taken out: what must not change
+/// with `--threads`.
+fn figures_text(j: &Value) -> String {
+    let mut j = j.clone();
+    for key in ["wall_s", "tickets_per_s", "threads"] {
+        assert!(j.as_object_mut().unwrap().remove(key).is_some(), "{key} missing");
+    }
+    serde_json::to_string(&j).unwrap()
+}
+
+#[test]
+fn replications_on_two_threads_print_the_same_figures_as_on_one() {
+    let path = write("desk-threads.toml", &DESK.replace("duration_s = 14400", "duration_s = 7200\nreplications = 5"));
+    let (log1, log2) = (scratch("desk-threads-1.jsonl"), scratch("desk-threads-2.jsonl"));
+    let one = simulate(&path, &["--threads", "1", "--events", log1.to_str().unwrap()]);
+    let two = simulate(&path, &["--threads", "2", "--events", log2.to_str().unwrap()]);
+    assert_eq!(one["threads"], 1);
+    assert_eq!(two["threads"], 2);
+    assert_eq!(figures_text(&one), figures_text(&two), "the figures do not depend on the thread count");
+    assert_eq!(std::fs::read(&log1).unwrap(), std::fs::read(&log2).unwrap(), "replication 0's log too");
+    assert_eq!(one["runs"], 5);
+    assert_eq!(one["replications"]["n"], 5);
+    // Tickets simulated count every replication; replication 0 alone is fewer.
+    let all = num(&one, "tickets_simulated");
+    let first = num(&one, "tickets_simulated_first");
+    assert!(all > 4.0 * first && all < 6.0 * first, "five replications of about {first}: {all}");
+    close(num(&one, "tickets_per_s"), all / num(&one, "wall_s"), "tickets per second over all replications");
+    // Replication 0 alone is the plain run.
+    let plain = simulate(&path, &["--replications", "1"]);
+    assert_eq!(num(&plain, "tickets_simulated"), first);
+    assert_eq!(plain["tickets"], one["tickets"]);
+
+    let r = cs([OsStr::new("simulate"), path.as_os_str(), "--threads".as_ref(), "0".as_ref()]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("--threads"), "{}", r.stderr);
+}

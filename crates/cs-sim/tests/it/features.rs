@@ -441,6 +441,34 @@ fn replications_can_start_from_a_run_already_made() {
 }
 
 #[test]
+fn replications_on_several_threads_equal_those_on_one() {
+    let sc = scenario(&chat(
+        3600,
+        r#"{ kind = "poisson", per_hour = 300 }"#,
+        "patience = { kind = \"exponential\", mean_s = 60 }",
+        ALWAYS,
+    ));
+    let opts = RunOptions { replications: Some(5), ..RunOptions::default() };
+    let one = replicate(&sc, &opts, &mut |_| {}).unwrap();
+    let mut progress = Vec::new();
+    let three = replicate(&sc, &RunOptions { threads: 3, ..opts.clone() }, &mut |f| progress.push(f)).unwrap();
+    assert_eq!(one, three, "each replication's figures depend on its seed alone");
+    assert!(progress.windows(2).all(|w| w[0] <= w[1]), "progress only grows: {progress:?}");
+    assert_eq!(progress.last(), Some(&1.0));
+
+    // Replication 0's events reach the caller whichever thread runs it.
+    let mut logged = Vec::new();
+    let mut on_event = |e: &cs_core::Event| logged.push(e.clone());
+    let with_log =
+        cs_sim::replicate_logged(&sc, &RunOptions { threads: 2, ..opts.clone() }, &mut on_event, &mut |_| {}).unwrap();
+    assert_eq!(with_log, one);
+    assert_eq!(logged, run_logged(&sc, &RunOptions::default()).events, "replication 0's log is the plain run's");
+
+    let e = replicate(&sc, &RunOptions { threads: 0, ..opts }, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("threads must be at least 1"), "{e}");
+}
+
+#[test]
 fn waits_histogram_matches_the_report() {
     let sc = scenario(
         &chat(7200, r#"{ kind = "poisson", per_hour = 600 }"#, "", ALWAYS)
