@@ -93,7 +93,10 @@ async fn service_rate(
         ..cs_http::ServiceConfig::empty()
     };
     let metrics_view: cs_http::views::MetricsView = Arc::new(|_, _, _| Ok(serde_json::Value::Null));
-    let bound = cs_http::bind(cs_http::ServeOptions { config, store, metrics_view }).await.expect("the service starts");
+    let staffing_view: cs_http::views::StaffingView = Arc::new(|_, _, _| Ok(serde_json::Value::Null));
+    let bound = cs_http::bind(cs_http::ServeOptions { config, store, metrics_view, staffing_view })
+        .await
+        .expect("the service starts");
     let addr = bound.addr;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(bound.run(async {

@@ -44,7 +44,7 @@ impl Modify for Bearer {
     ),
     paths(
         create_agent, list_agents, get_agent, set_presence, create_ticket, list_tickets, get_ticket, patch_ticket,
-        ticket_action, queues, metrics, customer_position, get_config, put_config, events, healthz, prometheus
+        ticket_action, queues, metrics, staffing, customer_position, get_config, put_config, events, healthz, prometheus
     ),
     components(schemas(NewAgent, PresenceBody, NewTicket, TicketPatch, Action, ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
@@ -105,6 +105,10 @@ fn queues() {}
 #[utoipa::path(get, path = "/v1/metrics", params(("from" = Option<String>, Query, description = "RFC 3339; default midnight UTC"), ("to" = Option<String>, Query, description = "RFC 3339; default now")), responses((status = 200, description = "The metrics summary, with the fields of `cs replay --json`"), (status = 400, body = ErrorBody)))]
 #[allow(dead_code)]
 fn metrics() {}
+
+#[utoipa::path(get, path = "/v1/staffing", params(("target_s" = Option<f64>, Query, description = "service-level threshold, seconds; default 20"), ("service_level" = Option<f64>, Query, description = "share to answer within it; default 0.8"), ("reserve" = Option<f64>, Query, description = "elastic reserve; default 0.2"), ("ahead" = Option<u32>, Query, description = "15-minute intervals ahead, 0 to 96; default 4"), ("patience_s" = Option<f64>, Query, description = "customers' mean patience, seconds (Erlang A); default none (Erlang C)")), responses((status = 200, description = "Per queue: the last hour's arrivals and handle time, and the agents needed now and in each interval ahead, with the reserve"), (status = 400, body = ErrorBody)))]
+#[allow(dead_code)]
+fn staffing() {}
 
 #[utoipa::path(get, path = "/v1/customers/{id}/position", params(("id" = String, Path)), responses((status = 200, description = "The customer's open tickets with position and estimated wait")))]
 #[allow(dead_code)]

@@ -30,6 +30,8 @@ pub struct App {
     pub client: crate::client::Client,
     /// The metrics summary `GET /v1/metrics` answers with.
     pub metrics_view: crate::views::MetricsView,
+    /// The elastic staffing `GET /v1/staffing` answers with.
+    pub staffing_view: crate::views::StaffingView,
     /// A request's body must arrive within this, in all.
     pub body_read_timeout: std::time::Duration,
     /// Turns true when the service shuts down: long-lived responses (event streams) end.
@@ -55,6 +57,7 @@ pub fn router(app: Shared) -> Router {
         .route("/v1/tickets/{id}/actions", post(ticket_action))
         .route("/v1/queues", get(queues))
         .route("/v1/metrics", get(metrics))
+        .route("/v1/staffing", get(staffing))
         .route("/v1/customers/{id}/position", get(customer_position))
         .route("/v1/config", get(get_config).put(put_config))
         .route("/v1/events", get(crate::sse::events))
@@ -458,6 +461,23 @@ async fn metrics(
         })
         .await
         .and_then(lift),
+    )
+}
+
+async fn staffing(
+    AxState(app): AxState<Shared>,
+    Extension(t): Extension<Arc<Tenant>>,
+    query: Result<Query<crate::views::StaffingQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(e) => return ApiError::bad_request("bad_query", e.body_text()).into_response(),
+    };
+    let view = app.staffing_view.clone();
+    read(
+        t.query(move |v: &View<'_>| (configured(v).and_then(|s| crate::views::staffing(s, &view, &q, v.now)), v.seq))
+            .await
+            .and_then(lift),
     )
 }
 

@@ -3,7 +3,7 @@
 use crate::config::ServiceConfig;
 use crate::routes::{App, Shared, router};
 use crate::tenant::{Start, Tenant};
-use crate::views::MetricsView;
+use crate::views::{MetricsView, StaffingView};
 use cs_store::EventStore;
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,6 +18,8 @@ pub struct ServeOptions {
     pub store: Arc<dyn EventStore>,
     /// The metrics summary `GET /v1/metrics` answers with.
     pub metrics_view: MetricsView,
+    /// The elastic staffing `GET /v1/staffing` answers with.
+    pub staffing_view: StaffingView,
 }
 
 /// Why the service did not start.
@@ -96,6 +98,7 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, ServeError> {
         body_bytes_max: opts.config.body_bytes_max,
         client: crate::client::Client::new(),
         metrics_view: opts.metrics_view,
+        staffing_view: opts.staffing_view,
         body_read_timeout: opts.config.body_read_timeout,
         stopping,
     });

@@ -139,6 +139,56 @@ pub fn customer_position(s: &State, customer: CustomerId, id: &str, now: Timesta
 /// A window the metrics cannot answer is an error naming why.
 pub type MetricsView = std::sync::Arc<dyn Fn(&State, Timestamp, Timestamp) -> Result<Value, String> + Send + Sync>;
 
+/// What `GET /v1/staffing` asks: the goal to staff for and how far ahead.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffingQuery {
+    /// Service-level threshold, seconds (default 20).
+    #[serde(default = "StaffingQuery::default_target_s")]
+    pub target_s: f64,
+    /// Share to answer within it (default 0.8).
+    #[serde(default = "StaffingQuery::default_service_level")]
+    pub service_level: f64,
+    /// Elastic reserve over the requirement (default 0.2, 20 %).
+    #[serde(default = "StaffingQuery::default_reserve")]
+    pub reserve: f64,
+    /// 15-minute intervals ahead to project (default 4).
+    #[serde(default = "StaffingQuery::default_ahead")]
+    pub ahead: usize,
+    /// Customers' mean patience, seconds (Erlang A); absent: Erlang C.
+    #[serde(default)]
+    pub patience_s: Option<f64>,
+}
+
+impl StaffingQuery {
+    fn default_target_s() -> f64 {
+        20.0
+    }
+    fn default_service_level() -> f64 {
+        0.8
+    }
+    fn default_reserve() -> f64 {
+        0.2
+    }
+    fn default_ahead() -> usize {
+        4
+    }
+}
+
+/// Makes the elastic staffing report of a state as of an instant: the caller's (`cs serve`
+/// passes `cs_plan::elastic::report`, the one `cs replay --staffing` prints). An input out
+/// of range is an error naming it.
+pub type StaffingView =
+    std::sync::Arc<dyn Fn(&State, Timestamp, &StaffingQuery) -> Result<Value, String> + Send + Sync>;
+
+/// `GET /v1/staffing`: the agents needed per queue now and in the next intervals, from the
+/// last hour's arrivals and handle times.
+pub fn staffing(s: &State, view: &StaffingView, q: &StaffingQuery, now: Timestamp) -> Result<Value, ApiError> {
+    let mut v = view(s, now, q).map_err(|why| ApiError::bad_request("bad_query", why))?;
+    v["as_of"] = Value::String(now.to_string());
+    Ok(v)
+}
+
 /// `GET /v1/metrics?from=&to=`: the metrics summary over a window, by default from
 /// midnight UTC to now.
 pub fn metrics(

@@ -57,6 +57,57 @@ pub struct QueueNeed {
     pub needs: Vec<Need>,
 }
 
+/// What to staff for, as `cs replay --staffing` and `GET /v1/staffing` take it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Request {
+    /// Service-level threshold, seconds.
+    pub target_s: f64,
+    /// Share to answer within it, in (0, 1).
+    pub service_level: f64,
+    /// Elastic reserve over the requirement (0.2 is 20 %).
+    pub reserve: f64,
+    /// Intervals ahead to project, 0 to [`AHEAD_MAX`].
+    pub ahead: usize,
+    /// Customers' mean patience, seconds (Erlang A); `None`: Erlang C.
+    pub patience_s: Option<f64>,
+}
+
+/// Most intervals ahead a [`Request`] may ask for: a day.
+pub const AHEAD_MAX: usize = 96;
+
+/// Elastic staffing of a state as of an instant: what was observed and what is needed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Service-level threshold, seconds.
+    pub target_s: f64,
+    /// Share to answer within it.
+    pub service_level: f64,
+    /// The reserve.
+    pub reserve: f64,
+    /// What the last hour says per queue.
+    pub observed: Vec<Observed>,
+    /// The agents needed per queue, now and ahead.
+    pub queues: Vec<QueueNeed>,
+}
+
+/// [`observe`] then [`staffing`]: the report a supervisor reads as of `at`.
+///
+/// # Errors
+/// [`ErlangError`] naming the input out of range (the goal, the reserve, the patience, or
+/// `ahead` over [`AHEAD_MAX`]).
+pub fn report(state: &State, at: Timestamp, r: &Request) -> Result<Report, ErlangError> {
+    if r.ahead > AHEAD_MAX {
+        return Err(ErlangError::InvalidInput { name: "ahead", value: r.ahead as f64, reason: "must be from 0 to 96" });
+    }
+    if let Some(p) = r.patience_s {
+        Traffic::new(1.0, 1.0, Some(p))?;
+    }
+    let goal = StaffingGoal::new(r.target_s, r.service_level)?;
+    let observed = observe(state, at, r.patience_s);
+    let queues = staffing(&observed, &goal, r.reserve, r.ahead)?;
+    Ok(Report { target_s: r.target_s, service_level: r.service_level, reserve: r.reserve, observed, queues })
+}
+
 /// The agents needed now and for `ahead` more intervals, per queue.
 ///
 /// # Errors

@@ -110,7 +110,7 @@ struct Output<'a> {
     ticket: Option<TicketOut>,
     /// With --staffing: what the last hour says per queue, and the agents needed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    staffing: Option<StaffingOut>,
+    staffing: Option<cs_plan::elastic::Report>,
 }
 
 /// A waiting ticket, as a customer would be told.
@@ -143,16 +143,6 @@ struct TicketOut {
     /// Its SLA clocks as of the view (business time elapsed and left, deadline, warned,
     /// breached).
     sla: Vec<cs_core::state::ClockView>,
-}
-
-/// `--staffing`'s answer.
-#[derive(Serialize, Debug)]
-struct StaffingOut {
-    target_s: f64,
-    service_level: f64,
-    reserve: f64,
-    observed: Vec<cs_plan::elastic::Observed>,
-    queues: Vec<cs_plan::elastic::QueueNeed>,
 }
 
 #[derive(Serialize, Debug)]
@@ -373,10 +363,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
     };
     let staffing = if a.staffing {
-        let goal = cs_sim::erlang::StaffingGoal::new(a.target_s, a.service_level).map_err(super::erlang_error)?;
-        let observed = cs_plan::elastic::observe(&state, as_of, a.patience_s);
-        let queues = cs_plan::elastic::staffing(&observed, &goal, a.reserve, a.ahead as usize).map_err(super::erlang_error)?;
-        Some(StaffingOut { target_s: a.target_s, service_level: a.service_level, reserve: a.reserve, observed, queues })
+        let request = cs_plan::elastic::Request {
+            target_s: a.target_s,
+            service_level: a.service_level,
+            reserve: a.reserve,
+            ahead: a.ahead as usize,
+            patience_s: a.patience_s,
+        };
+        Some(cs_plan::elastic::report(&state, as_of, &request).map_err(super::erlang_error)?)
     } else {
         None
     };

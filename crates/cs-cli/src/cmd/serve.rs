@@ -63,10 +63,21 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         };
         summary.map(|s| serde_json::to_value(s).unwrap_or(serde_json::Value::Null)).map_err(|e| e.to_string())
     });
+    let staffing_view: cs_http::views::StaffingView = Arc::new(|state, at, q| {
+        let request = cs_plan::elastic::Request {
+            target_s: q.target_s,
+            service_level: q.service_level,
+            reserve: q.reserve,
+            ahead: q.ahead,
+            patience_s: q.patience_s,
+        };
+        let report = cs_plan::elastic::report(state, at, &request).map_err(|e| e.to_string())?;
+        Ok(serde_json::to_value(report).unwrap_or(serde_json::Value::Null))
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let describe = store.describe();
-        let bound = cs_http::bind(cs_http::ServeOptions { config, store, metrics_view }).await?;
+        let bound = cs_http::bind(cs_http::ServeOptions { config, store, metrics_view, staffing_view }).await?;
         eprintln!("cs serve: listening on http://{} (store {describe}); dashboard at http://{}/", bound.addr, bound.addr);
         for (name, owner, seq) in bound.tenants() {
             let role = if owner { "writes" } else { "follows" };
