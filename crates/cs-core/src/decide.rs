@@ -22,8 +22,10 @@ use crate::apply::{apply_all, merged_needs};
 use crate::capacity::{self, CapacityBlock};
 use crate::command::Command;
 use crate::config::{Config, ConfigSpec};
+use crate::eligibility::{Place, Rules, eligibility, has_room};
 use crate::escalation::{RepeatBy, Trigger};
 use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
+use crate::explain::Exclusion;
 use crate::id::{AgentId, CategoryId, CustomerId, QueueId, SkillId, TicketId};
 use crate::rejection::Rejection;
 use crate::routing::{AgentPick, ReqKey, effective_needs};
@@ -901,31 +903,29 @@ impl<'a, 'o> Decider<'a, 'o> {
             return Err(invalid(t, "assign"));
         }
         let a = agent_ref(s, agent)?;
-        if a.presence == Presence::Offline || (a.presence != Presence::Available && !force) {
-            return Err(Rejection::AgentNotAvailable { agent, presence: a.presence });
-        }
         let eff = effective_needs(cfg, t.queue, t.step, &t.needs);
-        if let Some(n) = eff.first_unmet(&a.levels) {
-            return Err(Rejection::AgentLacksSkill {
-                agent,
-                skill: n.skill,
-                required: n.min,
-                has: a.levels.level(n.skill),
-            });
-        }
-        if let Some(l) = t.language
-            && !a.languages.contains(l)
-        {
-            return Err(Rejection::AgentLacksLanguage { agent, language: l });
-        }
-        let forced = match capacity::check(&a.capacity, &a.load, t.channel, &cfg.capacity, cfg.limits.agent_tickets_max)
-        {
-            Ok(()) => false,
-            Err(CapacityBlock::TicketsMax) => {
+        let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+        let place = Place::of(t, &req, &eff);
+        let forced = match eligibility(cfg, a, &place, false, Rules::manual(force)) {
+            Ok(_) => false,
+            Err(Exclusion::Offline | Exclusion::NotAvailable { .. }) => {
+                return Err(Rejection::AgentNotAvailable { agent, presence: a.presence });
+            }
+            Err(Exclusion::Language { language }) => return Err(Rejection::AgentLacksLanguage { agent, language }),
+            Err(Exclusion::Skill { skill, required, has }) => {
+                return Err(Rejection::AgentLacksSkill { agent, skill, required, has });
+            }
+            Err(Exclusion::Capacity { limit: CapacityBlock::TicketsMax }) => {
                 return Err(Rejection::AgentTicketsMax { agent, max: cfg.limits.agent_tickets_max });
             }
-            Err(_) if force => true,
-            Err(_) => return Err(Rejection::CapacityExhausted { agent, channel: t.channel }),
+            Err(Exclusion::Capacity { .. }) if force => true,
+            Err(Exclusion::Capacity { .. }) => return Err(Rejection::CapacityExhausted { agent, channel: t.channel }),
+            Err(
+                x @ (Exclusion::ReservedForOther { .. }
+                | Exclusion::Avoided
+                | Exclusion::NoChannel
+                | Exclusion::Team { .. }),
+            ) => unreachable!("manual assignment does not check {x:?}"),
         };
         self.emit(Event::TicketAssigned { at, ticket, agent, how: Assignment::Manual { forced } });
         Ok(())
@@ -1109,19 +1109,12 @@ impl<'a, 'o> Decider<'a, 'o> {
         let c = s.customers.get(&w.customer)?;
         let agent = c.last_agent.filter(|_| c.last_served_at.plus_ms(rule.window_ms) >= at)?;
         let a = &s.agents[agent.index()];
-        if a.presence == Presence::Offline || w.avoid.contains(&agent) {
-            return None;
-        }
         let eff = effective_needs(cfg, w.queue, w.step, &w.req.needs);
-        let qualified = eff.first_unmet(&a.levels).is_none()
-            && w.req.language.is_none_or(|l| a.languages.contains(l))
-            && capacity::serves(&a.capacity, w.req.channel, &cfg.capacity);
-        if !qualified {
-            return None;
-        }
-        let free = a.presence == Presence::Available
-            && capacity::check(&a.capacity, &a.load, w.req.channel, &cfg.capacity, cfg.limits.agent_tickets_max)
-                .is_ok();
+        let place = Place { queue: w.queue, step: w.step, req: &w.req, eff: &eff, pinned_to: None, avoid: &w.avoid };
+        // Qualified (whatever the team: the customer's agent is the point); then presence
+        // and room decide between now and a reservation.
+        eligibility(cfg, a, &place, false, Rules::STICKY).ok()?;
+        let free = a.presence == Presence::Available && has_room(cfg, a, w.req.channel).is_ok();
         if free {
             Some((agent, None))
         } else if rule.wait_ms > 0 {

@@ -28,6 +28,7 @@ pub mod channel;
 pub mod command;
 pub mod config;
 mod decide;
+mod eligibility;
 mod engine;
 pub mod escalation;
 pub mod event;

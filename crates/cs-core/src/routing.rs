@@ -21,6 +21,7 @@ use crate::agent::{Agent, Capacity, LanguageSet, Load, Presence};
 use crate::capacity;
 use crate::channel::{CHANNELS_N, Channel};
 use crate::config::{Config, Strategy};
+use crate::eligibility::{Admission, Place, Profile, Rules, qualify};
 use crate::id::{AgentId, LanguageId, QueueId, TeamId, TicketId};
 use crate::ordset::OrdSet;
 use crate::priority::{Rank, WaitKey};
@@ -248,27 +249,17 @@ pub(crate) enum Fit {
     Overflow(u32),
 }
 
-/// Whether agents of profile `pool` may serve tickets of `req` at `step` of `queue`.
+/// Whether agents of profile `pool` may serve tickets of `req` at `step` of `queue`: the
+/// profile part of the one eligibility rule ([`crate::eligibility::qualify`]), with the
+/// proficiency the best-proficiency strategy ranks by.
 pub(crate) fn fit(cfg: &Config, pool: &PoolKey, queue: QueueId, step: u8, req: &ReqKey, eff: &SkillNeeds) -> Fit {
-    if !capacity::serves(&pool.capacity, req.channel, &cfg.capacity) {
-        return Fit::No;
-    }
-    if let Some(l) = req.language
-        && !pool.languages.contains(l)
-    {
-        return Fit::No;
-    }
-    if eff.first_unmet(&pool.levels).is_some() {
-        return Fit::No;
-    }
-    let prof = req.needs.proficiency_sum(&pool.levels);
-    let q = cfg.queue(queue);
-    if q.steps[usize::from(step)].teams.admits(pool.team) {
-        Fit::Base(prof)
-    } else if q.overflow.as_ref().is_some_and(|o| o.teams.binary_search(&pool.team).is_ok()) {
-        Fit::Overflow(prof)
-    } else {
-        Fit::No
+    let profile =
+        Profile { team: pool.team, levels: &pool.levels, languages: pool.languages, capacity: &pool.capacity };
+    let place = Place { queue, step, req, eff, pinned_to: None, avoid: &[] };
+    match qualify(cfg, profile, &place, Rules::ROUTE) {
+        Ok(Admission::Base) => Fit::Base(req.needs.proficiency_sum(&pool.levels)),
+        Ok(Admission::Overflow) => Fit::Overflow(req.needs.proficiency_sum(&pool.levels)),
+        Err(_) => Fit::No,
     }
 }
 
