@@ -923,6 +923,8 @@ fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
     let b = state.index.bucket(cfg, queue, step, req);
     let inserted = state.index.buckets[b as usize].waiting.insert(wk);
     debug_assert!(inserted, "ticket {id} queued twice");
+    let ranked = state.index.ranks[queue.index()].insert(wk);
+    debug_assert!(ranked, "ticket {id} ranked twice");
     ticket_mut(state, id).bucket = Slot(b);
 }
 
@@ -942,6 +944,8 @@ fn unindex_waiting(state: &mut State, id: TicketId) {
         let b = bucket.unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
         let removed = state.index.buckets[b as usize].waiting.remove(&wk);
         debug_assert!(removed, "ticket {id} missing from its bucket");
+        let unranked = state.index.ranks[queue.index()].remove(&wk);
+        debug_assert!(unranked, "ticket {id} missing from its queue's ranks");
     }
     let t = ticket_mut(state, id);
     t.bucket = Slot::NONE;

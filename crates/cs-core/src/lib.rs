@@ -37,6 +37,7 @@ pub mod id;
 pub mod metrics;
 mod ordset;
 pub mod priority;
+mod rankset;
 pub mod rejection;
 mod routing;
 pub mod skill;

@@ -25,6 +25,7 @@ use crate::eligibility::{Admission, Place, Profile, Rules, qualify};
 use crate::id::{AgentId, LanguageId, QueueId, TeamId, TicketId};
 use crate::ordset::OrdSet;
 use crate::priority::{Rank, WaitKey};
+use crate::rankset::RankSet;
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::state::State;
 use crate::time::Timestamp;
@@ -209,6 +210,9 @@ pub(crate) struct RoutingIndex {
     pub orders: Orders,
     /// Waiting tickets reserved by sticky routing, per agent.
     pub pinned: FxMap<AgentId, BTreeSet<WaitKey>>,
+    /// Per queue (by id), the keys of its tickets in buckets (all its waiting tickets but
+    /// the reserved ones), for queue positions in O(log n).
+    pub ranks: Vec<RankSet>,
     /// Per agent (by id), the channels whose free set in its pool holds it, a bit per
     /// channel index: what `agent_in` last found, so that `agent_out` need not work it
     /// out again. Derived, so not compared.
@@ -229,6 +233,10 @@ impl PartialEq for RoutingIndex {
         fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, u32, &[FreeSet; CHANNELS_N])> {
             ix.pools.iter().filter(|p| p.members > 0).map(|p| (&p.key, (p.members, p.online, &p.free))).collect()
         }
+        fn ranks(ix: &RoutingIndex) -> Vec<&RankSet> {
+            let held = ix.ranks.iter().rposition(|r| r.len() > 0).map_or(0, |i| i + 1);
+            ix.ranks[..held].iter().collect()
+        }
         fn pinned(ix: &RoutingIndex) -> BTreeMap<AgentId, &BTreeSet<WaitKey>> {
             ix.pinned.iter().filter(|(_, s)| !s.is_empty()).map(|(&a, s)| (a, s)).collect()
         }
@@ -236,6 +244,7 @@ impl PartialEq for RoutingIndex {
             && waiting(self) == waiting(other)
             && pools(self) == pools(other)
             && pinned(self) == pinned(other)
+            && ranks(self) == ranks(other)
     }
 }
 
@@ -273,7 +282,11 @@ pub(crate) fn effective_needs(cfg: &Config, queue: QueueId, step: u8, needs: &Sk
 
 impl RoutingIndex {
     pub(crate) fn new(cfg: &Config) -> RoutingIndex {
-        RoutingIndex { orders: Orders::of(cfg), ..RoutingIndex::default() }
+        RoutingIndex {
+            orders: Orders::of(cfg),
+            ranks: vec![RankSet::default(); cfg.queues().len()],
+            ..RoutingIndex::default()
+        }
     }
 
     /// The bucket for these coordinates, created (with its pool relations) if new.

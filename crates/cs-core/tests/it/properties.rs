@@ -211,6 +211,14 @@ fn check_invariants(s: &State) -> Result<(), TestCaseError> {
         pos.sort_unstable();
         let n = s.tickets().filter(unpinned).filter(|t| t.is_waiting()).count();
         prop_assert_eq!(pos, (1..=n).collect::<Vec<_>>());
+        // And each is exactly 1 + the tickets of its queue ahead of it, counted by brute
+        // force (tickets of one queue age alike, so their rank at any instant orders them).
+        let now = s.last_event_at();
+        let waiting: Vec<&cs_core::Ticket> = s.tickets().filter(unpinned).filter(|t| t.is_waiting()).collect();
+        for t in &waiting {
+            let ahead = waiting.iter().filter(|o| s.rank_at(o, now) < s.rank_at(t, now)).count();
+            prop_assert_eq!(s.queue_position(t.id), Some(ahead + 1), "position of ticket {}", t.id);
+        }
     }
     // Tickets reserved for an agent are ranked among that agent's reservations.
     for a in s.agents() {
