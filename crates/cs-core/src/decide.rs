@@ -64,6 +64,8 @@ use std::sync::Arc;
 pub struct Decision<'c> {
     cmd: &'c Command,
     agenda: Vec<Task>,
+    /// What the timers of the instant under way released, between steps.
+    released: Option<Released>,
     phase: Phase,
 }
 
@@ -80,7 +82,7 @@ enum Phase {
 impl<'c> Decision<'c> {
     /// A decision of `cmd`, not started.
     pub fn new(cmd: &'c Command) -> Decision<'c> {
-        Decision { cmd, agenda: Vec::new(), phase: Phase::Start }
+        Decision { cmd, agenda: Vec::new(), released: None, phase: Phase::Start }
     }
 
     /// The next events of the decision, decided against `state` (which must be the state
@@ -108,17 +110,20 @@ impl<'c> Decision<'c> {
         }
         let first = out.len();
         let mut d = Decider::new(Work::Borrowed(state), out, std::mem::take(&mut self.agenda));
+        d.released = self.released.take();
         let result = match self.phase {
             Phase::Start => d.start(self.cmd),
             _ => Ok(()),
         };
         let result = result.and_then(|()| d.drain(Some(self.cmd)));
         self.agenda = std::mem::take(&mut d.agenda);
+        self.released = d.released.take();
         let n = (out.len() - first) as u64;
         match result {
             Err(r) => {
                 self.phase = Phase::Done;
                 self.agenda.clear();
+                self.released = None;
                 out.truncate(first);
                 Err(r)
             }
@@ -146,12 +151,17 @@ pub(crate) enum Task {
     /// Fire the timers due at or before `now`, one instant at a time.
     Timers { now: Timestamp },
     /// Fire the next timer due at `due`, collecting what the timers of that instant
-    /// changed for routing; once none is left, route that.
-    Instant { due: Timestamp, now: Timestamp, released: Released },
+    /// changed for routing (in [`Decider::released`]); once none is left, route that.
+    Instant { due: Timestamp, now: Timestamp },
     /// An agent takes the best waiting tickets it may take.
     RouteAgent { agent: AgentId, at: Timestamp },
     /// Tickets go, best first, each to its best free agent.
     RouteBestFirst { tickets: Vec<TicketId>, at: Timestamp },
+    /// Tickets go, best first, each to its best free agent, merged in that order with the
+    /// waiting tickets of queues whose overflow just opened, taken from each queue's ranks
+    /// while its helpers have free agents.
+    /// (Boxed: rare, and the agenda moves tasks often.)
+    RouteMerged(Box<Merged>),
     /// A waiting ticket goes to its best free agent.
     RouteTicket { ticket: TicketId, at: Timestamp },
 }
@@ -179,10 +189,29 @@ pub(crate) struct Decider<'a, 'o> {
     out: &'o mut Vec<Event>,
     pub(crate) applied: usize,
     /// While the timers of one instant fire: what they changed, routed once all of them
-    /// have fired.
-    released: Option<Released>,
+    /// have fired (kept across the steps of a pure decision by [`Decision`]).
+    pub(crate) released: Option<Released>,
     /// What is left to do, the next task last.
     pub(crate) agenda: Vec<Task>,
+}
+
+/// What [`Task::RouteMerged`] has left: `explicit` tickets (best last) and `streams`.
+#[derive(Clone, Debug)]
+pub(crate) struct Merged {
+    explicit: Vec<(crate::priority::Rank, TicketId)>,
+    streams: Vec<Stream>,
+    at: Timestamp,
+}
+
+/// A queue whose overflow opened, read in best-first order by [`Task::RouteMerged`].
+#[derive(Clone, Debug)]
+pub(crate) struct Stream {
+    queue: QueueId,
+    /// The last key taken from the queue's ranks.
+    after: Option<crate::priority::WaitKey>,
+    /// The helpers' pools, with the channels they could serve the queue's tickets on: once
+    /// none of them has a free agent, nobody can take another of the queue's tickets.
+    helpers: Vec<(crate::routing::PoolId, crate::channel::Channel)>,
 }
 
 /// What the timers firing at one instant changed for routing.
@@ -193,6 +222,8 @@ pub(crate) struct Released {
     agents: Vec<AgentId>,
     /// Tickets that started waiting, or that more agents may now take.
     tickets: Vec<TicketId>,
+    /// Queues whose overflow opened: all their waiting tickets may now go to helpers.
+    overflowed: Vec<QueueId>,
 }
 
 impl<'a, 'o> Decider<'a, 'o> {
@@ -280,24 +311,27 @@ impl<'a, 'o> Decider<'a, 'o> {
                 if let Some(&(due, _)) = self.base().timers.first()
                     && due <= now
                 {
-                    self.agenda.push(Task::Instant { due, now, released: Released::default() });
+                    self.released = Some(Released::default());
+                    self.agenda.push(Task::Instant { due, now });
                 }
             }
-            Task::Instant { due, now, released } => match self.base().timers.first() {
+            Task::Instant { due, now } => match self.base().timers.first() {
                 Some(&(at, timer)) if at == due => {
-                    self.released = Some(released);
+                    debug_assert!(self.released.is_some(), "an instant collects what it released");
                     // Every firing emits an event that moves or removes its timer. One that
                     // emitted nothing would fire forever: a bug, reported rather than hung on.
                     let before = self.out.len();
                     self.fire(due, timer);
                     assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
-                    let released = self.released.take().expect("set for this timer");
-                    self.agenda.push(Task::Instant { due, now, released });
+                    self.agenda.push(Task::Instant { due, now });
                 }
                 _ => {
+                    let released = self.released.take().expect("set for this instant");
                     self.agenda.push(Task::Timers { now });
-                    let Released { mut agents, tickets } = released;
-                    if !tickets.is_empty() {
+                    let Released { mut agents, tickets, overflowed } = released;
+                    if !overflowed.is_empty() {
+                        self.agenda.push(self.merged(tickets, overflowed, due));
+                    } else if !tickets.is_empty() {
                         self.agenda.push(Task::RouteBestFirst { tickets, at: due });
                     }
                     agents.sort_unstable();
@@ -312,8 +346,91 @@ impl<'a, 'o> Decider<'a, 'o> {
                 self.agenda.extend(order.into_iter().rev().map(|ticket| Task::RouteTicket { ticket, at }));
             }
             Task::RouteTicket { ticket, at } => self.route_ticket(ticket, at),
+            Task::RouteMerged(mut m) => {
+                if let Some(ticket) = self.next_merged(&mut m.explicit, &mut m.streams, m.at) {
+                    self.route_ticket(ticket, m.at);
+                    self.agenda.push(Task::RouteMerged(m));
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The routing of an instant that opened overflows: `tickets` and every waiting ticket
+    /// of the `overflowed` queues, best first, each to its best free agent, as if all were
+    /// sorted together, but reading the queues' tickets from their ranks in order and only
+    /// while some helper has a free agent. (Every other free agent already took what it
+    /// could: agents freed at this instant were routed first, and the rest could serve no
+    /// waiting ticket before it.)
+    fn merged(&self, tickets: Vec<TicketId>, mut overflowed: Vec<QueueId>, at: Timestamp) -> Task {
+        let s = self.base();
+        let mut explicit: Vec<(crate::priority::Rank, TicketId)> =
+            tickets.into_iter().filter_map(|id| s.tickets.get(id)).map(|t| (s.rank_at(t, at), t.id)).collect();
+        explicit.sort_unstable();
+        explicit.dedup();
+        // Taken from the end.
+        explicit.reverse();
+        overflowed.sort_unstable();
+        overflowed.dedup();
+        let streams = overflowed
+            .into_iter()
+            .map(|queue| {
+                let mut helpers: Vec<_> = s
+                    .index
+                    .buckets
+                    .iter()
+                    .filter(|b| b.queue == queue && !b.waiting.is_empty())
+                    .flat_map(|b| b.overflow_pools.iter().map(move |&(p, _)| (p, b.req.channel)))
+                    .collect();
+                helpers.sort_unstable();
+                helpers.dedup();
+                Stream { queue, after: None, helpers }
+            })
+            .collect();
+        Task::RouteMerged(Box::new(Merged { explicit, streams, at }))
+    }
+
+    /// The next ticket of a merged routing, best first, if any is left that someone could
+    /// take.
+    fn next_merged(
+        &self,
+        explicit: &mut Vec<(crate::priority::Rank, TicketId)>,
+        streams: &mut Vec<Stream>,
+        at: Timestamp,
+    ) -> Option<TicketId> {
+        let s = self.base();
+        let cfg = s.config();
+        // A queue whose helpers are all busy has no ticket anyone could take.
+        streams.retain(|st| st.helpers.iter().any(|&(p, c)| s.index.pools[p as usize].has_free(c)));
+        let mut best: Option<(crate::priority::Rank, Option<usize>)> = explicit.last().map(|&(r, _)| (r, None));
+        let mut heads: Vec<Option<crate::priority::WaitKey>> = Vec::with_capacity(streams.len());
+        for (i, st) in streams.iter().enumerate() {
+            let ranks = &s.index.ranks[st.queue.index()];
+            let rate = cfg.queue(st.queue).weights.rate();
+            let mut after = st.after;
+            // Skip the tickets routed through `explicit` anyway (each goes once).
+            let head = loop {
+                let Some(k) = ranks.first_after(after.as_ref()) else { break None };
+                let rank = crate::priority::Rank::of(&k, rate, at);
+                if explicit.iter().any(|&(_, id)| id == k.ticket) {
+                    after = Some(k);
+                    continue;
+                }
+                if best.is_none_or(|(b, _)| rank < b) {
+                    best = Some((rank, Some(i)));
+                }
+                break Some(k);
+            };
+            heads.push(head);
+        }
+        match best? {
+            (_, None) => explicit.pop().map(|(_, id)| id),
+            (_, Some(i)) => {
+                let k = heads[i].expect("the best head exists");
+                streams[i].after = Some(k);
+                Some(k.ticket)
+            }
+        }
     }
 
     fn fire(&mut self, due: Timestamp, timer: Timer) {
@@ -409,7 +526,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                     // (`OverflowOpened` changes no queue's waiting tickets: the base state's are
                     // the ones after it.)
                     let r = self.released.as_mut().expect("timers fire one instant at a time");
-                    r.tickets.extend(state_of(&self.work).queues[queue.index()].by_age.iter().map(|&(_, id)| id));
+                    r.overflowed.push(queue);
                 } else {
                     self.emit(Event::OverflowClosed { at: due, queue, waiting, oldest_wait_ms });
                 }
@@ -709,7 +826,7 @@ impl<'a, 'o> Decider<'a, 'o> {
         let s = self.base();
         let reconfigure = s.config.is_some();
         if let Some(old) = &s.config {
-            config.extends(old).map_err(|reason| Rejection::IncompatibleConfig { reason })?;
+            config.extends(old).map_err(|change| Rejection::IncompatibleConfig { reason: change.to_string() })?;
             for t in s.tickets.iter().filter(|t| !t.status.is_closed()) {
                 let mut needs = t.own_skills;
                 for n in config.queue(t.queue).needs.iter() {

@@ -53,7 +53,7 @@ pub use apply::{apply, apply_all, replay};
 pub use audit::audit;
 pub use channel::Channel;
 pub use command::Command;
-pub use config::{Config, ConfigError, ConfigSpec, Strategy};
+pub use config::{Config, ConfigError, ConfigSpec, IncompatibleChange, Strategy};
 pub use decide::Decision;
 pub use engine::Engine;
 pub use event::{Envelope, Event};

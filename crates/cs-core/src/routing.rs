@@ -175,6 +175,15 @@ pub(crate) struct Pool {
     pub overflow_buckets: Vec<BucketId>,
 }
 
+impl Pool {
+    /// Whether some member is available with room on `channel` (whichever orders the
+    /// strategies in use keep).
+    pub(crate) fn has_free(&self, channel: Channel) -> bool {
+        let f = &self.free[channel.index()];
+        f.idle.len() + f.occupancy.len() + f.rotation.len() > 0
+    }
+}
+
 /// Which orderings the configured strategies need maintained.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Orders {

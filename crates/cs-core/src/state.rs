@@ -379,9 +379,6 @@ pub struct State {
     /// While true (during [`crate::replay`]), `apply` folds the tables only and leaves the
     /// routing index, queue age indexes and timers to one rebuild at the end.
     pub(crate) deferred_index: bool,
-    /// While applying a `TicketCreated` whose ticket the next event takes (see
-    /// [`crate::apply_all`]).
-    pub(crate) taken_at_once: bool,
 }
 
 impl State {
