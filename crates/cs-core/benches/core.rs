@@ -12,9 +12,15 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use cs_core::{
     AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, Event, LanguageSet,
-    SkillId, SkillNeed, SkillNeeds, TeamId, TicketId, TicketSpec, Timestamp, Urgency, decide, replay,
+    SkillId, SkillNeed, SkillNeeds, TeamId, TicketId, TicketSpec, Timestamp, Urgency, replay,
 };
 use std::hint::black_box;
+
+/// The pure decision of `cmd`: its first step, which for a resolution or a new ticket is
+/// the whole decision (nothing in it must see an earlier event of it applied).
+fn decide(state: &cs_core::State, cmd: &Command) -> Result<Vec<Event>, cs_core::Rejection> {
+    cs_core::Decision::new(cmd).step(state).map(Option::unwrap_or_default)
+}
 
 const SKILLS: u16 = 64;
 const PROFILES: usize = 250;
@@ -382,5 +388,30 @@ fn decide_mixed(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, assign, replay_bench, decide_mixed);
+/// A waiting customer's place in line and estimated wait, as the service shows them, at
+/// 100,000 waiting tickets in one queue (192 requirement classes): `queue_position` and
+/// `estimated_wait_ms` of waiting tickets taken in turn.
+fn position(c: &mut Criterion) {
+    let (mut engine, mut g) = surge(1);
+    // A handle-time history, so the estimate exists: one agent resolves its ticket.
+    let now = engine.state().last_event_at().plus_ms(1_000);
+    let held = engine.state().agent(AgentId(0)).unwrap().held[0];
+    engine.execute(&Command::Resolve { at: now, ticket: held }).unwrap();
+    let waiting: Vec<TicketId> =
+        engine.state().tickets().filter(|t| t.agent.is_none()).map(|t| t.id).take(100_000).collect();
+    let waiting: Vec<TicketId> = (0..1024).map(|_| waiting[g.below(waiting.len() as u64) as usize]).collect();
+    assert!(engine.state().estimated_wait_ms(waiting[0]).is_some());
+    let mut group = c.benchmark_group("position");
+    let mut i = 0;
+    group.bench_function("100k_waiting", |b| {
+        b.iter(|| {
+            i += 1;
+            let s = black_box(engine.state());
+            (s.queue_position(waiting[i % waiting.len()]), s.estimated_wait_ms(waiting[i % waiting.len()]))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, assign, replay_bench, decide_mixed, position);
 criterion_main!(benches);

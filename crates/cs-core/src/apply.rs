@@ -27,6 +27,12 @@ use std::sync::Arc;
 
 /// Folds one event into the state.
 pub fn apply(state: &mut State, event: &Event) {
+    apply_one(state, event, false);
+}
+
+/// Folds one event; `taken_at_once`: it is a `TicketCreated` whose ticket the next event
+/// hands to an agent (see [`apply_all`]), so it is never indexed as waiting.
+fn apply_one(state: &mut State, event: &Event, taken_at_once: bool) {
     let at = event.at();
     debug_assert!(at >= state.last_at, "event at {at} applied after one at {}", state.last_at);
     if let Event::Configured { config, .. } = event {
@@ -35,7 +41,7 @@ pub fn apply(state: &mut State, event: &Event) {
         let cfg = state.config.clone().expect("first event configures the engine");
         state.tickets.retire_due(at, cfg.limits.closed_ticket_retention_ms, &mut state.ticket_keys);
         forget_customers(state, at, cfg.limits.customer_memory_ms);
-        apply_configured(state, &cfg, event, at);
+        apply_configured(state, &cfg, event, at, taken_at_once);
     }
     state.last_at = state.last_at.max(at);
     state.events_applied += 1;
@@ -47,15 +53,14 @@ pub fn apply(state: &mut State, event: &Event) {
 /// taken out again.
 pub fn apply_all(state: &mut State, events: &[Event]) {
     for (i, e) in events.iter().enumerate() {
-        state.taken_at_once = match (e, events.get(i + 1)) {
+        let taken_at_once = match (e, events.get(i + 1)) {
             (
                 Event::TicketCreated { ticket, spec, .. },
                 Some(Event::TicketAssigned { ticket: next, .. } | Event::TicketOffered { ticket: next, .. }),
             ) => ticket == next && !spec.bot,
             _ => false,
         };
-        apply(state, e);
-        state.taken_at_once = false;
+        apply_one(state, e, taken_at_once);
     }
 }
 
@@ -90,9 +95,9 @@ pub(crate) fn end_replay(state: &mut State) {
 
 /// Folds one event into a configured state: the frequent events of a ticket's life here,
 /// the rest in [`apply_other`].
-fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
+fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestamp, taken_at_once: bool) {
     match event {
-        Event::TicketCreated { ticket, spec, .. } => created(state, cfg, *ticket, spec, at),
+        Event::TicketCreated { ticket, spec, .. } => created(state, cfg, *ticket, spec, at, taken_at_once),
         Event::TicketAssigned { ticket, agent, .. } => {
             take(state, cfg, *ticket, *agent, TicketStatus::Assigned, at);
             start_work(state, cfg, *ticket, at);
@@ -440,11 +445,11 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
 
 /// A new ticket: its record, the customer's contact, its SLA, and its place in waiting
 /// (unless the next event hands it to an agent at once).
-fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec, at: Timestamp) {
+fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec, at: Timestamp, taken_at_once: bool) {
     let queue = spec.queue.expect("decide resolves the queue");
     let q = cfg.queue(queue);
     // Taken by the next event: waits for no time, so is never indexed.
-    let taken_at_once = state.taken_at_once && !spec.bot;
+    let taken_at_once = taken_at_once && !spec.bot;
     let needs = merged_needs(&spec.skills, &q.needs);
     let t = state.tickets.insert_with(|| Ticket {
         id: ticket,
@@ -923,6 +928,8 @@ fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
     let b = state.index.bucket(cfg, queue, step, req);
     let inserted = state.index.buckets[b as usize].waiting.insert(wk);
     debug_assert!(inserted, "ticket {id} queued twice");
+    let ranked = state.index.ranks[queue.index()].insert(wk);
+    debug_assert!(ranked, "ticket {id} ranked twice");
     ticket_mut(state, id).bucket = Slot(b);
 }
 
@@ -942,6 +949,8 @@ fn unindex_waiting(state: &mut State, id: TicketId) {
         let b = bucket.unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
         let removed = state.index.buckets[b as usize].waiting.remove(&wk);
         debug_assert!(removed, "ticket {id} missing from its bucket");
+        let unranked = state.index.ranks[queue.index()].remove(&wk);
+        debug_assert!(unranked, "ticket {id} missing from its queue's ranks");
     }
     let t = ticket_mut(state, id);
     t.bucket = Slot::NONE;

@@ -6,6 +6,8 @@
 
 use crate::agent::{Load, Presence};
 use crate::capacity;
+use crate::eligibility::{Place, Rules, eligibility};
+use crate::routing::{ReqKey, effective_needs};
 use crate::state::State;
 use crate::ticket::TicketStatus;
 use std::collections::BTreeMap;
@@ -92,19 +94,11 @@ pub fn audit(s: &State) -> Result<(), String> {
 
 /// Whether an agent may take a ticket now, by the rules as documented: available, the
 /// ticket waiting and not reserved for another or to be avoided by this agent, room on its
-/// channel, and [`qualifies`].
+/// channel, and [`qualifies`]. This is the one eligibility rule routing and its
+/// explanation use; the audit's independence from routing lies in checking it over the
+/// tables (every agent against every ticket), never through the routing index.
 pub fn could_serve(s: &State, a: &crate::Agent, t: &crate::Ticket) -> bool {
-    let cfg = s.config();
-    if a.presence != Presence::Available || t.status != TicketStatus::Queued {
-        return false;
-    }
-    if t.avoid_agents.contains(&a.id) || t.pinned_to.is_some_and(|p| p != a.id) {
-        return false;
-    }
-    if capacity::check(&a.capacity, &a.load, t.channel, &cfg.capacity, cfg.limits.agent_tickets_max).is_err() {
-        return false;
-    }
-    qualifies(s, a, t)
+    t.status == TicketStatus::Queued && eligible(s, a, t, Rules::ROUTE)
 }
 
 /// Whether an agent qualifies for a ticket whatever its presence and load: skills at the
@@ -112,13 +106,12 @@ pub fn could_serve(s: &State, a: &crate::Agent, t: &crate::Ticket) -> bool {
 /// language, the step's teams (or overflow teams while overflow is open; a ticket reserved
 /// for the agent needs no team), and a channel the agent is routed at all.
 pub fn qualifies(s: &State, a: &crate::Agent, t: &crate::Ticket) -> bool {
+    eligible(s, a, t, Rules::QUALIFY)
+}
+
+fn eligible(s: &State, a: &crate::Agent, t: &crate::Ticket, rules: Rules) -> bool {
     let cfg = s.config();
-    let q = cfg.queue(t.queue);
-    let step = &q.steps[usize::from(t.step)];
-    let skills = t.needs.iter().all(|n| a.levels.level(n.skill) >= step.proficiency_min.unwrap_or(n.min));
-    let language = t.language.is_none_or(|l| a.languages.contains(l));
-    let team = t.pinned_to == Some(a.id)
-        || step.teams.admits(a.team)
-        || (s.overflow_open(t.queue) && q.overflow.as_ref().is_some_and(|o| o.teams.contains(&a.team)));
-    skills && language && team && capacity::serves(&a.capacity, t.channel, &cfg.capacity)
+    let eff = effective_needs(cfg, t.queue, t.step, &t.needs);
+    let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+    eligibility(cfg, a, &Place::of(t, &req, &eff), s.overflow_open(t.queue), rules).is_ok()
 }

@@ -9,19 +9,25 @@ use crate::agent::{Capacity, Load};
 use crate::channel::{CHANNELS_N, Channel};
 use crate::config::CapacityRules;
 
-/// Why an agent cannot take a ticket on a channel, if they cannot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why an agent cannot take a ticket on a channel, if they cannot. Serialized (in
+/// explanations) by the names in parentheses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum CapacityBlock {
-    /// The agent has no capacity configured on this channel.
+    /// The agent has no capacity configured on this channel (`channel`).
+    #[serde(rename = "channel")]
     NoChannel,
-    /// The per-channel limit is reached.
+    /// The per-channel limit is reached (`channel_full`).
+    #[serde(rename = "channel_full")]
     ChannelFull,
-    /// The unit budget would be exceeded.
+    /// The unit budget would be exceeded (`units`).
+    #[serde(rename = "units")]
     Units,
     /// Exclusivity: the channel is exclusive and the agent holds something, or the agent
-    /// holds an exclusive-channel ticket.
+    /// holds an exclusive-channel ticket (`exclusive_channel`).
+    #[serde(rename = "exclusive_channel")]
     Exclusive,
-    /// `limits.agent_tickets_max`.
+    /// `limits.agent_tickets_max` (`agent_tickets_max`).
+    #[serde(rename = "agent_tickets_max")]
     TicketsMax,
 }
 

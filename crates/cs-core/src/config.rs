@@ -789,18 +789,21 @@ impl Config {
             .map(|q| q.id)
     }
 
-    /// Whether this config can replace `self` in a running engine: every skill, language,
+    /// Whether this config can replace `older` in a running engine: every skill, language,
     /// category, team, queue and SLA policy keeps its position (ids are positions), new ones
     /// are appended.
-    pub fn extends(&self, older: &Config) -> Result<(), String> {
-        fn prefix(kind: &str, new: &[String], old: &[String]) -> Result<(), String> {
-            for (i, name) in old.iter().enumerate() {
-                match new.get(i) {
+    ///
+    /// # Errors
+    /// The first entry that moved or went, as an [`IncompatibleChange`].
+    pub fn extends(&self, older: &Config) -> Result<(), IncompatibleChange> {
+        fn prefix(list: &'static str, new: &[String], old: &[String]) -> Result<(), IncompatibleChange> {
+            for (index, name) in old.iter().enumerate() {
+                match new.get(index) {
                     Some(n) if n == name => {}
                     Some(n) => {
-                        return Err(format!("{kind}[{i}] was {name:?} and is now {n:?}; entries may only be appended"));
+                        return Err(IncompatibleChange::Renamed { list, index, was: name.clone(), now: n.clone() });
                     }
-                    None => return Err(format!("{kind}[{i}] {name:?} was removed; entries may only be appended")),
+                    None => return Err(IncompatibleChange::Removed { list, index, was: name.clone() }),
                 }
             }
             Ok(())
@@ -816,6 +819,34 @@ impl Config {
         let pnames = |c: &Config| c.sla.policies.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
         prefix("sla_policies", &pnames(self), &pnames(older))
     }
+}
+
+/// Why a config cannot replace the one in force ([`Config::extends`]): ids are positions
+/// in its lists, so entries may only be appended.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IncompatibleChange {
+    /// The entry at `index` of `list` has another name now.
+    #[error("{list}[{index}] was {was:?} and is now {now:?}; entries may only be appended")]
+    Renamed {
+        /// The list (`skills`, `languages`, `categories`, `teams`, `queues`, `sla_policies`).
+        list: &'static str,
+        /// The position.
+        index: usize,
+        /// Its name in the config in force.
+        was: String,
+        /// Its name in the new config.
+        now: String,
+    },
+    /// The entry at `index` of `list` is gone.
+    #[error("{list}[{index}] {was:?} was removed; entries may only be appended")]
+    Removed {
+        /// The list.
+        list: &'static str,
+        /// The position.
+        index: usize,
+        /// Its name in the config in force.
+        was: String,
+    },
 }
 
 impl Serialize for Config {
@@ -1735,7 +1766,11 @@ mod tests {
         assert!(Config::new(s.clone()).unwrap().extends(&old).is_ok());
         s.skills.swap(0, 1);
         let err = Config::new(s).unwrap().extends(&old).unwrap_err();
-        assert!(err.contains("skills[0] was \"billing\""), "{err}");
+        assert!(
+            matches!(&err, IncompatibleChange::Renamed { list: "skills", index: 0, was, .. } if was == "billing"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("skills[0] was \"billing\""), "{err}");
         // SLA policies are positions too: tickets keep the one they run under.
         let policy = |name: &str| -> crate::sla::SlaPolicySpec {
             toml::from_str(&format!("name = \"{name}\"\nfirst_response_s = 60")).unwrap()
@@ -1747,6 +1782,7 @@ mod tests {
         assert!(Config::new(one.clone()).unwrap().extends(&with_one).is_ok());
         one.sla_policies.clear();
         let err = Config::new(one).unwrap().extends(&with_one).unwrap_err();
-        assert!(err.contains("sla_policies[0] \"chat\" was removed"), "{err}");
+        assert_eq!(err, IncompatibleChange::Removed { list: "sla_policies", index: 0, was: "chat".into() });
+        assert!(err.to_string().contains("sla_policies[0] \"chat\" was removed"), "{err}");
     }
 }

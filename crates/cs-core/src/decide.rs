@@ -1,18 +1,20 @@
-//! `decide(&State, &Command) -> Result<Vec<Event>, Rejection>`: commands judged against
-//! state. Pure: no I/O, no clock, no randomness; the same state and command always give
-//! the same events.
+//! Deciding a command: the events it produces, or why it is refused. Pure: no I/O, no
+//! clock, no randomness; the same state and command always give the same events.
 //!
-//! A command is validated completely before any event is produced, so a rejection leaves
-//! nothing behind. Timers due at or before the command's time fire first, in due order,
-//! each with its own time, so a later command sees exactly what a `Tick` at each deadline
-//! would have produced. The timers due at one instant fire together: their own events
-//! first, then routing for everything they changed (see [`Decider::fire_timers`]).
+//! A command is validated completely before any event of its own is produced, so a
+//! rejection adds nothing of its own. Timers due at or before the command's time fire
+//! first, in due order, each with its own time, so a later command sees exactly what a
+//! `Tick` at each deadline would have produced. The timers due at one instant fire
+//! together: their own events first, then routing for everything they changed.
 //!
 //! Routing reacts inside the same decision: a new or re-queued ticket goes to the best
 //! free agent at once, and an agent who frees up takes the best waiting tickets at once.
-//! Where one step of a decision must see the effects of an earlier one, the [`Decider`]
-//! applies the earlier events to a working copy first (copying the state only when called
-//! through the pure [`decide`]; [`crate::Engine`] works in place).
+//! Where one step of a decision must see the effects of an earlier one (the next timer
+//! after one fired, routing after a logout's re-queues, a changed agent's new pools), the
+//! rest of the decision is a [`Task`] on an agenda, run on the state with every earlier
+//! event applied. [`crate::Engine`] applies in place between tasks; the pure
+//! [`Decision`] hands the events decided so far to its caller, who applies them and asks
+//! for the next step. Neither ever copies the state.
 
 use crate::agent::{Agent, Presence};
 use crate::apply::overflow_transition;
@@ -20,8 +22,10 @@ use crate::apply::{apply_all, merged_needs};
 use crate::capacity::{self, CapacityBlock};
 use crate::command::Command;
 use crate::config::{Config, ConfigSpec};
+use crate::eligibility::{Place, Rules, eligibility, has_room};
 use crate::escalation::{RepeatBy, Trigger};
 use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
+use crate::explain::Exclusion;
 use crate::id::{AgentId, CategoryId, CustomerId, QueueId, SkillId, TicketId};
 use crate::rejection::Rejection;
 use crate::routing::{AgentPick, ReqKey, effective_needs};
@@ -33,27 +37,147 @@ use crate::ticket::{Ticket, TicketSpec, TicketStatus};
 use crate::time::Timestamp;
 use std::sync::Arc;
 
-/// Decides a command against a state: the events it produces, or why it is refused.
-pub fn decide(state: &State, cmd: &Command) -> Result<Vec<Event>, Rejection> {
-    let mut out = Vec::new();
-    let mut d = Decider::new(Work::Borrowed(state), &mut out);
-    d.run(cmd, true)?;
-    Ok(out)
+/// A command decided step by step against a state the caller owns, without copying it.
+///
+/// Each [`Decision::step`] returns the events decided since the last step; the caller
+/// applies them (with [`crate::apply_all`]) and calls `step` again with the state after
+/// them, until it returns `Ok(None)`. Most commands (a new ticket, a resolution, a reply)
+/// take one step; a logout, a skill or capacity change, a new config and timers firing
+/// take one more per part of the decision that must see the earlier events applied.
+///
+/// ```
+/// # use cs_core::{Command, Decision, State, Timestamp, apply_all};
+/// # fn run(state: &mut State, cmd: &Command) -> Result<(), cs_core::Rejection> {
+/// let mut decision = Decision::new(cmd);
+/// while let Some(events) = decision.step(state)? {
+///     apply_all(state, &events);
+///     // persist or publish `events` here
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// A rejection ends the decision. It comes in the first step, except after timers that
+/// were due before the command: their events, already returned and applied, stand (they
+/// would have happened anyway, as in [`crate::Engine::execute`]), and the command adds
+/// nothing of its own.
+#[derive(Debug)]
+pub struct Decision<'c> {
+    cmd: &'c Command,
+    agenda: Vec<Task>,
+    /// What the timers of the instant under way released, between steps.
+    released: Option<Released>,
+    phase: Phase,
 }
 
-/// The state a decision reads: the caller's (read-only), a private copy, or the engine's
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No step taken yet.
+    Start,
+    /// Steps taken; the caller must have applied this many events in all.
+    Running { applied: u64 },
+    /// Decided (or rejected).
+    Done,
+}
+
+impl<'c> Decision<'c> {
+    /// A decision of `cmd`, not started.
+    pub fn new(cmd: &'c Command) -> Decision<'c> {
+        Decision { cmd, agenda: Vec::new(), released: None, phase: Phase::Start }
+    }
+
+    /// The next events of the decision, decided against `state` (which must be the state
+    /// the previous step was decided against with that step's events applied), or
+    /// `Ok(None)` once the decision is complete.
+    ///
+    /// # Panics
+    /// If `state` is not the state after the previous step's events: deciding on a state
+    /// that misses them would produce events that do not fit it.
+    pub fn step(&mut self, state: &State) -> Result<Option<Vec<Event>>, Rejection> {
+        let mut out = Vec::new();
+        Ok(self.step_into(state, &mut out)?.then_some(out))
+    }
+
+    /// [`Decision::step`] appending to `out`: whether the decision was still running (and
+    /// so appended the step's events, possibly none when nothing was left to do).
+    pub fn step_into(&mut self, state: &State, out: &mut Vec<Event>) -> Result<bool, Rejection> {
+        match self.phase {
+            Phase::Done => return Ok(false),
+            Phase::Running { applied } => assert_eq!(
+                state.events_applied, applied,
+                "a decision's next step needs the state with the previous step's events applied"
+            ),
+            Phase::Start => {}
+        }
+        let first = out.len();
+        let mut d = Decider::new(Work::Borrowed(state), out, std::mem::take(&mut self.agenda));
+        d.released = self.released.take();
+        let result = match self.phase {
+            Phase::Start => d.start(self.cmd),
+            _ => Ok(()),
+        };
+        let result = result.and_then(|()| d.drain(Some(self.cmd)));
+        self.agenda = std::mem::take(&mut d.agenda);
+        self.released = d.released.take();
+        let n = (out.len() - first) as u64;
+        match result {
+            Err(r) => {
+                self.phase = Phase::Done;
+                self.agenda.clear();
+                self.released = None;
+                out.truncate(first);
+                Err(r)
+            }
+            // A step pauses only with events to apply, so nothing decided means nothing
+            // left to decide.
+            Ok(()) if n == 0 => {
+                debug_assert!(self.agenda.is_empty(), "a step paused without events");
+                self.phase = Phase::Done;
+                Ok(false)
+            }
+            Ok(()) => {
+                self.phase = Phase::Running { applied: state.events_applied + n };
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Work left in a decision, each run on the state with every event before it applied.
+#[derive(Clone, Debug)]
+pub(crate) enum Task {
+    /// The decision's own command, after the timers due before it (pure decisions only;
+    /// the engine decides its command directly).
+    Command,
+    /// Fire the timers due at or before `now`, one instant at a time.
+    Timers { now: Timestamp },
+    /// Fire the next timer due at `due`, collecting what the timers of that instant
+    /// changed for routing (in [`Decider::released`]); once none is left, route that.
+    Instant { due: Timestamp, now: Timestamp },
+    /// An agent takes the best waiting tickets it may take.
+    RouteAgent { agent: AgentId, at: Timestamp },
+    /// Tickets go, best first, each to its best free agent.
+    RouteBestFirst { tickets: Vec<TicketId>, at: Timestamp },
+    /// Tickets go, best first, each to its best free agent, merged in that order with the
+    /// waiting tickets of queues whose overflow just opened, taken from each queue's ranks
+    /// while its helpers have free agents.
+    /// (Boxed: rare, and the agenda moves tasks often.)
+    RouteMerged(Box<Merged>),
+    /// A waiting ticket goes to its best free agent.
+    RouteTicket { ticket: TicketId, at: Timestamp },
+}
+
+/// The state a decision reads: the caller's (read-only, for a pure step) or the engine's
 /// own (in place).
 pub(crate) enum Work<'a> {
     Borrowed(&'a State),
-    Owned(Box<State>),
     InPlace(&'a mut State),
 }
 
 /// The state a decision reads, without applying pending events.
+#[inline]
 fn state_of<'w>(work: &'w Work<'_>) -> &'w State {
     match work {
         Work::Borrowed(s) => s,
-        Work::Owned(s) => s,
         Work::InPlace(s) => s,
     }
 }
@@ -61,137 +185,251 @@ fn state_of<'w>(work: &'w Work<'_>) -> &'w State {
 /// Runs one decision, appending events to `out`. `out[..applied]` have been applied to
 /// the working state.
 pub(crate) struct Decider<'a, 'o> {
-    pub(crate) work: Work<'a>,
-    pub(crate) out: &'o mut Vec<Event>,
+    work: Work<'a>,
+    out: &'o mut Vec<Event>,
     pub(crate) applied: usize,
     /// While the timers of one instant fire: what they changed, routed once all of them
-    /// have fired.
-    released: Option<Released>,
+    /// have fired (kept across the steps of a pure decision by [`Decision`]).
+    pub(crate) released: Option<Released>,
+    /// What is left to do, the next task last.
+    pub(crate) agenda: Vec<Task>,
+}
+
+/// What [`Task::RouteMerged`] has left: `explicit` tickets (best last) and `streams`.
+#[derive(Clone, Debug)]
+pub(crate) struct Merged {
+    explicit: Vec<(crate::priority::Rank, TicketId)>,
+    streams: Vec<Stream>,
+    at: Timestamp,
+}
+
+/// A queue whose overflow opened, read in best-first order by [`Task::RouteMerged`].
+#[derive(Clone, Debug)]
+pub(crate) struct Stream {
+    queue: QueueId,
+    /// The last key taken from the queue's ranks.
+    after: Option<crate::priority::WaitKey>,
+    /// The helpers' pools, with the channels they could serve the queue's tickets on: once
+    /// none of them has a free agent, nobody can take another of the queue's tickets.
+    helpers: Vec<(crate::routing::PoolId, crate::channel::Channel)>,
 }
 
 /// What the timers firing at one instant changed for routing.
-#[derive(Default)]
-struct Released {
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Released {
     /// Agents who freed up (a re-queue or escalation took a ticket from them, or their
     /// after-contact work ended).
     agents: Vec<AgentId>,
     /// Tickets that started waiting, or that more agents may now take.
     tickets: Vec<TicketId>,
+    /// Queues whose overflow opened: all their waiting tickets may now go to helpers.
+    overflowed: Vec<QueueId>,
 }
 
 impl<'a, 'o> Decider<'a, 'o> {
-    /// A decision appending to `out`, whose events so far are all applied to `work`.
-    pub(crate) fn new(work: Work<'a>, out: &'o mut Vec<Event>) -> Decider<'a, 'o> {
+    /// A decision appending to `out`, whose events so far are all applied to `work`, with
+    /// `agenda` left to do.
+    pub(crate) fn new(work: Work<'a>, out: &'o mut Vec<Event>, agenda: Vec<Task>) -> Decider<'a, 'o> {
         let applied = out.len();
-        Decider { work, out, applied, released: None }
+        Decider { work, out, applied, released: None, agenda }
     }
 
     /// The working state without applying pending events. Use only for questions the
-    /// pending events cannot change the answer to.
+    /// pending events cannot change the answer to; every task starts with none pending.
+    #[inline]
     fn base(&self) -> &State {
         state_of(&self.work)
     }
 
-    /// Applies pending events to the working state, copying a borrowed state first.
+    /// Applies pending events to the engine's state. A pure step never applies: it pauses
+    /// first (see [`Decider::drain`]).
     pub(crate) fn commit(&mut self) {
         if self.applied == self.out.len() {
             return;
         }
-        if let Work::Borrowed(s) = self.work {
-            self.work = Work::Owned(Box::new(s.clone()));
+        match &mut self.work {
+            Work::InPlace(state) => apply_all(state, &self.out[self.applied..]),
+            Work::Borrowed(_) => unreachable!("a pure step hands its events to the caller to apply"),
         }
-        let state: &mut State = match &mut self.work {
-            Work::Owned(s) => s,
-            Work::InPlace(s) => s,
-            Work::Borrowed(_) => unreachable!("copied above"),
-        };
-        apply_all(state, &self.out[self.applied..]);
         self.applied = self.out.len();
-    }
-
-    /// The working state with every pending event applied.
-    fn state(&mut self) -> &State {
-        self.commit();
-        self.base()
     }
 
     fn emit(&mut self, e: Event) {
         self.out.push(e);
     }
 
-    /// Checks the command's time, fires due timers (if `fire_timers`), then decides the
-    /// command itself.
-    pub(crate) fn run(&mut self, cmd: &Command, fire_timers: bool) -> Result<(), Rejection> {
-        let at = cmd.at();
-        let s = self.base();
-        if at < s.last_at {
-            return Err(Rejection::InThePast { at, last: s.last_at });
-        }
-        if at > Timestamp::LATEST {
-            return Err(Rejection::TimeOutOfRange { at, latest: Timestamp::LATEST });
-        }
-        if s.config.is_none() && !matches!(cmd, Command::Configure { .. }) {
-            return Err(Rejection::NotConfigured);
-        }
-        if fire_timers && s.config.is_some() {
-            self.fire_timers(at);
-        }
-        self.command(cmd)
+    /// Refuses a command whose time is before the last event or past the latest time, or
+    /// any command but `Configure` before the first config.
+    fn check(&self, cmd: &Command) -> Result<(), Rejection> {
+        check_command(self.base(), cmd)
     }
 
-    /// Fires every timer due at or before `now`, in due order, one instant at a time.
-    ///
-    /// The timers due at one instant fire together, so that what routing does at that
-    /// instant does not depend on which timer happens to sort first. Each emits its own
-    /// events (in the timer set's order: kind, then ticket or agent id) without routing;
-    /// then the agents they freed, lowest id first, take the best waiting tickets they may
-    /// take, as an agent freeing up always does; then the tickets they put in line (a step
-    /// reached, a reservation ended, a re-queue, an escalation, an overflow opening) go,
-    /// best first, each to the best free agent, as a logout's re-queued tickets do. So when
-    /// two tickets reach a step at the same millisecond and one agent becomes eligible, the
-    /// agent gets the better ticket, whatever their ids. Routing may make timers due at the
-    /// same instant again (an overflow that its helpers drained closes); they fire next,
-    /// the same way.
-    pub(crate) fn fire_timers(&mut self, now: Timestamp) {
-        loop {
-            let s = self.state();
-            let Some(&(due, _)) = s.timers.first() else { break };
-            if due > now {
-                break;
-            }
-            self.released = Some(Released::default());
-            loop {
-                let s = self.state();
-                let Some(&(at, timer)) = s.timers.first() else { break };
-                if at != due {
-                    break;
+    /// Starts a pure decision: checks the command, then puts the timers due at its time
+    /// and the command itself on the agenda.
+    fn start(&mut self, cmd: &Command) -> Result<(), Rejection> {
+        self.check(cmd)?;
+        self.agenda.push(Task::Command);
+        if self.base().config.is_some() {
+            self.agenda.push(Task::Timers { now: cmd.at() });
+        }
+        Ok(())
+    }
+
+    /// Runs the agenda until it is empty or, in a pure step, until the next task would
+    /// need the events decided so far applied.
+    pub(crate) fn drain(&mut self, cmd: Option<&Command>) -> Result<(), Rejection> {
+        while let Some(task) = self.agenda.pop() {
+            if self.applied < self.out.len() {
+                if let Work::Borrowed(_) = self.work {
+                    self.agenda.push(task);
+                    return Ok(());
                 }
-                // Every firing emits an event that moves or removes its timer. One that
-                // emitted nothing would fire forever: a bug, reported rather than hung on.
-                let before = self.out.len();
-                self.fire(due, timer);
-                assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
+                self.commit();
             }
-            let released = self.released.take().expect("set for this instant");
-            self.route_released(released, due);
+            self.run_task(task, cmd)?;
         }
+        Ok(())
     }
 
-    /// Routes what the timers of one instant changed: freed agents first (each takes the
-    /// best waiting tickets it may take), then the tickets put in line, best first.
-    fn route_released(&mut self, mut r: Released, at: Timestamp) {
-        r.agents.sort_unstable();
-        r.agents.dedup();
-        for agent in r.agents {
-            self.route_agent_committed(agent, at);
+    /// Runs one task on the state with every earlier event applied.
+    ///
+    /// Timers fire one instant at a time, so that what routing does at an instant does
+    /// not depend on which timer happens to sort first. Each emits its own events (in the
+    /// timer set's order: kind, then ticket or agent id) without routing; then the agents
+    /// they freed, lowest id first, take the best waiting tickets they may take, as an
+    /// agent freeing up always does; then the tickets they put in line (a step reached, a
+    /// reservation ended, a re-queue, an escalation, an overflow opening) go, best first,
+    /// each to the best free agent, as a logout's re-queued tickets do. So when two tickets
+    /// reach a step at the same millisecond and one agent becomes eligible, the agent gets
+    /// the better ticket, whatever their ids. Routing may make timers due at the same
+    /// instant again (an overflow that its helpers drained closes); they fire next, the
+    /// same way.
+    fn run_task(&mut self, task: Task, cmd: Option<&Command>) -> Result<(), Rejection> {
+        match task {
+            Task::Command => return self.command(cmd.expect("a pure decision carries its command")),
+            Task::Timers { now } => {
+                if let Some(&(due, _)) = self.base().timers.first()
+                    && due <= now
+                {
+                    self.released = Some(Released::default());
+                    self.agenda.push(Task::Instant { due, now });
+                }
+            }
+            Task::Instant { due, now } => match self.base().timers.first() {
+                Some(&(at, timer)) if at == due => {
+                    debug_assert!(self.released.is_some(), "an instant collects what it released");
+                    // Every firing emits an event that moves or removes its timer. One that
+                    // emitted nothing would fire forever: a bug, reported rather than hung on.
+                    let before = self.out.len();
+                    self.fire(due, timer);
+                    assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
+                    self.agenda.push(Task::Instant { due, now });
+                }
+                _ => {
+                    let released = self.released.take().expect("set for this instant");
+                    self.agenda.push(Task::Timers { now });
+                    let Released { mut agents, tickets, overflowed } = released;
+                    if !overflowed.is_empty() {
+                        self.agenda.push(self.merged(tickets, overflowed, due));
+                    } else if !tickets.is_empty() {
+                        self.agenda.push(Task::RouteBestFirst { tickets, at: due });
+                    }
+                    agents.sort_unstable();
+                    agents.dedup();
+                    self.agenda.extend(agents.into_iter().rev().map(|agent| Task::RouteAgent { agent, at: due }));
+                }
+            },
+            Task::RouteAgent { agent, at } => self.route_agent(agent, at),
+            Task::RouteBestFirst { tickets, at } => {
+                let mut order = best_first(self.base(), tickets.into_iter(), at);
+                order.dedup();
+                self.agenda.extend(order.into_iter().rev().map(|ticket| Task::RouteTicket { ticket, at }));
+            }
+            Task::RouteTicket { ticket, at } => self.route_ticket(ticket, at),
+            Task::RouteMerged(mut m) => {
+                if let Some(ticket) = self.next_merged(&mut m.explicit, &mut m.streams, m.at) {
+                    self.route_ticket(ticket, m.at);
+                    self.agenda.push(Task::RouteMerged(m));
+                }
+            }
         }
-        if r.tickets.is_empty() {
-            return;
+        Ok(())
+    }
+
+    /// The routing of an instant that opened overflows: `tickets` and every waiting ticket
+    /// of the `overflowed` queues, best first, each to its best free agent, as if all were
+    /// sorted together, but reading the queues' tickets from their ranks in order and only
+    /// while some helper has a free agent. (Every other free agent already took what it
+    /// could: agents freed at this instant were routed first, and the rest could serve no
+    /// waiting ticket before it.)
+    fn merged(&self, tickets: Vec<TicketId>, mut overflowed: Vec<QueueId>, at: Timestamp) -> Task {
+        let s = self.base();
+        let mut explicit: Vec<(crate::priority::Rank, TicketId)> =
+            tickets.into_iter().filter_map(|id| s.tickets.get(id)).map(|t| (s.rank_at(t, at), t.id)).collect();
+        explicit.sort_unstable();
+        explicit.dedup();
+        // Taken from the end.
+        explicit.reverse();
+        overflowed.sort_unstable();
+        overflowed.dedup();
+        let streams = overflowed
+            .into_iter()
+            .map(|queue| {
+                let mut helpers: Vec<_> = s
+                    .index
+                    .buckets
+                    .iter()
+                    .filter(|b| b.queue == queue && !b.waiting.is_empty())
+                    .flat_map(|b| b.overflow_pools.iter().map(move |&(p, _)| (p, b.req.channel)))
+                    .collect();
+                helpers.sort_unstable();
+                helpers.dedup();
+                Stream { queue, after: None, helpers }
+            })
+            .collect();
+        Task::RouteMerged(Box::new(Merged { explicit, streams, at }))
+    }
+
+    /// The next ticket of a merged routing, best first, if any is left that someone could
+    /// take.
+    fn next_merged(
+        &self,
+        explicit: &mut Vec<(crate::priority::Rank, TicketId)>,
+        streams: &mut Vec<Stream>,
+        at: Timestamp,
+    ) -> Option<TicketId> {
+        let s = self.base();
+        let cfg = s.config();
+        // A queue whose helpers are all busy has no ticket anyone could take.
+        streams.retain(|st| st.helpers.iter().any(|&(p, c)| s.index.pools[p as usize].has_free(c)));
+        let mut best: Option<(crate::priority::Rank, Option<usize>)> = explicit.last().map(|&(r, _)| (r, None));
+        let mut heads: Vec<Option<crate::priority::WaitKey>> = Vec::with_capacity(streams.len());
+        for (i, st) in streams.iter().enumerate() {
+            let ranks = &s.index.ranks[st.queue.index()];
+            let rate = cfg.queue(st.queue).weights.rate();
+            let mut after = st.after;
+            // Skip the tickets routed through `explicit` anyway (each goes once).
+            let head = loop {
+                let Some(k) = ranks.first_after(after.as_ref()) else { break None };
+                let rank = crate::priority::Rank::of(&k, rate, at);
+                if explicit.iter().any(|&(_, id)| id == k.ticket) {
+                    after = Some(k);
+                    continue;
+                }
+                if best.is_none_or(|(b, _)| rank < b) {
+                    best = Some((rank, Some(i)));
+                }
+                break Some(k);
+            };
+            heads.push(head);
         }
-        let mut order = best_first(self.state(), r.tickets.into_iter(), at);
-        order.dedup();
-        for ticket in order {
-            self.route_ticket_committed(ticket, at);
+        match best? {
+            (_, None) => explicit.pop().map(|(_, id)| id),
+            (_, Some(i)) => {
+                let k = heads[i].expect("the best head exists");
+                streams[i].after = Some(k);
+                Some(k.ticket)
+            }
         }
     }
 
@@ -285,11 +523,10 @@ impl<'a, 'o> Decider<'a, 'o> {
                     self.emit(Event::OverflowOpened { at: due, queue, waiting, oldest_wait_ms });
                     // Helper teams' free agents start on this queue's tickets, the most
                     // urgent ticket first, each to its best agent.
-                    let s = self.state();
-                    let waiting: Vec<TicketId> = s.queues[queue.index()].by_age.iter().map(|&(_, id)| id).collect();
-                    for ticket in waiting {
-                        self.route_ticket_committed(ticket, due);
-                    }
+                    // (`OverflowOpened` changes no queue's waiting tickets: the base state's are
+                    // the ones after it.)
+                    let r = self.released.as_mut().expect("timers fire one instant at a time");
+                    r.overflowed.push(queue);
                 } else {
                     self.emit(Event::OverflowClosed { at: due, queue, waiting, oldest_wait_ms });
                 }
@@ -313,7 +550,7 @@ impl<'a, 'o> Decider<'a, 'o> {
 
     /// Decides one command: the frequent ones of a ticket's life here, the rest in
     /// [`Decider::command_other`].
-    fn command(&mut self, cmd: &Command) -> Result<(), Rejection> {
+    pub(crate) fn command(&mut self, cmd: &Command) -> Result<(), Rejection> {
         match cmd {
             Command::CreateTicket { at, spec } => self.create_ticket(*at, spec),
             Command::Resolve { at, ticket } => {
@@ -417,13 +654,13 @@ impl<'a, 'o> Decider<'a, 'o> {
                 agent_ref(s, *agent)?;
                 let skills = validate_skills(s.config(), skills)?;
                 self.emit(Event::AgentSkillsChanged { at: *at, agent: *agent, skills });
-                self.route_agent_committed(*agent, *at);
+                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at });
                 Ok(())
             }
             Command::SetAgentCapacity { at, agent, capacity } => {
                 agent_ref(self.base(), *agent)?;
                 self.emit(Event::AgentCapacityChanged { at: *at, agent: *agent, capacity: *capacity });
-                self.route_agent_committed(*agent, *at);
+                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at });
                 Ok(())
             }
             Command::UpdateTicket { at, ticket, tier, urgency, emotion } => {
@@ -589,7 +826,7 @@ impl<'a, 'o> Decider<'a, 'o> {
         let s = self.base();
         let reconfigure = s.config.is_some();
         if let Some(old) = &s.config {
-            config.extends(old).map_err(|reason| Rejection::IncompatibleConfig { reason })?;
+            config.extends(old).map_err(|change| Rejection::IncompatibleConfig { reason: change.to_string() })?;
             for t in s.tickets.iter().filter(|t| !t.status.is_closed()) {
                 let mut needs = t.own_skills;
                 for n in config.queue(t.queue).needs.iter() {
@@ -607,10 +844,9 @@ impl<'a, 'o> Decider<'a, 'o> {
         if reconfigure {
             // New rules may match waiting tickets to free agents: let every available
             // agent take what it now can.
-            let n = self.state().agents.len();
-            for i in 0..n {
-                self.route_agent_committed(AgentId(i as u32), at);
-            }
+            // (`Configured` registers no agent: the base state has them all.)
+            let n = self.base().agents.len() as u32;
+            self.agenda.extend((0..n).rev().map(|i| Task::RouteAgent { agent: AgentId(i), at }));
         }
         Ok(())
     }
@@ -662,8 +898,8 @@ impl<'a, 'o> Decider<'a, 'o> {
         });
         let mut all = held;
         all.extend(pinned);
-        for ticket in best_first(self.state(), all.into_iter(), at) {
-            self.route_ticket_committed(ticket, at);
+        if !all.is_empty() {
+            self.agenda.push(Task::RouteBestFirst { tickets: all, at });
         }
         Ok(())
     }
@@ -784,31 +1020,29 @@ impl<'a, 'o> Decider<'a, 'o> {
             return Err(invalid(t, "assign"));
         }
         let a = agent_ref(s, agent)?;
-        if a.presence == Presence::Offline || (a.presence != Presence::Available && !force) {
-            return Err(Rejection::AgentNotAvailable { agent, presence: a.presence });
-        }
         let eff = effective_needs(cfg, t.queue, t.step, &t.needs);
-        if let Some(n) = eff.first_unmet(&a.levels) {
-            return Err(Rejection::AgentLacksSkill {
-                agent,
-                skill: n.skill,
-                required: n.min,
-                has: a.levels.level(n.skill),
-            });
-        }
-        if let Some(l) = t.language
-            && !a.languages.contains(l)
-        {
-            return Err(Rejection::AgentLacksLanguage { agent, language: l });
-        }
-        let forced = match capacity::check(&a.capacity, &a.load, t.channel, &cfg.capacity, cfg.limits.agent_tickets_max)
-        {
-            Ok(()) => false,
-            Err(CapacityBlock::TicketsMax) => {
+        let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+        let place = Place::of(t, &req, &eff);
+        let forced = match eligibility(cfg, a, &place, false, Rules::manual(force)) {
+            Ok(_) => false,
+            Err(Exclusion::Offline | Exclusion::NotAvailable { .. }) => {
+                return Err(Rejection::AgentNotAvailable { agent, presence: a.presence });
+            }
+            Err(Exclusion::Language { language }) => return Err(Rejection::AgentLacksLanguage { agent, language }),
+            Err(Exclusion::Skill { skill, required, has }) => {
+                return Err(Rejection::AgentLacksSkill { agent, skill, required, has });
+            }
+            Err(Exclusion::Capacity { limit: CapacityBlock::TicketsMax }) => {
                 return Err(Rejection::AgentTicketsMax { agent, max: cfg.limits.agent_tickets_max });
             }
-            Err(_) if force => true,
-            Err(_) => return Err(Rejection::CapacityExhausted { agent, channel: t.channel }),
+            Err(Exclusion::Capacity { .. }) if force => true,
+            Err(Exclusion::Capacity { .. }) => return Err(Rejection::CapacityExhausted { agent, channel: t.channel }),
+            Err(
+                x @ (Exclusion::ReservedForOther { .. }
+                | Exclusion::Avoided
+                | Exclusion::NoChannel
+                | Exclusion::Team { .. }),
+            ) => unreachable!("manual assignment does not check {x:?}"),
         };
         self.emit(Event::TicketAssigned { at, ticket, agent, how: Assignment::Manual { forced } });
         Ok(())
@@ -992,19 +1226,12 @@ impl<'a, 'o> Decider<'a, 'o> {
         let c = s.customers.get(&w.customer)?;
         let agent = c.last_agent.filter(|_| c.last_served_at.plus_ms(rule.window_ms) >= at)?;
         let a = &s.agents[agent.index()];
-        if a.presence == Presence::Offline || w.avoid.contains(&agent) {
-            return None;
-        }
         let eff = effective_needs(cfg, w.queue, w.step, &w.req.needs);
-        let qualified = eff.first_unmet(&a.levels).is_none()
-            && w.req.language.is_none_or(|l| a.languages.contains(l))
-            && capacity::serves(&a.capacity, w.req.channel, &cfg.capacity);
-        if !qualified {
-            return None;
-        }
-        let free = a.presence == Presence::Available
-            && capacity::check(&a.capacity, &a.load, w.req.channel, &cfg.capacity, cfg.limits.agent_tickets_max)
-                .is_ok();
+        let place = Place { queue: w.queue, step: w.step, req: &w.req, eff: &eff, pinned_to: None, avoid: &w.avoid };
+        // Qualified (whatever the team: the customer's agent is the point); then presence
+        // and room decide between now and a reservation.
+        eligibility(cfg, a, &place, false, Rules::STICKY).ok()?;
+        let free = a.presence == Presence::Available && has_room(cfg, a, w.req.channel).is_ok();
         if free {
             Some((agent, None))
         } else if rule.wait_ms > 0 {
@@ -1034,14 +1261,9 @@ impl<'a, 'o> Decider<'a, 'o> {
         }
     }
 
-    /// Routes a waiting ticket after applying every pending event (or, while timers fire,
-    /// once every timer of the instant has).
-    fn route_ticket_committed(&mut self, ticket: TicketId, at: Timestamp) {
-        if let Some(r) = &mut self.released {
-            r.tickets.push(ticket);
-            return;
-        }
-        let s = self.state();
+    /// Routes a waiting ticket (a task: every earlier event is applied).
+    fn route_ticket(&mut self, ticket: TicketId, at: Timestamp) {
+        let s = self.base();
         let Some(t) = s.tickets.get(ticket).filter(|t| t.status == TicketStatus::Queued && t.pinned_to.is_none())
         else {
             return;
@@ -1075,9 +1297,9 @@ impl<'a, 'o> Decider<'a, 'o> {
         self.assign_picks(agent, &picks, at);
     }
 
-    /// Lets an agent take waiting tickets after applying every pending event.
-    fn route_agent_committed(&mut self, agent: AgentId, at: Timestamp) {
-        let s = self.state();
+    /// Lets an agent take waiting tickets (a task: every earlier event is applied).
+    fn route_agent(&mut self, agent: AgentId, at: Timestamp) {
+        let s = self.base();
         let a = &s.agents[agent.index()];
         if a.presence != Presence::Available {
             return;
@@ -1108,6 +1330,22 @@ impl<'a, 'o> Decider<'a, 'o> {
             None => self.emit(Event::TicketAssigned { at, ticket, agent, how }),
         }
     }
+}
+
+/// Refuses a command whose time is before the last event or past the latest time, or any
+/// command but `Configure` before the first config.
+pub(crate) fn check_command(s: &State, cmd: &Command) -> Result<(), Rejection> {
+    let at = cmd.at();
+    if at < s.last_at {
+        return Err(Rejection::InThePast { at, last: s.last_at });
+    }
+    if at > Timestamp::LATEST {
+        return Err(Rejection::TimeOutOfRange { at, latest: Timestamp::LATEST });
+    }
+    if s.config.is_none() && !matches!(cmd, Command::Configure { .. }) {
+        return Err(Rejection::NotConfigured);
+    }
+    Ok(())
 }
 
 /// What escalation looks at in a ticket (which may not be in the state yet).

@@ -5,7 +5,7 @@
 //! in an outbox for the caller to persist or publish. It does no I/O either.
 
 use crate::command::Command;
-use crate::decide::{Decider, Work};
+use crate::decide::{Decider, Task, Work, check_command};
 use crate::event::Event;
 use crate::rejection::Rejection;
 use crate::state::State;
@@ -16,6 +16,8 @@ use crate::time::Timestamp;
 pub struct Engine {
     state: State,
     outbox: Vec<Event>,
+    /// The agenda of the decision under way, kept for its allocation; empty between calls.
+    agenda: Vec<Task>,
 }
 
 impl Engine {
@@ -26,7 +28,7 @@ impl Engine {
 
     /// An engine continuing from a state (for example one rebuilt by replay).
     pub fn from_state(state: State) -> Engine {
-        Engine { state, outbox: Vec::new() }
+        Engine { state, outbox: Vec::new(), agenda: Vec::new() }
     }
 
     /// The current state.
@@ -46,26 +48,23 @@ impl Engine {
     /// outbox even if the command is then rejected, because they would have happened
     /// anyway. A rejected command adds nothing of its own.
     pub fn execute(&mut self, cmd: &Command) -> Result<(), Rejection> {
-        let at = cmd.at();
-        if at < self.state.last_at {
-            return Err(Rejection::InThePast { at, last: self.state.last_at });
-        }
-        if at > Timestamp::LATEST {
-            return Err(Rejection::TimeOutOfRange { at, latest: Timestamp::LATEST });
-        }
-        if self.state.config.is_some() {
-            self.advance_to(at);
-        }
+        check_command(&self.state, cmd)?;
+        self.advance_to(cmd.at());
         let start = self.outbox.len();
-        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox);
-        let result = d.run(cmd, false);
+        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, std::mem::take(&mut self.agenda));
+        // The command itself, then what it left on the agenda (work that must see its
+        // events applied), applying in place in between.
+        let result = d.command(cmd).and_then(|()| d.drain(None));
         match result {
             Ok(()) => d.commit(),
-            Err(_) => {
-                debug_assert_eq!(d.applied, start, "a rejected command applied nothing");
-                self.outbox.truncate(start);
-            }
+            Err(_) => debug_assert_eq!(d.applied, start, "a rejected command applied nothing"),
         }
+        let mut agenda = std::mem::take(&mut d.agenda);
+        if result.is_err() {
+            self.outbox.truncate(start);
+        }
+        agenda.clear();
+        self.agenda = agenda;
         result
     }
 
@@ -81,9 +80,12 @@ impl Engine {
     /// [`Engine::advance_to`] once a timer is known to be due.
     #[inline(never)]
     fn fire_due(&mut self, now: Timestamp) {
-        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox);
-        d.fire_timers(now);
+        let mut agenda = std::mem::take(&mut self.agenda);
+        agenda.push(Task::Timers { now });
+        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, agenda);
+        d.drain(None).expect("firing timers refuses nothing");
         d.commit();
+        self.agenda = std::mem::take(&mut d.agenda);
     }
 
     /// The next time a timer is due.

@@ -10,15 +10,17 @@
 //!
 //! These walk every agent or every waiting ticket: they are for people and audits, not
 //! the hot path. They share no code with routing's index on purpose, so a test can check
-//! that routing chose what the explanation says it should.
+//! that routing chose what the explanation says it should; they share with routing the
+//! one eligibility rule ([`crate::eligibility`]), so the two cannot disagree on who may
+//! take a ticket.
 
-use crate::agent::Presence;
-use crate::capacity::{self, CapacityBlock};
+use crate::capacity::CapacityBlock;
 use crate::config::Strategy;
+use crate::eligibility::{Admission, Place, Rules, eligibility};
 use crate::event::Event;
 use crate::id::{AgentId, LanguageId, QueueId, SkillId, TicketId};
 use crate::priority::{POINT_UNITS, Rank};
-use crate::routing::{AgentRank, effective_needs};
+use crate::routing::{AgentRank, ReqKey, effective_needs};
 use crate::state::State;
 use crate::ticket::TicketStatus;
 use crate::time::Timestamp;
@@ -33,7 +35,7 @@ pub enum Exclusion {
     /// Logged in but not taking tickets.
     NotAvailable {
         /// Their presence.
-        presence: Presence,
+        presence: crate::agent::Presence,
     },
     /// The ticket is reserved for another agent by sticky routing.
     ReservedForOther {
@@ -66,8 +68,9 @@ pub enum Exclusion {
     },
     /// No room: per-channel limit, unit budget, exclusive channel or hard limit.
     Capacity {
-        /// Which limit.
-        limit: &'static str,
+        /// Which limit (serialized as `channel`, `channel_full`, `units`,
+        /// `exclusive_channel` or `agent_tickets_max`).
+        limit: CapacityBlock,
     },
 }
 
@@ -148,63 +151,25 @@ pub fn explain(state: &State, ticket: TicketId, at: Timestamp) -> Option<Explana
         return None;
     }
     let q = cfg.queue(t.queue);
-    let step = &q.steps[usize::from(t.step)];
     let eff = effective_needs(cfg, t.queue, t.step, &t.needs);
+    let req = ReqKey { needs: t.needs, language: t.language, channel: t.channel };
+    let place = Place::of(t, &req, &eff);
+    let open = state.overflow_open(t.queue);
     let mut candidates = Vec::new();
     let mut excluded = Vec::new();
     for a in state.agents() {
-        let exclusion = if a.presence == Presence::Offline {
-            Some(Exclusion::Offline)
-        } else if a.presence != Presence::Available {
-            Some(Exclusion::NotAvailable { presence: a.presence })
-        } else if let Some(p) = t.pinned_to.filter(|&p| p != a.id) {
-            Some(Exclusion::ReservedForOther { agent: p })
-        } else if t.avoid_agents.contains(&a.id) {
-            Some(Exclusion::Avoided)
-        } else if !capacity::serves(&a.capacity, t.channel, &cfg.capacity) {
-            Some(Exclusion::NoChannel)
-        } else if let Some(l) = t.language.filter(|&l| !a.languages.contains(l)) {
-            Some(Exclusion::Language { language: l })
-        } else {
-            eff.first_unmet(&a.levels).map(|n| Exclusion::Skill {
-                skill: n.skill,
-                required: n.min,
-                has: a.levels.level(n.skill),
-            })
-        };
-        if let Some(x) = exclusion {
-            excluded.push((a.id, x));
-            continue;
+        match eligibility(cfg, a, &place, open, Rules::ROUTE) {
+            Err(x) => excluded.push((a.id, x)),
+            Ok(admission) => {
+                let proficiency_sum = t.needs.proficiency_sum(&a.levels);
+                candidates.push(Candidate {
+                    agent: a.id,
+                    rank: AgentRank::of(q.strategy, a, proficiency_sum),
+                    proficiency_sum,
+                    overflow: admission == Admission::Overflow,
+                });
+            }
         }
-        let pinned_here = t.pinned_to == Some(a.id);
-        let overflow = !pinned_here
-            && !step.teams.admits(a.team)
-            && state.overflow_open(t.queue)
-            && q.overflow.as_ref().is_some_and(|o| o.teams.contains(&a.team));
-        if !pinned_here && !step.teams.admits(a.team) && !overflow {
-            excluded.push((a.id, Exclusion::Team { step: t.step }));
-            continue;
-        }
-        if let Err(block) =
-            capacity::check(&a.capacity, &a.load, t.channel, &cfg.capacity, cfg.limits.agent_tickets_max)
-        {
-            let limit = match block {
-                CapacityBlock::NoChannel => "channel",
-                CapacityBlock::ChannelFull => "channel_full",
-                CapacityBlock::Units => "units",
-                CapacityBlock::Exclusive => "exclusive_channel",
-                CapacityBlock::TicketsMax => "agent_tickets_max",
-            };
-            excluded.push((a.id, Exclusion::Capacity { limit }));
-            continue;
-        }
-        let proficiency_sum = t.needs.proficiency_sum(&a.levels);
-        candidates.push(Candidate {
-            agent: a.id,
-            rank: AgentRank::of(q.strategy, a, proficiency_sum),
-            proficiency_sum,
-            overflow,
-        });
     }
     candidates.sort_by_key(|c| c.rank);
     let tie_break = match candidates.as_slice() {

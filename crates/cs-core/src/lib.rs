@@ -4,7 +4,7 @@
 //! Commands are decided against state and produce events; state is a fold of events.
 //!
 //! ```text
-//! Command --decide(&State)--> Vec<Event> --apply(&mut State)--> State'
+//! Command --Decision::step(&State)--> Vec<Event> --apply_all(&mut State)--> State' --step--> ...
 //! ```
 //!
 //! This crate never does I/O, never reads a clock and never draws a random number: time
@@ -12,8 +12,8 @@
 //! decision exactly. It holds no async code and no global state; the configuration is
 //! itself an event (`Configured`), so a log carries the rules it was decided under.
 //!
-//! Start with [`Engine`] (decide and apply in place) or the pure pair [`decide`] and
-//! [`apply`]. A log read back from outside (a file that may have been edited or spliced)
+//! Start with [`Engine`] (decide and apply in place) or the pure pair [`Decision`] and
+//! [`apply_all`] (decide a step against a state you own, apply it, decide the next). A log read back from outside (a file that may have been edited or spliced)
 //! goes through [`try_replay`], which checks each event against the state before folding it
 //! and names the first that does not fit, where [`replay`] would trip an assertion.
 
@@ -28,6 +28,7 @@ pub mod channel;
 pub mod command;
 pub mod config;
 mod decide;
+mod eligibility;
 mod engine;
 pub mod escalation;
 pub mod event;
@@ -36,6 +37,7 @@ pub mod id;
 pub mod metrics;
 mod ordset;
 pub mod priority;
+mod rankset;
 pub mod rejection;
 mod routing;
 pub mod skill;
@@ -51,8 +53,8 @@ pub use apply::{apply, apply_all, replay};
 pub use audit::audit;
 pub use channel::Channel;
 pub use command::Command;
-pub use config::{Config, ConfigError, ConfigSpec, Strategy};
-pub use decide::decide;
+pub use config::{Config, ConfigError, ConfigSpec, IncompatibleChange, Strategy};
+pub use decide::Decision;
 pub use engine::Engine;
 pub use event::{Envelope, Event};
 pub use explain::{Explanation, explain, explain_agent, explain_assignment};

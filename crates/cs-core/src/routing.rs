@@ -21,9 +21,11 @@ use crate::agent::{Agent, Capacity, LanguageSet, Load, Presence};
 use crate::capacity;
 use crate::channel::{CHANNELS_N, Channel};
 use crate::config::{Config, Strategy};
+use crate::eligibility::{Admission, Place, Profile, Rules, qualify};
 use crate::id::{AgentId, LanguageId, QueueId, TeamId, TicketId};
 use crate::ordset::OrdSet;
 use crate::priority::{Rank, WaitKey};
+use crate::rankset::RankSet;
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::state::State;
 use crate::time::Timestamp;
@@ -173,6 +175,15 @@ pub(crate) struct Pool {
     pub overflow_buckets: Vec<BucketId>,
 }
 
+impl Pool {
+    /// Whether some member is available with room on `channel` (whichever orders the
+    /// strategies in use keep).
+    pub(crate) fn has_free(&self, channel: Channel) -> bool {
+        let f = &self.free[channel.index()];
+        f.idle.len() + f.occupancy.len() + f.rotation.len() > 0
+    }
+}
+
 /// Which orderings the configured strategies need maintained.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Orders {
@@ -208,6 +219,9 @@ pub(crate) struct RoutingIndex {
     pub orders: Orders,
     /// Waiting tickets reserved by sticky routing, per agent.
     pub pinned: FxMap<AgentId, BTreeSet<WaitKey>>,
+    /// Per queue (by id), the keys of its tickets in buckets (all its waiting tickets but
+    /// the reserved ones), for queue positions in O(log n).
+    pub ranks: Vec<RankSet>,
     /// Per agent (by id), the channels whose free set in its pool holds it, a bit per
     /// channel index: what `agent_in` last found, so that `agent_out` need not work it
     /// out again. Derived, so not compared.
@@ -228,6 +242,10 @@ impl PartialEq for RoutingIndex {
         fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, u32, &[FreeSet; CHANNELS_N])> {
             ix.pools.iter().filter(|p| p.members > 0).map(|p| (&p.key, (p.members, p.online, &p.free))).collect()
         }
+        fn ranks(ix: &RoutingIndex) -> Vec<&RankSet> {
+            let held = ix.ranks.iter().rposition(|r| r.len() > 0).map_or(0, |i| i + 1);
+            ix.ranks[..held].iter().collect()
+        }
         fn pinned(ix: &RoutingIndex) -> BTreeMap<AgentId, &BTreeSet<WaitKey>> {
             ix.pinned.iter().filter(|(_, s)| !s.is_empty()).map(|(&a, s)| (a, s)).collect()
         }
@@ -235,6 +253,7 @@ impl PartialEq for RoutingIndex {
             && waiting(self) == waiting(other)
             && pools(self) == pools(other)
             && pinned(self) == pinned(other)
+            && ranks(self) == ranks(other)
     }
 }
 
@@ -248,27 +267,17 @@ pub(crate) enum Fit {
     Overflow(u32),
 }
 
-/// Whether agents of profile `pool` may serve tickets of `req` at `step` of `queue`.
+/// Whether agents of profile `pool` may serve tickets of `req` at `step` of `queue`: the
+/// profile part of the one eligibility rule ([`crate::eligibility::qualify`]), with the
+/// proficiency the best-proficiency strategy ranks by.
 pub(crate) fn fit(cfg: &Config, pool: &PoolKey, queue: QueueId, step: u8, req: &ReqKey, eff: &SkillNeeds) -> Fit {
-    if !capacity::serves(&pool.capacity, req.channel, &cfg.capacity) {
-        return Fit::No;
-    }
-    if let Some(l) = req.language
-        && !pool.languages.contains(l)
-    {
-        return Fit::No;
-    }
-    if eff.first_unmet(&pool.levels).is_some() {
-        return Fit::No;
-    }
-    let prof = req.needs.proficiency_sum(&pool.levels);
-    let q = cfg.queue(queue);
-    if q.steps[usize::from(step)].teams.admits(pool.team) {
-        Fit::Base(prof)
-    } else if q.overflow.as_ref().is_some_and(|o| o.teams.binary_search(&pool.team).is_ok()) {
-        Fit::Overflow(prof)
-    } else {
-        Fit::No
+    let profile =
+        Profile { team: pool.team, levels: &pool.levels, languages: pool.languages, capacity: &pool.capacity };
+    let place = Place { queue, step, req, eff, pinned_to: None, avoid: &[] };
+    match qualify(cfg, profile, &place, Rules::ROUTE) {
+        Ok(Admission::Base) => Fit::Base(req.needs.proficiency_sum(&pool.levels)),
+        Ok(Admission::Overflow) => Fit::Overflow(req.needs.proficiency_sum(&pool.levels)),
+        Err(_) => Fit::No,
     }
 }
 
@@ -282,7 +291,11 @@ pub(crate) fn effective_needs(cfg: &Config, queue: QueueId, step: u8, needs: &Sk
 
 impl RoutingIndex {
     pub(crate) fn new(cfg: &Config) -> RoutingIndex {
-        RoutingIndex { orders: Orders::of(cfg), ..RoutingIndex::default() }
+        RoutingIndex {
+            orders: Orders::of(cfg),
+            ranks: vec![RankSet::default(); cfg.queues().len()],
+            ..RoutingIndex::default()
+        }
     }
 
     /// The bucket for these coordinates, created (with its pool relations) if new.

@@ -186,5 +186,11 @@ fn consistent(s: &State) -> Result<(), String> {
             return Err(format!("ticket key {key:?} names ticket {id}, which has another key"));
         }
     }
+    // Counting a category's contacts in a window is a binary search over them.
+    for (category, contacts) in &s.category_contacts {
+        if contacts.iter().zip(contacts.iter().skip(1)).any(|(a, b)| a > b) {
+            return Err(format!("category {}'s contacts are not in time order", category.0));
+        }
+    }
     Ok(())
 }

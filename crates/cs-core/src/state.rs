@@ -379,9 +379,6 @@ pub struct State {
     /// While true (during [`crate::replay`]), `apply` folds the tables only and leaves the
     /// routing index, queue age indexes and timers to one rebuild at the end.
     pub(crate) deferred_index: bool,
-    /// While applying a `TicketCreated` whose ticket the next event takes (see
-    /// [`crate::apply_all`]).
-    pub(crate) taken_at_once: bool,
 }
 
 impl State {
@@ -509,8 +506,14 @@ impl State {
 
     /// How many tickets of `category` were created since `since` (kept only as long as a
     /// category repeat-contact rule looks back).
+    ///
+    /// The contacts are recorded in time order (events are), so this is a binary search,
+    /// O(log contacts in the window), not a scan of the window.
     pub fn category_contacts_since(&self, category: crate::id::CategoryId, since: Timestamp) -> usize {
-        self.category_contacts.get(&category).map_or(0, |v| v.iter().filter(|&&t| t >= since).count())
+        self.category_contacts.get(&category).map_or(0, |v| {
+            debug_assert!(v.iter().zip(v.iter().skip(1)).all(|(a, b)| a <= b), "contacts in time order");
+            v.len() - v.partition_point(|&t| t < since)
+        })
     }
 
     /// Recent handle time of tickets in `queue` (exponentially weighted), if any was seen.
@@ -542,10 +545,12 @@ impl State {
             return Some(set.range(..mine).count() + 1);
         }
         let bucket = t.bucket.get()?;
-        let ahead: usize =
-            self.index.buckets.iter().filter(|b| b.queue == t.queue).map(|b| b.waiting.range(..mine).count()).sum();
+        // The tickets of the queue ahead in its ranks (every bucket of the queue at once):
+        // O(log n), where summing each bucket's count would be O(waiting).
+        let ranks = &self.index.ranks[t.queue.index()];
         debug_assert!(self.index.buckets[bucket as usize].waiting.contains(&mine));
-        Some(ahead + 1)
+        debug_assert!(ranks.contains(&mine));
+        Some(ranks.rank(&mine) + 1)
     }
 
     /// Every SLA clock of a ticket that has started, as of `now`: its state, deadline,

@@ -354,7 +354,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
     }
     let cfg = match (event, state.config.as_deref()) {
         (Event::Configured { config, .. }, Some(old)) => {
-            config.extends(old)?;
+            config.extends(old).map_err(|change| change.to_string())?;
             // Waiting tickets take their queue's new needs on top of their own.
             for t in state.tickets.iter().filter(|t| t.status == TicketStatus::Queued) {
                 fits(t, config, t.queue)?;

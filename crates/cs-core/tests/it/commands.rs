@@ -564,3 +564,30 @@ fn tick_advances_relaxation_steps_and_routes() {
     let later = g.when(chat(90, 1));
     assert_eq!(&later.events()[..2], &expect);
 }
+
+#[test]
+fn manual_assignment_refuses_an_agent_without_the_tickets_language_before_its_skills() {
+    // The one eligibility rule checks the language before the skills, for routing, its
+    // explanation and manual assignment alike: an agent lacking both is refused for the
+    // language.
+    let g = given(&[
+        configure(),
+        register(0, "ann", TIER1, &[(BILLING, 3)], chats(1)),
+        register(0, "zed", TIER1, &[], chats(1)),
+        login(1, 0),
+        login(1, 1),
+        Command::CreateTicket {
+            at: t(2),
+            spec: cs_core::TicketSpec { language: Some(cs_core::LanguageId(1)), ..chat_spec(1) },
+        },
+    ]);
+    assert_eq!(g.state.ticket(TicketId(0)).unwrap().status, TicketStatus::Queued, "nobody speaks German");
+    let assign =
+        |agent: u32, force: bool| Command::AssignTicket { at: t(3), ticket: TicketId(0), agent: AgentId(agent), force };
+    for force in [false, true] {
+        g.when(assign(0, force))
+            .then_reject(Rejection::AgentLacksLanguage { agent: AgentId(0), language: cs_core::LanguageId(1) });
+        g.when(assign(1, force))
+            .then_reject(Rejection::AgentLacksLanguage { agent: AgentId(1), language: cs_core::LanguageId(1) });
+    }
+}

@@ -1,7 +1,33 @@
 //! Given / when / then: given these commands (or events), when this command, expect these
 //! events or this rejection.
 
-use cs_core::{Command, Event, Rejection, State, apply, decide};
+use cs_core::{Command, Decision, Event, Rejection, State, apply, apply_all};
+
+/// Decides `cmd` on `state` step by step with the pure [`Decision`], applying each step's
+/// events: every event applied, and whether the command was accepted (on a rejection, the
+/// events are those of timers due before it, which stand).
+pub fn decide_in(state: &mut State, cmd: &Command) -> (Vec<Event>, Result<(), Rejection>) {
+    let mut decision = Decision::new(cmd);
+    let mut all = Vec::new();
+    loop {
+        match decision.step(state) {
+            Ok(Some(events)) => {
+                apply_all(state, &events);
+                all.extend(events);
+            }
+            Ok(None) => return (all, Ok(())),
+            Err(r) => return (all, Err(r)),
+        }
+    }
+}
+
+/// The whole decision of `cmd` against `state`, decided on a copy (a test may copy; the
+/// library never does): every event, or the rejection, as if nothing happened.
+pub fn decide(state: &State, cmd: &Command) -> Result<Vec<Event>, Rejection> {
+    let mut copy = state.clone();
+    let (events, result) = decide_in(&mut copy, cmd);
+    result.map(|()| events)
+}
 
 pub struct Given {
     pub state: State,

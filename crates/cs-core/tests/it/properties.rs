@@ -17,7 +17,7 @@ use cs_core::priority::Rank;
 use cs_core::{
     AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, Event, LanguageId,
     LanguageSet, Presence, QueueId, SkillId, SkillNeed, SkillNeeds, State, TeamId, TicketId, TicketSpec, TicketStatus,
-    Urgency, apply, decide, replay,
+    Urgency, apply, replay,
 };
 use proptest::prelude::*;
 
@@ -211,6 +211,14 @@ fn check_invariants(s: &State) -> Result<(), TestCaseError> {
         pos.sort_unstable();
         let n = s.tickets().filter(unpinned).filter(|t| t.is_waiting()).count();
         prop_assert_eq!(pos, (1..=n).collect::<Vec<_>>());
+        // And each is exactly 1 + the tickets of its queue ahead of it, counted by brute
+        // force (tickets of one queue age alike, so their rank at any instant orders them).
+        let now = s.last_event_at();
+        let waiting: Vec<&cs_core::Ticket> = s.tickets().filter(unpinned).filter(|t| t.is_waiting()).collect();
+        for t in &waiting {
+            let ahead = waiting.iter().filter(|o| s.rank_at(o, now) < s.rank_at(t, now)).count();
+            prop_assert_eq!(s.queue_position(t.id), Some(ahead + 1), "position of ticket {}", t.id);
+        }
     }
     // Tickets reserved for an agent are ranked among that agent's reservations.
     for a in s.agents() {
@@ -468,32 +476,25 @@ fn knobs() -> impl Strategy<Value = Knobs> {
 /// Runs one command on both paths (pure decide + apply, and the in-place engine), checks
 /// they agree and that the routed assignments are right.
 fn step(state: &mut State, engine: &mut Engine, log: &mut Vec<Event>, cmd: &Command) -> Result<(), TestCaseError> {
-    let pure = decide(state, cmd);
+    let before_state = state.clone();
+    let (pure_events, pure) = crate::gwt::decide_in(state, cmd);
     let before = engine.events().len();
     let engine_result = engine.execute(cmd);
     let engine_events = engine.events()[before..].to_vec();
+    prop_assert_eq!(&pure_events, &engine_events, "engine and decide disagree on {:?}", cmd);
+    prop_assert_eq!(&pure, &engine_result, "engine and decide disagree on {:?}", cmd);
+    let (again_events, again) = crate::gwt::decide_in(&mut before_state.clone(), cmd);
+    prop_assert_eq!(&again_events, &pure_events, "decide is not deterministic");
+    prop_assert_eq!(&again, &pure, "decide is not deterministic");
     match pure {
-        Ok(events) => {
-            prop_assert!(engine_result.is_ok());
-            prop_assert_eq!(&events, &engine_events, "engine and decide disagree on {:?}", cmd);
-            prop_assert_eq!(&decide(state, cmd).unwrap(), &events, "decide is not deterministic");
-            check_assignments(state, &events)?;
-            for e in &events {
-                apply(state, e);
-            }
-            log.extend(events);
-        }
-        Err(r) => {
-            // The command adds nothing; timers due before it fired first in the engine.
-            prop_assert_eq!(engine_result.unwrap_err(), r);
-            let ticked = decide(state, &Command::Tick { at: cmd.at() }).unwrap();
-            prop_assert_eq!(&ticked, &engine_events);
-            for e in &ticked {
-                apply(state, e);
-            }
-            log.extend(ticked);
+        Ok(()) => check_assignments(&before_state, &pure_events)?,
+        Err(_) => {
+            // The command adds nothing; timers due before it fired first, as a tick fires them.
+            let ticked = crate::gwt::decide(&before_state, &Command::Tick { at: cmd.at() }).unwrap();
+            prop_assert_eq!(&ticked, &pure_events);
         }
     }
+    log.extend(pure_events);
     check_invariants(state)?;
     prop_assert_eq!(&*state, engine.state(), "engine state diverged after {:?}", cmd);
     Ok(())

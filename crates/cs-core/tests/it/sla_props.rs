@@ -10,11 +10,10 @@
 //!   two states end equal;
 //! - every `SlaBreached` fires at its clock's breach instant, never before its deadline.
 
-use crate::gwt::given;
+use crate::gwt::{decide, given};
 use cs_core::sla::ClockKind;
 use cs_core::{
-    AgentId, Channel, Command, CustomerId, CustomerTier, Event, State, TicketId, TicketSpec, Timestamp, apply, decide,
-    replay,
+    AgentId, Channel, Command, CustomerId, CustomerTier, Event, State, TicketId, TicketSpec, Timestamp, apply, replay,
 };
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
