@@ -29,29 +29,16 @@ fn kills() -> usize {
 fn config(dir: &std::path::Path) -> (std::path::PathBuf, String) {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let tenant = format!("chaos-{}-{nanos}", std::process::id());
-    let text = format!(
-        r#"
-[[tenants]]
-name = "{tenant}"
-token_sha256 = "{digest}"
-requests_per_s = 100000
-burst = 100000
-[tenants.engine]
-skills = ["general"]
-teams = [{{ name = "support" }}]
-[[tenants.engine.queues]]
-name = "general"
-channels = ["chat"]
-skills = {{ general = 1 }}
-[[tenants.engine.sla_policies]]
-name = "chat"
-channels = ["chat"]
-first_response_s = {FIRST_RESPONSE_S}
-"#,
-        digest = cs_http::config::hex(&cs_http::token_digest(TOKEN))
+    let path = crate::http::one_tenant_config(
+        dir,
+        "chaos.toml",
+        &tenant,
+        TOKEN,
+        "requests_per_s = 100000\nburst = 100000",
+        &format!(
+            "[[tenants.engine.sla_policies]]\nname = \"chat\"\nchannels = [\"chat\"]\nfirst_response_s = {FIRST_RESPONSE_S}"
+        ),
     );
-    let path = dir.join("chaos.toml");
-    std::fs::write(&path, text).unwrap();
     (path, tenant)
 }
 

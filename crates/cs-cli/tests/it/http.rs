@@ -307,3 +307,37 @@ impl Stream {
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
+
+/// Writes `dir/FILE`: a service config with one tenant `name`, reached with `token`, with
+/// `tenant_keys` (TOML lines such as `requests_per_s = 10`), and an engine with the skill
+/// `general`, a team `support`, the tables in `engine_extra` (`[tenants.engine.limits]`,
+/// `[[tenants.engine.sla_policies]]`...) and a chat queue `general`.
+pub fn one_tenant_config(
+    dir: &std::path::Path,
+    file: &str,
+    name: &str,
+    token: &str,
+    tenant_keys: &str,
+    engine_extra: &str,
+) -> std::path::PathBuf {
+    let text = format!(
+        r#"
+[[tenants]]
+name = "{name}"
+token_sha256 = "{digest}"
+{tenant_keys}
+[tenants.engine]
+skills = ["general"]
+teams = [{{ name = "support" }}]
+{engine_extra}
+[[tenants.engine.queues]]
+name = "general"
+channels = ["chat"]
+skills = {{ general = 1 }}
+"#,
+        digest = cs_http::config::hex(&cs_http::token_digest(token))
+    );
+    let path = dir.join(file);
+    std::fs::write(&path, text).unwrap();
+    path
+}

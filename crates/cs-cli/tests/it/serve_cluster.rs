@@ -25,23 +25,7 @@ pub fn database(test: &str) -> Option<String> {
 fn config(dir: &std::path::Path) -> (std::path::PathBuf, String) {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let tenant = format!("cluster-{}-{nanos}", std::process::id());
-    let text = format!(
-        r#"
-[[tenants]]
-name = "{tenant}"
-token_sha256 = "{}"
-[tenants.engine]
-skills = ["general"]
-teams = [{{ name = "support" }}]
-[[tenants.engine.queues]]
-name = "general"
-channels = ["chat"]
-skills = {{ general = 1 }}
-"#,
-        cs_http::config::hex(&cs_http::token_digest(TOKEN))
-    );
-    let path = dir.join("cluster.toml");
-    std::fs::write(&path, text).unwrap();
+    let path = crate::http::one_tenant_config(dir, "cluster.toml", &tenant, TOKEN, "", "");
     (path, tenant)
 }
 

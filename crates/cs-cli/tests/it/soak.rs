@@ -16,33 +16,15 @@ const TOKEN: &str = "soak-token";
 const RATE: u64 = 40;
 
 fn config(dir: &std::path::Path) -> std::path::PathBuf {
-    let text = format!(
-        r#"
-[[tenants]]
-name = "soak"
-token_sha256 = "{}"
-requests_per_s = 100000
-burst = 100000
-[tenants.engine]
-skills = ["general"]
-teams = [{{ name = "support" }}]
-[tenants.engine.limits]
-closed_ticket_retention_s = 5
-customer_memory_s = 5
-[[tenants.engine.queues]]
-name = "general"
-channels = ["chat"]
-skills = {{ general = 1 }}
-[[tenants.engine.sla_policies]]
-name = "chat"
-channels = ["chat"]
-first_response_s = 30
-"#,
-        cs_http::config::hex(&cs_http::token_digest(TOKEN))
-    );
-    let path = dir.join("soak.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    crate::http::one_tenant_config(
+        dir,
+        "soak.toml",
+        "soak",
+        TOKEN,
+        "requests_per_s = 100000\nburst = 100000",
+        "[tenants.engine.limits]\nclosed_ticket_retention_s = 5\ncustomer_memory_s = 5\n\
+         [[tenants.engine.sla_policies]]\nname = \"chat\"\nchannels = [\"chat\"]\nfirst_response_s = 30",
+    )
 }
 
 /// The resident memory of a process, in KiB.
