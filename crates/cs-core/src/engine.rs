@@ -53,7 +53,8 @@ impl Engine {
         check_command(&self.state, cmd)?;
         self.advance_to(cmd.at());
         let start = self.outbox.len();
-        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
+        let mut d =
+            Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
         // The command itself, then what it left on the agenda (work that must see its
         // events applied), applying in place in between.
         let result = d.command(cmd).and_then(|()| d.drain(None));
@@ -82,7 +83,8 @@ impl Engine {
     #[inline(never)]
     fn fire_due(&mut self, now: Timestamp) {
         self.agenda.push(Task::Timers { now });
-        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
+        let mut d =
+            Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
         d.drain(None).expect("firing timers refuses nothing");
         d.commit();
     }
