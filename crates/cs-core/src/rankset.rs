@@ -329,7 +329,7 @@ mod tests {
         let mut set = RankSet::default();
         let mut oracle = BTreeSet::new();
         let at = |n: u64| WaitKey {
-            key: if n % 17 == 0 { 1 } else { 0 },
+            key: if n.is_multiple_of(17) { 1 } else { 0 },
             score: 0,
             since: Timestamp(n as i64),
             ticket: TicketId(n),
@@ -343,7 +343,7 @@ mod tests {
             }
             // Again: not new unless the removal just took it (a higher key ranks first).
             assert_eq!(set.insert(at(n)), oracle.insert(at(n)));
-            if n % 50 == 0 {
+            if n.is_multiple_of(50) {
                 for probe in (0..=n).step_by(7).map(at) {
                     assert_eq!(set.rank(&probe), oracle.range(..probe).count(), "rank of {probe:?}");
                 }
