@@ -109,15 +109,12 @@ impl<'c> Decision<'c> {
             Phase::Start => {}
         }
         let first = out.len();
-        let mut d = Decider::new(Work::Borrowed(state), out, std::mem::take(&mut self.agenda));
-        d.released = self.released.take();
+        let mut d = Decider::new(Work::Borrowed(state), out, &mut self.agenda, &mut self.released);
         let result = match self.phase {
             Phase::Start => d.start(self.cmd),
             _ => Ok(()),
         };
         let result = result.and_then(|()| d.drain(Some(self.cmd)));
-        self.agenda = std::mem::take(&mut d.agenda);
-        self.released = d.released.take();
         let n = (out.len() - first) as u64;
         match result {
             Err(r) => {
@@ -183,16 +180,17 @@ fn state_of<'w>(work: &'w Work<'_>) -> &'w State {
 }
 
 /// Runs one decision, appending events to `out`. `out[..applied]` have been applied to
-/// the working state.
+/// the working state. Everything it holds is borrowed (from the [`Decision`] or the
+/// engine, which keep it between calls), so that making and dropping one costs nothing.
 pub(crate) struct Decider<'a, 'o> {
     work: Work<'a>,
     out: &'o mut Vec<Event>,
     pub(crate) applied: usize,
     /// While the timers of one instant fire: what they changed, routed once all of them
     /// have fired (kept across the steps of a pure decision by [`Decision`]).
-    pub(crate) released: Option<Released>,
+    released: &'o mut Option<Released>,
     /// What is left to do, the next task last.
-    pub(crate) agenda: Vec<Task>,
+    agenda: &'o mut Vec<Task>,
 }
 
 /// What [`Task::RouteMerged`] has left: `explicit` tickets (best last) and `streams`.
@@ -229,9 +227,15 @@ pub(crate) struct Released {
 impl<'a, 'o> Decider<'a, 'o> {
     /// A decision appending to `out`, whose events so far are all applied to `work`, with
     /// `agenda` left to do.
-    pub(crate) fn new(work: Work<'a>, out: &'o mut Vec<Event>, agenda: Vec<Task>) -> Decider<'a, 'o> {
+    #[inline]
+    pub(crate) fn new(
+        work: Work<'a>,
+        out: &'o mut Vec<Event>,
+        agenda: &'o mut Vec<Task>,
+        released: &'o mut Option<Released>,
+    ) -> Decider<'a, 'o> {
         let applied = out.len();
-        Decider { work, out, applied, released: None, agenda }
+        Decider { work, out, applied, released, agenda }
     }
 
     /// The working state without applying pending events. Use only for questions the
@@ -307,38 +311,12 @@ impl<'a, 'o> Decider<'a, 'o> {
     fn run_task(&mut self, task: Task, cmd: Option<&Command>) -> Result<(), Rejection> {
         match task {
             Task::Command => return self.command(cmd.expect("a pure decision carries its command")),
-            Task::Timers { now } => {
-                if let Some(&(due, _)) = self.base().timers.first()
-                    && due <= now
-                {
-                    self.released = Some(Released::default());
-                    self.agenda.push(Task::Instant { due, now });
+            Task::Timers { now } => self.timers(now),
+            Task::Instant { due, now } => {
+                if self.instant(due, now) && self.instant_done(due, now) {
+                    self.timers(now);
                 }
             }
-            Task::Instant { due, now } => match self.base().timers.first() {
-                Some(&(at, timer)) if at == due => {
-                    debug_assert!(self.released.is_some(), "an instant collects what it released");
-                    // Every firing emits an event that moves or removes its timer. One that
-                    // emitted nothing would fire forever: a bug, reported rather than hung on.
-                    let before = self.out.len();
-                    self.fire(due, timer);
-                    assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
-                    self.agenda.push(Task::Instant { due, now });
-                }
-                _ => {
-                    let released = self.released.take().expect("set for this instant");
-                    self.agenda.push(Task::Timers { now });
-                    let Released { mut agents, tickets, overflowed } = released;
-                    if !overflowed.is_empty() {
-                        self.agenda.push(self.merged(tickets, overflowed, due));
-                    } else if !tickets.is_empty() {
-                        self.agenda.push(Task::RouteBestFirst { tickets, at: due });
-                    }
-                    agents.sort_unstable();
-                    agents.dedup();
-                    self.agenda.extend(agents.into_iter().rev().map(|agent| Task::RouteAgent { agent, at: due }));
-                }
-            },
             Task::RouteAgent { agent, at } => self.route_agent(agent, at),
             Task::RouteBestFirst { tickets, at } => {
                 let mut order = best_first(self.base(), tickets.into_iter(), at);
@@ -354,6 +332,63 @@ impl<'a, 'o> Decider<'a, 'o> {
             }
         }
         Ok(())
+    }
+
+    /// [`Task::Timers`]: fires the instants due at or before `now`, one after the other
+    /// while they leave nothing to route (in place; a pure step pauses after each firing).
+    fn timers(&mut self, now: Timestamp) {
+        while let Some(&(due, _)) = self.base().timers.first()
+            && due <= now
+        {
+            *self.released = Some(Released::default());
+            if !(self.instant(due, now) && self.instant_done(due, now)) {
+                return;
+            }
+        }
+    }
+
+    /// [`Task::Instant`]: fires the timers due at `due` (in place, applying each one's
+    /// events before the next; a pure step fires one and leaves the rest on the agenda).
+    /// Whether all of them fired.
+    fn instant(&mut self, due: Timestamp, now: Timestamp) -> bool {
+        while let Some(&(at, timer)) = self.base().timers.first()
+            && at == due
+        {
+            debug_assert!(self.released.is_some(), "an instant collects what it released");
+            // Every firing emits an event that moves or removes its timer. One that
+            // emitted nothing would fire forever: a bug, reported rather than hung on.
+            let before = self.out.len();
+            self.fire(due, timer);
+            assert!(self.out.len() > before, "timer {timer:?} due {due} fired without effect");
+            if let Work::Borrowed(_) = self.work {
+                self.agenda.push(Task::Instant { due, now });
+                return false;
+            }
+            self.commit();
+        }
+        true
+    }
+
+    /// Once every timer of the instant `due` fired: puts what they released on the agenda
+    /// to route, before the timers due next. Whether the caller may go on to them at once
+    /// (in place, nothing to route: the events are applied here).
+    fn instant_done(&mut self, due: Timestamp, now: Timestamp) -> bool {
+        let Released { mut agents, tickets, overflowed } = self.released.take().expect("set for this instant");
+        if overflowed.is_empty() && tickets.is_empty() && agents.is_empty() && matches!(self.work, Work::InPlace(_)) {
+            self.commit();
+            return true;
+        }
+        self.agenda.push(Task::Timers { now });
+        if !overflowed.is_empty() {
+            let merged = self.merged(tickets, overflowed, due);
+            self.agenda.push(merged);
+        } else if !tickets.is_empty() {
+            self.agenda.push(Task::RouteBestFirst { tickets, at: due });
+        }
+        agents.sort_unstable();
+        agents.dedup();
+        self.agenda.extend(agents.into_iter().rev().map(|agent| Task::RouteAgent { agent, at: due }));
+        false
     }
 
     /// The routing of an instant that opened overflows: `tickets` and every waiting ticket
@@ -1244,7 +1279,7 @@ impl<'a, 'o> Decider<'a, 'o> {
     /// Routes a ticket that the pending events put into waiting as `w`: sticky first when
     /// `sticky`, else (or failing that) to the best free agent.
     fn route_waiting(&mut self, ticket: TicketId, w: &Waiting, at: Timestamp, sticky: bool) {
-        if !sticky && let Some(r) = &mut self.released {
+        if !sticky && let Some(r) = self.released.as_mut() {
             r.tickets.push(ticket);
             return;
         }
@@ -1282,7 +1317,7 @@ impl<'a, 'o> Decider<'a, 'o> {
         released: TicketId,
         at: Timestamp,
     ) {
-        if let Some(r) = &mut self.released {
+        if let Some(r) = self.released.as_mut() {
             r.agents.push(agent);
             return;
         }

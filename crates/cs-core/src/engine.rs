@@ -5,7 +5,7 @@
 //! in an outbox for the caller to persist or publish. It does no I/O either.
 
 use crate::command::Command;
-use crate::decide::{Decider, Task, Work, check_command};
+use crate::decide::{Decider, Released, Task, Work, check_command};
 use crate::event::Event;
 use crate::rejection::Rejection;
 use crate::state::State;
@@ -18,6 +18,8 @@ pub struct Engine {
     outbox: Vec<Event>,
     /// The agenda of the decision under way, kept for its allocation; empty between calls.
     agenda: Vec<Task>,
+    /// What the timers of the instant under way released; `None` between calls.
+    released: Option<Released>,
 }
 
 impl Engine {
@@ -28,7 +30,7 @@ impl Engine {
 
     /// An engine continuing from a state (for example one rebuilt by replay).
     pub fn from_state(state: State) -> Engine {
-        Engine { state, outbox: Vec::new(), agenda: Vec::new() }
+        Engine { state, outbox: Vec::new(), agenda: Vec::new(), released: None }
     }
 
     /// The current state.
@@ -51,20 +53,20 @@ impl Engine {
         check_command(&self.state, cmd)?;
         self.advance_to(cmd.at());
         let start = self.outbox.len();
-        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, std::mem::take(&mut self.agenda));
+        let mut d =
+            Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
         // The command itself, then what it left on the agenda (work that must see its
         // events applied), applying in place in between.
         let result = d.command(cmd).and_then(|()| d.drain(None));
         match result {
             Ok(()) => d.commit(),
-            Err(_) => debug_assert_eq!(d.applied, start, "a rejected command applied nothing"),
+            Err(_) => {
+                debug_assert_eq!(d.applied, start, "a rejected command applied nothing");
+                self.outbox.truncate(start);
+                self.agenda.clear();
+                self.released = None;
+            }
         }
-        let mut agenda = std::mem::take(&mut d.agenda);
-        if result.is_err() {
-            self.outbox.truncate(start);
-        }
-        agenda.clear();
-        self.agenda = agenda;
         result
     }
 
@@ -80,12 +82,11 @@ impl Engine {
     /// [`Engine::advance_to`] once a timer is known to be due.
     #[inline(never)]
     fn fire_due(&mut self, now: Timestamp) {
-        let mut agenda = std::mem::take(&mut self.agenda);
-        agenda.push(Task::Timers { now });
-        let mut d = Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, agenda);
+        self.agenda.push(Task::Timers { now });
+        let mut d =
+            Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
         d.drain(None).expect("firing timers refuses nothing");
         d.commit();
-        self.agenda = std::mem::take(&mut d.agenda);
     }
 
     /// The next time a timer is due.

@@ -108,6 +108,17 @@ impl RankSet {
     /// Adds `k`; whether it was new.
     pub(crate) fn insert(&mut self, k: WaitKey) -> bool {
         let k = Packed::of(&k);
+        // The common case first: a ticket that ranks last (equal-priority arrivals come in
+        // order) goes at the end of the last block, without a search.
+        let last = self.blocks.len().wrapping_sub(1);
+        if let Some(b) = self.blocks.last_mut()
+            && b.last().is_some_and(|l| *l < k)
+        {
+            b.push(k);
+            self.len += 1;
+            self.grown(last);
+            return true;
+        }
         let Some(bi) = self.block_for(&k) else {
             let mut b = Vec::with_capacity(2 * BLOCK + 1);
             b.push(k);
@@ -120,6 +131,14 @@ impl RankSet {
         let Err(p) = b.binary_search(&k) else { return false };
         b.insert(p, k);
         self.len += 1;
+        self.grown(bi);
+        true
+    }
+
+    /// Block `bi` took one more key: split it if that made it too large.
+    #[inline]
+    fn grown(&mut self, bi: usize) {
+        let b = &mut self.blocks[bi];
         if b.len() > 2 * BLOCK {
             let mut tail = Vec::with_capacity(2 * BLOCK + 1);
             tail.extend(b.drain(BLOCK..));
@@ -128,15 +147,20 @@ impl RankSet {
         } else {
             self.add(bi, 1);
         }
-        true
     }
 
     /// Takes `k` out; whether it was there.
     pub(crate) fn remove(&mut self, k: &WaitKey) -> bool {
         let k = &Packed::of(k);
-        let Some(bi) = self.block_for(k) else { return false };
+        // The common case first: routing takes the best ticket, the first of all.
+        let (bi, p) = if self.blocks.first().and_then(|b| b.first()) == Some(k) {
+            (0, 0)
+        } else {
+            let Some(bi) = self.block_for(k) else { return false };
+            let Ok(p) = self.blocks[bi].binary_search(k) else { return false };
+            (bi, p)
+        };
         let b = &mut self.blocks[bi];
-        let Ok(p) = b.binary_search(k) else { return false };
         b.remove(p);
         let (emptied, small) = (b.is_empty(), b.len() < BLOCK / 4);
         self.len -= 1;
@@ -295,5 +319,41 @@ mod tests {
         assert!(set.insert(key(3)) && set.insert(key(1)));
         assert_eq!(set.rank(&key(3)), set.iter().position(|k| k == key(3)).unwrap());
         assert_eq!(set.first_after(None), set.iter().next());
+    }
+
+    /// Keys arriving in order (the append fast path) and leaving from the front (the
+    /// front-removal fast path), mixed with a few out of order, keep every rank right
+    /// through splits and merges.
+    #[test]
+    fn in_order_arrivals_and_front_removals_match_a_sorted_set() {
+        let mut set = RankSet::default();
+        let mut oracle = BTreeSet::new();
+        let at = |n: u64| WaitKey {
+            key: if n.is_multiple_of(17) { 1 } else { 0 },
+            score: 0,
+            since: Timestamp(n as i64),
+            ticket: TicketId(n),
+            avoids: false,
+        };
+        for n in 0..3_000u64 {
+            assert!(set.insert(at(n)) && oracle.insert(at(n)));
+            if n % 3 == 2 {
+                let first = *oracle.iter().next().unwrap();
+                assert!(set.remove(&first) && oracle.remove(&first));
+            }
+            // Again: not new unless the removal just took it (a higher key ranks first).
+            assert_eq!(set.insert(at(n)), oracle.insert(at(n)));
+            if n.is_multiple_of(50) {
+                for probe in (0..=n).step_by(7).map(at) {
+                    assert_eq!(set.rank(&probe), oracle.range(..probe).count(), "rank of {probe:?}");
+                }
+            }
+        }
+        assert!(set.iter().eq(oracle.iter().copied()));
+        while let Some(&first) = oracle.iter().next() {
+            assert!(set.remove(&first) && oracle.remove(&first));
+            assert!(!set.remove(&first));
+        }
+        assert_eq!(set.len(), 0);
     }
 }
