@@ -8,7 +8,7 @@
 //! the current one, one version at a time, before it is decoded.
 
 use cs_core::event::EVENT_SCHEMA_VERSION;
-use cs_core::{Envelope, Event};
+use cs_core::Event;
 use serde_json::Value;
 
 /// The oldest event schema version a log may have been written with.
@@ -132,10 +132,13 @@ pub fn upcast(v: u16, value: Value) -> Result<Value, UpcastError> {
 
 /// Decodes one JSON-lines record: an event object with its schema version `"v"` inside.
 pub fn decode_record(bytes: &[u8]) -> Result<Event, DecodeError> {
-    // Nearly every record is at the current version: decode it straight from its bytes, in
-    // one parse, and go through the generic value only to upcast an older record or to say
+    // Nearly every record is at the current version, laid out as the writer lays it out:
+    // decode it straight from its bytes, in one parse (the event ignores the `"v"` beside
+    // it), and go through the generic value only to upcast an older record or to say
     // precisely what is wrong with a bad one.
-    if let Ok(Envelope { v: EVENT_SCHEMA_VERSION, event }) = serde_json::from_slice::<Envelope>(bytes) {
+    if leading_version(bytes) == Some(EVENT_SCHEMA_VERSION)
+        && let Ok(event) = serde_json::from_slice::<Event>(bytes)
+    {
         return Ok(event);
     }
     let mut value: Value = serde_json::from_slice(bytes).map_err(|e| DecodeError::BadJson(e.to_string()))?;
@@ -154,6 +157,17 @@ pub fn decode_record(bytes: &[u8]) -> Result<Event, DecodeError> {
         _ => return Err(DecodeError::UnsupportedVersion { v }),
     };
     decode_value(v, value)
+}
+
+/// The schema version of a record that starts as [`cs_core::Envelope`] is written (`{"v":N,`),
+/// read from its first bytes; `None` for any other layout (which the full parse handles).
+fn leading_version(bytes: &[u8]) -> Option<u16> {
+    let rest = bytes.strip_prefix(br#"{"v":"#)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if !(1..=5).contains(&digits) || rest.get(digits) != Some(&b',') {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
 /// Decodes the JSON of one event (without `"v"`) written at schema version `v`, as a
@@ -215,6 +229,7 @@ fn kind_of(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cs_core::Envelope;
 
     #[test]
     fn current_version_passes_through_and_others_are_refused() {
@@ -252,7 +267,15 @@ mod tests {
         assert_eq!(e, Event::TicketResolved { at: cs_core::Timestamp::from_ms(5), ticket: cs_core::TicketId(0) });
         // The record the writer makes reads back on the one-parse path.
         let written = serde_json::to_vec(&Envelope::new(e.clone())).unwrap();
+        assert_eq!(leading_version(&written), Some(EVENT_SCHEMA_VERSION));
         assert_eq!(decode_record(&written).unwrap(), e);
+        // Laid out otherwise, or with a version written oddly, it takes the full parse.
+        assert_eq!(leading_version(br#"{"type":"TicketResolved","v":2}"#), None);
+        assert_eq!(leading_version(br#"{"v":2.0,"type":"TicketResolved"}"#), None);
+        let later = format!(r#"{{"type":"TicketResolved","at":5,"ticket":0,"v":{EVENT_SCHEMA_VERSION}}}"#);
+        assert_eq!(decode_record(later.as_bytes()).unwrap(), e);
+        let zero = format!(r#"{{"v":0{EVENT_SCHEMA_VERSION},"type":"TicketResolved","at":5,"ticket":0}}"#);
+        assert!(matches!(decode_record(zero.as_bytes()), Err(DecodeError::BadJson(_))));
         // An older record takes the upcasting path.
         let v1 = br#"{"v":1,"type":"SlaBreached","at":7,"ticket":0,"policy":0,"clock":"first_response"}"#;
         match decode_record(v1) {
