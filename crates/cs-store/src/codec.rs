@@ -7,8 +7,8 @@
 //! read goes through [`upcast`], so a log written by an older schema version is brought to
 //! the current one, one version at a time, before it is decoded.
 
-use cs_core::event::EVENT_SCHEMA_VERSION;
 use cs_core::Event;
+use cs_core::event::EVENT_SCHEMA_VERSION;
 use serde_json::Value;
 
 /// The oldest event schema version a log may have been written with.
