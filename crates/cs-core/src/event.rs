@@ -21,6 +21,49 @@ use std::sync::Arc;
 ///   breaches late without losing it). v1 logs are upcast by setting it to `at`.
 pub const EVENT_SCHEMA_VERSION: u16 = 2;
 
+/// The type name (`"type"`) of every event of the current schema version, in declaration
+/// order: what [`Event::name`] returns. A reader checks a record's tag against it, so an
+/// event type this build does not know is told from a known one with bad fields without
+/// reading the decoder's message.
+pub const EVENT_TYPES: &[&str] = &[
+    "Configured",
+    "AgentRegistered",
+    "AgentPresenceChanged",
+    "AgentSkillsChanged",
+    "AgentCapacityChanged",
+    "TicketCreated",
+    "TicketUpdated",
+    "TicketAssigned",
+    "AgentReplied",
+    "CustomerReplied",
+    "TicketPending",
+    "TicketOnHold",
+    "TicketReactivated",
+    "TicketTransferred",
+    "TicketRequeued",
+    "TicketResolved",
+    "TicketReopened",
+    "TicketAbandoned",
+    "TicketOffered",
+    "OfferAccepted",
+    "TicketPinned",
+    "TicketUnpinned",
+    "TicketExpired",
+    "OverflowOpened",
+    "OverflowClosed",
+    "BotResolved",
+    "BotHandedOff",
+    "WrapUpEnded",
+    "SlaWarning",
+    "SlaBreached",
+    "SlaMet",
+    "SlaReminder",
+    "FollowUpDue",
+    "TicketEscalated",
+    "RecurringIssueDetected",
+    "TicketStepReached",
+];
+
 /// How a ticket came to an agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "by", rename_all = "snake_case")]
@@ -516,6 +559,12 @@ impl Event {
         }
     }
 
+    /// Whether `name` is the type of an event of the current schema version
+    /// ([`EVENT_TYPES`]).
+    pub fn is_type_name(name: &str) -> bool {
+        EVENT_TYPES.contains(&name)
+    }
+
     /// The stable type name written in logs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -608,5 +657,23 @@ impl Envelope {
     /// Wraps an event with the current schema version.
     pub fn new(event: Event) -> Envelope {
         Envelope { v: EVENT_SCHEMA_VERSION, event }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list is serde's own: an unknown tag's error names every variant the derived
+    /// decoder accepts, and it must be exactly [`EVENT_TYPES`], in order.
+    #[test]
+    fn event_types_are_the_decoders_variants() {
+        let err = serde_json::from_str::<Event>(r#"{"type":"NoSuchEvent","at":0}"#).unwrap_err().to_string();
+        let (_, expected) = err.split_once("expected one of ").expect("serde lists the variants");
+        let expected = expected.split(" at line").next().unwrap_or(expected);
+        let variants: Vec<&str> = expected.split(", ").map(|v| v.trim_matches('`')).collect();
+        assert_eq!(variants, EVENT_TYPES);
+        assert!(Event::is_type_name("TicketCreated"));
+        assert!(!Event::is_type_name("TicketFaxed"));
     }
 }

@@ -65,4 +65,4 @@ pub use skill::{SkillNeed, SkillNeeds};
 pub use state::State;
 pub use ticket::{CustomerTier, Emotion, Ticket, TicketSpec, TicketStatus, Urgency};
 pub use time::Timestamp;
-pub use verify::{ReplayError, Replayer, check, try_replay};
+pub use verify::{CheckError, ReplayError, Replayer, check, try_replay};

@@ -19,9 +19,10 @@
 use crate::apply::{apply, begin_replay, end_replay};
 use crate::command::Command;
 use crate::config::Config;
+use crate::config::IncompatibleChange;
 use crate::engine::Engine;
 use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
-use crate::id::{AgentId, QueueId, SkillId, TicketId};
+use crate::id::{AgentId, CategoryId, LanguageId, QueueId, SkillId, TeamId, TicketId};
 use crate::skill::PROFICIENCY_MAX;
 use crate::state::State;
 use crate::ticket::{Ticket, TicketStatus};
@@ -69,7 +70,7 @@ pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Sta
         if matched == engine.events().len() {
             engine.clear_events();
             matched = 0;
-            check(engine.state(), e).map_err(refuse)?;
+            check(engine.state(), e).map_err(|why| refuse(why.to_string()))?;
             // Timers due by the event's time fire first, as they would have.
             engine.advance_to(e.at());
             if engine.events().is_empty() {
@@ -114,7 +115,7 @@ pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Sta
 fn fold_cut(log: &[&Event], cut: usize) -> Result<State, ReplayError> {
     let mut state = crate::apply::replay(log[..cut].iter().copied());
     for (index, &e) in log.iter().enumerate().skip(cut) {
-        check(&state, e).map_err(|reason| ReplayError { index, at: e.at(), event: e.name(), reason })?;
+        check(&state, e).map_err(|why| ReplayError { index, at: e.at(), event: e.name(), reason: why.to_string() })?;
         crate::apply::apply(&mut state, e);
     }
     Ok(state)
@@ -159,8 +160,8 @@ impl Replayer {
     /// The event does not fit; [`ReplayError::index`] counts from the first event pushed.
     /// Nothing is folded, and the replayer may still be finished with the events before.
     pub fn push(&mut self, e: &Event) -> Result<(), ReplayError> {
-        if let Err(reason) = check(&self.state, e) {
-            return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason });
+        if let Err(why) = check(&self.state, e) {
+            return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason: why.to_string() });
         }
         apply(&mut self.state, e);
         self.pushed += 1;
@@ -339,22 +340,25 @@ fn command_for(state: &State, log: &[&Event], index: usize) -> Result<Command, U
 /// Whether `event` can be folded into `state`: `Ok` if it fits, else what does not (a
 /// ticket or agent that does not exist, a ticket in the wrong status for the event, an id
 /// out of the configuration's range, time going backwards).
-pub fn check(state: &State, event: &Event) -> Result<(), String> {
+///
+/// # Errors
+/// [`CheckError`], naming what does not fit; its `Display` is one line for a person.
+pub fn check(state: &State, event: &Event) -> Result<(), CheckError> {
     let at = event.at();
     if at > Timestamp::LATEST {
-        return Err(format!("after {}, the latest time the engine takes", Timestamp::LATEST));
+        return Err(CheckError::AfterLatest { latest: Timestamp::LATEST });
     }
     let last = state.last_event_at();
     if at < last {
         return Err(if state.events_applied == 0 {
-            format!("before {last}, where the engine's clock starts")
+            CheckError::BeforeClockStart { start: last }
         } else {
-            format!("time goes backwards: the event before was at {last}")
+            CheckError::TimeWentBack { previous: last }
         });
     }
     let cfg = match (event, state.config.as_deref()) {
         (Event::Configured { config, .. }, Some(old)) => {
-            config.extends(old).map_err(|change| change.to_string())?;
+            config.extends(old)?;
             // Waiting tickets take their queue's new needs on top of their own.
             for t in state.tickets.iter().filter(|t| t.status == TicketStatus::Queued) {
                 fits(t, config, t.queue)?;
@@ -362,7 +366,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             return Ok(());
         }
         (Event::Configured { .. }, None) => return Ok(()),
-        (_, None) => return Err("the engine is not configured yet (a log starts with Configured)".to_owned()),
+        (_, None) => return Err(CheckError::NotConfigured),
         (_, Some(cfg)) => cfg,
     };
     let c = Ctx { state, cfg, at };
@@ -372,13 +376,13 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         Event::AgentRegistered { agent, key, team, skills, .. } => {
             let next = state.agents.len();
             if agent.index() != next {
-                return Err(format!("agent {agent} registered, but the next agent id is {}", AgentId(next as u32)));
+                return Err(CheckError::AgentIdNotNext { agent: *agent, next: AgentId(next as u32) });
             }
             if state.agent_keys.contains_key(key.as_str()) {
-                return Err(format!("agent key {key:?} is already registered"));
+                return Err(CheckError::AgentKeyTaken { key: key.to_string() });
             }
             if team.index() >= cfg.teams().len() {
-                return Err(format!("team {team} is not configured ({} teams)", cfg.teams().len()));
+                return Err(CheckError::TeamNotConfigured { team: *team, teams: cfg.teams().len() });
             }
             c.skills(skills)
         }
@@ -392,32 +396,29 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
         Event::TicketCreated { ticket, spec, .. } => {
             let next = state.next_ticket_id();
             if *ticket != next {
-                return Err(format!("ticket {ticket} created, but the next ticket id is {next}"));
+                return Err(CheckError::TicketIdNotNext { ticket: *ticket, next });
             }
             if let Some(k) = &spec.key
                 && let Some(held) = state.ticket_keys.get(k.as_str())
             {
-                return Err(format!("ticket key {k:?} is already ticket {held}'s"));
+                return Err(CheckError::TicketKeyTaken { key: k.to_string(), held: *held });
             }
-            let queue = spec.queue.ok_or("the ticket has no queue")?;
+            let queue = spec.queue.ok_or(CheckError::NoQueue)?;
             c.queue(queue)?;
             if let Some(k) = spec.category
                 && k.index() >= cfg.category_names().len()
             {
-                return Err(format!("category {k} is not configured"));
+                return Err(CheckError::CategoryNotConfigured { category: k });
             }
             if let Some(l) = spec.language
                 && l.index() >= cfg.language_names().len()
             {
-                return Err(format!("language {l} is not configured"));
+                return Err(CheckError::LanguageNotConfigured { language: l });
             }
             for n in spec.skills.iter() {
                 c.skill(n.skill, n.min)?;
             }
-            spec.skills
-                .merged(&cfg.queue(queue).needs)
-                .map(drop)
-                .map_err(|_| format!("the ticket's skills and queue {queue}'s need too many skills together"))
+            spec.skills.merged(&cfg.queue(queue).needs).map(drop).map_err(|_| CheckError::SpecTooManySkills { queue })
         }
         Event::TicketAssigned { ticket, agent, .. } | Event::TicketOffered { ticket, agent, .. } => {
             c.ticket_in(*ticket, &[Queued])?;
@@ -427,7 +428,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             let t = c.ticket_in(*ticket, &[Offered])?;
             match t.agent {
                 Some(a) if a == *agent => Ok(()),
-                _ => Err(format!("ticket {ticket} is offered to {}, not {agent}", fmt_agent(t.agent))),
+                _ => Err(CheckError::OfferedToAnother { ticket: *ticket, offered_to: t.agent, agent: *agent }),
             }
         }
         Event::AgentReplied { ticket, .. } | Event::TicketUpdated { ticket, .. } => c.ticket(*ticket).map(drop),
@@ -455,20 +456,20 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             let t = c.ticket_in(*ticket, &[Resolved])?;
             match t.follow_up_due {
                 Some(due) if due == event.at() => Ok(()),
-                Some(due) => Err(format!("ticket {ticket}'s follow-up is due at {due}, not at {}", event.at())),
-                None => Err(format!("ticket {ticket} has no follow-up pending")),
+                Some(due) => Err(CheckError::FollowUpDueElsewhen { ticket: *ticket, due, at: event.at() }),
+                None => Err(CheckError::NoFollowUp { ticket: *ticket }),
             }
         }
         Event::TicketReopened { ticket, .. } => {
             let t = c.ticket(*ticket)?;
-            if t.status.is_closed() { Ok(()) } else { Err(format!("ticket {ticket} is {:?}, not closed", t.status)) }
+            if t.status.is_closed() { Ok(()) } else { Err(CheckError::NotClosed { ticket: *ticket, status: t.status }) }
         }
         Event::BotHandedOff { ticket, .. } => c.ticket_in(*ticket, &[Bot]).map(drop),
         Event::TicketStepReached { ticket, step, .. } => {
             let t = c.ticket_in(*ticket, &[Queued])?;
             let steps = cfg.queue(t.queue).steps.len();
             if usize::from(*step) >= steps {
-                return Err(format!("step {step} of queue {} is not configured ({steps} steps)", t.queue));
+                return Err(CheckError::StepNotConfigured { step: *step, queue: t.queue, steps });
             }
             Ok(())
         }
@@ -484,7 +485,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             c.ticket(*ticket)?;
             let n = cfg.sla.policies.len();
             if usize::from(*policy) >= n {
-                return Err(format!("SLA policy {policy} is not configured ({n} policies)"));
+                return Err(CheckError::PolicyNotConfigured { policy: *policy, policies: n });
             }
             Ok(())
         }
@@ -493,7 +494,7 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             if let Some(r) = rule
                 && *r >= 32
             {
-                return Err(format!("escalation rule {r} is out of range (at most 32 rules)"));
+                return Err(CheckError::RuleOutOfRange { rule: *r });
             }
             c.queue(*queue)?;
             fits(t, cfg, *queue)
@@ -504,18 +505,18 @@ pub fn check(state: &State, event: &Event) -> Result<(), String> {
             if a.wrap_ups.iter().any(|w| w.2 == *ticket) {
                 Ok(())
             } else {
-                Err(format!("agent {agent} is not wrapping up ticket {ticket}"))
+                Err(CheckError::NotWrappingUp { agent: *agent, ticket: *ticket })
             }
         }
     }
 }
 
 /// Whether ticket `t`'s own skills and `queue`'s needs fit together in one requirement.
-fn fits(t: &Ticket, cfg: &Config, queue: QueueId) -> Result<(), String> {
+fn fits(t: &Ticket, cfg: &Config, queue: QueueId) -> Result<(), CheckError> {
     t.own_skills
         .merged(&cfg.queue(queue).needs)
         .map(drop)
-        .map_err(|_| format!("ticket {}'s own skills and queue {queue}'s needs are too many skills together", t.id))
+        .map_err(|_| CheckError::TicketTooManySkills { ticket: t.id, queue })
 }
 
 /// The state, its configuration and the event's time, for the checks.
@@ -528,7 +529,7 @@ struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A ticket the state holds when the event is folded: `apply` first retires the closed
     /// tickets whose retention ends by the event's time.
-    fn ticket(&self, id: TicketId) -> Result<&'a Ticket, String> {
+    fn ticket(&self, id: TicketId) -> Result<&'a Ticket, CheckError> {
         let retention = self.cfg.limits.closed_ticket_retention_ms;
         let kept = self
             .state
@@ -536,48 +537,268 @@ impl<'a> Ctx<'a> {
             .filter(|t| !(t.status.is_closed() && t.closed_at.is_some_and(|c| c.plus_ms(retention) <= self.at)));
         kept.ok_or_else(|| {
             if id < self.state.next_ticket_id() {
-                format!("ticket {id} is no longer kept (closed and past its retention)")
+                CheckError::TicketNoLongerKept { ticket: id }
             } else {
-                format!("ticket {id} does not exist (not created before)")
+                CheckError::TicketMissing { ticket: id }
             }
         })
     }
 
-    fn ticket_in(&self, id: TicketId, statuses: &[TicketStatus]) -> Result<&'a Ticket, String> {
+    fn ticket_in(&self, id: TicketId, statuses: &'static [TicketStatus]) -> Result<&'a Ticket, CheckError> {
         let t = self.ticket(id)?;
         if statuses.contains(&t.status) {
             Ok(t)
         } else {
-            let names: Vec<&str> = statuses.iter().map(|s| s.name()).collect();
-            Err(format!("ticket {id} is {}, not {}", t.status.name(), names.join(" or ")))
+            Err(CheckError::TicketStatus { ticket: id, status: t.status, expected: statuses })
         }
     }
 
-    fn agent(&self, id: AgentId) -> Result<&'a crate::agent::Agent, String> {
-        self.state.agent(id).ok_or_else(|| format!("agent {id} is not registered"))
+    fn agent(&self, id: AgentId) -> Result<&'a crate::agent::Agent, CheckError> {
+        self.state.agent(id).ok_or(CheckError::AgentNotRegistered { agent: id })
     }
 
-    fn queue(&self, q: QueueId) -> Result<(), String> {
+    fn queue(&self, q: QueueId) -> Result<(), CheckError> {
         let n = self.cfg.queues().len();
-        if q.index() < n { Ok(()) } else { Err(format!("queue {q} is not configured ({n} queues)")) }
+        if q.index() < n { Ok(()) } else { Err(CheckError::QueueNotConfigured { queue: q, queues: n }) }
     }
 
-    fn skill(&self, s: SkillId, level: u8) -> Result<(), String> {
+    fn skill(&self, s: SkillId, level: u8) -> Result<(), CheckError> {
         let n = self.cfg.skill_names().len();
         if s.index() >= n {
-            return Err(format!("skill {s} is not configured ({n} skills)"));
+            return Err(CheckError::SkillNotConfigured { skill: s, skills: n });
         }
         if !(1..=PROFICIENCY_MAX).contains(&level) {
-            return Err(format!("proficiency {level} in skill {s} is not in 1..={PROFICIENCY_MAX}"));
+            return Err(CheckError::ProficiencyOutOfRange { skill: s, level });
         }
         Ok(())
     }
 
-    fn skills(&self, skills: &[(SkillId, u8)]) -> Result<(), String> {
+    fn skills(&self, skills: &[(SkillId, u8)]) -> Result<(), CheckError> {
         skills.iter().try_for_each(|&(s, level)| self.skill(s, level))
     }
 }
 
+/// Why an event does not fit the state it would be folded into ([`check`]).
+///
+/// Each variant holds the facts that make the event wrong; `Display` says them in one line
+/// (the text `cs replay` and the stores print).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    /// The event's time is past [`Timestamp::LATEST`].
+    #[error("after {latest}, the latest time the engine takes")]
+    AfterLatest {
+        /// The latest time the engine takes.
+        latest: Timestamp,
+    },
+    /// The first event is before the state's clock starts (a snapshot's time).
+    #[error("before {start}, where the engine's clock starts")]
+    BeforeClockStart {
+        /// Where the clock starts.
+        start: Timestamp,
+    },
+    /// The event is before the one folded last.
+    #[error("time goes backwards: the event before was at {previous}")]
+    TimeWentBack {
+        /// The time of the event before.
+        previous: Timestamp,
+    },
+    /// A new configuration that does not extend the one in force.
+    #[error(transparent)]
+    IncompatibleConfig(#[from] IncompatibleChange),
+    /// An event other than `Configured` before any configuration.
+    #[error("the engine is not configured yet (a log starts with Configured)")]
+    NotConfigured,
+    /// An agent registered under another id than the next one.
+    #[error("agent {agent} registered, but the next agent id is {next}")]
+    AgentIdNotNext {
+        /// The id in the event.
+        agent: AgentId,
+        /// The next id.
+        next: AgentId,
+    },
+    /// An agent key registered twice.
+    #[error("agent key {key:?} is already registered")]
+    AgentKeyTaken {
+        /// The key.
+        key: String,
+    },
+    /// A team out of the configuration's range.
+    #[error("team {team} is not configured ({teams} teams)")]
+    TeamNotConfigured {
+        /// The team.
+        team: TeamId,
+        /// How many teams are configured.
+        teams: usize,
+    },
+    /// A ticket created under another id than the next one.
+    #[error("ticket {ticket} created, but the next ticket id is {next}")]
+    TicketIdNotNext {
+        /// The id in the event.
+        ticket: TicketId,
+        /// The next id.
+        next: TicketId,
+    },
+    /// A ticket key already held by a kept ticket.
+    #[error("ticket key {key:?} is already ticket {held}'s")]
+    TicketKeyTaken {
+        /// The key.
+        key: String,
+        /// The ticket holding it.
+        held: TicketId,
+    },
+    /// A ticket created without a queue.
+    #[error("the ticket has no queue")]
+    NoQueue,
+    /// A category out of the configuration's range.
+    #[error("category {category} is not configured")]
+    CategoryNotConfigured {
+        /// The category.
+        category: CategoryId,
+    },
+    /// A language out of the configuration's range.
+    #[error("language {language} is not configured")]
+    LanguageNotConfigured {
+        /// The language.
+        language: LanguageId,
+    },
+    /// A new ticket's skills and its queue's needs do not fit in one requirement.
+    #[error("the ticket's skills and queue {queue}'s need too many skills together")]
+    SpecTooManySkills {
+        /// The queue.
+        queue: QueueId,
+    },
+    /// A ticket's own skills and a queue's needs do not fit in one requirement.
+    #[error("ticket {ticket}'s own skills and queue {queue}'s needs are too many skills together")]
+    TicketTooManySkills {
+        /// The ticket.
+        ticket: TicketId,
+        /// The queue it would join.
+        queue: QueueId,
+    },
+    /// An offer accepted by an agent it was not offered to.
+    #[error("ticket {ticket} is offered to {}, not {agent}", fmt_agent(*.offered_to))]
+    OfferedToAnother {
+        /// The ticket.
+        ticket: TicketId,
+        /// The agent it is offered to, if any.
+        offered_to: Option<AgentId>,
+        /// The agent in the event.
+        agent: AgentId,
+    },
+    /// A follow-up at another time than it is due.
+    #[error("ticket {ticket}'s follow-up is due at {due}, not at {at}")]
+    FollowUpDueElsewhen {
+        /// The ticket.
+        ticket: TicketId,
+        /// When its follow-up is due.
+        due: Timestamp,
+        /// The event's time.
+        at: Timestamp,
+    },
+    /// A follow-up for a ticket that has none pending.
+    #[error("ticket {ticket} has no follow-up pending")]
+    NoFollowUp {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A reopen of a ticket that is not closed.
+    #[error("ticket {ticket} is {status:?}, not closed")]
+    NotClosed {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its status.
+        status: TicketStatus,
+    },
+    /// A step out of the ticket's queue's range.
+    #[error("step {step} of queue {queue} is not configured ({steps} steps)")]
+    StepNotConfigured {
+        /// The step.
+        step: u8,
+        /// The ticket's queue.
+        queue: QueueId,
+        /// How many steps the queue has.
+        steps: usize,
+    },
+    /// An SLA policy out of the configuration's range.
+    #[error("SLA policy {policy} is not configured ({policies} policies)")]
+    PolicyNotConfigured {
+        /// The policy.
+        policy: crate::sla::PolicyId,
+        /// How many policies are configured.
+        policies: usize,
+    },
+    /// An escalation rule past the most there can be.
+    #[error("escalation rule {rule} is out of range (at most 32 rules)")]
+    RuleOutOfRange {
+        /// The rule.
+        rule: u16,
+    },
+    /// A wrap-up ended that the agent is not in.
+    #[error("agent {agent} is not wrapping up ticket {ticket}")]
+    NotWrappingUp {
+        /// The agent.
+        agent: AgentId,
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A ticket closed and retired after its retention.
+    #[error("ticket {ticket} is no longer kept (closed and past its retention)")]
+    TicketNoLongerKept {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A ticket never created.
+    #[error("ticket {ticket} does not exist (not created before)")]
+    TicketMissing {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A ticket in a status the event does not apply to.
+    #[error("ticket {ticket} is {}, not {}", .status.name(), fmt_statuses(.expected))]
+    TicketStatus {
+        /// The ticket.
+        ticket: TicketId,
+        /// Its status.
+        status: TicketStatus,
+        /// The statuses the event applies to.
+        expected: &'static [TicketStatus],
+    },
+    /// An agent never registered.
+    #[error("agent {agent} is not registered")]
+    AgentNotRegistered {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A queue out of the configuration's range.
+    #[error("queue {queue} is not configured ({queues} queues)")]
+    QueueNotConfigured {
+        /// The queue.
+        queue: QueueId,
+        /// How many queues are configured.
+        queues: usize,
+    },
+    /// A skill out of the configuration's range.
+    #[error("skill {skill} is not configured ({skills} skills)")]
+    SkillNotConfigured {
+        /// The skill.
+        skill: SkillId,
+        /// How many skills are configured.
+        skills: usize,
+    },
+    /// A proficiency outside `1..=PROFICIENCY_MAX`.
+    #[error("proficiency {level} in skill {skill} is not in 1..={PROFICIENCY_MAX}")]
+    ProficiencyOutOfRange {
+        /// The skill.
+        skill: SkillId,
+        /// The level.
+        level: u8,
+    },
+}
+
 fn fmt_agent(a: Option<AgentId>) -> String {
     a.map_or_else(|| "nobody".to_owned(), |a| a.to_string())
+}
+
+fn fmt_statuses(statuses: &[TicketStatus]) -> String {
+    statuses.iter().map(|s| s.name()).collect::<Vec<_>>().join(" or ")
 }

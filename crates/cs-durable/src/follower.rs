@@ -89,11 +89,16 @@ impl Follower {
                 if s.seq != self.seq + 1 {
                     return Err(gap(&*self.store, &self.partition, self.seq, s.seq));
                 }
-                cs_core::check(&self.state, &s.event).map_err(|reason| DurableError::BadLog {
+                cs_core::check(&self.state, &s.event).map_err(|why| DurableError::BadLog {
                     store: self.store.describe(),
                     partition: self.partition.clone(),
                     seq: s.seq,
-                    error: cs_core::ReplayError { index: 0, at: s.event.at(), event: s.event.name(), reason },
+                    error: cs_core::ReplayError {
+                        index: 0,
+                        at: s.event.at(),
+                        event: s.event.name(),
+                        reason: why.to_string(),
+                    },
                 })?;
                 cs_core::apply(&mut self.state, &s.event);
                 self.seq = s.seq;

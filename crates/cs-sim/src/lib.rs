@@ -48,7 +48,7 @@ pub use run::{
 };
 pub use scenario::{
     AGENTS_MAX, DEFAULT_CLOSED_TICKET_RETENTION_S, DEFAULT_CUSTOMER_MEMORY_S, DEFAULT_CUSTOMER_POOL,
-    DEFAULT_SERVICE_LEVEL_TARGET_S, DEFAULT_START, DURATION_S_MAX, FILE_BYTES_MAX, REPLICATIONS_MAX, Scenario,
-    ScenarioError, ScenarioProblem, fmt_num, read_text,
+    DEFAULT_SERVICE_LEVEL_TARGET_S, DEFAULT_START, DURATION_S_MAX, FILE_BYTES_MAX, REPLICATIONS_MAX, ReadError,
+    Scenario, ScenarioError, ScenarioProblem, fmt_num, read_text,
 };
 pub use stats::{Estimate, Estimates, Figures, Histogram, normal_quantile, student_t_two_sided};

@@ -381,9 +381,9 @@ impl Scenario {
         let origin = path.display().to_string();
         match read_text(path) {
             Ok(text) => Scenario::from_toml_str(&text, &origin),
-            Err(reason) => {
-                Err(ScenarioError { problems: vec![ScenarioProblem { file: origin, field: String::new(), reason }] })
-            }
+            Err(e) => Err(ScenarioError {
+                problems: vec![ScenarioProblem { file: origin, field: String::new(), reason: e.to_string() }],
+            }),
         }
     }
 
@@ -1471,18 +1471,32 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
 /// log) can take.
 pub const FILE_BYTES_MAX: u64 = 64 << 20;
 
+/// Why a scenario or config file's text could not be read ([`read_text`]). Its message
+/// follows the file's name.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// It cannot be opened or read, or it is not UTF-8 text (an [`std::io::ErrorKind::InvalidData`]).
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    /// It is larger than the most a scenario or config may be.
+    #[error("is larger than {} MiB; is it the right file?", .max_bytes >> 20)]
+    TooLarge {
+        /// The most it may be ([`FILE_BYTES_MAX`]).
+        max_bytes: u64,
+    },
+}
+
 /// A scenario or config file's text, read to at most [`FILE_BYTES_MAX`] bytes.
 ///
 /// # Errors
-/// What is wrong, to follow the file's name: it cannot be opened or read, it is larger, or
-/// it is not UTF-8 text.
-pub fn read_text(path: &Path) -> Result<String, String> {
+/// [`ReadError`]: it cannot be opened or read, it is larger, or it is not UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file = std::fs::File::open(path)?;
     let mut text = String::new();
-    file.take(FILE_BYTES_MAX + 1).read_to_string(&mut text).map_err(|e| format!("cannot read: {e}"))?;
+    file.take(FILE_BYTES_MAX + 1).read_to_string(&mut text)?;
     if text.len() as u64 > FILE_BYTES_MAX {
-        return Err(format!("is larger than {} MiB; is it the right file?", FILE_BYTES_MAX >> 20));
+        return Err(ReadError::TooLarge { max_bytes: FILE_BYTES_MAX });
     }
     Ok(text)
 }

@@ -132,6 +132,15 @@ pub fn upcast(v: u16, value: Value) -> Result<Value, UpcastError> {
 
 /// Decodes one JSON-lines record: an event object with its schema version `"v"` inside.
 pub fn decode_record(bytes: &[u8]) -> Result<Event, DecodeError> {
+    // Nearly every record is at the current version, laid out as the writer lays it out:
+    // decode it straight from its bytes, in one parse (the event ignores the `"v"` beside
+    // it), and go through the generic value only to upcast an older record or to say
+    // precisely what is wrong with a bad one.
+    if leading_version(bytes) == Some(EVENT_SCHEMA_VERSION)
+        && let Ok(event) = serde_json::from_slice::<Event>(bytes)
+    {
+        return Ok(event);
+    }
     let mut value: Value = serde_json::from_slice(bytes).map_err(|e| DecodeError::BadJson(e.to_string()))?;
     let Some(object) = value.as_object_mut() else {
         return Err(DecodeError::BadRecord(format!("expected a JSON object, found {}", kind_of(&value))));
@@ -148,6 +157,17 @@ pub fn decode_record(bytes: &[u8]) -> Result<Event, DecodeError> {
         _ => return Err(DecodeError::UnsupportedVersion { v }),
     };
     decode_value(v, value)
+}
+
+/// The schema version of a record that starts as [`cs_core::Envelope`] is written (`{"v":N,`),
+/// read from its first bytes; `None` for any other layout (which the full parse handles).
+fn leading_version(bytes: &[u8]) -> Option<u16> {
+    let rest = bytes.strip_prefix(br#"{"v":"#)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if !(1..=5).contains(&digits) || rest.get(digits) != Some(&b',') {
+        return None;
+    }
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
 }
 
 /// Decodes the JSON of one event (without `"v"`) written at schema version `v`, as a
@@ -178,18 +198,13 @@ fn decode_value(v: u16, value: Value) -> Result<Event, DecodeError> {
         Some(other) => return Err(DecodeError::BadRecord(format!("event \"type\" is {other}, not a string"))),
     }
     let value = upcast(v, value).map_err(DecodeError::Upcast)?;
+    // The tag is checked against the types this build knows before the fields are decoded:
+    // a type an upcaster left unknown is a newer or foreign event, not a malformed one.
     let type_name = value.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
-    serde_json::from_value::<Event>(value).map_err(|e| {
-        let reason = e.to_string();
-        // serde names an unknown tag of an internally tagged enum this way (`de::Error::
-        // unknown_variant`); cs-core exposes no list of type names to check against. An
-        // unknown variant of a field inside (a channel "fax") names that value instead.
-        if reason.starts_with(&format!("unknown variant `{type_name}`")) {
-            DecodeError::UnknownType { type_name, v }
-        } else {
-            DecodeError::BadEvent { type_name, reason }
-        }
-    })
+    if !Event::is_type_name(&type_name) {
+        return Err(DecodeError::UnknownType { type_name, v });
+    }
+    serde_json::from_value::<Event>(value).map_err(|e| DecodeError::BadEvent { type_name, reason: e.to_string() })
 }
 
 /// The JSON of an event as stored (tagged by `"type"`, without `"v"`: the current
@@ -214,6 +229,7 @@ fn kind_of(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cs_core::Envelope;
 
     #[test]
     fn current_version_passes_through_and_others_are_refused() {
@@ -242,5 +258,43 @@ mod tests {
             decode_event(EVENT_SCHEMA_VERSION + 1, json).unwrap_err(),
             DecodeError::UnsupportedVersion { .. }
         ));
+    }
+
+    #[test]
+    fn records_decode_in_one_parse_and_unknown_types_are_told_by_their_tag() {
+        let current = format!(r#"{{"v":{EVENT_SCHEMA_VERSION},"type":"TicketResolved","at":5,"ticket":0}}"#);
+        let e = decode_record(current.as_bytes()).unwrap();
+        assert_eq!(e, Event::TicketResolved { at: cs_core::Timestamp::from_ms(5), ticket: cs_core::TicketId(0) });
+        // The record the writer makes reads back on the one-parse path.
+        let written = serde_json::to_vec(&Envelope::new(e.clone())).unwrap();
+        assert_eq!(leading_version(&written), Some(EVENT_SCHEMA_VERSION));
+        assert_eq!(decode_record(&written).unwrap(), e);
+        // Laid out otherwise, or with a version written oddly, it takes the full parse.
+        assert_eq!(leading_version(br#"{"type":"TicketResolved","v":2}"#), None);
+        assert_eq!(leading_version(br#"{"v":2.0,"type":"TicketResolved"}"#), None);
+        let later = format!(r#"{{"type":"TicketResolved","at":5,"ticket":0,"v":{EVENT_SCHEMA_VERSION}}}"#);
+        assert_eq!(decode_record(later.as_bytes()).unwrap(), e);
+        let zero = format!(r#"{{"v":0{EVENT_SCHEMA_VERSION},"type":"TicketResolved","at":5,"ticket":0}}"#);
+        assert!(matches!(decode_record(zero.as_bytes()), Err(DecodeError::BadJson(_))));
+        // An older record takes the upcasting path.
+        let v1 = br#"{"v":1,"type":"SlaBreached","at":7,"ticket":0,"policy":0,"clock":"first_response"}"#;
+        match decode_record(v1) {
+            Ok(Event::SlaBreached { deadline, .. }) => assert_eq!(deadline, cs_core::Timestamp::from_ms(7)),
+            other => panic!("{other:?}"),
+        }
+        // A type this build does not know, at the current version and at an older one.
+        for v in [1, EVENT_SCHEMA_VERSION] {
+            let unknown = format!(r#"{{"v":{v},"type":"TicketFaxed","at":5}}"#);
+            assert_eq!(
+                decode_record(unknown.as_bytes()),
+                Err(DecodeError::UnknownType { type_name: "TicketFaxed".to_owned(), v })
+            );
+        }
+        // A known type whose field holds an unknown variant (a tier "platinum") is a bad event, not an unknown one.
+        let fax = format!(
+            r#"{{"v":{EVENT_SCHEMA_VERSION},"type":"TicketUpdated","at":5,"ticket":0,"tier":"platinum","urgency":"low","emotion":"calm"}}"#
+        );
+        let bad = decode_record(fax.as_bytes()).unwrap_err();
+        assert!(matches!(bad, DecodeError::BadEvent { ref type_name, .. } if type_name == "TicketUpdated"), "{bad}");
     }
 }

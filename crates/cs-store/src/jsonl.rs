@@ -14,10 +14,12 @@
 //!
 //! # Reading
 //!
-//! [`JsonlReader`] decodes line by line. Each line is parsed into a `serde_json::Value`
-//! first, its version checked and, if it is older than [`EVENT_SCHEMA_VERSION`], rewritten
-//! by [`upcast`] before it is decoded as an [`Event`]. Errors name the file (when known),
-//! the 1-based line and what is wrong; the reader stops at the first one.
+//! [`JsonlReader`] decodes line by line. A line at the current schema version, laid out as
+//! the writer lays it out, is decoded straight from its bytes in one parse; any other line
+//! is parsed into a `serde_json::Value` first, its version checked and, if it is older than
+//! [`EVENT_SCHEMA_VERSION`], rewritten by [`upcast`] before it is decoded as an [`Event`].
+//! Errors name the file (when known), the 1-based line and what is wrong; the reader stops
+//! at the first one.
 //!
 //! A crash in the middle of a write leaves a last line without its `'\n'` that does not
 //! parse: a **torn tail**. It is reported as [`LogError::TornTail`], never decoded and never

@@ -798,6 +798,40 @@ fn checked_replay_names_times_before_the_epoch_and_going_back() {
     assert!(err.reason.contains("ticket key \"order-1\" is already ticket T0's"), "{err}");
 }
 
+#[test]
+fn check_says_what_does_not_fit_as_a_typed_error() {
+    use cs_core::CheckError;
+    let mut e = Engine::new();
+    e.execute(&crate::fixture::configure()).unwrap();
+    let configured = e.events()[0].clone();
+    let spec = TicketSpec::new(CustomerId(1), Channel::Chat);
+    e.execute(&Command::CreateTicket { at: t(1), spec }).unwrap();
+    let created = e.events().iter().find(|e| matches!(e, Event::TicketCreated { .. })).unwrap().clone();
+    // Nothing before a configuration.
+    assert_eq!(cs_core::check(&State::default(), &created), Err(CheckError::NotConfigured));
+    // The same ticket created twice names the id the engine expected instead.
+    let err = cs_core::check(e.state(), &created).unwrap_err();
+    assert!(matches!(err, CheckError::TicketIdNotNext { ticket: TicketId(0), next: TicketId(1) }), "{err:?}");
+    assert_eq!(err.to_string(), "ticket T0 created, but the next ticket id is T1");
+    // A ticket that does not exist, and one in the wrong status, by their facts.
+    let missing = Event::TicketResolved { at: t(2), ticket: TicketId(7) };
+    assert_eq!(cs_core::check(e.state(), &missing), Err(CheckError::TicketMissing { ticket: TicketId(7) }));
+    let status = e.state().ticket(TicketId(0)).unwrap().status;
+    let held = Event::TicketOnHold { at: t(2), ticket: TicketId(0) };
+    match cs_core::check(e.state(), &held) {
+        Err(CheckError::TicketStatus { ticket: TicketId(0), status: s, expected }) => {
+            assert_eq!(s, status);
+            assert_eq!(expected, &[TicketStatus::Assigned]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Going back in time carries the time of the event before.
+    let mut back = serde_json::to_value(&configured).unwrap();
+    back["at"] = serde_json::json!(0);
+    let back: Event = serde_json::from_value(back).unwrap();
+    assert!(matches!(cs_core::check(e.state(), &back), Err(CheckError::TimeWentBack { .. })));
+}
+
 /// Events the checks must see as `apply` will: a closed ticket past its retention at the
 /// event's time is gone (apply retires it first), an SLA outcome names a configured policy,
 /// and a new config may not drop an SLA policy tickets run under.

@@ -320,6 +320,12 @@ fn oversized_files_are_refused() {
     let e = Scenario::load(&path).unwrap_err();
     assert_eq!(e.problems.len(), 1);
     assert!(e.problems[0].reason.contains("is larger than 64 MiB"), "{e}");
+    // The reader says it by a typed error, not only in words.
+    assert!(matches!(
+        cs_sim::read_text(&path),
+        Err(cs_sim::ReadError::TooLarge { max_bytes }) if max_bytes == cs_sim::FILE_BYTES_MAX
+    ));
+    assert!(matches!(cs_sim::read_text(&dir.join("absent.toml")), Err(cs_sim::ReadError::Io(_))));
     std::fs::remove_file(&path).unwrap();
 }
 
