@@ -14,6 +14,7 @@ mod config_files;
 mod golden;
 mod metrics;
 mod properties;
+mod rejections;
 mod routing;
 mod routing_rules;
 mod sla;
