@@ -47,14 +47,22 @@ fn oracle(s: &State, strategy: Routing, last_assignment: &BTreeMap<AgentId, usiz
     let free = s.agents().iter().filter(|a| {
         a.presence == Presence::Available
             && a.levels.level(SkillId(0)) >= 1
-            && cs_core::capacity::check(&a.capacity, &a.load, Channel::Chat, &cfg.capacity, cfg.limits.agent_tickets_max)
-                .is_ok()
+            && cs_core::capacity::check(
+                &a.capacity,
+                &a.load,
+                Channel::Chat,
+                &cfg.capacity,
+                cfg.limits.agent_tickets_max,
+            )
+            .is_ok()
     });
     // Only chat is routed: the load relative to capacity is held chats over chat slots,
     // compared exactly as fractions.
     let occupancy = |a: &cs_core::Agent, b: &cs_core::Agent| {
-        let (ha, ca) = (u32::from(a.load.per_channel.get(Channel::Chat)), u32::from(a.capacity.per_channel.get(Channel::Chat)));
-        let (hb, cb) = (u32::from(b.load.per_channel.get(Channel::Chat)), u32::from(b.capacity.per_channel.get(Channel::Chat)));
+        let (ha, ca) =
+            (u32::from(a.load.per_channel.get(Channel::Chat)), u32::from(a.capacity.per_channel.get(Channel::Chat)));
+        let (hb, cb) =
+            (u32::from(b.load.per_channel.get(Channel::Chat)), u32::from(b.capacity.per_channel.get(Channel::Chat)));
         (ha * cb).cmp(&(hb * ca))
     };
     let order = |a: &&cs_core::Agent, b: &&cs_core::Agent| -> Ordering {
@@ -68,9 +76,7 @@ fn oracle(s: &State, strategy: Routing, last_assignment: &BTreeMap<AgentId, usiz
                 let last = |x: &cs_core::Agent| last_assignment.get(&x.id).map_or((0, 0), |&i| (1, i));
                 last(a).cmp(&last(b)).then(id)
             }
-            Routing::BestProficiency => {
-                b.levels.level(SkillId(0)).cmp(&a.levels.level(SkillId(0))).then(idle).then(id)
-            }
+            Routing::BestProficiency => b.levels.level(SkillId(0)).cmp(&a.levels.level(SkillId(0))).then(idle).then(id),
         }
     };
     free.min_by(order).map(|a| a.id)
@@ -104,7 +110,7 @@ fn profiles() -> impl Strategy<Value = Vec<(u8, u8)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::default())]
 
     #[test]
     fn every_strategy_picks_the_agent_its_documented_order_puts_first(
@@ -179,7 +185,7 @@ proptest! {
 const SCORE_SPREAD_POINTS: i64 = 40 + 60 + 30;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::default())]
 
     /// Agents keep freeing (each holds one chat and resolves it `handle_s` after it took
     /// it) while more chats arrive than they can take, urgent ones among them. With aging
