@@ -217,7 +217,8 @@ pub enum Command {
         /// Which.
         ticket: TicketId,
     },
-    /// Reopen a resolved ticket within the reopen window.
+    /// Reopen a resolved ticket while it is kept (`limits.closed_ticket_retention_s` after it
+    /// closed); after that it is archived ([`crate::Rejection::TicketArchived`]).
     Reopen {
         /// When.
         at: Timestamp,

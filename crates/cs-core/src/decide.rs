@@ -826,11 +826,8 @@ impl<'a, 'o> Decider<'a, 'o> {
                 if t.status != TicketStatus::Resolved {
                     return Err(invalid(t, "reopen"));
                 }
-                let cfg = s.config();
-                let closed_at = t.closed_at.expect("resolved ticket has a close time");
-                if closed_at.plus_ms(cfg.limits.closed_ticket_retention_ms) <= *at {
-                    return Err(Rejection::ReopenWindowClosed { ticket: *ticket, closed_at });
-                }
+                // The reopen window is the closed-ticket retention: past it, `known_ticket`
+                // has already refused the ticket as archived.
                 check_open_limit(s)?;
                 check_depth(s, t.queue)?;
                 let w = Waiting { step: 0, ..Waiting::of(t) };

@@ -227,14 +227,6 @@ pub enum Rejection {
         /// Why.
         reason: &'static str,
     },
-    /// The reopen window has passed.
-    #[error("ticket {ticket} closed at {closed_at}; the reopen window has passed")]
-    ReopenWindowClosed {
-        /// The ticket.
-        ticket: TicketId,
-        /// When it closed.
-        closed_at: Timestamp,
-    },
 }
 
 impl Rejection {
@@ -271,7 +263,6 @@ impl Rejection {
             Rejection::PresenceNotSettable { .. } => "presence_not_settable",
             Rejection::TicketClosed { .. } => "ticket_closed",
             Rejection::InvalidTransition { .. } => "invalid_transition",
-            Rejection::ReopenWindowClosed { .. } => "reopen_window_closed",
             Rejection::NoEscalation { .. } => "no_escalation",
         }
     }

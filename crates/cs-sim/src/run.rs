@@ -879,11 +879,10 @@ impl<'s> Sim<'s> {
             }
             match self.engine.execute(&cmd) {
                 Ok(()) => {}
-                // A customer reopening a ticket the engine no longer takes back (its reopen
-                // window or a queue limit) simply does not reopen it.
-                Err(
-                    Rejection::ReopenWindowClosed { .. } | Rejection::QueueFull { .. } | Rejection::LimitReached { .. },
-                ) if matches!(cmd, Command::Reopen { .. }) => {}
+                // A customer reopening a ticket the engine no longer takes back (a queue
+                // limit) simply does not reopen it.
+                Err(Rejection::QueueFull { .. } | Rejection::LimitReached { .. })
+                    if matches!(cmd, Command::Reopen { .. }) => {}
                 Err(rejection) => return Err(SimError::Refused { at: cmd.at(), command: name, rejection }),
             }
         }

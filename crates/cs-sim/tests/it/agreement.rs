@@ -4,10 +4,11 @@
 //!
 //! Every comparison is a confidence interval over independent replications (99.9 %, so a
 //! correct simulator fails one check in a thousand; seeds are fixed, so a given build
-//! passes or fails deterministically). The default suite runs short replications; set
-//! `CS_LONG_TESTS=1` for long ones, whose intervals are several times narrower.
+//! passes or fails deterministically). The default suite runs short replications; the
+//! long ones, whose intervals are several times narrower, are `#[ignore]`d; run them with
+//! `cargo test --release -p cs-sim --test it agreement -- --ignored`.
 
-use crate::common::{long_tests, scenario};
+use crate::common::scenario;
 use cs_sim::erlang::{Metrics, Traffic, metrics};
 use cs_sim::{Estimate, Replications, RunOptions, Scenario, replicate};
 
@@ -83,10 +84,8 @@ fn erlang_a_short() {
 }
 
 #[test]
+#[ignore = "long: 240 simulated days of M/M/c and M/M/c+M; run with --ignored (in release)"]
 fn erlang_c_and_a_long() {
-    if !long_tests() {
-        return;
-    }
     // The mmc-check scenario's traffic: M/M/50 (+M with 120 s patience), 45 erlangs.
     agree_with_erlang(540.0, 300.0, 50, None, 2.0 * 86400.0, 30);
     agree_with_erlang(540.0, 300.0, 50, Some(120.0), 2.0 * 86400.0, 30);
@@ -95,10 +94,8 @@ fn erlang_c_and_a_long() {
 }
 
 #[test]
+#[ignore = "long: 30 replications of the mmc-check example; run with --ignored (in release)"]
 fn the_mmc_check_example_agrees_with_erlang_a() {
-    if !long_tests() {
-        return;
-    }
     let sc = Scenario::load(&crate::common::example_path("mmc-check.toml")).unwrap();
     let m = metrics(&Traffic::new(540.0, 300.0, Some(120.0)).unwrap(), 50, 20.0).unwrap();
     let r = replications(&sc, 30);
@@ -147,8 +144,7 @@ fn contact_centers_finite_day_short() {
 }
 
 #[test]
+#[ignore = "long: 800 simulated 8-hour days; run with --ignored (in release)"]
 fn contact_centers_finite_day_long() {
-    if long_tests() {
-        contact_centers(400);
-    }
+    contact_centers(400);
 }

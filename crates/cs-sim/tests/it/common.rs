@@ -4,11 +4,6 @@ use cs_core::{Envelope, Event};
 use cs_sim::{Run, RunOptions, Scenario, run};
 use std::path::PathBuf;
 
-/// Whether the long statistical runs are asked for (`CS_LONG_TESTS=1`).
-pub fn long_tests() -> bool {
-    std::env::var("CS_LONG_TESTS").is_ok_and(|v| v == "1")
-}
-
 /// A scenario from TOML text, which must be valid.
 pub fn scenario(text: &str) -> Scenario {
     Scenario::from_toml_str(text, "test.toml").unwrap_or_else(|e| panic!("scenario should load:\n{e}"))

@@ -10,6 +10,7 @@ mod conversations;
 mod determinism;
 mod erlang;
 mod features;
+mod golden;
 mod memory;
 mod validation;
 mod whatif;

@@ -2,7 +2,7 @@
 //! retention the simulator configures, and nothing on the simulator's side grows with the
 //! number of tickets (the event log is not kept unless someone asks for it).
 
-use crate::common::{long_tests, run_quiet, scenario};
+use crate::common::{run_quiet, scenario};
 use cs_sim::RunOptions;
 
 /// Agents enough for 80 % load: `per_hour` × 120 s ÷ 3600 erlangs over 2 chats each.
@@ -72,8 +72,7 @@ fn tickets_held_follow_the_retention_limit() {
 }
 
 #[test]
+#[ignore = "long: 30 simulated days at 1,200 tickets an hour; run with --ignored (in release)"]
 fn tickets_held_stay_bounded_over_a_month() {
-    if long_tests() {
-        check_flat(30, 1200);
-    }
+    check_flat(30, 1200);
 }

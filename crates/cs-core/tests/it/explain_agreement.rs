@@ -1,0 +1,67 @@
+//! Routing and its explanation name the same agent: a case the random command sequences
+//! of `properties.rs` found (seed-dependent, so not every run meets it), kept here as a
+//! fixed test.
+
+use crate::fixture::{CONFIG, t};
+use cs_core::event::Assignment;
+use cs_core::{AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, Engine, Event, Presence, TicketSpec};
+
+/// At 65 s one instant holds three things: ann's offer of T0 expires (T0 now avoids her),
+/// the chat queue's overflow opens (two waiting), so the experts' team may help, and bob,
+/// an expert, has been available since 12 s. Routing takes the freed agent first (ann,
+/// `docs/ROUTING.md`: "freed agents by id, then the tickets put in line best first"): she
+/// may not have T0, so she is offered T1; then T0 goes to bob. `explain(T1)` just before
+/// that offer ranks bob (idle since 12 s) above ann (idle since 65 s) and names bob.
+///
+/// Both agents may take T1 (eligibility agrees); the choice differs. Both readings are
+/// defensible (routing's serves both tickets at once), but the property tests' check that
+/// `explain` names the agent routing chose (`properties.rs`, `check_assignments`) fails
+/// here; which side changes is for the owners of routing to decide.
+#[test]
+#[ignore = "known disagreement between routing and explain when an agent frees as an overflow opens; see the doc comment"]
+fn an_agent_freed_as_overflow_opens_is_explained_as_routed() {
+    let mut spec: ConfigSpec = toml::from_str(CONFIG).unwrap();
+    spec.queues[0].depth_max = Some(6);
+    spec.queues[0].teams = Some(cs_core::config::TeamsSpec::List(vec!["tier1".into()]));
+    spec.queues[0].overflow = Some(cs_core::config::OverflowSpec {
+        teams: vec!["experts".into()],
+        open_waiting: Some(2),
+        close_waiting: Some(0),
+        open_oldest_wait_s: Some(50.0),
+        close_oldest_wait_s: Some(10.0),
+    });
+    spec.queues[0].offer = Some(cs_core::config::OfferSpec { timeout_s: 15.0, away_after_missed: 0 });
+    let expert = |key: &str| Command::RegisterAgent {
+        at: t(0),
+        key: key.into(),
+        team: crate::fixture::EXPERTS,
+        tier: None,
+        skills: vec![(crate::fixture::BILLING, 1)],
+        languages: Default::default(),
+        capacity: Capacity::only(Channel::Chat, 1),
+    };
+    let mut e = Engine::new();
+    for cmd in [
+        Command::Configure { at: t(0), config: Box::new(spec) },
+        expert("ann"),
+        expert("bob"),
+        Command::CreateTicket { at: t(0), spec: TicketSpec::new(CustomerId(0), Channel::Chat) },
+        Command::Login { at: t(0), agent: AgentId(0) },
+        Command::SetPresence { at: t(12), agent: AgentId(1), presence: Presence::Available },
+        Command::CreateTicket { at: t(50), spec: TicketSpec::new(CustomerId(0), Channel::Chat) },
+        crate::fixture::register(65, "cy", crate::fixture::TIER1, &[], Capacity::only(Channel::Chat, 0)),
+    ] {
+        e.execute(&cmd).unwrap();
+    }
+    let log = e.events().to_vec();
+    let mut routed = 0;
+    for (i, ev) in log.iter().enumerate() {
+        if let Event::TicketOffered { at, ticket, agent, how: Assignment::Routed { .. }, .. } = ev {
+            let before = cs_core::replay(&log[..i]);
+            let why = cs_core::explain(&before, *ticket, *at).expect("an offered ticket was waiting");
+            assert_eq!(why.chosen, Some(*agent), "explain disagrees on {ticket} at {at}: {why:?}");
+            routed += 1;
+        }
+    }
+    assert_eq!(routed, 3, "T0 to ann at 50 s, then T1 and T0 at 65 s: {log:#?}");
+}
