@@ -346,6 +346,26 @@ impl<'de> serde::Deserialize<'de> for TicketTable {
     }
 }
 
+/// What the routing index holds ([`State::index_counts`]).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexCounts {
+    /// Buckets (queue, step and requirement class) held.
+    pub buckets: usize,
+    /// Of which with no waiting ticket (kept a while for their class's next ticket).
+    pub empty_buckets: usize,
+    /// Bucket slots allocated, held or free for reuse.
+    pub bucket_slots: usize,
+    /// Pools (agent profiles) held.
+    pub pools: usize,
+    /// Of which with no member (always 0: such a pool is dropped).
+    pub memberless_pools: usize,
+    /// Pool slots allocated, held or free for reuse.
+    pub pool_slots: usize,
+    /// Requirement classes with waiting tickets.
+    pub classes: usize,
+}
+
 /// What [`State::ticket_as_of`] found.
 pub(crate) enum TicketLookup<'a> {
     Held(&'a Ticket),

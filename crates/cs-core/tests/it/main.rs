@@ -12,6 +12,7 @@ mod audit;
 mod commands;
 mod config_files;
 mod golden;
+mod index;
 mod metrics;
 mod properties;
 mod routing;
