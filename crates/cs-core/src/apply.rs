@@ -177,9 +177,6 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
                 held: Vec::new(),
                 wrap_ups: Vec::new(),
             };
-            if !state.deferred_index {
-                state.index.join(cfg, &a);
-            }
             state.agent_keys.insert(a.key.clone(), a.id);
             state.metrics.agent_changed(&a, at);
             state.agents.push(a);
@@ -730,7 +727,7 @@ fn rebuild_index(state: &mut State) {
         q.by_age.clear();
         q.overflow_due = None;
     }
-    for a in &state.agents {
+    for a in state.agents.iter().filter(|a| a.presence != Presence::Offline) {
         state.index.join(&config, a);
         state.index.agent_in(a, &config);
     }
@@ -829,10 +826,13 @@ fn with_agent(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: im
         let was_online = a.presence != Presence::Offline;
         state.index.agent_out(a);
         f(a);
+        // Pools hold the agents logged in: logging in joins one, logging out leaves it.
+        match (was_online, a.presence != Presence::Offline) {
+            (false, true) => state.index.join(cfg, a),
+            (true, false) => state.index.leave(id),
+            _ => {}
+        }
         state.index.agent_in(a, cfg);
-        let is_online = a.presence != Presence::Offline;
-        let pool = &mut state.index.pools[state.index.pool_of[id.index()] as usize];
-        pool.online = pool.online + u32::from(is_online) - u32::from(was_online);
     }
     state.metrics.agent_changed(a, at);
 }
@@ -847,12 +847,14 @@ fn change_profile(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f
         return;
     }
     state.index.agent_out(a);
-    let (old, online) = (state.index.pool_of[id.index()], a.presence != Presence::Offline);
     f(a);
-    // Leaves its old pool after joining the new one, so that a change that keeps the
-    // profile does not drop and rebuild the pool it stays in.
-    state.index.join(cfg, a);
-    state.index.leave(old, online);
+    if a.presence != Presence::Offline {
+        // Leaves its old pool after joining the new one, so that a change that keeps the
+        // profile does not drop and rebuild the pool it stays in.
+        let old = state.index.pool_of[id.index()];
+        state.index.join(cfg, a);
+        state.index.release(old);
+    }
     state.index.agent_in(a, cfg);
     state.metrics.agent_changed(a, at);
 }

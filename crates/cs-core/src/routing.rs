@@ -159,9 +159,10 @@ pub(crate) struct Pool {
     pub key: PoolKey,
     /// How its members' loads are counted, over one denominator (least occupied).
     pub load: LoadScale,
+    /// Members: the agents of this profile who are logged in (any presence but offline).
+    /// An agent joins its pool when it logs in and leaves when it logs out, so the pools
+    /// follow the profiles in use, not every agent ever registered.
     pub members: u32,
-    /// Members logged in (any presence but offline).
-    pub online: u32,
     pub free: [FreeSet; CHANNELS_N],
     /// The buckets with waiting tickets this pool's step teams admit, in no order: what
     /// [`State::pick_tickets`] walks. A bucket is added when its first ticket arrives and
@@ -184,7 +185,6 @@ impl Pool {
             },
             load: LoadScale { of: 1, per_ticket: [0; CHANNELS_N], units: false },
             members: 0,
-            online: 0,
             free: Default::default(),
             active: Vec::new(),
             overflow_active: Vec::new(),
@@ -248,7 +248,7 @@ pub(crate) struct RoutingIndex {
     pub pools: Vec<Pool>,
     pub free_pools: Vec<PoolId>,
     pub pool_ids: FxMap<PoolKey, PoolId>,
-    /// Per agent (by id), its pool.
+    /// Per agent (by id), its pool while logged in (`PoolId::MAX` while offline).
     pub pool_of: Vec<PoolId>,
     pub orders: Orders,
     /// Waiting tickets reserved by sticky routing, per agent.
@@ -273,8 +273,8 @@ impl PartialEq for RoutingIndex {
                 .map(|b| ((b.queue, b.step, b.req), &b.waiting))
                 .collect()
         }
-        fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, u32, &[FreeSet; CHANNELS_N])> {
-            ix.pools.iter().filter(|p| p.live).map(|p| (&p.key, (p.members, p.online, &p.free))).collect()
+        fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, &[FreeSet; CHANNELS_N])> {
+            ix.pools.iter().filter(|p| p.live).map(|p| (&p.key, (p.members, &p.free))).collect()
         }
         fn ranks(ix: &RoutingIndex) -> Vec<&RankSet> {
             let held = ix.ranks.iter().rposition(|r| r.len() > 0).map_or(0, |i| i + 1);
@@ -489,13 +489,12 @@ impl RoutingIndex {
         self.free_buckets.push(b);
     }
 
-    /// Puts agent `a` in the pool of its profile (created, with its bucket relations, if
-    /// new), counting it as a member.
+    /// Puts agent `a`, logged in, in the pool of its profile (created, with its bucket
+    /// relations, if new), counting it as a member.
     pub(crate) fn join(&mut self, cfg: &Config, a: &Agent) {
+        debug_assert!(a.presence != Presence::Offline, "an agent offline is in no pool");
         let p = self.pool(cfg, PoolKey::of(a));
-        let pool = &mut self.pools[p as usize];
-        pool.members += 1;
-        pool.online += u32::from(a.presence != Presence::Offline);
+        self.pools[p as usize].members += 1;
         let i = a.id.index();
         if self.pool_of.len() <= i {
             self.pool_of.resize(i + 1, PoolId::MAX);
@@ -503,15 +502,34 @@ impl RoutingIndex {
         self.pool_of[i] = p;
     }
 
-    /// Takes a member (out of the free sets already; logged in if `online`) from pool `p`;
-    /// the pool is dropped if it was the last.
-    pub(crate) fn leave(&mut self, p: PoolId, online: bool) {
+    /// Takes agent `a` (out of the free sets already) from its pool's members.
+    pub(crate) fn leave(&mut self, a: AgentId) {
+        let p = std::mem::replace(&mut self.pool_of[a.index()], PoolId::MAX);
+        self.release(p);
+    }
+
+    /// Counts one member less in pool `p`, dropping the pool if it was the last.
+    pub(crate) fn release(&mut self, p: PoolId) {
         let pool = &mut self.pools[p as usize];
         pool.members -= 1;
-        pool.online -= u32::from(online);
         if pool.members == 0 {
             self.drop_pool(p);
         }
+    }
+
+    /// The non-empty buckets that admit an agent of profile `key`, base and overflow: its
+    /// pool's active lists, worked out for a profile with no pool (no agent of it logged in).
+    fn active_fits(&self, cfg: &Config, key: &PoolKey) -> (Vec<BucketId>, Vec<BucketId>) {
+        let mut base = Vec::new();
+        let mut over = Vec::new();
+        for (i, b) in self.buckets.iter().enumerate().filter(|(_, b)| b.live && !b.waiting.is_empty()) {
+            match fit(cfg, key, b.queue, b.step, &b.req, &b.eff) {
+                Fit::Base(_) => base.push(i as BucketId),
+                Fit::Overflow(_) => over.push(i as BucketId),
+                Fit::No => {}
+            }
+        }
+        (base, over)
     }
 
     /// Frees a memberless pool's slot and takes it out of every bucket's pool lists.
@@ -555,7 +573,6 @@ impl RoutingIndex {
             load: LoadScale::of(&key.capacity),
             key: key.clone(),
             members: 0,
-            online: 0,
             free: Default::default(),
             active,
             overflow_active,
@@ -883,11 +900,24 @@ impl State {
         now: Timestamp,
     ) -> Vec<TicketPick> {
         let cfg = self.config();
-        let pool = &self.index.pools[self.index.pool_of[a.id.index()] as usize];
+        // An agent logging in has no pool yet (this reads the state before its login): it
+        // would join its profile's pool if some agent of it is logged in, else one made for it.
+        let own: (Vec<BucketId>, Vec<BucketId>);
+        let (active, overflow_active): (&[BucketId], &[BucketId]) =
+            match self.index.pool_of.get(a.id.index()).filter(|&&p| p != PoolId::MAX) {
+                Some(&p) => (&self.index.pools[p as usize].active, &self.index.pools[p as usize].overflow_active),
+                None => match self.index.pool_ids.get(&PoolKey::of(a)) {
+                    Some(&p) => (&self.index.pools[p as usize].active, &self.index.pools[p as usize].overflow_active),
+                    None => {
+                        own = self.index.active_fits(cfg, &PoolKey::of(a));
+                        (&own.0, &own.1)
+                    }
+                },
+            };
         let mut picks: Vec<TicketPick> = Vec::new();
         let pinned_here = || if self.index.pinned.is_empty() { None } else { self.index.pinned.get(&a.id) };
         // Most agents free up with nothing waiting for them: say so before any capacity check.
-        if pool.active.is_empty() && pool.overflow_active.is_empty() && pinned_here().is_none_or(|s| s.is_empty()) {
+        if active.is_empty() && overflow_active.is_empty() && pinned_here().is_none_or(|s| s.is_empty()) {
             return picks;
         }
         while picks.len() < max {
@@ -916,7 +946,7 @@ impl State {
             }
             let mut best: Option<(Rank, BucketId, bool)> = None;
             // Only buckets with waiting tickets are listed: the walk is over those.
-            let groups: [(&[BucketId], bool); 2] = [(&pool.active, false), (&pool.overflow_active, true)];
+            let groups: [(&[BucketId], bool); 2] = [(active, false), (overflow_active, true)];
             for (list, overflow) in groups {
                 for &b in list {
                     let bucket = &self.index.buckets[b as usize];

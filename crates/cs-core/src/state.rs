@@ -633,7 +633,7 @@ impl State {
                     .chain(if open { b.overflow_pools.iter() } else { [].iter() })
                     .map(|&(p, _)| {
                         let p = &self.index.pools[p as usize];
-                        u64::from(p.online) * u64::from(p.key.capacity.per_channel.get(channel))
+                        u64::from(p.members) * u64::from(p.key.capacity.per_channel.get(channel))
                     })
                     .sum()
             }

@@ -103,8 +103,8 @@ fn classes_that_stop_and_agents_that_leave_leave_nothing_behind() {
     let c = e.state().index_counts();
     assert_eq!((c.classes, c.buckets - c.empty_buckets), (0, 0), "{c:?}");
     assert!(c.bucket_slots <= 64 + 1, "slots are recycled: {c:?}");
-    // Agents join with profiles of their own, then change them: each old profile's pool
-    // goes with its last member.
+    // Agents log in with profiles of their own, then change them: each old profile's pool
+    // goes with its last member; logging out leaves the pool, and the last to leave drops it.
     for i in 0..20u16 {
         let a = register(&mut e, at, &format!("a{i}"), &[(i, 3)]);
         e.execute(&Command::Login { at: t(at), agent: a }).unwrap();
@@ -113,12 +113,26 @@ fn classes_that_stop_and_agents_that_leave_leave_nothing_behind() {
     for i in 0..20u32 {
         at += 1;
         e.execute(&Command::SetAgentSkills { at: t(at), agent: AgentId(i), skills: all.clone() }).unwrap();
+        assert_eq!(e.state().check_index(), Ok(()));
+        assert_eq!(e.state().index_counts().pools, 20 - i as usize, "the pool of a{i}'s old profile is dropped");
+    }
+    let c = e.state().index_counts();
+    assert_eq!((c.pools, c.memberless_pools), (1, 0), "{c:?}");
+    for i in 0..20u32 {
         e.execute(&Command::Logout { at: t(at), agent: AgentId(i) }).unwrap();
         assert_eq!(e.state().check_index(), Ok(()));
     }
     let c = e.state().index_counts();
-    assert_eq!((c.pools, c.memberless_pools), (1, 0), "{c:?}");
-    assert!(c.pool_slots <= 21, "{c:?}");
+    assert_eq!((c.pools, c.memberless_pools), (0, 0), "{c:?}");
+    assert!(c.pool_slots <= 21, "slots are recycled: {c:?}");
+    // Logging in again makes the pool anew, and the agent finds the ticket waiting for it.
+    at += 1;
+    e.execute(&ticket(at, 1, 5, 5)).unwrap();
+    e.execute(&Command::Login { at: t(at), agent: AgentId(3) }).unwrap();
+    let waiting = TicketId(e.state().next_ticket_id().0 - 1);
+    assert_eq!(e.state().ticket(waiting).unwrap().agent, Some(AgentId(3)));
+    assert_eq!(e.state().index_counts().pools, 1);
+    assert_eq!(e.state().check_index(), Ok(()));
     // The index equals the one a replay builds.
     let replayed = cs_core::replay(e.events());
     assert_eq!(&replayed, e.state());
