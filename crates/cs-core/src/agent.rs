@@ -156,7 +156,4 @@ pub struct Agent {
     /// Slots still taken by after-contact work: until when, on which channel, for which
     /// ticket; the earliest first.
     pub wrap_ups: Vec<(Timestamp, Channel, crate::id::TicketId)>,
-    /// The routing pool of its profile.
-    #[serde(skip, default = "crate::routing::Slot::none")]
-    pub(crate) pool: crate::routing::Slot,
 }

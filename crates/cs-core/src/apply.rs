@@ -17,7 +17,7 @@ use crate::event::{Event, RequeueReason};
 use crate::id::{AgentId, CustomerId, QueueId, TicketId};
 use crate::metrics::{Counts, Slice, WaitOutcome};
 use crate::priority;
-use crate::routing::{PoolKey, ReqKey, RoutingIndex, Slot};
+use crate::routing::{ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::sla::{ClockKind, Sla};
 use crate::state::{Customer, QueueState, State, Timer};
@@ -160,7 +160,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
         Event::Configured { .. } => unreachable!("handled by apply"),
         Event::AgentRegistered { agent, key, team, tier, skills, languages, capacity, .. } => {
             assert_eq!(agent.index(), state.agents.len(), "agents are registered in id order");
-            let mut a = Agent {
+            let a = Agent {
                 id: *agent,
                 key: key.as_str().into(),
                 team: *team,
@@ -176,11 +176,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
                 missed_offers: 0,
                 held: Vec::new(),
                 wrap_ups: Vec::new(),
-                pool: Slot::NONE,
             };
-            if !state.deferred_index {
-                join_pool(&mut state.index, cfg, &mut a);
-            }
             state.agent_keys.insert(a.key.clone(), a.id);
             state.metrics.agent_changed(&a, at);
             state.agents.push(a);
@@ -731,9 +727,9 @@ fn rebuild_index(state: &mut State) {
         q.by_age.clear();
         q.overflow_due = None;
     }
-    for i in 0..state.agents.len() {
-        join_pool(&mut state.index, &config, &mut state.agents[i]);
-        state.index.agent_in(&state.agents[i], &config);
+    for a in state.agents.iter().filter(|a| a.presence != Presence::Offline) {
+        state.index.join(&config, a);
+        state.index.agent_in(a, &config);
     }
     for t in state.tickets.iter() {
         state.timers.extend(t.timers());
@@ -757,14 +753,6 @@ fn rebuild_index(state: &mut State) {
     for q in 0..state.queues.len() {
         refresh_overflow(state, &config, QueueId(q as u16), now);
     }
-}
-
-fn join_pool(index: &mut RoutingIndex, cfg: &Config, a: &mut Agent) {
-    let pool = index.pool(cfg, PoolKey::of(a));
-    let p = &mut index.pools[pool as usize];
-    p.members += 1;
-    p.online += u32::from(a.presence != Presence::Offline);
-    a.pool = Slot(pool);
 }
 
 #[inline]
@@ -838,10 +826,13 @@ fn with_agent(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: im
         let was_online = a.presence != Presence::Offline;
         state.index.agent_out(a);
         f(a);
+        // Pools hold the agents logged in: logging in joins one, logging out leaves it.
+        match (was_online, a.presence != Presence::Offline) {
+            (false, true) => state.index.join(cfg, a),
+            (true, false) => state.index.leave(id),
+            _ => {}
+        }
         state.index.agent_in(a, cfg);
-        let is_online = a.presence != Presence::Offline;
-        let pool = &mut state.index.pools[a.pool.0 as usize];
-        pool.online = pool.online + u32::from(is_online) - u32::from(was_online);
     }
     state.metrics.agent_changed(a, at);
 }
@@ -856,11 +847,14 @@ fn change_profile(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f
         return;
     }
     state.index.agent_out(a);
-    let old = &mut state.index.pools[a.pool.0 as usize];
-    old.members -= 1;
-    old.online -= u32::from(a.presence != Presence::Offline);
     f(a);
-    join_pool(&mut state.index, cfg, a);
+    if a.presence != Presence::Offline {
+        // Leaves its old pool after joining the new one, so that a change that keeps the
+        // profile does not drop and rebuild the pool it stays in.
+        let old = state.index.pool_of[id.index()];
+        state.index.join(cfg, a);
+        state.index.release(old);
+    }
     state.index.agent_in(a, cfg);
     state.metrics.agent_changed(a, at);
 }
@@ -922,14 +916,13 @@ fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
     state.queues[queue.index()].by_age.insert((since, id));
     if let Some(agent) = pinned {
         let inserted = state.index.pinned.entry(agent).or_default().insert(wk);
-        debug_assert!(inserted, "ticket {id} pinned twice");
+        assert!(inserted, "ticket {id} pinned twice");
         return;
     }
     let b = state.index.bucket(cfg, queue, step, req);
-    let inserted = state.index.buckets[b as usize].waiting.insert(wk);
-    debug_assert!(inserted, "ticket {id} queued twice");
+    state.index.insert_waiting(b, wk);
     let ranked = state.index.ranks[queue.index()].insert(wk);
-    debug_assert!(ranked, "ticket {id} ranked twice");
+    assert!(ranked, "ticket {id} ranked twice");
     ticket_mut(state, id).bucket = Slot(b);
 }
 
@@ -944,13 +937,12 @@ fn unindex_waiting(state: &mut State, id: TicketId) {
     state.queues[queue.index()].by_age.remove(&(since, id));
     if let Some(agent) = pinned {
         let removed = state.index.pinned.get_mut(&agent).is_some_and(|s| s.remove(&wk));
-        debug_assert!(removed, "ticket {id} missing from its pinned set");
+        assert!(removed, "ticket {id} missing from its pinned set");
     } else {
         let b = bucket.unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
-        let removed = state.index.buckets[b as usize].waiting.remove(&wk);
-        debug_assert!(removed, "ticket {id} missing from its bucket");
+        state.index.remove_waiting(b, &wk);
         let unranked = state.index.ranks[queue.index()].remove(&wk);
-        debug_assert!(unranked, "ticket {id} missing from its queue's ranks");
+        assert!(unranked, "ticket {id} missing from its queue's ranks");
     }
     let t = ticket_mut(state, id);
     t.bucket = Slot::NONE;

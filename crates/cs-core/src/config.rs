@@ -156,6 +156,11 @@ pub struct LimitsSpec {
     /// remembers nothing (no sticky routing, no per-customer repeat contacts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_memory_s: Option<u32>,
+    /// Most requirement classes (skills with minimums, language and channel) with tickets
+    /// waiting at once (default 10,000): bounds the routing index. A ticket that would
+    /// start waiting in a new class past it is refused (`limit_reached`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement_classes_max: Option<u32>,
 }
 
 /// Capacity rules shared by all agents.
@@ -544,6 +549,8 @@ pub struct Limits {
     pub closed_ticket_retention_ms: i64,
     /// How long customer history is kept.
     pub customer_memory_ms: i64,
+    /// Requirement classes with waiting tickets.
+    pub requirement_classes_max: u32,
 }
 
 /// Compiled capacity rules.
@@ -920,6 +927,7 @@ fn compile_limits(s: &LimitsSpec, p: &mut Problems) -> Limits {
         agents_max: positive(s.agents_max, 100_000, "agents_max", p),
         closed_ticket_retention_ms: i64::from(s.closed_ticket_retention_s.unwrap_or(7 * 86_400)) * SECOND_MS,
         customer_memory_ms: i64::from(s.customer_memory_s.unwrap_or(30 * 86_400)) * SECOND_MS,
+        requirement_classes_max: positive(s.requirement_classes_max, 10_000, "requirement_classes_max", p),
     }
 }
 

@@ -979,14 +979,12 @@ impl<'a, 'o> Decider<'a, 'o> {
             }
         }
         check_open_limit(s)?;
+        let req = ReqKey { needs, language: spec.language, channel: spec.channel };
+        if !spec.bot {
+            check_class_limit(s, &req)?;
+        }
         let ticket = s.tickets.next_id();
-        let w = Waiting {
-            queue,
-            step: 0,
-            req: ReqKey { needs, language: spec.language, channel: spec.channel },
-            avoid: Vec::new(),
-            customer: spec.customer,
-        };
+        let w = Waiting { queue, step: 0, req, avoid: Vec::new(), customer: spec.customer };
         let mut spec = spec.clone();
         spec.queue = Some(queue);
         let bot = spec.bot;
@@ -1094,6 +1092,7 @@ impl<'a, 'o> Decider<'a, 'o> {
         if !(t.status == TicketStatus::Queued && t.queue == queue) {
             check_depth(s, queue)?;
         }
+        check_class_limit(s, &ReqKey { needs, language: t.language, channel: t.channel })?;
         let held = t.agent.filter(|_| matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered));
         let mut avoid = t.avoid_agents.clone();
         avoid.extend(held);
@@ -1547,6 +1546,18 @@ fn check_open_limit(s: &State) -> Result<(), Rejection> {
     let max = u64::from(s.config().limits.tickets_open_max);
     if s.open_tickets >= max {
         return Err(Rejection::LimitReached { limit: "tickets_open_max", max });
+    }
+    Ok(())
+}
+
+/// Refuses a ticket that would start waiting in a requirement class no ticket waits in
+/// while `limits.requirement_classes_max` classes have waiting tickets: the routing index
+/// holds buckets per class, and this bounds them.
+fn check_class_limit(s: &State, req: &ReqKey) -> Result<(), Rejection> {
+    let max = s.config().limits.requirement_classes_max;
+    let classes = &s.index.classes;
+    if classes.len() >= max as usize && !classes.contains_key(req) {
+        return Err(Rejection::LimitReached { limit: "requirement_classes_max", max: u64::from(max) });
     }
     Ok(())
 }

@@ -10,9 +10,17 @@
 //! channel, ordered by each strategy's key (longest idle, least occupied, round robin).
 //!
 //! Which pools may serve which buckets is computed once, when a bucket or a pool is
-//! created, and kept on both sides. A decision therefore looks only at bucket heads and
-//! pool heads: no scan over waiting tickets, no string hashing, no allocation unless
-//! several tickets are picked at once.
+//! created, and kept on both sides: a bucket lists the pools it admits, and a pool lists
+//! the admitting buckets that hold waiting tickets (its active lists). A decision therefore
+//! looks only at the heads of non-empty buckets and of pools with members: no scan over
+//! waiting tickets or empty buckets, no string hashing, no allocation unless several
+//! tickets are picked at once.
+//!
+//! The index shrinks as well as grows: a pool whose last member leaves its profile is
+//! dropped, and empty buckets are kept only for a while (at most as many as
+//! [`IDLE_BUCKETS_KEPT`] or the non-empty ones) before their slots are recycled, so an
+//! engine that runs for months holds the classes and profiles in use, not all ever seen.
+//! `limits.requirement_classes_max` bounds the classes with waiting tickets.
 //!
 //! Architecture Invariant: an agent is in a pool's free set for channel `c` exactly when
 //! it is available and [`capacity::check`] admits one more ticket on `c`.
@@ -29,19 +37,19 @@ use crate::rankset::RankSet;
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::state::State;
 use crate::time::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Index of a bucket in [`RoutingIndex::buckets`].
 pub(crate) type BucketId = u32;
 /// Index of a pool in [`RoutingIndex::pools`].
 pub(crate) type PoolId = u32;
 
-/// A position in the routing index, kept on a ticket or agent to save a lookup.
+/// A ticket's bucket in the routing index, kept on the ticket to save a lookup.
 ///
 /// Positions depend on the order the index was built in, not on the facts: a replay that
-/// builds the index once at the end numbers buckets and pools differently from a state
-/// that grew event by event. So two slots always compare equal; state equality is about
-/// facts.
+/// builds the index once at the end numbers buckets differently from a state that grew
+/// event by event. So a slot has no equality: [`crate::Ticket`]'s equality, written out
+/// field by field, leaves it out, as it leaves out nothing else.
 #[derive(Clone, Copy, Debug)]
 pub struct Slot(pub(crate) u32);
 
@@ -58,55 +66,8 @@ impl Slot {
     }
 }
 
-impl PartialEq for Slot {
-    fn eq(&self, _: &Slot) -> bool {
-        true
-    }
-}
-
-impl Eq for Slot {}
-
-/// A small, fast, deterministic hasher for the index's lookup tables (never iterated to
-/// make a decision), in the style of rustc's FxHash.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u16(&mut self, i: u16) {
-        self.add(u64::from(i));
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type FxMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+/// The index's lookup tables (never iterated to make a decision) hash with rustc's FxHash.
+pub(crate) type FxMap<K, V> = rustc_hash::FxHashMap<K, V>;
 /// Pools with their proficiency sum on a bucket's needs.
 pub(crate) type PoolFits = Vec<(PoolId, u32)>;
 
@@ -119,6 +80,10 @@ pub(crate) struct ReqKey {
 }
 
 /// Waiting tickets of one queue, step and requirement class.
+///
+/// A bucket with no waiting ticket is in no pool's active lists, so routing never looks
+/// at it; it is kept a while (see [`IDLE_BUCKETS_KEPT`]) so that the next ticket of its
+/// class finds its pools without working them out, then its slot is recycled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Bucket {
     pub queue: QueueId,
@@ -127,11 +92,38 @@ pub(crate) struct Bucket {
     /// The needs with the step's proficiency override applied.
     pub eff: SkillNeeds,
     pub waiting: BTreeSet<WaitKey>,
-    /// Pools admitted by the step's teams, with their proficiency sum on `req.needs`.
+    /// Pools (with members) admitted by the step's teams, with their proficiency sum on
+    /// `req.needs`.
     pub pools: PoolFits,
-    /// Pools admitted only while the queue's overflow is open.
+    /// Pools (with members) admitted only while the queue's overflow is open.
     pub overflow_pools: PoolFits,
+    /// The slot holds a bucket (false: free, waiting to be recycled).
+    pub live: bool,
+    /// The bucket is in [`RoutingIndex::idle`].
+    pub idle_queued: bool,
 }
+
+impl Bucket {
+    fn free() -> Bucket {
+        Bucket {
+            queue: QueueId(0),
+            step: 0,
+            req: ReqKey { needs: SkillNeeds::default(), language: None, channel: Channel::Chat },
+            eff: SkillNeeds::default(),
+            waiting: BTreeSet::new(),
+            pools: Vec::new(),
+            overflow_pools: Vec::new(),
+            live: false,
+            idle_queued: false,
+        }
+    }
+}
+
+/// How many empty buckets are kept for their class's next ticket at least (more while
+/// more buckets have waiting tickets: as many empty ones as non-empty ones). Past that the
+/// longest idle are dropped and their slots recycled, so the index follows the classes in
+/// use, not every class ever seen.
+pub(crate) const IDLE_BUCKETS_KEPT: usize = 64;
 
 /// The routing profile shared by the agents of a pool.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -167,15 +159,39 @@ pub(crate) struct Pool {
     pub key: PoolKey,
     /// How its members' loads are counted, over one denominator (least occupied).
     pub load: LoadScale,
+    /// Members: the agents of this profile who are logged in (any presence but offline).
+    /// An agent joins its pool when it logs in and leaves when it logs out, so the pools
+    /// follow the profiles in use, not every agent ever registered.
     pub members: u32,
-    /// Members logged in (any presence but offline).
-    pub online: u32,
     pub free: [FreeSet; CHANNELS_N],
-    pub buckets: Vec<BucketId>,
-    pub overflow_buckets: Vec<BucketId>,
+    /// The buckets with waiting tickets this pool's step teams admit, in no order: what
+    /// [`State::pick_tickets`] walks. A bucket is added when its first ticket arrives and
+    /// removed when its last leaves.
+    pub active: Vec<BucketId>,
+    /// The same for buckets this pool helps only while their queue's overflow is open.
+    pub overflow_active: Vec<BucketId>,
+    /// The slot holds a pool (false: free, its last member left its profile).
+    pub live: bool,
 }
 
 impl Pool {
+    fn free() -> Pool {
+        Pool {
+            key: PoolKey {
+                team: TeamId(0),
+                levels: SkillLevels::default(),
+                languages: LanguageSet::default(),
+                capacity: Capacity::default(),
+            },
+            load: LoadScale { of: 1, per_ticket: [0; CHANNELS_N], units: false },
+            members: 0,
+            free: Default::default(),
+            active: Vec::new(),
+            overflow_active: Vec::new(),
+            live: false,
+        }
+    }
+
     /// Whether some member is available with room on `channel` (whichever orders the
     /// strategies in use keep).
     pub(crate) fn has_free(&self, channel: Channel) -> bool {
@@ -207,15 +223,33 @@ impl Orders {
 }
 
 /// Buckets, pools and the relation between them.
+///
+/// Architecture Invariant: a pool's active lists hold exactly the buckets with waiting
+/// tickets that admit it, and a bucket's pool lists exactly the pools with members that it
+/// admits; a pool with no member is dropped. So a decision walks non-empty buckets and
+/// pools with members only.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RoutingIndex {
+    /// Buckets by id; a free slot has `live == false` and is listed in `free_buckets`.
     pub buckets: Vec<Bucket>,
+    pub free_buckets: Vec<BucketId>,
+    /// Empty live buckets, longest empty first (each once, flagged `idle_queued`).
+    pub idle: VecDeque<BucketId>,
+    /// Live buckets holding waiting tickets.
+    pub active_n: usize,
     pub bucket_ids: FxMap<(QueueId, u8, ReqKey), BucketId>,
     /// The bucket [`RoutingIndex::bucket`] last returned: arrivals mostly repeat a few
     /// requirement classes, and comparing one key is cheaper than hashing it.
     pub last_bucket: Option<((QueueId, u8, ReqKey), BucketId)>,
+    /// Requirement classes with waiting tickets, with how many buckets hold them: what
+    /// `limits.requirement_classes_max` bounds.
+    pub classes: FxMap<ReqKey, u32>,
+    /// Pools by id; a free slot has `live == false` and is listed in `free_pools`.
     pub pools: Vec<Pool>,
+    pub free_pools: Vec<PoolId>,
     pub pool_ids: FxMap<PoolKey, PoolId>,
+    /// Per agent (by id), its pool while logged in (`PoolId::MAX` while offline).
+    pub pool_of: Vec<PoolId>,
     pub orders: Orders,
     /// Waiting tickets reserved by sticky routing, per agent.
     pub pinned: FxMap<AgentId, BTreeSet<WaitKey>>,
@@ -239,8 +273,8 @@ impl PartialEq for RoutingIndex {
                 .map(|b| ((b.queue, b.step, b.req), &b.waiting))
                 .collect()
         }
-        fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, u32, &[FreeSet; CHANNELS_N])> {
-            ix.pools.iter().filter(|p| p.members > 0).map(|p| (&p.key, (p.members, p.online, &p.free))).collect()
+        fn pools(ix: &RoutingIndex) -> BTreeMap<&PoolKey, (u32, &[FreeSet; CHANNELS_N])> {
+            ix.pools.iter().filter(|p| p.live).map(|p| (&p.key, (p.members, &p.free))).collect()
         }
         fn ranks(ix: &RoutingIndex) -> Vec<&RankSet> {
             let held = ix.ranks.iter().rposition(|r| r.len() > 0).map_or(0, |i| i + 1);
@@ -307,17 +341,33 @@ impl RoutingIndex {
             self.last_bucket = Some(((queue, step, req), b));
             return b;
         }
-        let id = self.buckets.len() as BucketId;
         let eff = effective_needs(cfg, queue, step, &req.needs);
         let (pools, overflow_pools) = self.fitting_pools(cfg, queue, step, &req, &eff);
-        for &(p, _) in &pools {
-            self.pools[p as usize].buckets.push(id);
-        }
-        for &(p, _) in &overflow_pools {
-            self.pools[p as usize].overflow_buckets.push(id);
-        }
-        self.buckets.push(Bucket { queue, step, req, eff, waiting: BTreeSet::new(), pools, overflow_pools });
+        let bucket = Bucket {
+            queue,
+            step,
+            req,
+            eff,
+            waiting: BTreeSet::new(),
+            pools,
+            overflow_pools,
+            live: true,
+            idle_queued: false,
+        };
+        let id = match self.free_buckets.pop() {
+            Some(id) => {
+                self.buckets[id as usize] = bucket;
+                id
+            }
+            None => {
+                self.buckets.push(bucket);
+                (self.buckets.len() - 1) as BucketId
+            }
+        };
         self.bucket_ids.insert((queue, step, req), id);
+        // Empty until its first ticket: idle from the start (a bucket made only to remember
+        // its pools for arrivals taken at once may never hold one).
+        self.went_idle(id);
         self.last_bucket = Some(((queue, step, req), id));
         id
     }
@@ -348,7 +398,7 @@ impl RoutingIndex {
     ) -> (PoolFits, PoolFits) {
         let mut base = Vec::new();
         let mut over = Vec::new();
-        for (i, p) in self.pools.iter().enumerate() {
+        for (i, p) in self.pools.iter().enumerate().filter(|(_, p)| p.live) {
             match fit(cfg, &p.key, queue, step, req, eff) {
                 Fit::Base(prof) => base.push((i as PoolId, prof)),
                 Fit::Overflow(prof) => over.push((i as PoolId, prof)),
@@ -358,36 +408,180 @@ impl RoutingIndex {
         (base, over)
     }
 
+    /// Adds waiting ticket `wk` to bucket `b`; a bucket that was empty joins the active
+    /// lists of its pools. Fails loudly if the ticket is there already.
+    pub(crate) fn insert_waiting(&mut self, b: BucketId, wk: WaitKey) {
+        let bucket = &mut self.buckets[b as usize];
+        assert!(bucket.live, "bucket {b} is free");
+        let inserted = bucket.waiting.insert(wk);
+        assert!(inserted, "ticket {} queued twice", wk.ticket);
+        if bucket.waiting.len() > 1 {
+            return;
+        }
+        self.active_n += 1;
+        *self.classes.entry(bucket.req).or_insert(0) += 1;
+        for &(p, _) in &bucket.pools {
+            self.pools[p as usize].active.push(b);
+        }
+        for &(p, _) in &bucket.overflow_pools {
+            self.pools[p as usize].overflow_active.push(b);
+        }
+    }
+
+    /// Takes waiting ticket `wk` out of bucket `b`; a bucket left empty leaves the active
+    /// lists of its pools and becomes idle. Fails loudly if the ticket is not there: the
+    /// key was worked out again from the ticket, and a key that changed unseen would
+    /// otherwise leave a stale entry behind.
+    pub(crate) fn remove_waiting(&mut self, b: BucketId, wk: &WaitKey) {
+        let bucket = &mut self.buckets[b as usize];
+        let removed = bucket.waiting.remove(wk);
+        assert!(removed, "ticket {} missing from its bucket", wk.ticket);
+        if !bucket.waiting.is_empty() {
+            return;
+        }
+        self.active_n -= 1;
+        match self.classes.get_mut(&bucket.req) {
+            Some(n) if *n > 1 => *n -= 1,
+            _ => {
+                self.classes.remove(&bucket.req);
+            }
+        }
+        let unlist = |list: &mut Vec<BucketId>| {
+            let i = list.iter().position(|&x| x == b).expect("a non-empty bucket is in its pools' active lists");
+            list.swap_remove(i);
+        };
+        for &(p, _) in &bucket.pools {
+            unlist(&mut self.pools[p as usize].active);
+        }
+        for &(p, _) in &bucket.overflow_pools {
+            unlist(&mut self.pools[p as usize].overflow_active);
+        }
+        self.went_idle(b);
+    }
+
+    /// Queues empty bucket `b` as idle, and drops the longest idle buckets past what is
+    /// kept ([`IDLE_BUCKETS_KEPT`], or as many as buckets in use).
+    fn went_idle(&mut self, b: BucketId) {
+        let bucket = &mut self.buckets[b as usize];
+        if !bucket.idle_queued {
+            bucket.idle_queued = true;
+            self.idle.push_back(b);
+        }
+        let kept = IDLE_BUCKETS_KEPT.max(self.active_n);
+        while self.idle.len() > kept {
+            let old = self.idle.pop_front().expect("more idle than kept");
+            let bucket = &mut self.buckets[old as usize];
+            bucket.idle_queued = false;
+            if bucket.waiting.is_empty() {
+                self.drop_bucket(old);
+            }
+        }
+    }
+
+    /// Frees an empty bucket's slot (it is in no active list: it is empty).
+    fn drop_bucket(&mut self, b: BucketId) {
+        let bucket = std::mem::replace(&mut self.buckets[b as usize], Bucket::free());
+        debug_assert!(bucket.live && bucket.waiting.is_empty());
+        self.bucket_ids.remove(&(bucket.queue, bucket.step, bucket.req));
+        if self.last_bucket.is_some_and(|(_, x)| x == b) {
+            self.last_bucket = None;
+        }
+        self.free_buckets.push(b);
+    }
+
+    /// Puts agent `a`, logged in, in the pool of its profile (created, with its bucket
+    /// relations, if new), counting it as a member.
+    pub(crate) fn join(&mut self, cfg: &Config, a: &Agent) {
+        debug_assert!(a.presence != Presence::Offline, "an agent offline is in no pool");
+        let p = self.pool(cfg, PoolKey::of(a));
+        self.pools[p as usize].members += 1;
+        let i = a.id.index();
+        if self.pool_of.len() <= i {
+            self.pool_of.resize(i + 1, PoolId::MAX);
+        }
+        self.pool_of[i] = p;
+    }
+
+    /// Takes agent `a` (out of the free sets already) from its pool's members.
+    pub(crate) fn leave(&mut self, a: AgentId) {
+        let p = std::mem::replace(&mut self.pool_of[a.index()], PoolId::MAX);
+        self.release(p);
+    }
+
+    /// Counts one member less in pool `p`, dropping the pool if it was the last.
+    pub(crate) fn release(&mut self, p: PoolId) {
+        let pool = &mut self.pools[p as usize];
+        pool.members -= 1;
+        if pool.members == 0 {
+            self.drop_pool(p);
+        }
+    }
+
+    /// The non-empty buckets that admit an agent of profile `key`, base and overflow: its
+    /// pool's active lists, worked out for a profile with no pool (no agent of it logged in).
+    fn active_fits(&self, cfg: &Config, key: &PoolKey) -> (Vec<BucketId>, Vec<BucketId>) {
+        let mut base = Vec::new();
+        let mut over = Vec::new();
+        for (i, b) in self.buckets.iter().enumerate().filter(|(_, b)| b.live && !b.waiting.is_empty()) {
+            match fit(cfg, key, b.queue, b.step, &b.req, &b.eff) {
+                Fit::Base(_) => base.push(i as BucketId),
+                Fit::Overflow(_) => over.push(i as BucketId),
+                Fit::No => {}
+            }
+        }
+        (base, over)
+    }
+
+    /// Frees a memberless pool's slot and takes it out of every bucket's pool lists.
+    fn drop_pool(&mut self, p: PoolId) {
+        let pool = std::mem::replace(&mut self.pools[p as usize], Pool::free());
+        debug_assert!(pool.free.iter().all(|f| f.idle.len() + f.occupancy.len() + f.rotation.len() == 0));
+        for b in self.buckets.iter_mut().filter(|b| b.live) {
+            b.pools.retain(|&(x, _)| x != p);
+            b.overflow_pools.retain(|&(x, _)| x != p);
+        }
+        self.pool_ids.remove(&pool.key);
+        self.free_pools.push(p);
+    }
+
     /// The pool for this profile, created (with its bucket relations) if new.
-    pub(crate) fn pool(&mut self, cfg: &Config, key: PoolKey) -> PoolId {
+    fn pool(&mut self, cfg: &Config, key: PoolKey) -> PoolId {
         if let Some(&p) = self.pool_ids.get(&key) {
             return p;
         }
-        let id = self.pools.len() as PoolId;
-        let mut buckets = Vec::new();
-        let mut overflow_buckets = Vec::new();
-        for (i, b) in self.buckets.iter_mut().enumerate() {
+        let id = self.free_pools.last().copied().unwrap_or(self.pools.len() as PoolId);
+        let mut active = Vec::new();
+        let mut overflow_active = Vec::new();
+        for (i, b) in self.buckets.iter_mut().enumerate().filter(|(_, b)| b.live) {
             match fit(cfg, &key, b.queue, b.step, &b.req, &b.eff) {
                 Fit::Base(prof) => {
                     b.pools.push((id, prof));
-                    buckets.push(i as BucketId);
+                    if !b.waiting.is_empty() {
+                        active.push(i as BucketId);
+                    }
                 }
                 Fit::Overflow(prof) => {
                     b.overflow_pools.push((id, prof));
-                    overflow_buckets.push(i as BucketId);
+                    if !b.waiting.is_empty() {
+                        overflow_active.push(i as BucketId);
+                    }
                 }
                 Fit::No => {}
             }
         }
-        self.pools.push(Pool {
+        let pool = Pool {
             load: LoadScale::of(&key.capacity),
             key: key.clone(),
             members: 0,
-            online: 0,
             free: Default::default(),
-            buckets,
-            overflow_buckets,
-        });
+            active,
+            overflow_active,
+            live: true,
+        };
+        match self.free_pools.pop() {
+            Some(id) => self.pools[id as usize] = pool,
+            None => self.pools.push(pool),
+        }
         self.pool_ids.insert(key, id);
         id
     }
@@ -402,7 +596,7 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let pool = &mut self.pools[a.pool.0 as usize];
+        let pool = &mut self.pools[self.pool_of[a.id.index()] as usize];
         let occupancy = if orders.occupancy { pool.load.held(&a.load) } else { 0 };
         for c in Channel::ALL {
             if mask & (1 << c.index()) == 0 {
@@ -433,7 +627,7 @@ impl RoutingIndex {
             return;
         }
         let orders = self.orders;
-        let pool = &mut self.pools[a.pool.0 as usize];
+        let pool = &mut self.pools[self.pool_of[i] as usize];
         let occupancy = if orders.occupancy { pool.load.held(&a.load) } else { 0 };
         let mut mask = 0u8;
         for c in Channel::ALL {
@@ -706,13 +900,24 @@ impl State {
         now: Timestamp,
     ) -> Vec<TicketPick> {
         let cfg = self.config();
-        let pool = &self.index.pools[a.pool.0 as usize];
+        // An agent logging in has no pool yet (this reads the state before its login): it
+        // would join its profile's pool if some agent of it is logged in, else one made for it.
+        let own: (Vec<BucketId>, Vec<BucketId>);
+        let (active, overflow_active): (&[BucketId], &[BucketId]) =
+            match self.index.pool_of.get(a.id.index()).filter(|&&p| p != PoolId::MAX) {
+                Some(&p) => (&self.index.pools[p as usize].active, &self.index.pools[p as usize].overflow_active),
+                None => match self.index.pool_ids.get(&PoolKey::of(a)) {
+                    Some(&p) => (&self.index.pools[p as usize].active, &self.index.pools[p as usize].overflow_active),
+                    None => {
+                        own = self.index.active_fits(cfg, &PoolKey::of(a));
+                        (&own.0, &own.1)
+                    }
+                },
+            };
         let mut picks: Vec<TicketPick> = Vec::new();
         let pinned_here = || if self.index.pinned.is_empty() { None } else { self.index.pinned.get(&a.id) };
         // Most agents free up with nothing waiting for them: say so before any capacity check.
-        let waiting = |b: &BucketId| !self.index.buckets[*b as usize].waiting.is_empty();
-        if !pool.buckets.iter().chain(&pool.overflow_buckets).any(waiting) && pinned_here().is_none_or(|s| s.is_empty())
-        {
+        if active.is_empty() && overflow_active.is_empty() && pinned_here().is_none_or(|s| s.is_empty()) {
             return picks;
         }
         while picks.len() < max {
@@ -740,12 +945,13 @@ impl State {
                 continue;
             }
             let mut best: Option<(Rank, BucketId, bool)> = None;
-            let groups: [(&[BucketId], bool); 2] = [(&pool.buckets, false), (&pool.overflow_buckets, true)];
+            // Only buckets with waiting tickets are listed: the walk is over those.
+            let groups: [(&[BucketId], bool); 2] = [(active, false), (overflow_active, true)];
             for (list, overflow) in groups {
                 for &b in list {
                     let bucket = &self.index.buckets[b as usize];
-                    if bucket.waiting.is_empty()
-                        || !fits[bucket.req.channel.index()]
+                    debug_assert!(!bucket.waiting.is_empty(), "empty bucket {b} listed as active");
+                    if !fits[bucket.req.channel.index()]
                         || (overflow && !self.queues[bucket.queue.index()].overflow_open)
                     {
                         continue;
@@ -762,5 +968,93 @@ impl State {
             picks.push(TicketPick { ticket: rank.ticket, overflow, sticky: false });
         }
         picks
+    }
+}
+
+impl State {
+    /// What the routing index holds: for tests and the soak benchmark, which check that it
+    /// follows the classes and profiles in use.
+    #[doc(hidden)]
+    pub fn index_counts(&self) -> crate::state::IndexCounts {
+        let ix = &self.index;
+        crate::state::IndexCounts {
+            buckets: ix.buckets.iter().filter(|b| b.live).count(),
+            empty_buckets: ix.buckets.iter().filter(|b| b.live && b.waiting.is_empty()).count(),
+            bucket_slots: ix.buckets.len(),
+            pools: ix.pools.iter().filter(|p| p.live).count(),
+            memberless_pools: ix.pools.iter().filter(|p| p.live && p.members == 0).count(),
+            pool_slots: ix.pools.len(),
+            classes: ix.classes.len(),
+        }
+    }
+
+    /// Checks the routing index's relations against its buckets and pools: each pool's
+    /// active lists are exactly the non-empty buckets that admit it, each bucket's pool
+    /// lists exactly the pools that fit it, no pool is memberless, the class counts match
+    /// the non-empty buckets and no more empty buckets are kept than the bound. For tests.
+    #[doc(hidden)]
+    pub fn check_index(&self) -> Result<(), String> {
+        let Some(cfg) = self.config.as_deref() else { return Ok(()) };
+        let ix = &self.index;
+        let mut classes: BTreeMap<ReqKey, u32> = BTreeMap::new();
+        for (i, b) in ix.buckets.iter().enumerate().filter(|(_, b)| b.live) {
+            let i = i as BucketId;
+            if ix.bucket_ids.get(&(b.queue, b.step, b.req)) != Some(&i) {
+                return Err(format!("bucket {i} is not found by its coordinates"));
+            }
+            if !b.waiting.is_empty() {
+                *classes.entry(b.req).or_default() += 1;
+            }
+            let (base, over) = ix.fitting_pools(cfg, b.queue, b.step, &b.req, &b.eff);
+            let sorted = |v: &PoolFits| {
+                let mut v = v.clone();
+                v.sort_unstable();
+                v
+            };
+            if sorted(&b.pools) != base || sorted(&b.overflow_pools) != over {
+                return Err(format!(
+                    "bucket {i} lists pools {:?}/{:?}, fitting are {base:?}/{over:?}",
+                    b.pools, b.overflow_pools
+                ));
+            }
+        }
+        for (p, pool) in ix.pools.iter().enumerate().filter(|(_, p)| p.live) {
+            let p = p as PoolId;
+            if pool.members == 0 {
+                return Err(format!("pool {p} has no member"));
+            }
+            if ix.pool_ids.get(&pool.key) != Some(&p) {
+                return Err(format!("pool {p} is not found by its profile"));
+            }
+            let expect = |overflow: bool| {
+                let mut v: Vec<BucketId> = ix
+                    .buckets
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.live && !b.waiting.is_empty())
+                    .filter(|(_, b)| if overflow { &b.overflow_pools } else { &b.pools }.iter().any(|&(x, _)| x == p))
+                    .map(|(i, _)| i as BucketId)
+                    .collect();
+                v.sort_unstable();
+                v
+            };
+            for (list, overflow) in [(&pool.active, false), (&pool.overflow_active, true)] {
+                let mut got = list.clone();
+                got.sort_unstable();
+                if got != expect(overflow) {
+                    return Err(format!("pool {p} lists active buckets {got:?}, expected {:?}", expect(overflow)));
+                }
+            }
+        }
+        let held: BTreeMap<ReqKey, u32> = ix.classes.iter().map(|(&k, &n)| (k, n)).collect();
+        if held != classes {
+            return Err(format!("{} classes counted, {} held by non-empty buckets", held.len(), classes.len()));
+        }
+        let active = ix.buckets.iter().filter(|b| b.live && !b.waiting.is_empty()).count();
+        let empty = ix.buckets.iter().filter(|b| b.live && b.waiting.is_empty()).count();
+        if active != ix.active_n || empty > IDLE_BUCKETS_KEPT.max(active) {
+            return Err(format!("{active} non-empty buckets (counted {}), {empty} empty ones kept", ix.active_n));
+        }
+        Ok(())
     }
 }

@@ -346,6 +346,26 @@ impl<'de> serde::Deserialize<'de> for TicketTable {
     }
 }
 
+/// What the routing index holds ([`State::index_counts`]).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexCounts {
+    /// Buckets (queue, step and requirement class) held.
+    pub buckets: usize,
+    /// Of which with no waiting ticket (kept a while for their class's next ticket).
+    pub empty_buckets: usize,
+    /// Bucket slots allocated, held or free for reuse.
+    pub bucket_slots: usize,
+    /// Pools (agent profiles) held.
+    pub pools: usize,
+    /// Of which with no member (always 0: such a pool is dropped).
+    pub memberless_pools: usize,
+    /// Pool slots allocated, held or free for reuse.
+    pub pool_slots: usize,
+    /// Requirement classes with waiting tickets.
+    pub classes: usize,
+}
+
 /// What [`State::ticket_as_of`] found.
 pub(crate) enum TicketLookup<'a> {
     Held(&'a Ticket),
@@ -613,7 +633,7 @@ impl State {
                     .chain(if open { b.overflow_pools.iter() } else { [].iter() })
                     .map(|&(p, _)| {
                         let p = &self.index.pools[p as usize];
-                        u64::from(p.online) * u64::from(p.key.capacity.per_channel.get(channel))
+                        u64::from(p.members) * u64::from(p.key.capacity.per_channel.get(channel))
                     })
                     .sum()
             }

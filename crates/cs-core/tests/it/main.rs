@@ -14,6 +14,7 @@ mod config_files;
 mod explain_agreement;
 mod fairness;
 mod golden;
+mod index;
 mod metrics;
 mod properties;
 mod rejections;

@@ -223,6 +223,9 @@ fn check_invariants(s: &State) -> Result<(), TestCaseError> {
     // Holding, load and capacity, reservations, breaches, and no available agent beside a
     // waiting ticket it could serve (checked against the documented rules, not the index).
     cs_core::audit(s).map_err(TestCaseError::fail)?;
+    // The routing index: active lists are the non-empty buckets, pools have members, and
+    // no more empty buckets are kept than the bound.
+    s.check_index().map_err(TestCaseError::fail)?;
     // Positions are a permutation per queue.
     for (qi, _) in cfg.queues().iter().enumerate() {
         let q = QueueId(qi as u16);
