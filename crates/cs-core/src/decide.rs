@@ -150,8 +150,10 @@ pub(crate) enum Task {
     /// Fire the next timer due at `due`, collecting what the timers of that instant
     /// changed for routing (in [`Decider::released`]); once none is left, route that.
     Instant { due: Timestamp, now: Timestamp },
-    /// An agent takes the best waiting tickets it may take.
-    RouteAgent { agent: AgentId, at: Timestamp },
+    /// An agent takes the best waiting tickets it may take. `contested` when other agents
+    /// became free at the same instant: then each ticket it picks goes to the free agent
+    /// the ticket's own strategy puts first (perhaps another), one ticket per step.
+    RouteAgent { agent: AgentId, at: Timestamp, contested: bool },
     /// Tickets go, best first, each to its best free agent.
     RouteBestFirst { tickets: Vec<TicketId>, at: Timestamp },
     /// Tickets go, best first, each to its best free agent, merged in that order with the
@@ -299,13 +301,15 @@ impl<'a, 'o> Decider<'a, 'o> {
     ///
     /// Timers fire one instant at a time, so that what routing does at an instant does
     /// not depend on which timer happens to sort first. Each emits its own events (in the
-    /// timer set's order: kind, then ticket or agent id) without routing; then the agents
-    /// they freed, lowest id first, take the best waiting tickets they may take, as an
-    /// agent freeing up always does; then the tickets they put in line (a step reached, a
-    /// reservation ended, a re-queue, an escalation, an overflow opening) go, best first,
-    /// each to the best free agent, as a logout's re-queued tickets do. So when two tickets
-    /// reach a step at the same millisecond and one agent becomes eligible, the agent gets
-    /// the better ticket, whatever their ids. Routing may make timers due at the same
+    /// timer set's order: kind, then ticket or agent id) without routing; then the tickets they
+    /// put in line (a step reached, a reservation ended, a re-queue, an escalation, an
+    /// overflow opening) go, best first, each to the best free agent (the agents freed at
+    /// this instant among them), as a logout's re-queued tickets do; then the agents they
+    /// freed, lowest id first, take the best waiting tickets they may take, as an agent
+    /// freeing up always does, each ticket to the free agent its strategy puts first when
+    /// several were freed. So when two tickets reach a step at the same millisecond and
+    /// one agent becomes eligible, the agent gets the better ticket, whatever their ids,
+    /// and every routed ticket goes to the agent `explain` names. Routing may make timers due at the same
     /// instant again (an overflow that its helpers drained closes); they fire next, the
     /// same way.
     fn run_task(&mut self, task: Task, cmd: Option<&Command>) -> Result<(), Rejection> {
@@ -317,7 +321,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                     self.timers(now);
                 }
             }
-            Task::RouteAgent { agent, at } => self.route_agent(agent, at),
+            Task::RouteAgent { agent, at, contested } => self.route_agent(agent, at, contested),
             Task::RouteBestFirst { tickets, at } => {
                 let mut order = best_first(self.base(), tickets.into_iter(), at);
                 order.dedup();
@@ -379,24 +383,27 @@ impl<'a, 'o> Decider<'a, 'o> {
             return true;
         }
         self.agenda.push(Task::Timers { now });
+        // The agenda is taken from the end: the tickets put in line go first, then the
+        // freed agents.
+        agents.sort_unstable();
+        agents.dedup();
+        let contested = agents.len() > 1;
+        self.agenda.extend(agents.into_iter().rev().map(|agent| Task::RouteAgent { agent, at: due, contested }));
         if !overflowed.is_empty() {
             let merged = self.merged(tickets, overflowed, due);
             self.agenda.push(merged);
         } else if !tickets.is_empty() {
             self.agenda.push(Task::RouteBestFirst { tickets, at: due });
         }
-        agents.sort_unstable();
-        agents.dedup();
-        self.agenda.extend(agents.into_iter().rev().map(|agent| Task::RouteAgent { agent, at: due }));
         false
     }
 
     /// The routing of an instant that opened overflows: `tickets` and every waiting ticket
     /// of the `overflowed` queues, best first, each to its best free agent, as if all were
     /// sorted together, but reading the queues' tickets from their ranks in order and only
-    /// while some helper has a free agent. (Every other free agent already took what it
-    /// could: agents freed at this instant were routed first, and the rest could serve no
-    /// waiting ticket before it.)
+    /// while some helper has a free agent. (The queue's own free agents could serve none
+    /// of its waiting tickets before this instant, and the agents freed at it take their
+    /// best tickets next.)
     fn merged(&self, tickets: Vec<TicketId>, mut overflowed: Vec<QueueId>, at: Timestamp) -> Task {
         let s = self.base();
         let mut explicit: Vec<(crate::priority::Rank, TicketId)> =
@@ -689,13 +696,13 @@ impl<'a, 'o> Decider<'a, 'o> {
                 agent_ref(s, *agent)?;
                 let skills = validate_skills(s.config(), skills)?;
                 self.emit(Event::AgentSkillsChanged { at: *at, agent: *agent, skills });
-                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at });
+                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at, contested: false });
                 Ok(())
             }
             Command::SetAgentCapacity { at, agent, capacity } => {
                 agent_ref(self.base(), *agent)?;
                 self.emit(Event::AgentCapacityChanged { at: *at, agent: *agent, capacity: *capacity });
-                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at });
+                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at, contested: false });
                 Ok(())
             }
             Command::UpdateTicket { at, ticket, tier, urgency, emotion } => {
@@ -878,7 +885,8 @@ impl<'a, 'o> Decider<'a, 'o> {
             // agent take what it now can.
             // (`Configured` registers no agent: the base state has them all.)
             let n = self.base().agents.len() as u32;
-            self.agenda.extend((0..n).rev().map(|i| Task::RouteAgent { agent: AgentId(i), at }));
+            let contested = n > 1;
+            self.agenda.extend((0..n).rev().map(|i| Task::RouteAgent { agent: AgentId(i), at, contested }));
         }
         Ok(())
     }
@@ -1329,14 +1337,36 @@ impl<'a, 'o> Decider<'a, 'o> {
     }
 
     /// Lets an agent take waiting tickets (a task: every earlier event is applied).
-    fn route_agent(&mut self, agent: AgentId, at: Timestamp) {
+    ///
+    /// Contested (other agents became free at the same instant): the agent's best ticket
+    /// goes to the free agent that ticket's strategy puts first, which may be another, and
+    /// the agent tries again in the next step; so each ticket goes where `explain` says,
+    /// whatever the agents' ids. (Uncontested, no other free agent may take a ticket this
+    /// one may: it would have taken it already.)
+    fn route_agent(&mut self, agent: AgentId, at: Timestamp, contested: bool) {
         let s = self.base();
         let a = &s.agents[agent.index()];
         if a.presence != Presence::Available {
             return;
         }
-        let picks = s.pick_tickets(a, a.load, &[], usize::MAX, at);
-        self.assign_picks(agent, &picks, at);
+        if !contested {
+            let picks = s.pick_tickets(a, a.load, &[], usize::MAX, at);
+            self.assign_picks(agent, &picks, at);
+            return;
+        }
+        let picks = s.pick_tickets(a, a.load, &[], 1, at);
+        let Some(&p) = picks.first() else { return };
+        let t = s.tickets.get(p.ticket).expect("picked ticket exists");
+        let best = if p.sticky { None } else { self.pick_for(&Waiting::of(t), None) };
+        match best {
+            Some(b) if b.agent != agent => {
+                let queue = t.queue;
+                let how = Assignment::Routed { strategy: s.config().queue(queue).strategy, overflow: b.overflow };
+                self.assign(p.ticket, queue, b.agent, how, at);
+            }
+            _ => self.assign_picks(agent, &picks, at),
+        }
+        self.agenda.push(Task::RouteAgent { agent, at, contested });
     }
 
     fn assign_picks(&mut self, agent: AgentId, picks: &[crate::routing::TicketPick], at: Timestamp) {

@@ -8,17 +8,11 @@ use cs_core::{AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, Engin
 
 /// At 65 s one instant holds three things: ann's offer of T0 expires (T0 now avoids her),
 /// the chat queue's overflow opens (two waiting), so the experts' team may help, and bob,
-/// an expert, has been available since 12 s. Routing takes the freed agent first (ann,
-/// `docs/ROUTING.md`: "freed agents by id, then the tickets put in line best first"): she
-/// may not have T0, so she is offered T1; then T0 goes to bob. `explain(T1)` just before
-/// that offer ranks bob (idle since 12 s) above ann (idle since 65 s) and names bob.
-///
-/// Both agents may take T1 (eligibility agrees); the choice differs. Both readings are
-/// defensible (routing's serves both tickets at once), but the property tests' check that
-/// `explain` names the agent routing chose (`properties.rs`, `check_assignments`) fails
-/// here; which side changes is for the owners of routing to decide.
+/// an expert, has been available since 12 s. The tickets put in line go first, best first
+/// (`docs/ROUTING.md`): T0, which ann may not have, goes to bob; then ann, freed, takes T1.
+/// Before, the freed agent went first and took T1 while `explain(T1)` named bob (idle
+/// longer): routing and its explanation disagreed.
 #[test]
-#[ignore = "known disagreement between routing and explain when an agent frees as an overflow opens; see the doc comment"]
 fn an_agent_freed_as_overflow_opens_is_explained_as_routed() {
     let mut spec: ConfigSpec = toml::from_str(CONFIG).unwrap();
     spec.queues[0].depth_max = Some(6);
@@ -63,5 +57,5 @@ fn an_agent_freed_as_overflow_opens_is_explained_as_routed() {
             routed += 1;
         }
     }
-    assert_eq!(routed, 3, "T0 to ann at 50 s, then T1 and T0 at 65 s: {log:#?}");
+    assert_eq!(routed, 3, "T0 to ann at 50 s, then T0 to bob and T1 to ann at 65 s: {log:#?}");
 }

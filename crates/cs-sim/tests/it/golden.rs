@@ -11,7 +11,7 @@ use cs_sim::{RunOptions, Scenario};
 use sha2::{Digest, Sha256};
 
 /// SHA-256 of the JSON-lines bytes (one `cs_core::Envelope` per line, `\n` after each).
-const PROMO_SURGE_SEED_1_SHA256: &str = "541a02c16602ea24712868e562d3b214074ce877a6ebb39f9630f7b14deca664";
+const PROMO_SURGE_SEED_1_SHA256: &str = "c60075fb816601badf44154ab1fa09948f47d9e2a8dad3eaa9d70e8a27a5d27a";
 /// Events and bytes of the same log: when the hash moves, these say roughly how much.
 const PROMO_SURGE_SEED_1_EVENTS: usize = 62_526;
 const PROMO_SURGE_SEED_1_BYTES: usize = 6_368_913;
