@@ -2,19 +2,24 @@
 //!
 //! The engine is the convenient way to embed the core: `execute` decides a command and
 //! applies its events to the engine's own state without copying it, and keeps the events
-//! in an outbox for the caller to persist or publish. It does no I/O either.
+//! in an outbox for the caller to persist or publish. It does no I/O either. An engine made
+//! with [`Engine::with_projection`] also folds a read model beside its state (the metrics,
+//! say); the plain engine folds the state alone.
 
 use crate::command::Command;
 use crate::decide::{Decider, Released, Task, Work, check_command};
 use crate::event::Event;
+use crate::projection::Projection;
 use crate::rejection::Rejection;
 use crate::state::State;
 use crate::time::Timestamp;
 
-/// A state that decides and applies commands in place.
+/// A state that decides and applies commands in place, and the projection `P` it folds
+/// beside the state (none, `()`, by default).
 #[derive(Clone, Debug, Default)]
-pub struct Engine {
+pub struct Engine<P = ()> {
     state: State,
+    projection: P,
     outbox: Vec<Event>,
     /// The agenda of the decision under way, kept for its allocation; empty between calls.
     agenda: Vec<Task>,
@@ -30,7 +35,20 @@ impl Engine {
 
     /// An engine continuing from a state (for example one rebuilt by replay).
     pub fn from_state(state: State) -> Engine {
-        Engine { state, outbox: Vec::new(), agenda: Vec::new(), released: None }
+        Engine::from_parts(state, ())
+    }
+}
+
+impl<P: Projection> Engine<P> {
+    /// An unconfigured engine folding `projection` beside its state from the first event.
+    pub fn with_projection(projection: P) -> Engine<P> {
+        Engine::from_parts(State::new(), projection)
+    }
+
+    /// An engine continuing from a state and the projection folded beside it up to the
+    /// same event (both rebuilt by [`crate::replay_projected`], say).
+    pub fn from_parts(state: State, projection: P) -> Engine<P> {
+        Engine { state, projection, outbox: Vec::new(), agenda: Vec::new(), released: None }
     }
 
     /// The current state.
@@ -39,9 +57,20 @@ impl Engine {
         &self.state
     }
 
+    /// The projection, as of the last event.
+    #[inline]
+    pub fn projection(&self) -> &P {
+        &self.projection
+    }
+
     /// Gives the state back.
     pub fn into_state(self) -> State {
         self.state
+    }
+
+    /// Gives the state and the projection back.
+    pub fn into_parts(self) -> (State, P) {
+        (self.state, self.projection)
     }
 
     /// Decides `cmd` and applies its events.
@@ -53,8 +82,12 @@ impl Engine {
         check_command(&self.state, cmd)?;
         self.advance_to(cmd.at());
         let start = self.outbox.len();
-        let mut d =
-            Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
+        let mut d = Decider::new(
+            work(&mut self.state, &mut self.projection),
+            &mut self.outbox,
+            &mut self.agenda,
+            &mut self.released,
+        );
         // The command itself, then what it left on the agenda (work that must see its
         // events applied), applying in place in between.
         let result = d.command(cmd).and_then(|()| d.drain(None));
@@ -83,8 +116,12 @@ impl Engine {
     #[inline(never)]
     fn fire_due(&mut self, now: Timestamp) {
         self.agenda.push(Task::Timers { now });
-        let mut d =
-            Decider::new(Work::InPlace(&mut self.state), &mut self.outbox, &mut self.agenda, &mut self.released);
+        let mut d = Decider::new(
+            work(&mut self.state, &mut self.projection),
+            &mut self.outbox,
+            &mut self.agenda,
+            &mut self.released,
+        );
         d.drain(None).expect("firing timers refuses nothing");
         d.commit();
     }
@@ -111,4 +148,12 @@ impl Engine {
     pub fn clear_events(&mut self) {
         self.outbox.clear();
     }
+}
+
+/// The state to decide on, with the projection to fold beside it (none when it observes
+/// nothing, so that the plain engine folds exactly as `apply_all`).
+#[inline]
+fn work<'a, P: Projection>(state: &'a mut State, projection: &'a mut P) -> Work<'a> {
+    let projection: Option<&mut dyn Projection> = if projection.observes() { Some(projection) } else { None };
+    Work::InPlace(state, projection)
 }

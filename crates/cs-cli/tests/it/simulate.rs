@@ -401,10 +401,10 @@ fn a_simulated_figure_is_the_cores_own() {
     let log = scratch("desk-core.jsonl");
     let j = simulate(&path, &["--events", log.to_str().unwrap()]);
     let events = cs_store::read_all(&log).unwrap();
-    let state = cs_core::replay(&events);
+    let metrics = cs_core::metrics::Metrics::of(&events);
     let from = cs_core::Timestamp::from_ms(j["window"]["from_ms"].as_i64().unwrap());
     let to = cs_core::Timestamp::from_ms(j["window"]["to_ms"].as_i64().unwrap());
-    let report = state.metrics().report(from, to, to).unwrap();
+    let report = metrics.report(from, to, to).unwrap();
     same(&j["service_level"], report.total.service_level(), "service level");
     same(&j["asa_s"], report.total.asa_s(), "asa");
     same(&j["occupancy"], report.total.occupancy(), "occupancy");
@@ -503,10 +503,10 @@ fn what_if_on_a_shorter_log_compares_like_with_like() {
     // The recorded figures are the log's own over the same window, its agents counted to
     // the window's end (the run's), not to the scenario's.
     let events = cs_store::read_all(&log).unwrap();
-    let state = cs_core::replay(&events);
+    let metrics = cs_core::metrics::Metrics::of(&events);
     let ms = |key: &str| cs_core::Timestamp(num(&j["window"], key) as i64);
     let (from, to) = (ms("from_ms"), ms("to_ms"));
-    let report = state.metrics().report(from, to, to).unwrap();
+    let report = metrics.report(from, to, to).unwrap();
     close(num(&j["baseline"], "occupancy"), report.total.occupancy().unwrap(), "recorded occupancy");
     let r = cs([OsStr::new("simulate"), long.as_os_str(), "--arrivals-from".as_ref(), log.as_os_str()]);
     assert!(r.stdout.contains("so that both cover the same time"), "{}", r.stdout);
