@@ -253,8 +253,8 @@ impl Summary {
         self
     }
 
-    /// The summary of everything a state has seen from `from` (the first event's time) up
-    /// to `now`, with the queues' state at the end. This is what `cs replay` prints (with
+    /// The summary of everything the `metrics` folded beside a state have seen from `from`
+    /// (the first event's time) up to `now`, with the queues' state at the end. This is what `cs replay` prints (with
     /// `now` = `--until`, or the last event's time); a simulation that prints it with the
     /// same `from` and `now = state.last_event_at()` agrees with a replay of its log.
     ///

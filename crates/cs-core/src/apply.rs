@@ -79,6 +79,12 @@ pub fn apply_projected(state: &mut State, event: &Event, projection: &mut dyn Pr
 /// [`apply_all`], folding `projection` beside the state: it sees each event just before
 /// and just after it is folded.
 pub fn apply_all_projected(state: &mut State, events: &[Event], projection: &mut dyn Projection) {
+    projection.fold_all(state, events);
+}
+
+/// [`apply_all_projected`] for a projection of a known type (see [`Projection::fold_all`]).
+#[inline]
+pub(crate) fn fold_all<P: Projection + ?Sized>(state: &mut State, events: &[Event], projection: &mut P) {
     for (i, e) in events.iter().enumerate() {
         projection.before(state, e);
         apply_one(state, e, taken_at_once(e, events.get(i + 1)));

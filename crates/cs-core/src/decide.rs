@@ -18,7 +18,7 @@
 
 use crate::agent::{Agent, Presence};
 use crate::apply::overflow_transition;
-use crate::apply::{apply_all, apply_all_projected, merged_needs};
+use crate::apply::{apply_all, merged_needs};
 use crate::capacity::{self, CapacityBlock};
 use crate::command::Command;
 use crate::config::{Config, ConfigSpec};
@@ -253,9 +253,7 @@ impl<'a, 'o> Decider<'a, 'o> {
         }
         match &mut self.work {
             Work::InPlace(state, None) => apply_all(state, &self.out[self.applied..]),
-            Work::InPlace(state, Some(projection)) => {
-                apply_all_projected(state, &self.out[self.applied..], &mut **projection);
-            }
+            Work::InPlace(state, Some(projection)) => projection.fold_all(state, &self.out[self.applied..]),
             Work::Borrowed(_) => unreachable!("a pure step hands its events to the caller to apply"),
         }
         self.applied = self.out.len();

@@ -633,7 +633,7 @@ impl Metrics {
     }
 
     /// Applies `f` to every slice the count belongs to.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn count(&mut self, s: Slice, f: impl Fn(&mut Counts)) {
         self.count_split(s, &f, &f);
     }
@@ -641,7 +641,7 @@ impl Metrics {
     /// Applies `f` to the overall, queue and channel slices the count belongs to, and
     /// `team` to its team slices: two counts that differ only in whether they go to the
     /// team, in one pass.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn count_split(&mut self, s: Slice, f: impl Fn(&mut Counts), team: impl Fn(&mut Counts)) {
         f(&mut self.total);
         if let Some(q) = s.queue {
@@ -706,7 +706,9 @@ impl Metrics {
     }
 
     /// Records that an agent's working state may have changed at `at`: integrates the
-    /// occupancy totals up to `at`, then replaces the agent's contribution.
+    /// occupancy totals up to `at`, then replaces the agent's contribution. Out of line, so
+    /// that [`Projection::after`], called for every event, stays small.
+    #[inline(never)]
     pub(crate) fn agent_changed(&mut self, a: &Agent, at: Timestamp) {
         if self.agents.len() <= a.id.index() {
             self.agents.resize(a.id.index() + 1, AgentClock::default());
@@ -959,16 +961,33 @@ fn staffed(a: &Agent) -> bool {
 /// folded (what the event ends, such as a wait or a hold, is still there), and agents'
 /// occupancy from the state just after (their new load and presence).
 impl Projection for Metrics {
+    #[inline]
     fn before(&mut self, state: &State, event: &Event) {
         self.touched = None;
         if let Event::Configured { config, .. } = event {
             self.resize(config.queues().len(), config.teams().len(), config.sla.policies.len());
             return;
         }
+        // Events that count nothing and change no agent's work: no further look.
+        if matches!(
+            event,
+            Event::TicketUpdated { .. }
+                | Event::AgentReplied { .. }
+                | Event::CustomerReplied { .. }
+                | Event::TicketReactivated { .. }
+                | Event::TicketStepReached { .. }
+                | Event::TicketPinned { .. }
+                | Event::TicketUnpinned { .. }
+                | Event::OverflowOpened { .. }
+                | Event::OverflowClosed { .. }
+        ) {
+            return;
+        }
         let Some(cfg) = state.config.as_deref() else { return };
         self.count_event(state, cfg, event);
     }
 
+    #[inline]
     fn after(&mut self, state: &State, event: &Event) {
         if let Some(a) = self.touched.take().and_then(|id| state.agents.get(id.index())) {
             self.agent_changed(a, event.at());
@@ -984,7 +1003,9 @@ impl Metrics {
         metrics
     }
 
-    /// Counts what `event` ends or starts, on the state before it is folded.
+    /// Counts what `event` ends or starts, on the state before it is folded. Inlined into
+    /// the fold's loop ([`Projection::fold_all`]), so that an event costs no call.
+    #[inline(always)]
     fn count_event(&mut self, state: &State, cfg: &Config, event: &Event) {
         let at = event.at();
         // The ticket named by an event is always in the state (`check` and `decide` make
