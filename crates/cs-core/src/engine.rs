@@ -79,28 +79,14 @@ impl<P: Projection> Engine<P> {
     /// outbox even if the command is then rejected, because they would have happened
     /// anyway. A rejected command adds nothing of its own.
     pub fn execute(&mut self, cmd: &Command) -> Result<(), Rejection> {
-        check_command(&self.state, cmd)?;
-        self.advance_to(cmd.at());
-        let start = self.outbox.len();
-        let mut d = Decider::new(
-            work(&mut self.state, &mut self.projection),
-            &mut self.outbox,
-            &mut self.agenda,
-            &mut self.released,
-        );
-        // The command itself, then what it left on the agenda (work that must see its
-        // events applied), applying in place in between.
-        let result = d.command(cmd).and_then(|()| d.drain(None));
-        match result {
-            Ok(()) => d.commit(),
-            Err(_) => {
-                debug_assert_eq!(d.applied, start, "a rejected command applied nothing");
-                self.outbox.truncate(start);
-                self.agenda.clear();
-                self.released = None;
-            }
-        }
-        result
+        let mut parts = Parts {
+            state: &mut self.state,
+            projection: projection_of(&mut self.projection),
+            outbox: &mut self.outbox,
+            agenda: &mut self.agenda,
+            released: &mut self.released,
+        };
+        parts.execute(cmd)
     }
 
     /// Fires every timer due at or before `now`.
@@ -109,21 +95,14 @@ impl<P: Projection> Engine<P> {
         if self.state.config.is_none() || self.state.next_deadline().is_none_or(|t| t > now) {
             return;
         }
-        self.fire_due(now);
-    }
-
-    /// [`Engine::advance_to`] once a timer is known to be due.
-    #[inline(never)]
-    fn fire_due(&mut self, now: Timestamp) {
-        self.agenda.push(Task::Timers { now });
-        let mut d = Decider::new(
-            work(&mut self.state, &mut self.projection),
-            &mut self.outbox,
-            &mut self.agenda,
-            &mut self.released,
-        );
-        d.drain(None).expect("firing timers refuses nothing");
-        d.commit();
+        let mut parts = Parts {
+            state: &mut self.state,
+            projection: projection_of(&mut self.projection),
+            outbox: &mut self.outbox,
+            agenda: &mut self.agenda,
+            released: &mut self.released,
+        };
+        parts.fire_due(now);
     }
 
     /// The next time a timer is due.
@@ -150,10 +129,72 @@ impl<P: Projection> Engine<P> {
     }
 }
 
-/// The state to decide on, with the projection to fold beside it (none when it observes
-/// nothing, so that the plain engine folds exactly as `apply_all`).
+/// The projection to fold beside the state, none when it observes nothing (so that the
+/// plain engine folds exactly as `apply_all`).
 #[inline]
-fn work<'a, P: Projection>(state: &'a mut State, projection: &'a mut P) -> Work<'a> {
-    let projection: Option<&mut dyn Projection> = if projection.observes() { Some(projection) } else { None };
-    Work::InPlace(state, projection)
+fn projection_of<P: Projection>(projection: &mut P) -> Option<&mut dyn Projection> {
+    if projection.observes() { Some(projection) } else { None }
+}
+
+/// An engine's parts, borrowed, with its projection made dynamic: the decision code below
+/// is compiled once, in this crate, whatever the engine's projection.
+struct Parts<'a> {
+    state: &'a mut State,
+    projection: Option<&'a mut dyn Projection>,
+    outbox: &'a mut Vec<Event>,
+    agenda: &'a mut Vec<Task>,
+    released: &'a mut Option<Released>,
+}
+
+impl Parts<'_> {
+    /// [`Engine::execute`].
+    fn execute(&mut self, cmd: &Command) -> Result<(), Rejection> {
+        check_command(self.state, cmd)?;
+        if self.state.config.is_some() && self.state.next_deadline().is_some_and(|t| t <= cmd.at()) {
+            self.fire_due(cmd.at());
+        }
+        let start = self.outbox.len();
+        let mut d = Decider::new(
+            Work::InPlace(self.state, reborrow(&mut self.projection)),
+            self.outbox,
+            self.agenda,
+            self.released,
+        );
+        // The command itself, then what it left on the agenda (work that must see its
+        // events applied), applying in place in between.
+        let result = d.command(cmd).and_then(|()| d.drain(None));
+        match result {
+            Ok(()) => d.commit(),
+            Err(_) => {
+                debug_assert_eq!(d.applied, start, "a rejected command applied nothing");
+                self.outbox.truncate(start);
+                self.agenda.clear();
+                *self.released = None;
+            }
+        }
+        result
+    }
+
+    /// Fires every timer due at or before `now`, once one is known to be due.
+    #[inline(never)]
+    fn fire_due(&mut self, now: Timestamp) {
+        self.agenda.push(Task::Timers { now });
+        let mut d = Decider::new(
+            Work::InPlace(self.state, reborrow(&mut self.projection)),
+            self.outbox,
+            self.agenda,
+            self.released,
+        );
+        d.drain(None).expect("firing timers refuses nothing");
+        d.commit();
+    }
+}
+
+/// The projection borrowed for one decision.
+#[inline]
+fn reborrow<'s>(projection: &'s mut Option<&mut dyn Projection>) -> Option<&'s mut dyn Projection> {
+    match projection {
+        Some(p) => Some(&mut **p),
+        None => None,
+    }
 }
