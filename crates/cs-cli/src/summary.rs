@@ -40,7 +40,7 @@
 
 use crate::table::{Table, percent, seconds};
 use cs_core::channel::Channel;
-use cs_core::metrics::{Counts, Report, WindowError, interval_start};
+use cs_core::metrics::{Counts, Metrics, Report, WindowError, interval_start};
 use cs_core::sla::ClockKind;
 use cs_core::{Config, QueueId, State, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -253,8 +253,8 @@ impl Summary {
         self
     }
 
-    /// The summary of everything a state has seen from `from` (the first event's time) up
-    /// to `now`, with the queues' state at the end. This is what `cs replay` prints (with
+    /// The summary of everything the `metrics` folded beside a state have seen from `from`
+    /// (the first event's time) up to `now`, with the queues' state at the end. This is what `cs replay` prints (with
     /// `now` = `--until`, or the last event's time); a simulation that prints it with the
     /// same `from` and `now = state.last_event_at()` agrees with a replay of its log.
     ///
@@ -269,9 +269,8 @@ impl Summary {
     ///
     /// # Panics
     /// If the state has no configuration (no `Configured` event was applied).
-    pub fn of_state(state: &State, from: Timestamp, now: Timestamp) -> Result<Summary, WindowError> {
+    pub fn of_state(state: &State, metrics: &Metrics, from: Timestamp, now: Timestamp) -> Result<Summary, WindowError> {
         let config = state.config();
-        let metrics = state.metrics();
         let report = metrics.report(interval_start(from), Timestamp::MAX, now)?;
         let mut s = Summary::from_report(&report, config);
         let mut waiting = 0;

@@ -105,7 +105,7 @@ fn main() {
     let mut ns = Vec::new();
     println!("soak/30_days_new_classes_daily");
     println!(
-        "  day  live_heap  state_clone  metrics_clone  state_less_metrics  buckets(empty)  pools  classes  waiting  create_ns"
+        "  day  live_heap  state_clone  buckets(empty)  pools  classes  waiting  create_ns"
     );
     for day in 0..DAYS {
         let start = day * DAY_S;
@@ -168,38 +168,30 @@ fn main() {
             e.clear_events();
         }
         let live = LIVE.load(Ordering::Relaxed);
-        // The metrics keep 31 days of 15-minute intervals by design: they grow for a month
-        // whatever the index does, so they are counted apart. A clone allocates what a
-        // value holds (without the spare capacity of its vectors, which would count the
-        // doubling steps of the metrics' interval queue): the state's clone less the
-        // metrics' clone is what the rest of the state holds.
+        // A clone allocates what a value holds, without the spare capacity of its vectors.
+        // (The metrics are a projection beside the state, not folded by this engine.)
         let before = LIVE.load(Ordering::Relaxed);
         let state = e.state().clone();
         let state_bytes = LIVE.load(Ordering::Relaxed) - before;
         drop(state);
-        let before = LIVE.load(Ordering::Relaxed);
-        let metrics = e.state().metrics().clone();
-        let metrics_bytes = LIVE.load(Ordering::Relaxed) - before;
-        drop(metrics);
         let c = e.state().index_counts();
         let waiting = e.state().waiting_in(cs_core::QueueId(0));
         let per = spent.as_nanos() as u64 / u64::from(created.max(1));
         println!(
-            "  {:>3}  {live:>9}  {state_bytes:>11}  {metrics_bytes:>13}  {:>18}  {:>9}({:>4})  {:>5}  {:>7}  {waiting:>7}  {per:>9}",
+            "  {:>3}  {live:>9}  {state_bytes:>11}  {:>9}({:>4})  {:>5}  {:>7}  {waiting:>7}  {per:>9}",
             day + 1,
-            state_bytes - metrics_bytes,
             c.buckets,
             c.empty_buckets,
             c.pools,
             c.classes
         );
         assert_eq!(c.memberless_pools, 0);
-        heap.push(state_bytes - metrics_bytes);
+        heap.push(state_bytes);
         ns.push(per);
     }
     let (d3, d30) = (heap[2] as f64, heap[29] as f64);
     println!(
-        "  state less metrics, day 30 / day 3: {:.3}; create with routing, day 30 / day 3: {:.2}",
+        "  state, day 30 / day 3: {:.3}; create with routing, day 30 / day 3: {:.2}",
         d30 / d3,
         ns[29] as f64 / ns[2] as f64
     );

@@ -15,8 +15,8 @@ use crate::channel::Channel;
 use crate::config::Config;
 use crate::event::{Event, RequeueReason};
 use crate::id::{AgentId, CustomerId, QueueId, TicketId};
-use crate::metrics::{Counts, Slice, WaitOutcome};
 use crate::priority;
+use crate::projection::Projection;
 use crate::routing::{ReqKey, RoutingIndex, Slot};
 use crate::skill::{SkillLevels, SkillNeeds};
 use crate::sla::{ClockKind, Sla};
@@ -53,15 +53,55 @@ fn apply_one(state: &mut State, event: &Event, taken_at_once: bool) {
 /// taken out again.
 pub fn apply_all(state: &mut State, events: &[Event]) {
     for (i, e) in events.iter().enumerate() {
-        let taken_at_once = match (e, events.get(i + 1)) {
-            (
-                Event::TicketCreated { ticket, spec, .. },
-                Some(Event::TicketAssigned { ticket: next, .. } | Event::TicketOffered { ticket: next, .. }),
-            ) => ticket == next && !spec.bot,
-            _ => false,
-        };
-        apply_one(state, e, taken_at_once);
+        apply_one(state, e, taken_at_once(e, events.get(i + 1)));
     }
+}
+
+/// Whether `e` is a `TicketCreated` whose ticket `next` hands to an agent at once.
+#[inline]
+fn taken_at_once(e: &Event, next: Option<&Event>) -> bool {
+    match (e, next) {
+        (
+            Event::TicketCreated { ticket, spec, .. },
+            Some(Event::TicketAssigned { ticket: next, .. } | Event::TicketOffered { ticket: next, .. }),
+        ) => ticket == next && !spec.bot,
+        _ => false,
+    }
+}
+
+/// Folds one event into the state and `projection` beside it (see [`Projection`]).
+pub fn apply_projected(state: &mut State, event: &Event, projection: &mut dyn Projection) {
+    projection.before(state, event);
+    apply_one(state, event, false);
+    projection.after(state, event);
+}
+
+/// [`apply_all`], folding `projection` beside the state: it sees each event just before
+/// and just after it is folded.
+pub fn apply_all_projected(state: &mut State, events: &[Event], projection: &mut dyn Projection) {
+    projection.fold_all(state, events);
+}
+
+/// [`apply_all_projected`] for a projection of a known type (see [`Projection::fold_all`]).
+#[inline]
+pub(crate) fn fold_all<P: Projection + ?Sized>(state: &mut State, events: &[Event], projection: &mut P) {
+    for (i, e) in events.iter().enumerate() {
+        projection.before(state, e);
+        apply_one(state, e, taken_at_once(e, events.get(i + 1)));
+        projection.after(state, e);
+    }
+}
+
+/// [`replay`], folding `projection` beside the state (a projection reads the tables,
+/// never the derived indexes that a replay builds at the end).
+pub fn replay_projected<'a>(events: impl IntoIterator<Item = &'a Event>, projection: &mut dyn Projection) -> State {
+    let mut state = State::new();
+    begin_replay(&mut state);
+    for e in events {
+        apply_projected(&mut state, e, projection);
+    }
+    end_replay(&mut state);
+    state
 }
 
 /// Folds events in order into a fresh state.
@@ -131,7 +171,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         }
         Event::WrapUpEnded { agent, ticket, .. } => {
             let wrap_due = wrap_up_due(state, *agent);
-            with_agent(state, cfg, *agent, at, |a| {
+            with_agent(state, cfg, *agent, |a| {
                 let i = a.wrap_ups.iter().position(|w| w.2 == *ticket).expect("agent wraps up the ticket");
                 let (_, channel, _) = a.wrap_ups.remove(i);
                 capacity::remove(&mut a.load, channel, &cfg.capacity);
@@ -178,11 +218,10 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
                 wrap_ups: Vec::new(),
             };
             state.agent_keys.insert(a.key.clone(), a.id);
-            state.metrics.agent_changed(&a, at);
             state.agents.push(a);
         }
         Event::AgentPresenceChanged { agent, presence, .. } => {
-            with_agent(state, cfg, *agent, at, |a| {
+            with_agent(state, cfg, *agent, |a| {
                 if *presence == Presence::Available && a.presence != Presence::Available {
                     a.idle_since = at;
                 }
@@ -193,13 +232,13 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             });
         }
         Event::AgentSkillsChanged { agent, skills, .. } => {
-            change_profile(state, cfg, *agent, at, |a| {
+            change_profile(state, cfg, *agent, |a| {
                 a.skills = skills.clone();
                 a.levels = SkillLevels::new(skills.iter().copied());
             });
         }
         Event::AgentCapacityChanged { agent, capacity, .. } => {
-            change_profile(state, cfg, *agent, at, |a| a.capacity = *capacity);
+            change_profile(state, cfg, *agent, |a| a.capacity = *capacity);
         }
         Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => {
             let waiting = ticket_ref(state, *ticket).status == TicketStatus::Queued;
@@ -263,9 +302,6 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
                 TicketStatus::WaitingOnCustomer | TicketStatus::OnHold => {}
                 other => panic!("closed ticket {ticket} transferred while {other:?}"),
             }
-            let t = ticket_ref(state, *ticket);
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            state.metrics.count(slice, |c| c.transferred += 1);
             let q = cfg.queue(*queue);
             let t = ticket_mut(state, *ticket);
             t.queue = *queue;
@@ -284,7 +320,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
         Event::TicketRequeued { ticket, reason, .. } => {
             let from = ticket_ref(state, *ticket).agent.expect("requeued ticket was held");
             if *reason == RequeueReason::NoReply {
-                withdraw_answer(state, cfg, *ticket);
+                withdraw_answer(state, *ticket);
             }
             release(state, cfg, *ticket, at, false);
             if matches!(reason, RequeueReason::OfferDeclined | RequeueReason::OfferExpired | RequeueReason::NoReply) {
@@ -305,19 +341,12 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             t.episode_start = at;
             t.episode_queue = t.queue;
             start_wait(t, at);
-            // The human episode starts now; the bot conversation's outcome counts where it
-            // started, with `bot_started` (so a window never has more outcomes than starts).
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            let bot = Slice { at: t.created_at, ..slice };
-            state.metrics.count(slice, |c| c.offered += 1);
-            state.metrics.count(bot, |c| c.bot_handed_off += 1);
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketExpired { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Expired, at),
         Event::TicketReopened { ticket, .. } => {
             let t = ticket_mut(state, *ticket);
             assert!(t.status.is_closed(), "reopened ticket {} was {:?}", t.id, t.status);
-            let was_first_contact = t.transfer_count == 0 && t.reopen_count == 0;
             t.reopen_count = t.reopen_count.saturating_add(1);
             t.no_reply_requeues = 0;
             t.closed_at = None;
@@ -327,13 +356,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             t.episode_start = at;
             t.episode_queue = t.queue;
             start_wait(t, at);
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
             state.open_tickets += 1;
-            state.metrics.count(slice, |c| {
-                c.offered += 1;
-                c.reopened += 1;
-                c.first_contact_reopened += u64::from(was_first_contact);
-            });
             if follow_up.is_some() {
                 set_timer(state, *ticket, Timer::FollowUp(*ticket), None);
             }
@@ -362,34 +385,27 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             set_timer(state, *ticket, Timer::Pin(*ticket), None);
             index_waiting(state, cfg, *ticket);
         }
-        Event::SlaWarning { ticket, clock, policy, .. } => {
+        Event::SlaWarning { ticket, clock, .. } => {
             with_clocks(state, cfg, *ticket, at, |sla, _, _| sla.clocks[clock.index()].warned = true);
-            count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Warned, at);
         }
-        Event::SlaBreached { ticket, clock, policy, .. } => {
+        Event::SlaBreached { ticket, clock, .. } => {
             with_clocks(state, cfg, *ticket, at, |sla, policy, cal| {
                 let c = &mut sla.clocks[clock.index()];
                 c.breached = true;
                 c.plan(policy, *clock, cal);
             });
-            count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Breached, at);
         }
-        Event::SlaMet { ticket, clock, policy, .. } => {
-            count_sla(state, *ticket, usize::from(*policy), *clock, SlaOutcome::Met, at);
-        }
-        Event::SlaReminder { ticket, clock, policy, .. } => {
+        // Counted by the metrics projection only.
+        Event::SlaMet { .. } | Event::RecurringIssueDetected { .. } => {}
+        Event::SlaReminder { ticket, clock, .. } => {
             with_clocks(state, cfg, *ticket, at, |sla, policy, cal| {
                 let c = &mut sla.clocks[clock.index()];
                 c.reminders = c.reminders.saturating_add(1);
                 c.plan(policy, *clock, cal);
             });
-            state.metrics.sla[usize::from(*policy)][clock.index()].reminded += 1;
         }
         Event::FollowUpDue { ticket, .. } => {
             set_timer(state, *ticket, Timer::FollowUp(*ticket), None);
-            let t = ticket_ref(state, *ticket);
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            state.metrics.count(slice, |c| c.follow_ups += 1);
         }
         Event::TicketEscalated { ticket, tier, queue, trigger, rule, boost, .. } => {
             let t = ticket_ref(state, *ticket);
@@ -403,10 +419,6 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
                 }
                 other => panic!("ticket {ticket} escalated while {other:?}"),
             }
-            let t = ticket_ref(state, *ticket);
-            let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-            state.metrics.count(slice, |c| c.escalated += 1);
-            state.metrics.escalations[trigger.index()] += 1;
             let q = cfg.queue(*queue);
             let t = ticket_mut(state, *ticket);
             let bit = rule.map_or(0, |r| 1u32 << r);
@@ -431,7 +443,6 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             sla_rematch(state, cfg, *ticket, at);
             enqueue(state, cfg, *ticket, at);
         }
-        Event::RecurringIssueDetected { .. } => state.metrics.recurring_alerts += 1,
         Event::OverflowOpened { queue, .. } | Event::OverflowClosed { queue, .. } => {
             state.queues[queue.index()].overflow_open = matches!(event, Event::OverflowOpened { .. });
             refresh_overflow(state, cfg, *queue, at);
@@ -502,7 +513,6 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
     }
     let req = ReqKey { needs, language: spec.language, channel: spec.channel };
     state.open_tickets += 1;
-    let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
     if let Some(c) = touch_customer(state, spec.customer, at, cfg.limits.customer_memory_ms) {
         c.contacts.push(at, spec.category);
     }
@@ -519,10 +529,7 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
     if cfg.sla.policy_for(spec.channel, spec.tier, spec.urgency, queue).is_some() {
         sla_start(state, cfg, ticket, at, at, &[ClockKind::FirstResponse, ClockKind::Resolution]);
     }
-    if spec.bot {
-        state.metrics.count(slice, |c| c.bot_started += 1);
-    } else {
-        state.metrics.count(slice, |c| c.offered += 1);
+    if !spec.bot {
         if taken_at_once {
             // Never indexed as waiting. Its bucket is made all the same (once per
             // requirement class), so that the next such arrival finds the pools that fit
@@ -532,41 +539,6 @@ fn created(state: &mut State, cfg: &Config, ticket: TicketId, spec: &TicketSpec,
             }
         } else {
             enqueue(state, cfg, ticket, at);
-        }
-    }
-}
-
-/// What became of an SLA clock.
-#[derive(Clone, Copy)]
-enum SlaOutcome {
-    Warned,
-    Breached,
-    Met,
-}
-
-/// Counts an SLA outcome for its policy and clock, and for the ticket's queue and channel now.
-fn count_sla(state: &mut State, ticket: TicketId, policy: usize, clock: ClockKind, outcome: SlaOutcome, at: Timestamp) {
-    let t = ticket_ref(state, ticket);
-    let slice = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-    let per_policy = &mut state.metrics.sla[policy][clock.index()];
-    match outcome {
-        SlaOutcome::Warned => {
-            per_policy.warned += 1;
-            state.metrics.count(slice, |c| c.sla_warned += 1);
-        }
-        SlaOutcome::Breached => {
-            per_policy.breached += 1;
-            state.metrics.count(slice, |c| {
-                c.sla_breached += 1;
-                c.sla_breached_by_clock[clock.index()] += 1;
-            });
-        }
-        SlaOutcome::Met => {
-            per_policy.met += 1;
-            state.metrics.count(slice, |c| {
-                c.sla_met += 1;
-                c.sla_met_by_clock[clock.index()] += 1;
-            });
         }
     }
 }
@@ -698,7 +670,6 @@ fn avoid(t: &mut Ticket, agent: AgentId) {
 fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp) {
     state.config = Some(config.clone());
     state.queues.resize_with(config.queues().len(), QueueState::default);
-    state.metrics.resize(config.queues().len(), config.teams().len(), config.sla.policies.len());
     // Scores, merged needs and deadlines depend on the rules: recompute them for every
     // waiting ticket, then rebuild what is derived.
     let waiting: Vec<TicketId> =
@@ -817,8 +788,8 @@ fn retime(
 }
 
 /// Changes an agent's working state (presence, load, keys), keeping the pool free sets
-/// and the occupancy clock in step.
-fn with_agent(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: impl FnOnce(&mut Agent)) {
+/// in step.
+fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
     if state.deferred_index {
         f(a);
@@ -834,16 +805,13 @@ fn with_agent(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: im
         }
         state.index.agent_in(a, cfg);
     }
-    state.metrics.agent_changed(a, at);
 }
 
 /// Changes an agent's profile (skills, capacity), moving it to the matching pool.
-fn change_profile(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f: impl FnOnce(&mut Agent)) {
+fn change_profile(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
-    state.metrics.agent_changed(a, at);
     if state.deferred_index {
         f(a);
-        state.metrics.agent_changed(a, at);
         return;
     }
     state.index.agent_out(a);
@@ -856,7 +824,6 @@ fn change_profile(state: &mut State, cfg: &Config, id: AgentId, at: Timestamp, f
         state.index.release(old);
     }
     state.index.agent_in(a, cfg);
-    state.metrics.agent_changed(a, at);
 }
 
 /// When the ticket's next relaxation step is due, if one is left; a step whose time has
@@ -1003,7 +970,7 @@ fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, status: T
     t.held_since = Some(at);
     state.assign_seq += 1;
     let seq = state.assign_seq;
-    with_agent(state, cfg, agent, at, |a| {
+    with_agent(state, cfg, agent, |a| {
         capacity::add(&mut a.load, channel, &cfg.capacity);
         a.idle_since = at;
         a.last_assigned_seq = seq;
@@ -1011,8 +978,8 @@ fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, status: T
     });
 }
 
-/// An agent starts working the ticket (assigned, or accepted an offer): counts the episode
-/// as answered the first time in it, and arms the reply timer if the queue has one and
+/// An agent starts working the ticket (assigned, or accepted an offer): marks the episode
+/// answered the first time in it, and arms the reply timer if the queue has one and
 /// nobody has replied yet.
 fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
     let t = state.tickets.get_mut(id).unwrap_or_else(|| unknown_ticket(id));
@@ -1025,10 +992,6 @@ fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
     let rearm = reply_due != t.reply_due;
     if t.answered_at.is_none() {
         t.answered_at = Some(at);
-        let wait = at.since(t.queued_since);
-        let slice = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
-        let sl = cfg.queue(t.episode_queue).service_level_ms;
-        state.metrics.wait_ended(slice, wait, sl, WaitOutcome::Answered);
     }
     if rearm {
         set_timer(state, id, Timer::Reply(id), reply_due);
@@ -1036,10 +999,10 @@ fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
 }
 
 /// A ticket taken back because its agent did not reply in time: the take was no answer.
-/// If the episode's answer was counted during this hold, it is withdrawn (the episode is
-/// unanswered again and its wait goes on from the same start, so ASA and service level
-/// count the wait up to the take that sticks); the no-reply count goes up.
-fn withdraw_answer(state: &mut State, cfg: &Config, id: TicketId) {
+/// If the episode was answered during this hold, it is unanswered again (its wait goes on
+/// from the same start; the metrics projection withdraws the answer it counted); the
+/// no-reply count goes up.
+fn withdraw_answer(state: &mut State, id: TicketId) {
     let t = ticket_mut(state, id);
     t.no_reply_requeues = t.no_reply_requeues.saturating_add(1);
     let (Some(answered), Some(held)) = (t.answered_at, t.held_since) else { return };
@@ -1047,10 +1010,6 @@ fn withdraw_answer(state: &mut State, cfg: &Config, id: TicketId) {
         return; // answered by an earlier hold (an agent who then went offline)
     }
     t.answered_at = None;
-    let wait = answered.since(t.queued_since);
-    let slice = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
-    let sl = cfg.queue(t.episode_queue).service_level_ms;
-    state.metrics.answer_withdrawn(slice, wait, sl);
 }
 
 /// Frees the agent holding `id` (assigned or offered); the ticket keeps `last_agent`.
@@ -1072,9 +1031,6 @@ struct Held {
     channel: Channel,
     queue: QueueId,
     customer: CustomerId,
-    /// The ticket is resolved with this release (served): whether at first contact. Counted
-    /// with the handling, in one pass over the metrics (resolutions do not go to teams).
-    resolved: Option<bool>,
 }
 
 /// The ticket side of [`release`]: takes the agent off the ticket (keeping it as
@@ -1089,22 +1045,21 @@ fn unhold(t: &mut Ticket, served: bool, at: Timestamp) -> Held {
         channel: t.channel,
         queue: t.queue,
         customer: t.customer,
-        resolved: None,
     }
 }
 
 /// The agent side of [`release`], after [`unhold`]: clears the offer and reply timers (if
 /// `timers`, some is set), frees the agent's slot or starts its after-contact work, and
-/// counts the handling.
+/// keeps the queue's recent handle time and the customer's last agent.
 fn free_agent(state: &mut State, cfg: &Config, id: TicketId, held: Held, timers: bool, at: Timestamp) {
     if timers {
         set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
     }
-    let Held { agent, served, held_ms, channel, queue, customer, resolved } = held;
+    let Held { agent, served, held_ms, channel, queue, customer } = held;
     let team = state.agents[agent.index()].team;
     let wrap_ms = if served { cfg.wrap_up_ms(team, queue) } else { 0 };
     let wrap_due = wrap_up_due(state, agent);
-    with_agent(state, cfg, agent, at, |a| {
+    with_agent(state, cfg, agent, |a| {
         if wrap_ms > 0 {
             let until = at.plus_ms(wrap_ms);
             let i = a.wrap_ups.partition_point(|w| (w.0, w.2) <= (until, id));
@@ -1118,25 +1073,8 @@ fn free_agent(state: &mut State, cfg: &Config, id: TicketId, held: Held, timers:
     });
     retime_wrap_up(state, agent, wrap_due);
     if served {
-        let slice = Slice { at, queue: Some(queue), channel: Some(channel), team: Some(team) };
         // Handle time includes the after-contact work that follows.
         let handle_ms = (held_ms + wrap_ms).max(0);
-        let handled = |c: &mut Counts| {
-            c.handled += 1;
-            c.handle_ms += handle_ms as u64;
-        };
-        match resolved {
-            None => state.metrics.count(slice, handled),
-            Some(first_contact) => state.metrics.count_split(
-                slice,
-                |c| {
-                    handled(c);
-                    c.resolved += 1;
-                    c.resolved_first_contact += u64::from(first_contact);
-                },
-                handled,
-            ),
-        }
         let q = &mut state.queues[queue.index()];
         q.handle_ms_ewma =
             if q.handled == 0 { handle_ms } else { q.handle_ms_ewma + (handle_ms - q.handle_ms_ewma) / 16 };
@@ -1164,39 +1102,16 @@ fn retime_wrap_up(state: &mut State, agent: AgentId, old: Option<Timestamp>) {
 
 fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at: Timestamp) {
     let t = ticket_mut(state, id);
-    let episode = Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None };
-    let unanswered = t.answered_at.is_none();
-    let with_bot = t.status == TicketStatus::Bot;
-    let (wait, sl) = (at.since(t.queued_since), cfg.queue(t.episode_queue).service_level_ms);
-    let first_contact = t.transfer_count == 0 && t.reopen_count == 0;
-    let here = Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None };
-    let bot = Slice { at: t.created_at, ..here };
     let (was, has_sla) = (t.status, t.sla.is_some());
     let timers = t.offer_expires.is_some() || t.reply_due.is_some();
     let resolved = status == TicketStatus::Resolved;
-    let mut held = match was {
+    let held = match was {
         TicketStatus::Assigned | TicketStatus::Offered => Some(unhold(t, resolved, at)),
         TicketStatus::Queued | TicketStatus::WaitingOnCustomer | TicketStatus::OnHold | TicketStatus::Bot => None,
         closed => panic!("ticket {id} closed twice (was {closed:?})"),
     };
     t.status = status;
     t.closed_at = Some(at);
-    match status {
-        // A bot conversation's outcome counts where it started (see `BotHandedOff`).
-        TicketStatus::Abandoned if with_bot => state.metrics.count(bot, |c| c.bot_abandoned += 1),
-        TicketStatus::Resolved if with_bot => state.metrics.count(bot, |c| c.bot_deflected += 1),
-        TicketStatus::Abandoned if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Abandoned),
-        TicketStatus::Expired if unanswered => state.metrics.wait_ended(episode, wait, sl, WaitOutcome::Expired),
-        // Counted with the handling, by `free_agent` (same time, queue and channel).
-        TicketStatus::Resolved if let Some(h) = held.as_mut().filter(|h| h.served) => {
-            h.resolved = Some(first_contact);
-        }
-        TicketStatus::Resolved => state.metrics.count(here, |c| {
-            c.resolved += 1;
-            c.resolved_first_contact += u64::from(first_contact);
-        }),
-        _ => {}
-    }
     match held {
         Some(held) => free_agent(state, cfg, id, held, timers, at),
         None if was == TicketStatus::Queued => dequeue(state, cfg, id, at),

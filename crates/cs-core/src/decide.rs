@@ -166,10 +166,10 @@ pub(crate) enum Task {
 }
 
 /// The state a decision reads: the caller's (read-only, for a pure step) or the engine's
-/// own (in place).
+/// own (in place, with the projection the engine folds beside it, if any).
 pub(crate) enum Work<'a> {
     Borrowed(&'a State),
-    InPlace(&'a mut State),
+    InPlace(&'a mut State, Option<&'a mut dyn crate::projection::Projection>),
 }
 
 /// The state a decision reads, without applying pending events.
@@ -177,7 +177,7 @@ pub(crate) enum Work<'a> {
 fn state_of<'w>(work: &'w Work<'_>) -> &'w State {
     match work {
         Work::Borrowed(s) => s,
-        Work::InPlace(s) => s,
+        Work::InPlace(s, _) => s,
     }
 }
 
@@ -254,7 +254,8 @@ impl<'a, 'o> Decider<'a, 'o> {
             return;
         }
         match &mut self.work {
-            Work::InPlace(state) => apply_all(state, &self.out[self.applied..]),
+            Work::InPlace(state, None) => apply_all(state, &self.out[self.applied..]),
+            Work::InPlace(state, Some(projection)) => projection.fold_all(state, &self.out[self.applied..]),
             Work::Borrowed(_) => unreachable!("a pure step hands its events to the caller to apply"),
         }
         self.applied = self.out.len();
@@ -378,7 +379,7 @@ impl<'a, 'o> Decider<'a, 'o> {
     /// (in place, nothing to route: the events are applied here).
     fn instant_done(&mut self, due: Timestamp, now: Timestamp) -> bool {
         let Released { mut agents, tickets, overflowed } = self.released.take().expect("set for this instant");
-        if overflowed.is_empty() && tickets.is_empty() && agents.is_empty() && matches!(self.work, Work::InPlace(_)) {
+        if overflowed.is_empty() && tickets.is_empty() && agents.is_empty() && matches!(self.work, Work::InPlace(..)) {
             self.commit();
             return true;
         }

@@ -1,5 +1,9 @@
 //! Metrics: projections of events, per queue, channel and team, per 15-minute interval,
-//! with totals. Folded by `apply` like everything else, so metrics kept incrementally equal
+//! with totals. [`Metrics`] is a [`Projection`] folded beside the state, not inside it: the
+//! fold of the routing state pays nothing for reporting, and a caller who wants metrics
+//! folds them from the same events (an [`Engine`](crate::Engine) made with
+//! [`Engine::with_projection`](crate::Engine::with_projection), [`crate::replay_projected`],
+//! [`crate::try_replay_projected`], [`Metrics::of`]). Metrics kept incrementally equal
 //! metrics recomputed from the whole log.
 //!
 //! Definitions (see `docs/METRICS.md` for the full text):
@@ -20,7 +24,12 @@
 
 use crate::agent::{Agent, Presence};
 use crate::channel::{CHANNELS_N, Channel};
-use crate::id::{QueueId, TeamId};
+use crate::config::Config;
+use crate::event::{Event, RequeueReason};
+use crate::id::{AgentId, QueueId, TeamId};
+use crate::projection::Projection;
+use crate::state::State;
+use crate::ticket::{Ticket, TicketStatus};
 use crate::time::{DAY_MS, MINUTE_MS, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -402,7 +411,7 @@ impl Running {
     }
 }
 
-/// Every metric, kept as events are applied.
+/// Every metric, kept as events are folded: a [`Projection`] beside the state.
 ///
 /// Occupancy time (`busy_milli_ms`, `staffed_ms`) in the public counters covers each
 /// slice up to its last change: overall up to the last agent change, a team's up to the
@@ -439,6 +448,11 @@ pub struct Metrics {
     /// Counts before this time went to the totals only (they fell before the horizon of
     /// the daily totals): a window reaching before it cannot be answered.
     dropped_before: Option<Timestamp>,
+    /// The agent whose working state the event being folded changes (set before it is
+    /// folded, read after): its occupancy is brought up to date once the event is in the
+    /// state. Always `None` between events.
+    #[serde(skip)]
+    touched: Option<AgentId>,
 }
 
 /// A window of a report that the metrics kept cannot answer exactly.
@@ -619,7 +633,7 @@ impl Metrics {
     }
 
     /// Applies `f` to every slice the count belongs to.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn count(&mut self, s: Slice, f: impl Fn(&mut Counts)) {
         self.count_split(s, &f, &f);
     }
@@ -627,7 +641,7 @@ impl Metrics {
     /// Applies `f` to the overall, queue and channel slices the count belongs to, and
     /// `team` to its team slices: two counts that differ only in whether they go to the
     /// team, in one pass.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn count_split(&mut self, s: Slice, f: impl Fn(&mut Counts), team: impl Fn(&mut Counts)) {
         f(&mut self.total);
         if let Some(q) = s.queue {
@@ -692,7 +706,9 @@ impl Metrics {
     }
 
     /// Records that an agent's working state may have changed at `at`: integrates the
-    /// occupancy totals up to `at`, then replaces the agent's contribution.
+    /// occupancy totals up to `at`, then replaces the agent's contribution. Out of line, so
+    /// that [`Projection::after`], called for every event, stays small.
+    #[inline(never)]
     pub(crate) fn agent_changed(&mut self, a: &Agent, at: Timestamp) {
         if self.agents.len() <= a.id.index() {
             self.agents.resize(a.id.index() + 1, AgentClock::default());
@@ -939,4 +955,272 @@ fn busy_milli(a: &Agent) -> u64 {
 /// Whether an agent's time counts as staffed: available or in wrap-up, or holding work.
 fn staffed(a: &Agent) -> bool {
     matches!(a.presence, Presence::Available | Presence::WrapUp) || !a.load.is_empty()
+}
+
+/// The metrics fold: every count is read from the event and the state just before it is
+/// folded (what the event ends, such as a wait or a hold, is still there), and agents'
+/// occupancy from the state just after (their new load and presence).
+impl Projection for Metrics {
+    #[inline]
+    fn before(&mut self, state: &State, event: &Event) {
+        self.touched = None;
+        if let Event::Configured { config, .. } = event {
+            self.resize(config.queues().len(), config.teams().len(), config.sla.policies.len());
+            return;
+        }
+        // Events that count nothing and change no agent's work: no further look.
+        if matches!(
+            event,
+            Event::TicketUpdated { .. }
+                | Event::AgentReplied { .. }
+                | Event::CustomerReplied { .. }
+                | Event::TicketReactivated { .. }
+                | Event::TicketStepReached { .. }
+                | Event::TicketPinned { .. }
+                | Event::TicketUnpinned { .. }
+                | Event::OverflowOpened { .. }
+                | Event::OverflowClosed { .. }
+        ) {
+            return;
+        }
+        let Some(cfg) = state.config.as_deref() else { return };
+        self.count_event(state, cfg, event);
+    }
+
+    #[inline]
+    fn after(&mut self, state: &State, event: &Event) {
+        if let Some(a) = self.touched.take().and_then(|id| state.agents.get(id.index())) {
+            self.agent_changed(a, event.at());
+        }
+    }
+}
+
+impl Metrics {
+    /// The metrics of a log: its events folded from the empty state.
+    pub fn of<'a>(events: impl IntoIterator<Item = &'a Event>) -> Metrics {
+        let mut metrics = Metrics::default();
+        crate::apply::replay_projected(events, &mut metrics);
+        metrics
+    }
+
+    /// Counts what `event` ends or starts, on the state before it is folded. Inlined into
+    /// the fold's loop ([`Projection::fold_all`]), so that an event costs no call.
+    #[inline(always)]
+    fn count_event(&mut self, state: &State, cfg: &Config, event: &Event) {
+        let at = event.at();
+        // The ticket named by an event is always in the state (`check` and `decide` make
+        // sure); `apply` fails loudly on one that is not, so a miss here counts nothing.
+        let ticket = |id| state.tickets.get(id);
+        match event {
+            Event::Configured { .. } => {}
+            Event::TicketCreated { spec, .. } => {
+                let Some(queue) = spec.queue else { return };
+                let slice = Slice { at, queue: Some(queue), channel: Some(spec.channel), team: None };
+                if spec.bot {
+                    self.count(slice, |c| c.bot_started += 1);
+                } else {
+                    self.count(slice, |c| c.offered += 1);
+                }
+            }
+            Event::AgentRegistered { agent, .. }
+            | Event::AgentPresenceChanged { agent, .. }
+            | Event::AgentSkillsChanged { agent, .. }
+            | Event::AgentCapacityChanged { agent, .. }
+            | Event::WrapUpEnded { agent, .. }
+            | Event::TicketOffered { agent, .. } => self.touched = Some(*agent),
+            Event::TicketAssigned { ticket: id, agent, .. } | Event::OfferAccepted { ticket: id, agent, .. } => {
+                self.touched = Some(*agent);
+                // The episode is answered the first time an agent starts work in it.
+                if let Some(t) = ticket(*id)
+                    && t.answered_at.is_none()
+                {
+                    let sl = cfg.queue(t.episode_queue).service_level_ms;
+                    self.wait_ended(episode_of(t), at.since(t.queued_since), sl, WaitOutcome::Answered);
+                }
+            }
+            Event::TicketResolved { ticket: id, .. } | Event::BotResolved { ticket: id, .. } => {
+                self.closed(state, cfg, ticket(*id), TicketStatus::Resolved, at);
+            }
+            Event::TicketAbandoned { ticket: id, .. } => {
+                self.closed(state, cfg, ticket(*id), TicketStatus::Abandoned, at)
+            }
+            Event::TicketExpired { ticket: id, .. } => self.closed(state, cfg, ticket(*id), TicketStatus::Expired, at),
+            Event::TicketPending { ticket: id, .. } | Event::TicketOnHold { ticket: id, .. } => {
+                if let Some(t) = ticket(*id) {
+                    self.released(state, cfg, t, at, true, None);
+                }
+            }
+            Event::TicketRequeued { ticket: id, reason, .. } => {
+                let Some(t) = ticket(*id) else { return };
+                if *reason == RequeueReason::NoReply
+                    && let (Some(answered), Some(held)) = (t.answered_at, t.held_since)
+                    && answered >= held
+                {
+                    // The take that answered the episode ended without a reply in time: the
+                    // episode is unanswered again (not if an earlier hold answered it).
+                    let sl = cfg.queue(t.episode_queue).service_level_ms;
+                    self.answer_withdrawn(episode_of(t), answered.since(t.queued_since), sl);
+                }
+                self.released(state, cfg, t, at, false, None);
+            }
+            Event::TicketTransferred { ticket: id, .. } => {
+                let Some(t) = ticket(*id) else { return };
+                self.released(state, cfg, t, at, false, None);
+                self.count(slice_of(t, at), |c| c.transferred += 1);
+            }
+            Event::TicketEscalated { ticket: id, trigger, .. } => {
+                let Some(t) = ticket(*id) else { return };
+                self.released(state, cfg, t, at, false, None);
+                self.count(slice_of(t, at), |c| c.escalated += 1);
+                self.escalations[trigger.index()] += 1;
+            }
+            Event::BotHandedOff { ticket: id, .. } => {
+                let Some(t) = ticket(*id) else { return };
+                // The human episode starts now; the bot conversation's outcome counts where
+                // it started, with `bot_started` (so a window never has more outcomes than
+                // starts).
+                let slice = slice_of(t, at);
+                self.count(slice, |c| c.offered += 1);
+                self.count(Slice { at: t.created_at, ..slice }, |c| c.bot_handed_off += 1);
+            }
+            Event::TicketReopened { ticket: id, .. } => {
+                let Some(t) = ticket(*id) else { return };
+                let was_first_contact = t.transfer_count == 0 && t.reopen_count == 0;
+                self.count(slice_of(t, at), |c| {
+                    c.offered += 1;
+                    c.reopened += 1;
+                    c.first_contact_reopened += u64::from(was_first_contact);
+                });
+            }
+            Event::SlaWarning { ticket: id, clock, policy, .. } => {
+                self.sla[usize::from(*policy)][clock.index()].warned += 1;
+                if let Some(t) = ticket(*id) {
+                    self.count(slice_of(t, at), |c| c.sla_warned += 1);
+                }
+            }
+            Event::SlaBreached { ticket: id, clock, policy, .. } => {
+                self.sla[usize::from(*policy)][clock.index()].breached += 1;
+                if let Some(t) = ticket(*id) {
+                    let k = clock.index();
+                    self.count(slice_of(t, at), |c| {
+                        c.sla_breached += 1;
+                        c.sla_breached_by_clock[k] += 1;
+                    });
+                }
+            }
+            Event::SlaMet { ticket: id, clock, policy, .. } => {
+                self.sla[usize::from(*policy)][clock.index()].met += 1;
+                if let Some(t) = ticket(*id) {
+                    let k = clock.index();
+                    self.count(slice_of(t, at), |c| {
+                        c.sla_met += 1;
+                        c.sla_met_by_clock[k] += 1;
+                    });
+                }
+            }
+            Event::SlaReminder { clock, policy, .. } => {
+                self.sla[usize::from(*policy)][clock.index()].reminded += 1;
+            }
+            Event::FollowUpDue { ticket: id, .. } => {
+                if let Some(t) = ticket(*id) {
+                    self.count(slice_of(t, at), |c| c.follow_ups += 1);
+                }
+            }
+            Event::RecurringIssueDetected { .. } => self.recurring_alerts += 1,
+            Event::TicketUpdated { .. }
+            | Event::AgentReplied { .. }
+            | Event::CustomerReplied { .. }
+            | Event::TicketReactivated { .. }
+            | Event::TicketStepReached { .. }
+            | Event::TicketPinned { .. }
+            | Event::TicketUnpinned { .. }
+            | Event::OverflowOpened { .. }
+            | Event::OverflowClosed { .. } => {}
+        }
+    }
+
+    /// A ticket closed with `status` (its outcome counted; a held ticket's agent released).
+    fn closed(&mut self, state: &State, cfg: &Config, t: Option<&Ticket>, status: TicketStatus, at: Timestamp) {
+        let Some(t) = t else { return };
+        let unanswered = t.answered_at.is_none();
+        let with_bot = t.status == TicketStatus::Bot;
+        let (wait, sl) = (at.since(t.queued_since), cfg.queue(t.episode_queue).service_level_ms);
+        let first_contact = t.transfer_count == 0 && t.reopen_count == 0;
+        let here = slice_of(t, at);
+        let bot = Slice { at: t.created_at, ..here };
+        let held = matches!(t.status, TicketStatus::Assigned | TicketStatus::Offered);
+        let served = held && status == TicketStatus::Resolved && t.status == TicketStatus::Assigned;
+        match status {
+            // A bot conversation's outcome counts where it started (see `BotHandedOff`).
+            TicketStatus::Abandoned if with_bot => self.count(bot, |c| c.bot_abandoned += 1),
+            TicketStatus::Resolved if with_bot => self.count(bot, |c| c.bot_deflected += 1),
+            TicketStatus::Abandoned if unanswered => self.wait_ended(episode_of(t), wait, sl, WaitOutcome::Abandoned),
+            TicketStatus::Expired if unanswered => self.wait_ended(episode_of(t), wait, sl, WaitOutcome::Expired),
+            // Counted with the handling, below (same time, queue and channel).
+            TicketStatus::Resolved if served => {}
+            TicketStatus::Resolved => self.count(here, |c| {
+                c.resolved += 1;
+                c.resolved_first_contact += u64::from(first_contact);
+            }),
+            _ => {}
+        }
+        if held {
+            let resolved = (status == TicketStatus::Resolved).then_some(first_contact);
+            self.released(state, cfg, t, at, status == TicketStatus::Resolved, resolved);
+        }
+    }
+
+    /// A held ticket's agent lets it go at `at`. `served`: the agent handled it (resolved,
+    /// or set waiting on the customer), which counts its handle time (with the after-contact
+    /// work that follows) if the ticket was assigned, not merely offered; `resolved`: the
+    /// release resolves it, at first contact or not, counted with the handling in one pass
+    /// (resolutions do not go to teams). The agent's occupancy follows after the event.
+    fn released(
+        &mut self,
+        state: &State,
+        cfg: &Config,
+        t: &Ticket,
+        at: Timestamp,
+        served: bool,
+        resolved: Option<bool>,
+    ) {
+        let Some(agent) = t.agent else { return };
+        self.touched = Some(agent);
+        if !(served && t.status == TicketStatus::Assigned) {
+            return;
+        }
+        let Some(team) = state.agents.get(agent.index()).map(|a| a.team) else { return };
+        let held_ms = t.held_since.map_or(0, |since| at.since(since));
+        let handle_ms = (held_ms + cfg.wrap_up_ms(team, t.queue)).max(0) as u64;
+        let slice = Slice { team: Some(team), ..slice_of(t, at) };
+        let handled = |c: &mut Counts| {
+            c.handled += 1;
+            c.handle_ms += handle_ms;
+        };
+        match resolved {
+            None => self.count(slice, handled),
+            Some(first_contact) => self.count_split(
+                slice,
+                |c| {
+                    handled(c);
+                    c.resolved += 1;
+                    c.resolved_first_contact += u64::from(first_contact);
+                },
+                handled,
+            ),
+        }
+    }
+}
+
+/// Where a count about a ticket goes now: its queue and channel at `at`.
+#[inline]
+fn slice_of(t: &Ticket, at: Timestamp) -> Slice {
+    Slice { at, queue: Some(t.queue), channel: Some(t.channel), team: None }
+}
+
+/// Where the outcome of a ticket's episode goes: the queue it was offered to, in the
+/// interval it started in.
+#[inline]
+fn episode_of(t: &Ticket) -> Slice {
+    Slice { at: t.episode_start, queue: Some(t.episode_queue), channel: Some(t.channel), team: None }
 }

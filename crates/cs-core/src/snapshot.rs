@@ -2,7 +2,7 @@
 //! sequence number and start from it instead of folding every event since the first.
 //!
 //! A snapshot holds the facts only: the configuration, the ticket, agent, customer and
-//! queue tables, and the metrics projection. What is derived from them (the routing index,
+//! queue tables. What is derived from them (the routing index,
 //! the queues' age indexes, the timer set, agents' skill level sets) is left out and
 //! rebuilt when the snapshot is read, exactly as [`replay`](crate::replay()) builds it once
 //! at the end. So a state read back from a snapshot equals the state it was written from,
@@ -17,7 +17,6 @@ use crate::agent::Agent;
 use crate::apply::{begin_replay, end_replay};
 use crate::config::Config;
 use crate::id::{AgentId, CategoryId, CustomerId, TicketId};
-use crate::metrics::Metrics;
 use crate::routing::FxMap;
 use crate::skill::SkillLevels;
 use crate::state::{Customer, QueueState, State, TicketTable};
@@ -27,7 +26,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// The layout version of the state's tables in a snapshot.
-pub const SNAPSHOT_FORMAT: u16 = 2;
+pub const SNAPSHOT_FORMAT: u16 = 3;
 
 /// The tables of a state, borrowed for writing.
 #[derive(Serialize)]
@@ -45,7 +44,6 @@ struct TablesRef<'a> {
     /// Sorted by customer, so equal states write equal bytes.
     customers: Vec<(&'a CustomerId, &'a Customer)>,
     category_contacts: Vec<(&'a CategoryId, &'a VecDeque<Timestamp>)>,
-    metrics: &'a Metrics,
     customer_expiry: &'a VecDeque<(Timestamp, CustomerId)>,
 }
 
@@ -65,7 +63,6 @@ struct Tables {
     queues: Vec<QueueState>,
     customers: Vec<(CustomerId, Customer)>,
     category_contacts: Vec<(CategoryId, VecDeque<Timestamp>)>,
-    metrics: Metrics,
     customer_expiry: VecDeque<(Timestamp, CustomerId)>,
 }
 
@@ -88,7 +85,6 @@ impl Serialize for State {
             queues: &self.queues,
             customers,
             category_contacts,
-            metrics: &self.metrics,
             customer_expiry: &self.customer_expiry,
         }
         .serialize(s)
@@ -113,7 +109,6 @@ impl<'de> Deserialize<'de> for State {
             queues: t.queues,
             customers: t.customers.into_iter().collect::<FxMap<_, _>>(),
             category_contacts: t.category_contacts.into_iter().collect::<FxMap<_, _>>(),
-            metrics: t.metrics,
             customer_expiry: t.customer_expiry,
             ..State::default()
         };

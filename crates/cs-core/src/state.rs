@@ -393,7 +393,6 @@ pub struct State {
     pub(crate) customers: crate::routing::FxMap<crate::id::CustomerId, Customer>,
     /// Recent ticket creations per category, kept for category repeat-contact rules.
     pub(crate) category_contacts: crate::routing::FxMap<crate::id::CategoryId, VecDeque<Timestamp>>,
-    pub(crate) metrics: crate::metrics::Metrics,
     /// When to check each customer record for forgetting, in time order (one entry each).
     pub(crate) customer_expiry: VecDeque<(Timestamp, crate::id::CustomerId)>,
     /// While true (during [`crate::replay`]), `apply` folds the tables only and leaves the
@@ -499,11 +498,6 @@ impl State {
     #[inline]
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.timers.first().map(|&(t, _)| t)
-    }
-
-    /// Every metric, as of the last event.
-    pub fn metrics(&self) -> &crate::metrics::Metrics {
-        &self.metrics
     }
 
     /// What is remembered of a customer.

@@ -16,13 +16,14 @@
 //! timer's event at another time or a duplicated event is refused at the first event that
 //! departs from what the engine would have written, saying what that was.
 
-use crate::apply::{apply, begin_replay, end_replay};
+use crate::apply::{apply, apply_projected, begin_replay, end_replay, replay_projected};
 use crate::command::Command;
 use crate::config::Config;
 use crate::config::IncompatibleChange;
 use crate::engine::Engine;
 use crate::event::{Assignment, Event, PresenceReason, RequeueReason, TransferReason, UnpinReason};
 use crate::id::{AgentId, CategoryId, LanguageId, QueueId, SkillId, TeamId, TicketId};
+use crate::projection::Projection;
 use crate::skill::PROFICIENCY_MAX;
 use crate::state::State;
 use crate::ticket::{Ticket, TicketStatus};
@@ -61,8 +62,19 @@ impl std::error::Error for ReplayError {}
 /// [`ReplayError`] at the first event that does not fit, that the engine would not have
 /// written there, or that no command or timer explains.
 pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<State, ReplayError> {
+    try_replay_projected::<()>(events).map(|(state, ())| state)
+}
+
+/// [`try_replay`], folding a projection `P` (the metrics, say) beside the state from its
+/// empty value: the state and the projection as of the log's last event.
+///
+/// # Errors
+/// As [`try_replay`].
+pub fn try_replay_projected<'a, P: Projection + Default>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Result<(State, P), ReplayError> {
     let log: Vec<&Event> = events.into_iter().collect();
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_projection(P::default());
     // The engine's events not yet matched against the log: `engine.events()[matched..]`.
     let mut matched = 0;
     for (index, &e) in log.iter().enumerate() {
@@ -76,7 +88,7 @@ pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Sta
             if engine.events().is_empty() {
                 let cmd = match command_for(engine.state(), &log, index) {
                     Ok(cmd) => cmd,
-                    Err(Unexplained::Cut) => return fold_cut(&log, index),
+                    Err(Unexplained::Cut) => return fold_cut(&log, index, P::default()),
                     Err(Unexplained::Why(why)) => return Err(refuse(why)),
                 };
                 engine.execute(&cmd).map_err(|r| refuse(format!("the engine refuses it: {r}")))?;
@@ -104,21 +116,23 @@ pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Sta
     if matched < engine.events().len() {
         // The log stops inside a decision (cut short by a crash, or by hand): every event
         // it holds is one the engine wrote, so it folds as far as it goes.
-        return Ok(crate::apply::replay(log));
+        let mut projection = P::default();
+        let state = replay_projected(log, &mut projection);
+        return Ok((state, projection));
     }
-    Ok(engine.into_state())
+    Ok(engine.into_parts())
 }
 
 /// A log whose events from `cut` on are the start of a decision the log stops inside (a
 /// logout's re-queues, a reply's `SlaMet`, without the event they lead to): everything
 /// before is what the engine wrote, and the rest is folded as far as each event fits.
-fn fold_cut(log: &[&Event], cut: usize) -> Result<State, ReplayError> {
-    let mut state = crate::apply::replay(log[..cut].iter().copied());
+fn fold_cut<P: Projection>(log: &[&Event], cut: usize, mut projection: P) -> Result<(State, P), ReplayError> {
+    let mut state = replay_projected(log[..cut].iter().copied(), &mut projection);
     for (index, &e) in log.iter().enumerate().skip(cut) {
         check(&state, e).map_err(|why| ReplayError { index, at: e.at(), event: e.name(), reason: why.to_string() })?;
-        crate::apply::apply(&mut state, e);
+        apply_projected(&mut state, e, &mut projection);
     }
-    Ok(state)
+    Ok((state, projection))
 }
 
 /// A replay fed one event at a time, each event checked against the state before it
@@ -164,6 +178,21 @@ impl Replayer {
             return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason: why.to_string() });
         }
         apply(&mut self.state, e);
+        self.pushed += 1;
+        Ok(())
+    }
+
+    /// [`Replayer::push`], folding `projection` beside the state (the metrics a restored
+    /// service keeps serving, say). The projection reads the tables only, which a replay
+    /// keeps up to date event by event.
+    ///
+    /// # Errors
+    /// As [`Replayer::push`]; the projection then sees nothing either.
+    pub fn push_projected(&mut self, e: &Event, projection: &mut dyn Projection) -> Result<(), ReplayError> {
+        if let Err(why) = check(&self.state, e) {
+            return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason: why.to_string() });
+        }
+        apply_projected(&mut self.state, e, projection);
         self.pushed += 1;
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 use crate::restore::{Restored, restore, snapshot_of};
 use crate::{DEFAULT_PARTITION, DurableError, Opened};
+use cs_core::metrics::Metrics;
 use cs_core::{Command, Engine, Event, Rejection, State, Timestamp};
 use cs_store::{
     Append, CommandKey, EventStore, Range, SqliteOptions, SqliteStore, StoreError, WriterLock, check_partition,
@@ -74,7 +75,8 @@ pub struct Receipt {
 pub struct DurableEngine {
     store: Arc<dyn EventStore>,
     partition: String,
-    engine: Engine,
+    /// The engine, folding the metrics projection the service reports beside its state.
+    engine: Engine<Metrics>,
     /// The sequence number of the last event applied (and durable).
     seq: u64,
     /// The last event applied, for the next snapshot's check.
@@ -124,8 +126,8 @@ impl DurableEngine {
     ) -> Result<DurableEngine, DurableError> {
         check_partition(partition)?;
         let lock = store.lock_writer(partition, options.lock_wait)?;
-        let Restored { state, seq, last, opened } = restore(&*store, partition)?;
-        Ok(DurableEngine::from_parts(store, partition, options, lock, state, seq, last, opened))
+        let Restored { state, metrics, seq, last, opened } = restore(&*store, partition)?;
+        Ok(DurableEngine::from_parts(store, partition, options, lock, (state, metrics), seq, last, opened))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -134,7 +136,7 @@ impl DurableEngine {
         partition: &str,
         options: DurableOptions,
         lock: WriterLock,
-        state: State,
+        (state, metrics): (State, Metrics),
         seq: u64,
         last: Option<Event>,
         opened: Opened,
@@ -142,7 +144,7 @@ impl DurableEngine {
         DurableEngine {
             store,
             partition: partition.to_owned(),
-            engine: Engine::from_state(state),
+            engine: Engine::from_parts(state, metrics),
             seq,
             last,
             options,
@@ -158,6 +160,12 @@ impl DurableEngine {
     /// The state as of the last durable event.
     pub fn state(&self) -> &State {
         self.engine.state()
+    }
+
+    /// The metrics as of the last durable event: the projection folded beside the state
+    /// (kept in snapshots beside it, so a restart serves the same figures).
+    pub fn metrics(&self) -> &Metrics {
+        self.engine.projection()
     }
 
     /// The sequence number of the last durable event (0 before the first).
@@ -266,8 +274,8 @@ impl DurableEngine {
     /// After a failed append: rebuild the state from the store, or give up and say so.
     fn reload(&mut self, cause: &StoreError) {
         match restore(&*self.store, &self.partition) {
-            Ok(Restored { state, seq, last, .. }) => {
-                self.engine = Engine::from_state(state);
+            Ok(Restored { state, metrics, seq, last, .. }) => {
+                self.engine = Engine::from_parts(state, metrics);
                 self.seq = seq;
                 self.last = last;
             }
@@ -291,12 +299,13 @@ impl DurableEngine {
         let Some(last) = self.last.clone() else { return };
         // The copy is what lets commands go on while the snapshot is encoded and written.
         let state = self.engine.state().clone();
+        let metrics = self.engine.projection().clone();
         let (store, partition, seq) = (self.store.clone(), self.partition.clone(), self.seq);
         let keys_before = Timestamp(state.last_event_at().ms().saturating_sub(self.options.command_keys_ms));
         let error = self.snapshot_error.clone();
         self.snapshot_seq = seq;
         let spawned = std::thread::Builder::new().name("cs-snapshot".to_owned()).spawn(move || {
-            let record = snapshot_of(&state, seq, &last);
+            let record = snapshot_of(&state, &metrics, seq, &last);
             let result = store
                 .save_snapshot(&partition, &record)
                 .and_then(|()| store.forget_commands(&partition, keys_before).map(|_| ()));
@@ -317,7 +326,7 @@ impl DurableEngine {
             let _ = h.join();
         }
         let Some(last) = &self.last else { return Ok(()) };
-        let record = snapshot_of(self.engine.state(), self.seq, last);
+        let record = snapshot_of(self.engine.state(), self.engine.projection(), self.seq, last);
         self.store.save_snapshot(&self.partition, &record)?;
         self.snapshot_seq = self.seq;
         Ok(())

@@ -16,6 +16,8 @@ pub struct Follower {
     store: Arc<dyn EventStore>,
     partition: String,
     state: State,
+    /// The metrics projection, folded beside the state.
+    metrics: cs_core::metrics::Metrics,
     seq: u64,
     last: Option<Event>,
     opened: Opened,
@@ -47,13 +49,18 @@ impl Follower {
     /// As [`DurableEngine::open_in`], but never for a busy writer.
     pub fn open(store: Arc<dyn EventStore>, partition: &str) -> Result<Follower, DurableError> {
         check_partition(partition)?;
-        let Restored { state, seq, last, opened } = restore(&*store, partition)?;
-        Ok(Follower { store, partition: partition.to_owned(), state, seq, last, opened })
+        let Restored { state, metrics, seq, last, opened } = restore(&*store, partition)?;
+        Ok(Follower { store, partition: partition.to_owned(), state, metrics, seq, last, opened })
     }
 
     /// The replica's state.
     pub fn state(&self) -> &State {
         &self.state
+    }
+
+    /// The replica's metrics, folded beside its state.
+    pub fn metrics(&self) -> &cs_core::metrics::Metrics {
+        &self.metrics
     }
 
     /// The sequence number of the last event folded.
@@ -100,7 +107,7 @@ impl Follower {
                         reason: why.to_string(),
                     },
                 })?;
-                cs_core::apply(&mut self.state, &s.event);
+                cs_core::apply_projected(&mut self.state, &s.event, &mut self.metrics);
                 self.seq = s.seq;
                 self.last = Some(s.event);
                 folded += 1;
@@ -129,7 +136,7 @@ impl Follower {
             &self.partition,
             options,
             lock,
-            std::mem::take(&mut self.state),
+            (std::mem::take(&mut self.state), std::mem::take(&mut self.metrics)),
             self.seq,
             self.last.take(),
             opened,

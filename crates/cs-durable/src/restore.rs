@@ -1,11 +1,14 @@
 //! Rebuilding a partition's state from a store: the newest snapshot that matches its
-//! events, then the events after it, each checked before it is folded.
+//! events, then the events after it, each checked before it is folded. The metrics
+//! projection is rebuilt beside the state: a snapshot holds both, as of the same event.
 
 use crate::DurableError;
+use cs_core::metrics::Metrics;
 use cs_core::snapshot::SNAPSHOT_FORMAT;
 use cs_core::{Event, Replayer, State};
 use cs_store::codec::encode_event;
 use cs_store::{EventStore, Range, SnapshotRecord, crc32};
+use serde::{Deserialize, Serialize};
 
 /// Events read from the store per page while replaying.
 pub(crate) const PAGE_EVENTS: usize = 4096;
@@ -23,9 +26,10 @@ pub struct Opened {
     pub seq: u64,
 }
 
-/// A rebuilt state.
+/// A rebuilt state, and the metrics folded beside it.
 pub(crate) struct Restored {
     pub state: State,
+    pub metrics: Metrics,
     pub seq: u64,
     /// The last event folded (for the next snapshot's check), if any.
     pub last: Option<Event>,
@@ -35,21 +39,21 @@ pub(crate) struct Restored {
 /// Rebuilds a partition's state as of its head.
 pub(crate) fn restore(store: &dyn EventStore, partition: &str) -> Result<Restored, DurableError> {
     let mut opened = Opened::default();
-    let (state, from) = match store.load_snapshot(partition)? {
+    let (Snapshot { state, mut metrics }, from) = match store.load_snapshot(partition)? {
         Some(snap) => match usable(store, partition, &snap) {
-            Ok(state) => {
+            Ok(snapshot) => {
                 opened.snapshot_seq = Some(snap.seq);
-                (state, snap.seq)
+                (snapshot, snap.seq)
             }
             Err(reason) => {
                 opened.snapshot_refused = Some(format!("snapshot at event {}: {reason}", snap.seq));
-                (State::new(), 0)
+                (Snapshot::default(), 0)
             }
         },
-        None => (State::new(), 0),
+        None => (Snapshot::default(), 0),
     };
     let mut replayer = Replayer::from_state(state);
-    let (seq, last) = fold(store, partition, from, &mut replayer)?;
+    let (seq, last) = fold(store, partition, from, &mut replayer, &mut metrics)?;
     opened.replayed = replayer.pushed() as u64;
     opened.seq = seq;
     let last = match last {
@@ -58,16 +62,17 @@ pub(crate) fn restore(store: &dyn EventStore, partition: &str) -> Result<Restore
         None if seq > 0 => store.read(partition, Range::from(seq, 1))?.pop().map(|s| s.event),
         None => None,
     };
-    Ok(Restored { state: replayer.finish(), seq, last, opened })
+    Ok(Restored { state: replayer.finish(), metrics, seq, last, opened })
 }
 
-/// Folds every event after `after` into `replayer`, checked; returns the last sequence
-/// number and event folded.
+/// Folds every event after `after` into `replayer`, checked, and `metrics` beside it;
+/// returns the last sequence number and event folded.
 pub(crate) fn fold(
     store: &dyn EventStore,
     partition: &str,
     after: u64,
     replayer: &mut Replayer,
+    metrics: &mut Metrics,
 ) -> Result<(u64, Option<Event>), DurableError> {
     let mut seq = after;
     let mut last = None;
@@ -78,7 +83,7 @@ pub(crate) fn fold(
             if s.seq != seq + 1 {
                 return Err(gap(store, partition, seq, s.seq));
             }
-            replayer.push(&s.event).map_err(|error| DurableError::BadLog {
+            replayer.push_projected(&s.event, metrics).map_err(|error| DurableError::BadLog {
                 store: store.describe(),
                 partition: partition.to_owned(),
                 seq: s.seq,
@@ -100,8 +105,27 @@ pub(crate) fn gap(store: &dyn EventStore, partition: &str, seq: u64, found: u64)
     })
 }
 
-/// The state a snapshot holds, if it matches the partition's events; else why not.
-fn usable(store: &dyn EventStore, partition: &str, snap: &SnapshotRecord) -> Result<State, String> {
+/// What a snapshot record's bytes hold: the state and the metrics projection as of the
+/// same event (format [`SNAPSHOT_FORMAT`] 3 on; a format-2 record, with the metrics inside
+/// the state, is set aside and the partition replayed from its first event, like any
+/// record of another format).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Snapshot {
+    state: State,
+    metrics: Metrics,
+}
+
+/// [`Snapshot`], borrowed for writing.
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    state: &'a State,
+    metrics: &'a Metrics,
+}
+
+/// The state (and metrics) a snapshot holds, if it matches the partition's events; else
+/// why not.
+fn usable(store: &dyn EventStore, partition: &str, snap: &SnapshotRecord) -> Result<Snapshot, String> {
     if snap.format != SNAPSHOT_FORMAT {
         return Err(format!("format {} is not this build's {SNAPSHOT_FORMAT}", snap.format));
     }
@@ -117,7 +141,8 @@ fn usable(store: &dyn EventStore, partition: &str, snap: &SnapshotRecord) -> Res
         }
         _ => return Err(format!("the partition has no event {}", snap.seq)),
     }
-    let state: State = serde_json::from_slice(&snap.data).map_err(|e| format!("it does not decode: {e}"))?;
+    let snapshot: Snapshot = serde_json::from_slice(&snap.data).map_err(|e| format!("it does not decode: {e}"))?;
+    let state = &snapshot.state;
     if state.events_applied() != snap.seq || state.last_event_at() != snap.at {
         return Err(format!(
             "it holds {} events up to {}, not {} up to {}",
@@ -127,13 +152,15 @@ fn usable(store: &dyn EventStore, partition: &str, snap: &SnapshotRecord) -> Res
             snap.at
         ));
     }
-    Ok(state)
+    Ok(snapshot)
 }
 
-/// Encodes a state as a snapshot record at `seq`, whose last event is `last`.
-pub(crate) fn snapshot_of(state: &State, seq: u64, last: &Event) -> SnapshotRecord {
-    // A state serialises: its tables are plain data with string keys.
-    let data = serde_json::to_vec(state).unwrap_or_else(|e| panic!("a state does not serialise: {e}"));
+/// Encodes a state and the metrics folded beside it as a snapshot record at `seq`, whose
+/// last event is `last`.
+pub(crate) fn snapshot_of(state: &State, metrics: &Metrics, seq: u64, last: &Event) -> SnapshotRecord {
+    // A state serialises: its tables are plain data with string keys; so do the metrics.
+    let data = serde_json::to_vec(&SnapshotRef { state, metrics })
+        .unwrap_or_else(|e| panic!("a state does not serialise: {e}"));
     SnapshotRecord {
         seq,
         format: SNAPSHOT_FORMAT,

@@ -92,8 +92,8 @@ async fn service_rate(
         }],
         ..cs_http::ServiceConfig::empty()
     };
-    let metrics_view: cs_http::views::MetricsView = Arc::new(|_, _, _| Ok(serde_json::Value::Null));
-    let staffing_view: cs_http::views::StaffingView = Arc::new(|_, _, _| Ok(serde_json::Value::Null));
+    let metrics_view: cs_http::views::MetricsView = Arc::new(|_, _, _, _| Ok(serde_json::Value::Null));
+    let staffing_view: cs_http::views::StaffingView = Arc::new(|_, _, _, _| Ok(serde_json::Value::Null));
     let bound = cs_http::bind(cs_http::ServeOptions { config, store, metrics_view, staffing_view })
         .await
         .expect("the service starts");

@@ -429,7 +429,11 @@ async fn ticket_command(
 }
 
 async fn queues(Extension(t): Extension<Arc<Tenant>>) -> Response {
-    read(t.query(|v: &View<'_>| (configured(v).map(|s| crate::views::queues(s, v.now)), v.seq)).await.and_then(lift))
+    read(
+        t.query(|v: &View<'_>| (configured(v).map(|s| crate::views::queues(s, v.metrics, v.now)), v.seq))
+            .await
+            .and_then(lift),
+    )
 }
 
 #[derive(serde::Deserialize)]
@@ -457,7 +461,7 @@ async fn metrics(
     let view = app.metrics_view.clone();
     read(
         t.query(move |v: &View<'_>| {
-            (configured(v).and_then(|s| crate::views::metrics(s, &view, from, to, v.now)), v.seq)
+            (configured(v).and_then(|s| crate::views::metrics(s, v.metrics, &view, from, to, v.now)), v.seq)
         })
         .await
         .and_then(lift),
@@ -475,9 +479,11 @@ async fn staffing(
     };
     let view = app.staffing_view.clone();
     read(
-        t.query(move |v: &View<'_>| (configured(v).and_then(|s| crate::views::staffing(s, &view, &q, v.now)), v.seq))
-            .await
-            .and_then(lift),
+        t.query(move |v: &View<'_>| {
+            (configured(v).and_then(|s| crate::views::staffing(s, v.metrics, &view, &q, v.now)), v.seq)
+        })
+        .await
+        .and_then(lift),
     )
 }
 
@@ -542,7 +548,7 @@ async fn prometheus(AxState(app): AxState<Shared>) -> Response {
     for t in &app.tenants {
         let gauges = t
             .query(|v: &View<'_>| {
-                v.state.config_opt().map(|_| crate::views::queue_gauges(v.state, v.now)).unwrap_or_default()
+                v.state.config_opt().map(|_| crate::views::queue_gauges(v.state, v.metrics, v.now)).unwrap_or_default()
             })
             .await;
         rows.push((t.name.clone(), gauges.unwrap_or_default(), t.clone()));

@@ -45,6 +45,8 @@ pub type Query = Box<dyn FnOnce(&View<'_>) + Send>;
 pub struct View<'a> {
     /// The state.
     pub state: &'a State,
+    /// The metrics folded beside it, as of the same event.
+    pub metrics: &'a cs_core::metrics::Metrics,
     /// The sequence number of its last event.
     pub seq: u64,
     /// The time the tenant stamps now.
@@ -283,6 +285,14 @@ impl Mode {
         }
     }
 
+    fn metrics(&self) -> &cs_core::metrics::Metrics {
+        match self {
+            Mode::Writer(e) => e.metrics(),
+            Mode::Follower(f) => f.metrics(),
+            Mode::Vacant => unreachable!("the mode is put back before anything reads it"),
+        }
+    }
+
     fn seq(&self) -> u64 {
         match self {
             Mode::Writer(e) => e.seq(),
@@ -342,8 +352,13 @@ impl Actor {
                 }
             }
             let state = self.mode.state();
-            let view =
-                View { state, seq: self.mode.seq(), now: stamp(state), owner: self.owner.load(Ordering::Relaxed) };
+            let view = View {
+                state,
+                metrics: self.mode.metrics(),
+                seq: self.mode.seq(),
+                now: stamp(state),
+                owner: self.owner.load(Ordering::Relaxed),
+            };
             for q in queries {
                 if let Job::Query(f) = q {
                     f(&view);

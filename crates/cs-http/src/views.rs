@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::prom::QueueGauges;
-use cs_core::metrics::{INTERVAL_MS, interval_start};
+use cs_core::metrics::{INTERVAL_MS, Metrics, interval_start};
 use cs_core::sla::ClockState;
 use cs_core::time::DAY_MS;
 use cs_core::{CustomerId, QueueId, State, TicketStatus, Timestamp};
@@ -25,11 +25,11 @@ fn midnight(now: Timestamp) -> Timestamp {
 
 /// `GET /v1/queues`: per queue, what waits, how long, the service level today against
 /// the goal, its last 8 hours per 15 minutes, and the tickets closest to breach.
-pub fn queues(s: &State, now: Timestamp) -> Vec<Value> {
+pub fn queues(s: &State, metrics: &Metrics, now: Timestamp) -> Vec<Value> {
     let cfg = s.config();
     // Today is within the 15-minute intervals kept; a state whose clock is far behind its
     // metrics (it cannot be) would show no figures rather than fail the view.
-    let today = s.metrics().report(midnight(now), Timestamp::MAX, now).ok();
+    let today = metrics.report(midnight(now), Timestamp::MAX, now).ok();
     let from = Timestamp(interval_start(now).ms() - (HISTORY_INTERVALS - 1) * INTERVAL_MS);
     cfg.queues()
         .iter()
@@ -38,8 +38,7 @@ pub fn queues(s: &State, now: Timestamp) -> Vec<Value> {
             let id = QueueId(i as u16);
             let blank = cs_core::metrics::Counts::default();
             let c = today.as_ref().map_or(&blank, |r| &r.queues[i]);
-            let history: Vec<Value> = s
-                .metrics()
+            let history: Vec<Value> = metrics
                 .intervals
                 .iter()
                 .filter(|iv| iv.start >= from)
@@ -95,8 +94,8 @@ fn status(s: TicketStatus) -> Value {
 }
 
 /// The gauges `/metrics` shows per queue.
-pub fn queue_gauges(s: &State, now: Timestamp) -> Vec<QueueGauges> {
-    let today = s.metrics().report(midnight(now), Timestamp::MAX, now).ok();
+pub fn queue_gauges(s: &State, metrics: &Metrics, now: Timestamp) -> Vec<QueueGauges> {
+    let today = metrics.report(midnight(now), Timestamp::MAX, now).ok();
     s.config()
         .queues()
         .iter()
@@ -134,10 +133,12 @@ pub fn customer_position(s: &State, customer: CustomerId, id: &str, now: Timesta
     json!({ "customer": id, "tickets": tickets })
 }
 
-/// Makes the metrics summary of a state over a window `[from, to]`: the caller's (`cs serve`
+/// Makes the metrics summary of a state (and the metrics folded beside it) over a window
+/// `[from, to]`: the caller's (`cs serve`
 /// passes the summary `cs replay --json` prints, so the field names agree by construction).
 /// A window the metrics cannot answer is an error naming why.
-pub type MetricsView = std::sync::Arc<dyn Fn(&State, Timestamp, Timestamp) -> Result<Value, String> + Send + Sync>;
+pub type MetricsView =
+    std::sync::Arc<dyn Fn(&State, &Metrics, Timestamp, Timestamp) -> Result<Value, String> + Send + Sync>;
 
 /// What `GET /v1/staffing` asks: the goal to staff for and how far ahead.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
@@ -179,12 +180,18 @@ impl StaffingQuery {
 /// passes `cs_plan::elastic::report`, the one `cs replay --staffing` prints). An input out
 /// of range is an error naming it.
 pub type StaffingView =
-    std::sync::Arc<dyn Fn(&State, Timestamp, &StaffingQuery) -> Result<Value, String> + Send + Sync>;
+    std::sync::Arc<dyn Fn(&State, &Metrics, Timestamp, &StaffingQuery) -> Result<Value, String> + Send + Sync>;
 
 /// `GET /v1/staffing`: the agents needed per queue now and in the next intervals, from the
 /// last hour's arrivals and handle times.
-pub fn staffing(s: &State, view: &StaffingView, q: &StaffingQuery, now: Timestamp) -> Result<Value, ApiError> {
-    let mut v = view(s, now, q).map_err(|why| ApiError::bad_request("bad_query", why))?;
+pub fn staffing(
+    s: &State,
+    metrics: &Metrics,
+    view: &StaffingView,
+    q: &StaffingQuery,
+    now: Timestamp,
+) -> Result<Value, ApiError> {
+    let mut v = view(s, metrics, now, q).map_err(|why| ApiError::bad_request("bad_query", why))?;
     v["as_of"] = Value::String(now.to_string());
     Ok(v)
 }
@@ -193,6 +200,7 @@ pub fn staffing(s: &State, view: &StaffingView, q: &StaffingQuery, now: Timestam
 /// midnight UTC to now.
 pub fn metrics(
     s: &State,
+    m: &Metrics,
     view: &MetricsView,
     from: Option<Timestamp>,
     to: Option<Timestamp>,
@@ -203,7 +211,7 @@ pub fn metrics(
     if from > to {
         return Err(ApiError::bad_request("bad_query", format!("from {from} is after to {to}")));
     }
-    let mut v = view(s, from, to).map_err(|why| ApiError::bad_request("bad_window", why))?;
+    let mut v = view(s, m, from, to).map_err(|why| ApiError::bad_request("bad_window", why))?;
     v["from"] = Value::String(interval_start(from).to_string());
     v["to"] = Value::String(to.to_string());
     Ok(v)

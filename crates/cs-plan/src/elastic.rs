@@ -12,7 +12,7 @@
 //! rising surge raises the next intervals' needs before it peaks. Each interval's rate is
 //! staffed with Erlang A when a patience is given, C otherwise, plus the reserve.
 
-use cs_core::metrics::INTERVAL_MS;
+use cs_core::metrics::{INTERVAL_MS, Metrics};
 use cs_core::{QueueId, State, Timestamp};
 use cs_sim::erlang::{ErlangError, StaffingGoal, Traffic, staff};
 use serde::Serialize;
@@ -95,7 +95,7 @@ pub struct Report {
 /// # Errors
 /// [`ErlangError`] naming the input out of range (the goal, the reserve, the patience, or
 /// `ahead` over [`AHEAD_MAX`]).
-pub fn report(state: &State, at: Timestamp, r: &Request) -> Result<Report, ErlangError> {
+pub fn report(state: &State, metrics: &Metrics, at: Timestamp, r: &Request) -> Result<Report, ErlangError> {
     if r.ahead > AHEAD_MAX {
         return Err(ErlangError::InvalidInput { name: "ahead", value: r.ahead as f64, reason: "must be from 0 to 96" });
     }
@@ -103,7 +103,7 @@ pub fn report(state: &State, at: Timestamp, r: &Request) -> Result<Report, Erlan
         Traffic::new(1.0, 1.0, Some(p))?;
     }
     let goal = StaffingGoal::new(r.target_s, r.service_level)?;
-    let observed = observe(state, at, r.patience_s);
+    let observed = observe(state, metrics, at, r.patience_s);
     let queues = staffing(&observed, &goal, r.reserve, r.ahead)?;
     Ok(Report { target_s: r.target_s, service_level: r.service_level, reserve: r.reserve, observed, queues })
 }
@@ -185,13 +185,13 @@ fn line(y: &[f64]) -> (f64, f64) {
     (my + slope * (n - 1.0 - mx), slope)
 }
 
-/// What the state's metrics say of every queue over the hour before `at`: arrivals
+/// What the metrics folded beside `state` say of every queue over the hour before `at`: arrivals
 /// offered in each of the four 15-minute intervals ending with the one holding `at` (or,
 /// when that one is less than a third done, ending just before it), and
 /// the mean handle time of what was handled in that hour. `patience_s` is taken as given
 /// (the metrics do not estimate it).
 #[must_use]
-pub fn observe(state: &State, at: Timestamp, patience_s: Option<f64>) -> Vec<Observed> {
+pub fn observe(state: &State, metrics: &Metrics, at: Timestamp, patience_s: Option<f64>) -> Vec<Observed> {
     let mut current = cs_core::metrics::interval_start(at);
     let mut elapsed = at.since(current) as f64 / INTERVAL_MS as f64;
     // A running interval less than a third done says too little to scale up: the four
@@ -201,7 +201,6 @@ pub fn observe(state: &State, at: Timestamp, patience_s: Option<f64>) -> Vec<Obs
         elapsed = 1.0;
     }
     let first = current.plus_ms(-3 * INTERVAL_MS);
-    let metrics = state.metrics();
     let Some(config) = state.config_opt() else { return Vec::new() };
     config
         .queues()

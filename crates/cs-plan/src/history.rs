@@ -1,7 +1,7 @@
 //! Arrivals per queue per 15-minute interval: the history a forecast starts from.
 
 use crate::PlanError;
-use cs_core::metrics::{INTERVAL_MS, interval_start};
+use cs_core::metrics::{INTERVAL_MS, Metrics, interval_start};
 use cs_core::{Event, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -83,20 +83,21 @@ impl History {
     /// event), and as [`History::from_log`].
     pub fn from_events(events: &[Event]) -> Result<History, PlanError> {
         if !matches!(events.first(), Some(Event::Configured { .. })) {
-            return History::from_log(events, &cs_core::State::new());
+            return History::from_log(events, &Metrics::default());
         }
-        let state = cs_core::try_replay(events).map_err(|e| PlanError::History(e.to_string()))?;
-        History::from_log(events, &state)
+        let (_, metrics) =
+            cs_core::try_replay_projected::<Metrics>(events).map_err(|e| PlanError::History(e.to_string()))?;
+        History::from_log(events, &metrics)
     }
 
-    /// As [`History::from_events`], with the log already replayed into `state` (the
-    /// caller checked it): counts from the events, handle times and patience from the
-    /// state's metrics.
+    /// As [`History::from_events`], with the log already replayed and its `metrics`
+    /// folded (the caller checked it): counts from the events, handle times and patience
+    /// from the metrics.
     ///
     /// # Errors
     /// [`PlanError::History`] for a log that does not start with its configuration, holds
     /// no ticket, or spans more than a year.
-    pub fn from_log(events: &[Event], state: &cs_core::State) -> Result<History, PlanError> {
+    pub fn from_log(events: &[Event], metrics: &Metrics) -> Result<History, PlanError> {
         let Some(Event::Configured { .. }) = events.first() else {
             return Err(PlanError::History(
                 "the first event is not Configured: this is not the start of an event log".into(),
@@ -147,7 +148,7 @@ impl History {
         }
         // Handle time and patience per queue from the core's own metrics of the log.
         for (q, series) in queues.iter_mut().enumerate() {
-            if let Some(c) = state.metrics().queues.get(q) {
+            if let Some(c) = metrics.queues.get(q) {
                 series.aht_s = c.aht_s();
                 series.patience_s = (c.abandoned > 0)
                     .then(|| (c.wait_ms_answered + c.wait_ms_abandoned) as f64 / c.abandoned as f64 / 1000.0)

@@ -13,7 +13,7 @@ use crate::arrivals::Arrival;
 use crate::dist::{Purpose, Stream, to_ms};
 use crate::scenario::{AtShiftEnd, Scenario, align_up};
 use crate::stats::{Estimates, Figures, Histogram};
-use cs_core::metrics::Report;
+use cs_core::metrics::{Metrics, Report};
 use cs_core::{
     AgentId, CategoryId, Channel, Command, CustomerId, Engine, Event, LanguageId, Presence, QueueId, Rejection,
     TicketId, TicketSpec, TicketStatus, Timestamp,
@@ -89,7 +89,7 @@ pub struct Run {
     /// The seed the run used.
     pub seed: u64,
     /// The core's metrics over the window: the primary figures, reproducible by replaying
-    /// the run's events (`cs_core::replay`, then `metrics().report(window.0, window.1,
+    /// the run's events (`cs_core::metrics::Metrics::of`, then `report(window.0, window.1,
     /// window.1)`).
     pub report: Report,
     /// The statistics window: warm-up end rounded up to a 15-minute boundary, to the end.
@@ -613,7 +613,8 @@ struct Recorded {
 
 struct Sim<'s> {
     sc: &'s Scenario,
-    engine: Engine,
+    /// The engine, folding the metrics projection every figure of the run comes from.
+    engine: Engine<Metrics>,
     agenda: Agenda,
     q: Vec<QueueRt>,
     /// First agent id of each team (agents are registered team by team).
@@ -677,7 +678,7 @@ impl<'s> Sim<'s> {
         let start_ms = sc.start().ms();
         Ok(Sim {
             sc,
-            engine: Engine::new(),
+            engine: Engine::with_projection(Metrics::default()),
             agenda: Agenda::new(start_ms, sc.end().ms()),
             q,
             team_first,
@@ -1335,14 +1336,12 @@ impl<'s> Sim<'s> {
             seed,
             report: self
                 .engine
-                .state()
-                .metrics()
+                .projection()
                 .report(from, to, to)
                 .expect("a run of at most 31 days lies in the 15-minute intervals the engine keeps"),
             intervals: self
                 .engine
-                .state()
-                .metrics()
+                .projection()
                 .intervals
                 .iter()
                 .filter(|i| i.start < to)
@@ -1350,8 +1349,7 @@ impl<'s> Sim<'s> {
                 .collect(),
             queue_intervals: self
                 .engine
-                .state()
-                .metrics()
+                .projection()
                 .intervals
                 .iter()
                 .filter(|i| i.start < to)

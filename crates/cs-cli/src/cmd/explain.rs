@@ -36,7 +36,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let Some(Event::Configured { .. }) = events.first() else {
         bail!("{file}: the first event is not Configured: this is not the start of an event log");
     };
-    let state = super::replay_log(&a.events, &events)?;
+    let (state, ()) = super::replay_log(&a.events, &events)?;
     let at = a.at.unwrap_or_else(|| state.last_event_at());
     let key = a.ticket.as_str();
     // Looked up in the log, not only the state: a ticket closed long before the instant

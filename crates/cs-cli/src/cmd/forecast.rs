@@ -97,8 +97,8 @@ pub fn read_history(path: Option<&std::path::Path>, store: Option<&str>, partiti
                 bail!("{name}: the first event is not Configured: this is not the start of an event log");
             };
             // Checked as `cs replay` checks it, a bad event named by its line.
-            let state = super::replay_log(path, &read.events)?;
-            Ok((name.clone(), History::from_log(&read.events, &state).map_err(|e| anyhow::anyhow!("{name}: {e}"))?))
+            let (_, metrics) = super::replay_log::<cs_core::metrics::Metrics>(path, &read.events)?;
+            Ok((name.clone(), History::from_log(&read.events, &metrics).map_err(|e| anyhow::anyhow!("{name}: {e}"))?))
         }
         (None, Some(location)) => {
             let s = super::open_existing_store(location)?;

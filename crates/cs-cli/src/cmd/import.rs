@@ -34,7 +34,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if events.is_empty() {
         bail!("{file}: the log holds no event; nothing to import");
     }
-    super::replay_log(&a.file, &events)?;
+    super::replay_log::<()>(&a.file, &events)?;
     let store = cs_store::open(&a.store)?;
     let _lock = store.lock_writer(&a.partition, std::time::Duration::ZERO)?;
     let head = store.head(&a.partition)?;

@@ -129,9 +129,13 @@ impl TrafficArgs {
 /// Replays the events read from the log at `path`, checking each against what the engine
 /// would have written ([`cs_core::try_replay`]): an event that does not follow from the
 /// ones before it (the log was edited, spliced or cut) is an error naming the file, its
-/// line and what does not fit.
-pub fn replay_log(path: &std::path::Path, events: &[cs_core::Event]) -> anyhow::Result<cs_core::State> {
-    cs_core::try_replay(events).map_err(|e| {
+/// line and what does not fit. A projection `P` (the metrics, or none: `()`) is folded
+/// beside the state.
+pub fn replay_log<P: cs_core::Projection + Default>(
+    path: &std::path::Path,
+    events: &[cs_core::Event],
+) -> anyhow::Result<(cs_core::State, P)> {
+    cs_core::try_replay_projected::<P>(events).map_err(|e| {
         let at = match cs_store::line_of_event(path, e.index) {
             Some(line) => format!("{}:{line}", path.display()),
             None => path.display().to_string(),

@@ -12,6 +12,7 @@
 use anyhow::bail;
 use cs_cli::summary::Summary;
 use cs_cli::table::{Table, seconds};
+use cs_core::metrics::Metrics;
 use cs_core::{Event, Timestamp};
 use cs_store::{JsonlReader, LogError, TornTail};
 use serde::Serialize;
@@ -280,9 +281,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if !matches!(first, Event::Configured { .. }) {
         bail!("{file}: the first event is {}, not Configured: this is not the start of an event log", first.name());
     }
-    let state = match path {
-        Some(path) => super::replay_log(path, &events)?,
-        None => cs_core::try_replay(&events)
+    // The metrics are a projection folded beside the state, from the same events.
+    let (state, metrics) = match path {
+        Some(path) => super::replay_log::<Metrics>(path, &events)?,
+        None => cs_core::try_replay_projected::<Metrics>(&events)
             .map_err(|e| anyhow::anyhow!("{file}: {e}; the log cannot be replayed past it"))?,
     };
     let as_of = a.until.unwrap_or_else(|| state.last_event_at());
@@ -300,7 +302,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         bail!("{file}: --from {metrics_from} is after the time of the view ({as_of})");
     }
     let from = cs_core::metrics::interval_start(metrics_from);
-    let summary = Summary::of_state(&state, metrics_from, as_of).map_err(|e| anyhow::anyhow!("{file}: --from: {e}"))?;
+    let summary = Summary::of_state(&state, &metrics, metrics_from, as_of).map_err(|e| anyhow::anyhow!("{file}: --from: {e}"))?;
     let config = state.config();
 
     let agents: Vec<AgentOut> = state
@@ -370,7 +372,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             ahead: a.ahead as usize,
             patience_s: a.patience_s,
         };
-        Some(cs_plan::elastic::report(&state, as_of, &request).map_err(super::erlang_error)?)
+        Some(cs_plan::elastic::report(&state, &metrics, as_of, &request).map_err(super::erlang_error)?)
     } else {
         None
     };

@@ -54,16 +54,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         eprintln!("warning: no tenants configured: every /v1 request will be refused (give --config FILE)");
     }
     let store = cs_store::open(&location).with_context(|| format!("opening the store {location}"))?;
-    let metrics_view: cs_http::views::MetricsView = Arc::new(|state, from, to| {
+    let metrics_view: cs_http::views::MetricsView = Arc::new(|state, metrics, from, to| {
         let summary = if to >= state.last_event_at() {
-            Summary::of_state(state, from, to)
+            Summary::of_state(state, metrics, from, to)
         } else {
-            let report = state.metrics().report(cs_core::metrics::interval_start(from), to, to);
+            let report = metrics.report(cs_core::metrics::interval_start(from), to, to);
             report.map(|r| Summary::from_report(&r, state.config()))
         };
         summary.map(|s| serde_json::to_value(s).unwrap_or(serde_json::Value::Null)).map_err(|e| e.to_string())
     });
-    let staffing_view: cs_http::views::StaffingView = Arc::new(|state, at, q| {
+    let staffing_view: cs_http::views::StaffingView = Arc::new(|state, metrics, at, q| {
         let request = cs_plan::elastic::Request {
             target_s: q.target_s,
             service_level: q.service_level,
@@ -71,7 +71,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             ahead: q.ahead,
             patience_s: q.patience_s,
         };
-        let report = cs_plan::elastic::report(state, at, &request).map_err(|e| e.to_string())?;
+        let report = cs_plan::elastic::report(state, metrics, at, &request).map_err(|e| e.to_string())?;
         Ok(serde_json::to_value(report).unwrap_or(serde_json::Value::Null))
     });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

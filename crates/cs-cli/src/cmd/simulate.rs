@@ -389,11 +389,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             let log_to = first.plus_ms(to.since(scenario.start()));
             // Every event is checked, not only those in the window: the arrivals are read
             // from all of them.
-            super::replay_log(path, &events)?;
+            super::replay_log::<()>(path, &events)?;
             let within = events.partition_point(|e| e.at() <= log_to);
-            let state = cs_core::replay(&events[..within]);
+            let mut metrics = cs_core::metrics::Metrics::default();
+            let state = cs_core::replay_projected(&events[..within], &mut metrics);
             // Counted to the window's end, as the simulation is, which the log covers.
-            let summary = Summary::of_state(&state, log_from, log_to).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            let summary = Summary::of_state(&state, &metrics, log_from, log_to).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             // Names are looked up in the log's latest configuration (a later one may only
             // append names).
             let config = events

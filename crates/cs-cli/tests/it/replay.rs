@@ -4,8 +4,8 @@
 use crate::desk::{self, t};
 use crate::{close, cs, same};
 use cs_cli::summary::Summary;
-use cs_core::metrics::{Counts, interval_start};
-use cs_core::{Event, QueueId, Timestamp, replay};
+use cs_core::metrics::{Counts, Metrics, interval_start};
+use cs_core::{Event, QueueId, Timestamp, replay_projected};
 use serde_json::Value;
 
 /// Checks the JSON figures of one slice against the core's counters.
@@ -30,8 +30,8 @@ fn replay_prints_the_states_own_metrics() {
     assert!(r.stderr.is_empty(), "{}", r.stderr);
     let j = r.json();
 
-    let state = replay(&events);
-    let m = state.metrics();
+    let mut m = Metrics::default();
+    let state = replay_projected(&events, &mut m);
     assert!(m.total.offered > 50 && m.total.abandoned > 0 && m.total.answered > 0, "a busy morning: {:?}", m.total);
     assert!(m.total.service_level().unwrap() < 1.0, "some waits miss the target");
 
@@ -72,7 +72,7 @@ fn replay_prints_the_states_own_metrics() {
 
     // The whole summary is the reusable type, built the same way.
     let parsed: Summary = serde_json::from_value(j.clone()).unwrap();
-    let direct = Summary::of_state(&state, events[0].at(), state.last_event_at()).unwrap();
+    let direct = Summary::of_state(&state, &m, events[0].at(), state.last_event_at()).unwrap();
     assert_eq!(parsed.queues.len(), direct.queues.len());
     assert_eq!(
         (parsed.total.tickets, parsed.waiting, parsed.open_tickets),
@@ -120,13 +120,14 @@ fn until_cuts_the_log() {
         ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let j = r.json();
-        let state = replay(&before);
+        let mut metrics = Metrics::default();
+        let state = replay_projected(&before, &mut metrics);
         assert_eq!(j["events"], before.len());
         assert_eq!(j["as_of_ms"], until.ms());
         assert_eq!(j["more_after_until"], true);
-        check_figures(&j, &state.metrics().total, "total until");
+        check_figures(&j, &metrics.total, "total until");
         assert_eq!(j["open_tickets"], state.open_tickets());
-        let report = state.metrics().report(interval_start(events[0].at()), Timestamp::MAX, until).unwrap();
+        let report = metrics.report(interval_start(events[0].at()), Timestamp::MAX, until).unwrap();
         same(&j["occupancy"], report.total.occupancy(), "occupancy until");
     }
     // Before the first event there is nothing to replay.
@@ -164,8 +165,7 @@ fn torn_tail_is_replayed_without_it_and_warned_about() {
     let j = r.json();
     assert_eq!(j["events"], events.len() - 1);
     assert_eq!(j["torn_tail"]["line"], events.len());
-    let state = replay(&events[..events.len() - 1]);
-    check_figures(&j, &state.metrics().total, "total before the torn line");
+    check_figures(&j, &Metrics::of(&events[..events.len() - 1]).total, "total before the torn line");
 }
 
 /// Replaces line `n` (1-based) of a file.

@@ -401,10 +401,10 @@ fn a_simulated_figure_is_the_cores_own() {
     let log = scratch("desk-core.jsonl");
     let j = simulate(&path, &["--events", log.to_str().unwrap()]);
     let events = cs_store::read_all(&log).unwrap();
-    let state = cs_core::replay(&events);
+    let metrics = cs_core::metrics::Metrics::of(&events);
     let from = cs_core::Timestamp::from_ms(j["window"]["from_ms"].as_i64().unwrap());
     let to = cs_core::Timestamp::from_ms(j["window"]["to_ms"].as_i64().unwrap());
-    let report = state.metrics().report(from, to, to).unwrap();
+    let report = metrics.report(from, to, to).unwrap();
     same(&j["service_level"], report.total.service_level(), "service level");
     same(&j["asa_s"], report.total.asa_s(), "asa");
     same(&j["occupancy"], report.total.occupancy(), "occupancy");
@@ -503,10 +503,10 @@ fn what_if_on_a_shorter_log_compares_like_with_like() {
     // The recorded figures are the log's own over the same window, its agents counted to
     // the window's end (the run's), not to the scenario's.
     let events = cs_store::read_all(&log).unwrap();
-    let state = cs_core::replay(&events);
+    let metrics = cs_core::metrics::Metrics::of(&events);
     let ms = |key: &str| cs_core::Timestamp(num(&j["window"], key) as i64);
     let (from, to) = (ms("from_ms"), ms("to_ms"));
-    let report = state.metrics().report(from, to, to).unwrap();
+    let report = metrics.report(from, to, to).unwrap();
     close(num(&j["baseline"], "occupancy"), report.total.occupancy().unwrap(), "recorded occupancy");
     let r = cs([OsStr::new("simulate"), long.as_os_str(), "--arrivals-from".as_ref(), log.as_os_str()]);
     assert!(r.stdout.contains("so that both cover the same time"), "{}", r.stdout);
@@ -547,4 +547,34 @@ fn replications_on_two_threads_print_the_same_figures_as_on_one() {
     let r = cs([OsStr::new("simulate"), path.as_os_str(), "--threads".as_ref(), "0".as_ref()]);
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("--threads"), "{}", r.stderr);
+}
+
+/// The metrics left the state for a projection folded beside it (issue 19): the figures
+/// did not move. `tests/golden/promo-surge-seed1.json` is the `--json` report of
+/// `examples/scenarios/promo-surge.toml` with seed 1 on two threads, written by the binary
+/// of commit 36baba9 (metrics folded inside the state), with only its two wall-clock
+/// fields (`wall_s`, `tickets_per_s`) taken out; this build must print the same bytes.
+/// Never regenerate it to make this pass: a difference is a change in the figures.
+#[test]
+fn the_promo_surge_report_is_the_one_pinned_before_metrics_left_the_state() {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/promo-surge.toml");
+    let r = cs([
+        "simulate".as_ref(),
+        scenario.as_os_str(),
+        "--seed".as_ref(),
+        "1".as_ref(),
+        "--threads".as_ref(),
+        "2".as_ref(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Take out `"wall_s":<number>,` and `"tickets_per_s":<number>,`, as the pin did.
+    let mut report = r.stdout.clone();
+    for key in ["\"wall_s\":", "\"tickets_per_s\":"] {
+        let start = report.find(key).unwrap_or_else(|| panic!("{key} in {report}"));
+        let end = start + report[start..].find(',').expect("a field follows");
+        report.replace_range(start..=end, "");
+    }
+    let pinned = include_str!("../golden/promo-surge-seed1.json");
+    assert!(report == pinned, "the report differs from the pinned one:\n{report}\nvs\n{pinned}");
 }

@@ -1,7 +1,8 @@
 //! Given / when / then: given these commands (or events), when this command, expect these
 //! events or this rejection.
 
-use cs_core::{Command, Decision, Event, Rejection, State, apply, apply_all};
+use cs_core::metrics::Metrics;
+use cs_core::{Command, Decision, Event, Rejection, State, apply_all, apply_projected};
 
 /// Decides `cmd` on `state` step by step with the pure [`Decision`], applying each step's
 /// events: every event applied, and whether the command was accepted (on a rejection, the
@@ -32,11 +33,13 @@ pub fn decide(state: &State, cmd: &Command) -> Result<Vec<Event>, Rejection> {
 pub struct Given {
     pub state: State,
     pub log: Vec<Event>,
+    /// The metrics projection, folded beside the state.
+    pub metrics: Metrics,
 }
 
 /// The state after these commands, each decided and applied in turn; panics on a rejection.
 pub fn given(cmds: &[Command]) -> Given {
-    let mut g = Given { state: State::new(), log: Vec::new() };
+    let mut g = Given { state: State::new(), log: Vec::new(), metrics: Metrics::default() };
     for c in cmds {
         g = g.and(c.clone());
     }
@@ -47,27 +50,29 @@ impl Given {
     /// The state after these events.
     #[allow(dead_code)]
     pub fn events(events: &[Event]) -> Given {
-        Given { state: cs_core::replay(events), log: events.to_vec() }
+        let mut metrics = Metrics::default();
+        Given { state: cs_core::replay_projected(events, &mut metrics), log: events.to_vec(), metrics }
     }
 
     /// One more command, which must be accepted.
     pub fn and(mut self, cmd: Command) -> Given {
         let events = decide(&self.state, &cmd).unwrap_or_else(|r| panic!("given {cmd:?} was rejected: {r}"));
         for e in &events {
-            apply(&mut self.state, e);
+            apply_projected(&mut self.state, e, &mut self.metrics);
         }
         self.log.extend(events);
         self
     }
 
     pub fn when(&self, cmd: Command) -> Then {
-        Then { result: decide(&self.state, &cmd), before: self.state.clone() }
+        Then { result: decide(&self.state, &cmd), before: self.state.clone(), before_metrics: self.metrics.clone() }
     }
 }
 
 pub struct Then {
     pub result: Result<Vec<Event>, Rejection>,
     pub before: State,
+    pub before_metrics: Metrics,
 }
 
 impl Then {
@@ -95,10 +100,20 @@ impl Then {
 
     /// The state after applying the events to the state before.
     pub fn state_after(&self) -> State {
-        let mut s = self.before.clone();
+        self.after().0
+    }
+
+    /// The metrics after folding the events beside the state before.
+    #[allow(dead_code)]
+    pub fn metrics_after(&self) -> Metrics {
+        self.after().1
+    }
+
+    fn after(&self) -> (State, Metrics) {
+        let (mut s, mut m) = (self.before.clone(), self.before_metrics.clone());
         for e in self.events() {
-            apply(&mut s, e);
+            apply_projected(&mut s, e, &mut m);
         }
-        s
+        (s, m)
     }
 }

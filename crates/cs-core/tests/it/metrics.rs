@@ -2,7 +2,7 @@
 
 use crate::fixture::*;
 use crate::gwt::given;
-use cs_core::metrics::{Counts, WindowError};
+use cs_core::metrics::{Counts, Metrics, WindowError};
 use cs_core::{AgentId, Command, Engine, TicketId, TicketStatus, Timestamp};
 
 /// (staffed ms, busy rate × ms) of a slice.
@@ -29,7 +29,7 @@ fn occupancy_per_team_counts_every_team_up_to_now_however_seldom_it_changes() {
     let lee_ticket = g.state.ticket(cs_core::TicketId(0)).unwrap();
     assert_eq!((lee_ticket.status, lee_ticket.agent), (TicketStatus::Assigned, Some(AgentId(1))));
 
-    let hour = g.state.metrics().report(t(0), t(3600), t(3600)).unwrap();
+    let hour = g.metrics.report(t(0), t(3600), t(3600)).unwrap();
     let lee = (3_600_000, 500 * 3_600_000);
     let ann = (1_140_000 + 2_100_000, 0);
     assert_eq!(occupancy_time(&hour.teams[EXPERTS.index()]), lee, "the team that never changed");
@@ -38,28 +38,28 @@ fn occupancy_per_team_counts_every_team_up_to_now_however_seldom_it_changes() {
     assert_eq!(hour.teams[EXPERTS.index()].occupancy(), Some(0.5));
 
     // One interval, 09:15 to 09:30: lee all of it, ann 300 s on each side of her break.
-    let q2 = g.state.metrics().report(t(900), t(1800), t(3600)).unwrap();
+    let q2 = g.metrics.report(t(900), t(1800), t(3600)).unwrap();
     assert_eq!(occupancy_time(&q2.teams[EXPERTS.index()]), (900_000, 500 * 900_000));
     assert_eq!(occupancy_time(&q2.teams[TIER1.index()]), (600_000, 0));
 
     // Up to the last event only, for the team that changed last, as of then.
-    let then = g.state.metrics().report(t(0), t(3600), t(1500)).unwrap();
+    let then = g.metrics.report(t(0), t(3600), t(1500)).unwrap();
     assert_eq!(occupancy_time(&then.teams[EXPERTS.index()]), (1_500_000, 500 * 1_500_000));
     assert_eq!(occupancy_time(&then.teams[TIER1.index()]), (1_140_000, 0));
 
     // The same from a replay and from the engine.
-    let replayed = cs_core::replay(&g.log);
-    assert_eq!(replayed.metrics().report(t(0), t(3600), t(3600)).unwrap(), hour);
-    let mut engine = Engine::new();
+    let replayed = Metrics::of(&g.log);
+    assert_eq!(replayed.report(t(0), t(3600), t(3600)).unwrap(), hour);
+    let mut engine = Engine::with_projection(Metrics::default());
     for c in &cmds {
         engine.execute(c).unwrap();
     }
-    assert_eq!(engine.state().metrics().report(t(0), t(3600), t(3600)).unwrap(), hour);
+    assert_eq!(engine.projection().report(t(0), t(3600), t(3600)).unwrap(), hour);
 
     // A view ages after the last change counts the time since in one span, and saturates
     // rather than overflows when the product leaves 64 bits.
     let far = cs_core::Timestamp(i64::MAX / 2);
-    let ages = g.state.metrics().report(t(0), cs_core::Timestamp::MAX, far).unwrap();
+    let ages = g.metrics.report(t(0), cs_core::Timestamp::MAX, far).unwrap();
     let experts = &ages.teams[EXPERTS.index()];
     assert_eq!(experts.staffed_ms, far.since(t(0)) as u64, "staffed the whole time, exactly");
     assert_eq!(experts.busy_milli_ms, u64::MAX, "500 thousandths of that is beyond 64 bits");
@@ -67,9 +67,9 @@ fn occupancy_per_team_counts_every_team_up_to_now_however_seldom_it_changes() {
 
 /// One agent logged in from `start`; one chat a day for `days` days at 10:00, taken at
 /// once and resolved five minutes later; each day `gap` after the day before.
-fn daily_chats(start: Timestamp, days: i64, gap_ms: i64) -> Engine {
+fn daily_chats(start: Timestamp, days: i64, gap_ms: i64) -> Engine<Metrics> {
     let at = |ms: i64| start.plus_ms(ms);
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_projection(Metrics::default());
     let setup = [
         Command::Configure { at: at(0), config: Box::new(spec()) },
         Command::RegisterAgent {
@@ -103,7 +103,7 @@ fn metrics_answer_any_window_of_a_log_longer_than_31_days() {
     let day = 86_400_000;
     let start = Timestamp::parse("2026-11-23T00:00:00Z").unwrap();
     let engine = daily_chats(start, 40, day);
-    let (m, now) = (engine.state().metrics(), engine.state().last_event_at());
+    let (m, now) = (engine.projection(), engine.state().last_event_at());
     let all = m.report(start, Timestamp::MAX, now).unwrap();
     assert_eq!((all.total.offered, all.total.answered, all.total.handled), (40, 40, 40));
     assert_eq!(all.total.staffed_ms, now.since(start) as u64, "staffed the whole time");
@@ -125,9 +125,9 @@ fn metrics_answer_any_window_of_a_log_longer_than_31_days() {
     assert_eq!(last.total.offered, 2);
     // The same figures from a replay of the log.
     let log: Vec<cs_core::Event> = engine.events().to_vec();
-    let replayed = cs_core::replay(&log);
-    assert_eq!(replayed.metrics().report(start.plus_ms(5 * day), start.plus_ms(10 * day), now).unwrap(), week);
-    assert_eq!(replayed.metrics(), m);
+    let replayed = Metrics::of(&log);
+    assert_eq!(replayed.report(start.plus_ms(5 * day), start.plus_ms(10 * day), now).unwrap(), week);
+    assert_eq!(&replayed, m);
 }
 
 /// A century between two chats with the agent logged in throughout: the work is bounded by
@@ -140,7 +140,7 @@ fn a_gap_of_a_century_costs_what_is_kept() {
     let start = Timestamp::parse("1970-01-01T00:00:00Z").unwrap();
     let (engine, bytes) = crate::alloc::allocated_by(|| daily_chats(start, 2, century));
     assert!(bytes < 64 << 20, "{bytes} bytes allocated");
-    let (m, now) = (engine.state().metrics(), engine.state().last_event_at());
+    let (m, now) = (engine.projection(), engine.state().last_event_at());
     assert!(m.intervals.len() <= cs_core::metrics::INTERVALS_KEPT && m.days.len() <= cs_core::metrics::DAYS_KEPT);
     let all = m.report(start, Timestamp::MAX, now).unwrap();
     assert_eq!((all.total.offered, all.total.staffed_ms), (2, now.since(start) as u64));
@@ -167,7 +167,7 @@ fn a_log_may_span_the_engine_s_whole_range_and_no_further() {
     let mut engine = daily_chats(start, 1, 0);
     let last = Command::CreateTicket { at: Timestamp::LATEST, spec: chat_spec(9) };
     engine.execute(&last).unwrap();
-    let m = engine.state().metrics();
+    let m = engine.projection();
     let all = m.report(start, Timestamp::MAX, Timestamp::LATEST).unwrap();
     assert_eq!((all.total.offered, all.total.staffed_ms), (2, Timestamp::LATEST.since(start) as u64));
     let beyond = Command::CreateTicket { at: Timestamp::LATEST.plus_ms(1), spec: chat_spec(10) };
@@ -194,7 +194,7 @@ fn ten_thousand_queues_cost_memory_for_the_busy_ones() {
     }
     let spec: cs_core::ConfigSpec = toml::from_str(&text).unwrap();
     let start = Timestamp::parse("2026-11-23T00:00:00Z").unwrap();
-    let mut engine = Engine::new();
+    let mut engine = Engine::with_projection(Metrics::default());
     engine.execute(&Command::Configure { at: start, config: Box::new(spec) }).unwrap();
     let register = Command::RegisterAgent {
         at: start,
@@ -217,7 +217,7 @@ fn ten_thousand_queues_cost_memory_for_the_busy_ones() {
         }
     });
     assert!(bytes < 32 << 20, "{bytes} bytes allocated for a day");
-    let m = engine.state().metrics();
+    let m = engine.projection();
     let day = m.report(start, Timestamp::MAX, engine.state().last_event_at()).unwrap();
     assert_eq!((day.queues[0].offered, day.queues[2].offered, day.queues[9_999].offered), (32, 32, 0));
     assert_eq!(m.intervals[3].queue(cs_core::QueueId(0)).map(|c| c.offered), Some(1));

@@ -13,6 +13,7 @@
 
 use crate::fixture::{CONFIG, t};
 use cs_core::capacity;
+use cs_core::metrics::Metrics;
 use cs_core::priority::Rank;
 use cs_core::{
     AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, Event, LanguageId,
@@ -501,7 +502,12 @@ fn knobs() -> impl Strategy<Value = Knobs> {
 
 /// Runs one command on both paths (pure decide + apply, and the in-place engine), checks
 /// they agree and that the routed assignments are right.
-fn step(state: &mut State, engine: &mut Engine, log: &mut Vec<Event>, cmd: &Command) -> Result<(), TestCaseError> {
+fn step(
+    state: &mut State,
+    engine: &mut Engine<Metrics>,
+    log: &mut Vec<Event>,
+    cmd: &Command,
+) -> Result<(), TestCaseError> {
     let before_state = state.clone();
     let (pure_events, pure) = crate::gwt::decide_in(state, cmd);
     let before = engine.events().len();
@@ -530,7 +536,8 @@ fn step(state: &mut State, engine: &mut Engine, log: &mut Vec<Event>, cmd: &Comm
 fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseError> {
     let config = config_with(knobs);
     let mut state = State::new();
-    let mut engine = Engine::new();
+    // The engine folds the metrics projection beside its state; the pure path folds none.
+    let mut engine = Engine::with_projection(Metrics::default());
     let mut log: Vec<Event> = Vec::new();
     let configure = Command::Configure { at: t(0), config: Box::new(config) };
     step(&mut state, &mut engine, &mut log, &configure)?;
@@ -543,7 +550,7 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
     let mut resumed: Vec<Engine> = Vec::new();
     // And a checked replay of the rest of the log continued from that snapshot (what a
     // durable engine does at start-up) must end in the live state.
-    let mut snapshot_at: Option<(String, usize)> = None;
+    let mut snapshot_at: Option<(String, String, usize)> = None;
     for (i, (op, dt)) in ops.iter().enumerate() {
         now += dt;
         let cmd = to_command(op, &state, t(now));
@@ -553,7 +560,10 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
             let restored: State = serde_json::from_str(&snapshot).unwrap();
             prop_assert_eq!(&restored, &state, "a state read back from its snapshot differs");
             resumed.push(Engine::from_state(restored));
-            snapshot_at = Some((snapshot, log.len()));
+            // The metrics projection is written beside the state and read back equal.
+            let metrics = serde_json::to_string(engine.projection()).unwrap();
+            prop_assert_eq!(&serde_json::from_str::<Metrics>(&metrics).unwrap(), engine.projection());
+            snapshot_at = Some((snapshot, metrics, log.len()));
         }
         let before = engine.events().len();
         step(&mut state, &mut engine, &mut log, &cmd)?;
@@ -565,12 +575,16 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
         cmds.push(cmd);
     }
     prop_assert_eq!(&replay(&log), &state, "replay differs from incremental state");
-    if let Some((snapshot, at)) = snapshot_at {
+    // Metrics folded event by event in place equal metrics folded over a replay.
+    prop_assert_eq!(&Metrics::of(&log), engine.projection(), "replayed metrics differ from incremental ones");
+    if let Some((snapshot, metrics, at)) = snapshot_at {
         let mut r = cs_core::Replayer::from_state(serde_json::from_str(&snapshot).unwrap());
+        let mut m: Metrics = serde_json::from_str(&metrics).unwrap();
         for e in &log[at..] {
-            r.push(e).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            r.push_projected(e, &mut m).map_err(|e| TestCaseError::fail(e.to_string()))?;
         }
         prop_assert!(r.finish() == state, "a replay continued from a snapshot differs from the live state");
+        prop_assert!(&m == engine.projection(), "metrics continued from a snapshot differ from the live ones");
     }
     // Encode -> decode -> replay is the identity.
     let decoded: Vec<Event> = log

@@ -568,13 +568,14 @@ fn takes_that_time_out_are_no_answers_and_the_third_agent_keeps_it() {
     assert_eq!((ticket.status, ticket.agent, ticket.reply_due), (TicketStatus::Assigned, Some(AgentId(2)), None));
     assert_eq!(ticket.avoid_agents, vec![AgentId(0), AgentId(1)]);
     assert_eq!(after.next_deadline(), None, "the third take is not timed");
-    let c = &after.metrics().total;
+    let metrics = then.metrics_after();
+    let c = &metrics.total;
     assert_eq!((c.offered, c.answered, c.wait_ms_answered), (1, 1, 2_000), "answered once, after 2 s");
     assert_eq!(c.answered_within_sl, 1);
     // The same from a replay of the log.
     let mut log = g.log.clone();
     log.extend(then.events().iter().cloned());
-    assert_eq!(cs_core::replay(&log).metrics(), after.metrics());
+    assert_eq!(cs_core::metrics::Metrics::of(&log), metrics);
 }
 
 #[test]

@@ -478,7 +478,7 @@ fn resolving_a_waiting_ticket_is_allowed_and_counts_as_resolved_unanswered() {
     ]);
     let after = then.state_after();
     assert_eq!(after.ticket(TicketId(0)).unwrap().status, TicketStatus::Resolved);
-    let c = after.metrics().report(t(0), t(3600), t(3600)).unwrap().total;
+    let c = then.metrics_after().report(t(0), t(3600), t(3600)).unwrap().total;
     assert_eq!((c.offered, c.answered, c.abandoned, c.expired), (1, 0, 0, 0));
     assert_eq!((c.resolved, c.resolved_first_contact, c.handled), (1, 1, 0));
     assert_eq!(c.service_level(), Some(0.0));

@@ -262,8 +262,7 @@ fn replies_in_time_are_met_and_restart_the_update_clock() {
         })
         .collect();
     assert_eq!(met, vec![ClockKind::Resolution, ClockKind::Update]);
-    let after = then.state_after();
-    let m = &after.metrics().sla[2];
+    let m = &then.metrics_after().sla[2];
     assert_eq!((m[0].met, m[2].met, m[3].met), (1, 1, 2));
 }
 
@@ -321,7 +320,7 @@ fn an_angry_customer_goes_to_the_supervisors_and_frees_the_agent() {
     let t = after.ticket(TicketId(0)).unwrap();
     assert_eq!((t.queue, t.status, t.agent), (SUP, TicketStatus::Queued, None));
     assert!(after.agent(AgentId(0)).unwrap().held.is_empty());
-    assert_eq!(after.metrics().escalations[Trigger::Emotion.index()], 1);
+    assert_eq!(then.metrics_after().escalations[Trigger::Emotion.index()], 1);
 }
 
 #[test]
@@ -387,7 +386,7 @@ fn a_category_spike_raises_an_alert() {
         e,
         Event::RecurringIssueDetected { by: RepeatBy::Category, category: Some(CategoryId(0)), contacts: 4, .. }
     )));
-    assert_eq!(then.state_after().metrics().recurring_alerts, 1);
+    assert_eq!(then.metrics_after().recurring_alerts, 1);
 }
 
 #[test]
@@ -438,7 +437,7 @@ fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
     assert_eq!(t.agent, None, "a bot conversation waits for no agent");
     // The bot resolves one: deflection.
     let g = g.and(Command::BotResolve { at: s(8), ticket: TicketId(1) });
-    assert_eq!(g.state.metrics().total.bot_deflection_rate(), Some(0.5));
+    assert_eq!(g.metrics.total.bot_deflection_rate(), Some(0.5));
     // It hands the other over at 15 s, with the reason and transcript.
     let then = g.when(Command::BotHandoff {
         at: s(15),
@@ -460,7 +459,7 @@ fn a_bot_deflects_or_hands_over_and_the_clock_counts_from_first_contact() {
     assert_eq!(t.handoff.as_ref().unwrap().reason, "asked for a human");
     // The first-response clock started at first contact: due at 20 s, not 35 s.
     assert_eq!(t.sla.as_ref().unwrap().clocks[0].deadline, s(20));
-    assert_eq!(after.metrics().total.bot_handed_off, 1);
+    assert_eq!(then.metrics_after().total.bot_handed_off, 1);
     g.when(Command::BotHandoff { at: s(15), ticket: TicketId(0), reason: " ".into(), transcript: None })
         .then_reject(Rejection::Empty { field: "reason" });
 }
@@ -478,7 +477,7 @@ fn bot_outcomes_count_where_the_conversation_started() {
     cmds.push(Command::BotHandoff { at: s(600), ticket: TicketId(1), reason: "human".into(), transcript: None });
     cmds.push(Command::Abandon { at: s(600), ticket: TicketId(2) });
     let g = given(&cmds);
-    let m = g.state.metrics();
+    let m = g.metrics;
     let (ten, quarter, half) = (at("2026-11-25T10:00:00Z"), at("2026-11-25T10:15:00Z"), at("2026-11-25T10:30:00Z"));
     let first = m.report(ten, quarter, s(600)).unwrap().total;
     assert_eq!((first.bot_started, first.bot_deflected, first.bot_handed_off, first.bot_abandoned), (3, 1, 1, 1));
@@ -507,7 +506,7 @@ fn a_ticket_handed_off_by_the_bot_meets_the_arrival_escalation_rules() {
     cmds.push(Command::CreateTicket { at: t0, spec: angry });
     cmds.push(Command::CreateTicket { at: t0, spec: vip });
     let g = given(&cmds);
-    assert_eq!(g.state.metrics().escalations, [0; 7], "nothing escalates while the bot talks");
+    assert_eq!(g.metrics.escalations, [0; 7], "nothing escalates while the bot talks");
     let handoff = |secs, ticket| Command::BotHandoff {
         at: s(secs),
         ticket: TicketId(ticket),
@@ -521,11 +520,12 @@ fn a_ticket_handed_off_by_the_bot_meets_the_arrival_escalation_rules() {
     let g = g.and(handoff(5, 0));
     let events = g.when(handoff(6, 1)).events().to_vec();
     assert!(matches!(events[1], Event::TicketEscalated { trigger: Trigger::Vip, queue: L2, .. }), "{events:#?}");
-    let after = g.and(handoff(6, 1)).state;
+    let g = g.and(handoff(6, 1));
+    let after = &g.state;
     assert_eq!(after.ticket(TicketId(0)).unwrap().queue, SUP);
     assert_eq!(after.ticket(TicketId(1)).unwrap().queue, L2);
     // Counted where the tickets were and on their channel.
-    let report = after.metrics().report(t0, s(60), s(60)).unwrap();
+    let report = g.metrics.report(t0, s(60), s(60)).unwrap();
     assert_eq!(report.total.escalated, 2);
     assert_eq!(report.queues[L1_CHAT.index()].escalated, 2);
     assert_eq!(report.channels[Channel::Chat.index()].escalated, 2);

@@ -145,8 +145,7 @@ fn a_customer_chasing_after_a_breach_does_not_turn_it_into_a_met_reply() {
     assert_eq!((c.started_at, c.breached), (s(20), true), "{c:?}");
     let then = g.when(reply(s(120)));
     assert!(!met(then.events(), ClockKind::NextResponse), "{:#?}", then.events());
-    let after = then.state_after();
-    let counts = after.metrics().sla[usize::from(CHAT)][ClockKind::NextResponse.index()];
+    let counts = then.metrics_after().sla[usize::from(CHAT)][ClockKind::NextResponse.index()];
     assert_eq!((counts.met, counts.breached), (0, 1));
     // Answered, the next message starts a new clock, which can be met.
     let g = g.and(reply(s(120))).and(customer(s(130)));
@@ -307,7 +306,7 @@ fn warnings_by_time_and_reminders_after_a_breach() {
     );
     assert!(matches!(then.events()[3], Event::SlaReminder { reminder: 2, .. }));
     let g = g.and(Command::Tick { at: s(85 * 60) });
-    assert_eq!(g.state.metrics().sla[usize::from(EMAIL)][0].reminded, 2);
+    assert_eq!(g.metrics.sla[usize::from(EMAIL)][0].reminded, 2);
     // The late reply stops the clock: no more reminders, and no SlaMet.
     let g = g.and(reply(s(86 * 60)));
     assert!(!met(&g.log, ClockKind::FirstResponse));
@@ -356,7 +355,7 @@ fn a_follow_up_fires_once_at_its_instant_and_a_reopen_cancels_it() {
     let then = g.when(create(s(5000), Channel::Chat));
     assert_eq!(then.events()[0], Event::FollowUpDue { at: s(3700), ticket: TicketId(0) });
     let g2 = resolved_email(None).and(Command::Tick { at: s(9000) });
-    assert_eq!(g2.state.metrics().total.follow_ups, 1);
+    assert_eq!(g2.metrics.total.follow_ups, 1);
     g2.when(Command::Tick { at: s(20_000) }).then_expect(&[]);
     // The category's delay wins over the queue's.
     let refund = resolved_email(Some(CategoryId(0)));

@@ -3,6 +3,7 @@
 
 use crate::faulty::Faulty;
 use crate::fixture::{command, configure, t};
+use cs_core::metrics::Metrics;
 use cs_core::{Command, Event, TicketId, replay};
 use cs_durable::{DurableEngine, DurableError, DurableOptions, Follower, Request};
 use cs_store::{EventStore, Range, SnapshotRecord, SqliteOptions, SqliteStore, StoreError, for_each};
@@ -155,6 +156,7 @@ fn a_failed_append_changes_no_state_and_says_so() {
     // The engine carries on.
     e.execute(&command(20)).unwrap();
     assert!(&replay(&events_of(&*faulty, "desk")) == e.state(), "states differ");
+    assert!(&Metrics::of(&events_of(&*faulty, "desk")) == e.metrics(), "metrics differ");
 }
 
 #[test]
@@ -163,7 +165,8 @@ fn reopening_uses_a_matching_snapshot_and_replays_only_the_tail() {
     let store = store(&dir);
     let mut e = DurableEngine::open_in(store.clone(), "desk", options(50)).unwrap();
     run(&mut e, 0..200);
-    let (seq, state) = (e.seq(), e.state().clone());
+    let (seq, state, metrics) = (e.seq(), e.state().clone(), e.metrics().clone());
+    assert!(metrics.total.offered > 0, "tickets were counted");
     drop(e); // waits for a snapshot in flight
     let snap = store.load_snapshot("desk").unwrap().expect("snapshots were taken");
     assert!(snap.seq > 50 && snap.seq <= seq);
@@ -174,6 +177,10 @@ fn reopening_uses_a_matching_snapshot_and_replays_only_the_tail() {
     assert_eq!(opened.replayed, seq - snap.seq);
     assert!(e.state() == &state, "the reopened state differs from the one before");
     assert!(e.state() == &replay(&events_of(&*store, "desk")), "states differ");
+    // The metrics the service serves come back with the state: from the snapshot (which
+    // holds them beside the state) and the tail folded after it.
+    assert!(e.metrics() == &metrics, "the reopened metrics differ from the ones before");
+    assert!(e.metrics() == &Metrics::of(&events_of(&*store, "desk")), "metrics differ from the log's");
 }
 
 #[test]
@@ -184,12 +191,13 @@ fn a_snapshot_that_does_not_match_its_events_is_set_aside() {
     run(&mut e, 0..80);
     e.snapshot_now().unwrap();
     let good = store.load_snapshot("desk").unwrap().unwrap();
-    let state = e.state().clone();
+    let (state, metrics) = (e.state().clone(), e.metrics().clone());
     drop(e);
     let reopen = |bad: SnapshotRecord| {
         store.save_snapshot("desk", &bad).unwrap();
         let e = DurableEngine::open_in(store.clone(), "desk", options(0)).unwrap();
         assert!(e.state() == &state, "states differ");
+        assert!(e.metrics() == &metrics, "metrics differ");
         assert_eq!(e.opened().snapshot_seq, None);
         e.opened().snapshot_refused.clone().expect("refused")
     };
@@ -203,9 +211,18 @@ fn a_snapshot_that_does_not_match_its_events_is_set_aside() {
     // An older (or newer) layout.
     let older = SnapshotRecord { format: 0, ..good.clone() };
     assert!(reopen(older).contains("format 0"));
+    // A record of format 2, written before the metrics left the state (they were inside
+    // it, as a field of the state's tables): set aside, and the metrics rebuilt from the
+    // events, the same figures.
+    let mut v2: serde_json::Value = serde_json::from_slice(&good.data).unwrap();
+    let mut tables = v2["state"].take();
+    tables["metrics"] = v2["metrics"].take();
+    let data = serde_json::to_vec(&tables).unwrap();
+    let v2 = SnapshotRecord { format: 2, crc: cs_store::crc32(&data), data, ..good.clone() };
+    assert!(reopen(v2).contains("format 2 is not this build's 3"));
     // Bytes that check out but say something else (another sequence number inside).
     let mut wrong: serde_json::Value = serde_json::from_slice(&good.data).unwrap();
-    wrong["events_applied"] = serde_json::json!(3);
+    wrong["state"]["events_applied"] = serde_json::json!(3);
     let data = serde_json::to_vec(&wrong).unwrap();
     let wrong = SnapshotRecord { crc: cs_store::crc32(&data), data, ..good.clone() };
     let why = reopen(wrong);
@@ -230,6 +247,7 @@ fn a_second_writer_is_refused_and_a_follower_takes_over() {
         follower.poll(Duration::from_secs(5)).unwrap();
     }
     assert!(follower.state() == writer.state(), "the follower saw every event in order");
+    assert!(follower.metrics() == writer.metrics(), "the follower folds the same metrics");
     // While the writer lives, the follower cannot take over.
     let refused = follower.promote(options(0)).unwrap_err();
     let (follower, err) = (refused.follower, refused.error);
@@ -243,4 +261,5 @@ fn a_second_writer_is_refused_and_a_follower_takes_over() {
     assert_eq!(new_writer.seq(), seq);
     run(&mut new_writer, 60..70);
     assert!(&replay(&events_of(&*store, "desk")) == new_writer.state(), "states differ");
+    assert!(&Metrics::of(&events_of(&*store, "desk")) == new_writer.metrics(), "metrics differ");
 }

@@ -151,9 +151,10 @@ fn reopens_and_follow_ups_make_the_reopen_rate_and_fcr_non_trivial() {
         .count();
     assert!(at_follow_up > 20, "{at_follow_up} reopened at their follow-up");
     // Replaying the log reproduces the figures (reopens and follow-ups are engine events).
-    let state = cs_core::try_replay(&log.events).expect("the log replays");
+    let (_, metrics) =
+        cs_core::try_replay_projected::<cs_core::metrics::Metrics>(&log.events).expect("the log replays");
     let (from, to) = log.run.window;
-    assert_eq!(state.metrics().report(from, to, to), Ok(log.run.report));
+    assert_eq!(metrics.report(from, to, to), Ok(log.run.report));
 }
 
 /// Transfers move tickets to the named queue, where they are worked and resolved; they are

@@ -109,8 +109,8 @@ fn the_log_replays_to_the_reported_metrics() {
     assert_eq!((from, to), sc.window());
 
     // From the events in memory.
-    let state = cs_core::replay(&a.events);
-    assert_eq!(state.metrics().report(from, to, to).unwrap(), a.run.report);
+    let metrics = cs_core::metrics::Metrics::of(&a.events);
+    assert_eq!(metrics.report(from, to, to).unwrap(), a.run.report);
 
     // From the JSON lines, as `cs replay EVENTS` reads them.
     let decoded: Vec<Event> = std::str::from_utf8(&a.bytes)
@@ -119,8 +119,8 @@ fn the_log_replays_to_the_reported_metrics() {
         .map(|l| serde_json::from_str::<Envelope>(l).expect("each line is an envelope").event)
         .collect();
     assert_eq!(decoded.len() as u64, a.run.events);
-    let state = cs_core::replay(&decoded);
-    assert_eq!(state.metrics().report(from, to, to).unwrap(), a.run.report);
+    let metrics = cs_core::metrics::Metrics::of(&decoded);
+    assert_eq!(metrics.report(from, to, to).unwrap(), a.run.report);
 }
 
 #[test]
@@ -182,8 +182,8 @@ fn the_example_scenarios_show_their_features() {
     assert!(escalations.contains(&(Trigger::SlaBreach, 4)), "a breach in L2 goes to L3: {escalations:?}");
     // The escalated tickets are worked there, and the log replays to the same figures.
     let (from, to) = log.run.window;
-    let state = cs_core::replay(&log.events);
-    assert_eq!(state.metrics().report(from, to, to).unwrap(), log.run.report);
+    let metrics = cs_core::metrics::Metrics::of(&log.events);
+    assert_eq!(metrics.report(from, to, to).unwrap(), log.run.report);
     assert!(log.run.report.queues[3].handled > 0 && log.run.report.queues[4].handled > 0);
 
     let steady = Scenario::load(&crate::common::example_path("steady-chat.toml")).unwrap();

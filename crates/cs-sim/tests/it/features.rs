@@ -620,5 +620,5 @@ fn a_reply_timeout_no_agent_can_meet_gives_honest_figures() {
     assert_eq!(log.run.waits.count, c.answered, "{c:?}");
     assert_eq!(log.run.waits.sum_ms, c.wait_ms_answered);
     let (from, to) = log.run.window;
-    assert_eq!(cs_core::replay(&log.events).metrics().report(from, to, to).unwrap(), log.run.report);
+    assert_eq!(cs_core::metrics::Metrics::of(&log.events).report(from, to, to).unwrap(), log.run.report);
 }
