@@ -443,9 +443,13 @@ impl Zone {
         let mut eras = vec![(i64::MIN, offset_s(FIRST_S) * 1000)];
         let mut t = FIRST_S;
         let mut current = offset_s(t);
+        // Midnight UTC of each day, stepped as a date (cheaper than from a timestamp).
+        let mut date = chrono::DateTime::from_timestamp(FIRST_S, 0).expect("in range").date_naive();
         while t < LAST_S {
             let next = t + DAY_S;
-            let o = offset_s(next);
+            date = date.succ_opt().expect("in range");
+            let o = i64::from(tz.offset_from_utc_date(&date).fix().local_minus_utc());
+            debug_assert_eq!(o, offset_s(next));
             if o != current {
                 // The change lies in (t, next]: find its first second.
                 let (mut lo, mut hi) = (t, next);
