@@ -570,70 +570,6 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
-/// A table being read, with its path.
-#[derive(Clone, Copy)]
-struct Obj<'a> {
-    t: &'a Table,
-    path: &'a str,
-}
-
-impl<'a> Obj<'a> {
-    fn field(&self, key: &str) -> String {
-        join(self.path, key)
-    }
-
-    fn keys(&self, cx: &mut Cx, allowed: &[&str]) {
-        for k in self.t.keys() {
-            if !allowed.contains(&k.as_str()) {
-                cx.add(self.field(k), format!("unknown field {k:?}; expected one of: {}", allowed.join(", ")));
-            }
-        }
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.t.contains_key(key)
-    }
-
-    fn missing(&self, cx: &mut Cx, key: &str, hint: &str) {
-        cx.add(self.field(key), format!("missing{hint}"));
-    }
-
-    /// Reports `key` as missing (`hint` follows "missing") if the table lacks it.
-    fn require(&self, cx: &mut Cx, key: &str, hint: &str) {
-        if !self.has(key) {
-            self.missing(cx, key, hint);
-        }
-    }
-
-    /// The value of `key` as `pick` reads it, or a problem naming what was `expected`
-    /// (absent: `None`, no problem).
-    fn typed<T>(&self, cx: &mut Cx, key: &str, expected: &str, pick: impl FnOnce(&'a Value) -> Option<T>) -> Option<T> {
-        let v = self.t.get(key)?;
-        let picked = pick(v);
-        if picked.is_none() {
-            cx.add(self.field(key), format!("expected {expected}, found {}", v.type_str()));
-        }
-        picked
-    }
-
-    fn num(&self, cx: &mut Cx, key: &str) -> Option<f64> {
-        self.typed(cx, key, "a number", as_number)
-    }
-
-    fn num_min(&self, cx: &mut Cx, key: &str, min: f64, strict: bool) -> Option<f64> {
-        let v = self.num(cx, key);
-        at_least(cx, &self.field(key), v, min, strict)
-    }
-
-    fn str(&self, cx: &mut Cx, key: &str) -> Option<&'a str> {
-        self.typed(cx, key, "a string", Value::as_str)
-    }
-
-    fn array(&self, cx: &mut Cx, key: &str) -> Option<&'a Vec<Value>> {
-        self.typed(cx, key, "an array", Value::as_array)
-    }
-}
-
 /// Checks that `v` is finite and at least `min` (above it when `strict`).
 fn at_least(cx: &mut Cx, field: &str, v: Option<f64>, min: f64, strict: bool) -> Option<f64> {
     let v = v?;
@@ -748,6 +684,7 @@ const CHANNEL_NAMES: [&str; 5] = ["chat", "email", "phone", "social", "other"];
 
 mod shape {
     use serde::Deserialize;
+    use serde::de::IgnoredAny;
     use toml::{Table, Value};
 
     /// A leaf of one TOML type, refusing others with `expected WHAT, found TYPE`.
@@ -907,16 +844,94 @@ mod shape {
         pub agents: Option<Int>,
     }
 
+    // Tables chosen by their `kind`: read once the kind is known, each kind's own keys.
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Exponential {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub mean_s: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Lognormal {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub mean_s: Option<Num>,
+        pub sd_s: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Fixed {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub s: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Empirical {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub values_s: Option<Vec<Num>>,
+    }
+
+    /// `kind = "none"`: no distribution (patience, first reply).
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct NoDist {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Poisson {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub per_hour: Option<Num>,
+        pub surges: Option<Vec<Surge>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Profile {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub per_hour: Option<Vec<Num>>,
+        pub points: Option<Vec<Point>>,
+        pub surges: Option<Vec<Surge>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table such as { at_s, per_hour }")]
+    pub(super) struct Point {
+        pub at_s: Option<Num>,
+        pub per_hour: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table such as { start_s, duration_s, multiplier }")]
+    pub(super) struct Surge {
+        pub start_s: Option<Num>,
+        pub duration_s: Option<Num>,
+        pub multiplier: Option<Num>,
+    }
+
     /// A serde message as the scenario states it: an unknown field as
     /// `unknown field "x"; expected one of: a, b` (serde writes backquotes and commas).
     pub(super) fn message(m: &str) -> String {
         let m = m.trim();
         let Some(rest) = m.strip_prefix("unknown field `") else { return m.to_owned() };
         let Some((name, rest)) = rest.split_once('`') else { return m.to_owned() };
+        // "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, `c`": the names
+        // are every other piece between backquotes.
         let expected = rest
-            .strip_prefix(", expected one of ")
-            .or_else(|| rest.strip_prefix(", expected "))
-            .map(|list| list.split(", ").map(|k| k.trim_matches('`')).collect::<Vec<_>>().join(", "));
+            .strip_prefix(", expected ")
+            .map(|list| list.split('`').skip(1).step_by(2).collect::<Vec<_>>().join(", "));
         match expected {
             Some(list) => format!("unknown field {name:?}; expected one of: {list}"),
             None => format!("unknown field {name:?}; this table takes no fields"),
@@ -1199,7 +1214,7 @@ fn parse_queue(q: &shape::Queue, path: &str, cx: &mut Cx) -> RawQueue {
     }
     let skills = parse_skill_levels(cx, &field("skills"), q.skills.as_ref(), true);
     let arrivals = match &q.arrivals {
-        Some(t) => parse_arrivals(Obj { t, path: &field("arrivals") }, cx),
+        Some(t) => parse_arrivals(t, &field("arrivals"), cx),
         None => {
             cx.add(field("arrivals"), "missing; e.g. arrivals = { kind = \"poisson\", per_hour = 100 }");
             None
@@ -1349,13 +1364,46 @@ fn as_number(v: &Value) -> Option<f64> {
     }
 }
 
-/// An array element that must be a number, or a problem at `field`.
-fn element_number(cx: &mut Cx, field: &str, v: &Value) -> Option<f64> {
-    let n = as_number(v);
-    if n.is_none() {
-        cx.add(field, format!("expected a number, found {}", v.type_str()));
+/// Reads `v`, found at `path`, as the shape `T`; or records its first shape problem (an
+/// unknown key, a value of the wrong type) at that problem's path.
+fn read_shape<T: serde::de::DeserializeOwned>(cx: &mut Cx, path: &str, v: &Value) -> Option<T> {
+    match serde_path_to_error::deserialize(v.clone()) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let inner = e.path().to_string();
+            let field = if inner == "." {
+                path.to_owned()
+            } else if inner.starts_with('[') {
+                format!("{path}{inner}")
+            } else {
+                join(path, &inner)
+            };
+            cx.add(field, shape::message(e.inner().message()));
+            None
+        }
     }
-    n
+}
+
+/// The `kind` of a table chosen by it, or a problem (`kinds` lists them for "missing").
+fn kind_of<'t>(cx: &mut Cx, t: &'t Table, path: &str, kinds: &[&str]) -> Option<&'t str> {
+    match t.get("kind") {
+        Some(Value::String(k)) => Some(k),
+        Some(v) => {
+            cx.add(join(path, "kind"), format!("expected a string, found {}", v.type_str()));
+            None
+        }
+        None => {
+            cx.add(join(path, "kind"), format!("missing; one of: {}", kinds.join(", ")));
+            None
+        }
+    }
+}
+
+/// Records `key` at `path` as missing (`hint` follows "missing") when `v` is `None`.
+fn require<T>(cx: &mut Cx, path: &str, key: &str, v: Option<&T>, hint: &str) {
+    if v.is_none() {
+        cx.add(join(path, key), format!("missing{hint}"));
+    }
 }
 
 /// Parses a distribution; `Some(None)` is an explicit `kind = "none"` (patience only).
@@ -1367,30 +1415,26 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
         );
         return None;
     };
-    let o = Obj { t, path };
+    let field = |key: &str| join(path, key);
     let kinds: Vec<&str> = if allow_none { [DIST_KINDS, &["none"]].concat() } else { DIST_KINDS.to_vec() };
-    let Some(kind) = o.str(cx, "kind") else {
-        o.require(cx, "kind", &format!("; one of: {}", kinds.join(", ")));
-        return None;
-    };
+    let kind = kind_of(cx, t, path, &kinds)?;
     match kind {
         "exponential" => {
-            o.keys(cx, &["kind", "mean_s"]);
-            let mean = o.num_min(cx, "mean_s", 0.0, true);
-            o.require(cx, "mean_s", "");
+            let d: shape::Exponential = read_shape(cx, path, v)?;
+            let mean = at_least(cx, &field("mean_s"), num(d.mean_s.as_ref()), 0.0, true);
+            require(cx, path, "mean_s", d.mean_s.as_ref(), "");
             Some(Some(Dist::Exponential { mean_s: mean? }))
         }
         "lognormal" => {
-            o.keys(cx, &["kind", "mean_s", "sd_s"]);
-            let mean = o.num_min(cx, "mean_s", 0.0, true);
-            let sd = o.num_min(cx, "sd_s", 0.0, false);
-            for k in ["mean_s", "sd_s"] {
-                o.require(cx, k, "");
-            }
+            let d: shape::Lognormal = read_shape(cx, path, v)?;
+            let mean = at_least(cx, &field("mean_s"), num(d.mean_s.as_ref()), 0.0, true);
+            let sd = at_least(cx, &field("sd_s"), num(d.sd_s.as_ref()), 0.0, false);
+            require(cx, path, "mean_s", d.mean_s.as_ref(), "");
+            require(cx, path, "sd_s", d.sd_s.as_ref(), "");
             let (mean, sd) = (mean?, sd?);
             if sd > LOGNORMAL_SPREAD_MAX * mean {
                 cx.add(
-                    o.field("sd_s"),
+                    field("sd_s"),
                     format!(
                         "{} is more than {LOGNORMAL_SPREAD_MAX} times mean_s ({}): a log-normal that wide has its \
                          median below a hundredth of its mean and half of its mean in draws rarer than 1 in 800, so \
@@ -1406,31 +1450,29 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
             Some(Some(Dist::lognormal(mean, sd)))
         }
         "fixed" => {
-            o.keys(cx, &["kind", "s"]);
-            let s = o.num_min(cx, "s", 0.0, false);
-            o.require(cx, "s", "");
+            let d: shape::Fixed = read_shape(cx, path, v)?;
+            let s = at_least(cx, &field("s"), num(d.s.as_ref()), 0.0, false);
+            require(cx, path, "s", d.s.as_ref(), "");
             Some(Some(Dist::Fixed { s: s? }))
         }
         "empirical" => {
-            o.keys(cx, &["kind", "values_s"]);
-            let Some(a) = o.array(cx, "values_s") else {
-                o.require(cx, "values_s", "; a list of observed durations in seconds");
+            let d: shape::Empirical = read_shape(cx, path, v)?;
+            let Some(a) = d.values_s else {
+                require(cx, path, "values_s", None::<&()>, "; a list of observed durations in seconds");
                 return None;
             };
             if a.is_empty() {
-                cx.add(o.field("values_s"), "is empty; give at least one value");
+                cx.add(field("values_s"), "is empty; give at least one value");
                 return None;
             }
             if a.len() > 1_000_000 {
-                cx.add(o.field("values_s"), format!("{} values; at most 1000000", a.len()));
+                cx.add(field("values_s"), format!("{} values; at most 1000000", a.len()));
                 return None;
             }
             let mut values = Vec::with_capacity(a.len());
             let mut ok = true;
-            for (j, v) in a.iter().enumerate() {
-                let f = format!("{}[{j}]", o.field("values_s"));
-                let n = element_number(cx, &f, v);
-                match at_least(cx, &f, n, 0.0, false) {
+            for (j, n) in a.iter().enumerate() {
+                match at_least(cx, &format!("{}[{j}]", field("values_s")), Some(n.0), 0.0, false) {
                     Some(x) => values.push(x),
                     None => ok = false,
                 }
@@ -1438,93 +1480,101 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
             ok.then_some(Some(Dist::Empirical { values_s: values }))
         }
         "none" if allow_none => {
-            o.keys(cx, &["kind"]);
+            let _: shape::NoDist = read_shape(cx, path, v)?;
             Some(None)
         }
         other => {
-            cx.add(o.field("kind"), format!("unknown kind {other:?}; expected one of: {}", kinds.join(", ")));
+            cx.add(field("kind"), format!("unknown kind {other:?}; expected one of: {}", kinds.join(", ")));
             None
         }
     }
 }
 
-fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
-    let Some(kind) = o.str(cx, "kind") else {
-        o.require(cx, "kind", "; one of: poisson, profile");
-        return None;
-    };
+/// Reads a queue's surges, each checked; `None` if any is wrong.
+fn parse_surges(cx: &mut Cx, path: &str, surges: Option<&[shape::Surge]>) -> Option<Vec<Surge>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (j, s) in surges.unwrap_or_default().iter().enumerate() {
+        let at = format!("{}[{j}]", join(path, "surges"));
+        let field = |key: &str| join(&at, key);
+        let start = at_least(cx, &field("start_s"), num(s.start_s.as_ref()), 0.0, false);
+        let duration = at_least(cx, &field("duration_s"), num(s.duration_s.as_ref()), 0.0, true);
+        let multiplier = at_least(cx, &field("multiplier"), num(s.multiplier.as_ref()), 0.0, false);
+        require(cx, &at, "start_s", s.start_s.as_ref(), "");
+        require(cx, &at, "duration_s", s.duration_s.as_ref(), "");
+        require(cx, &at, "multiplier", s.multiplier.as_ref(), "");
+        match (start, duration, multiplier) {
+            (Some(start_s), Some(d), Some(multiplier)) => {
+                out.push(Surge { start_s, end_s: start_s + d, multiplier });
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn parse_arrivals(t: &Table, path: &str, cx: &mut Cx) -> Option<RateModel> {
+    let field = |key: &str| join(path, key);
+    let kind = kind_of(cx, t, path, &["poisson", "profile"])?;
+    let v = Value::Table(t.clone());
     let per_hour = |cx: &mut Cx, field: &str, v: Option<f64>| at_least(cx, field, v, 0.0, false).map(|r| r / 3600.0);
-    let base = match kind {
+    let (base, surges) = match kind {
         "poisson" => {
-            o.keys(cx, &["kind", "per_hour", "surges"]);
-            o.require(cx, "per_hour", "; arrivals per hour");
-            o.num_min(cx, "per_hour", 0.0, false).map(|r| BaseRate::Constant(r / 3600.0))
+            let a: shape::Poisson = read_shape(cx, path, &v)?;
+            require(cx, path, "per_hour", a.per_hour.as_ref(), "; arrivals per hour");
+            let base = at_least(cx, &field("per_hour"), num(a.per_hour.as_ref()), 0.0, false)
+                .map(|r| BaseRate::Constant(r / 3600.0));
+            (base, parse_surges(cx, path, a.surges.as_deref()))
         }
         "profile" => {
-            o.keys(cx, &["kind", "per_hour", "points", "surges"]);
-            match (o.has("per_hour"), o.has("points")) {
-                (true, true) => {
-                    cx.add(o.path, "give either per_hour (24 hourly rates) or points, not both");
+            let a: shape::Profile = read_shape(cx, path, &v)?;
+            let base = match (&a.per_hour, &a.points) {
+                (Some(_), Some(_)) => {
+                    cx.add(path, "give either per_hour (24 hourly rates) or points, not both");
                     None
                 }
-                (false, false) => {
-                    cx.add(o.path, "a profile needs per_hour (24 hourly rates) or points = [{ at_s, per_hour }, ...]");
+                (None, None) => {
+                    cx.add(path, "a profile needs per_hour (24 hourly rates) or points = [{ at_s, per_hour }, ...]");
                     None
                 }
-                (true, false) => {
-                    let a = o.array(cx, "per_hour")?;
-                    if a.len() != 24 {
-                        cx.add(
-                            o.field("per_hour"),
-                            format!("{} values; a daily profile has 24 (one per hour)", a.len()),
-                        );
-                        return None;
-                    }
+                (Some(a), None) if a.len() != 24 => {
+                    cx.add(field("per_hour"), format!("{} values; a daily profile has 24 (one per hour)", a.len()));
+                    None
+                }
+                (Some(a), None) => {
                     let mut rates = [0.0; 24];
                     let mut ok = true;
-                    for (h, v) in a.iter().enumerate() {
-                        let f = format!("{}[{h}]", o.field("per_hour"));
-                        let n = element_number(cx, &f, v);
-                        match per_hour(cx, &f, n) {
+                    for (h, n) in a.iter().enumerate() {
+                        match per_hour(cx, &format!("{}[{h}]", field("per_hour")), Some(n.0)) {
                             Some(r) => rates[h] = r,
                             None => ok = false,
                         }
                     }
                     ok.then_some(BaseRate::Hourly(rates))
                 }
-                (false, true) => {
-                    let a = o.array(cx, "points")?;
-                    if a.is_empty() {
-                        cx.add(o.field("points"), "is empty");
-                        return None;
-                    }
+                (None, Some(a)) if a.is_empty() => {
+                    cx.add(field("points"), "is empty");
+                    None
+                }
+                (None, Some(a)) => {
                     let mut points: Vec<(f64, f64)> = Vec::new();
                     let mut ok = true;
-                    for (j, v) in a.iter().enumerate() {
-                        let path = format!("{}[{j}]", o.field("points"));
-                        let Value::Table(t) = v else {
-                            cx.add(path, format!("expected {{ at_s, per_hour }}, found {}", v.type_str()));
-                            ok = false;
-                            continue;
-                        };
-                        let p = Obj { t, path: &path };
-                        p.keys(cx, &["at_s", "per_hour"]);
-                        let at = p.num_min(cx, "at_s", 0.0, false);
-                        let rate = p.num_min(cx, "per_hour", 0.0, false).map(|r| r / 3600.0);
-                        for k in ["at_s", "per_hour"] {
-                            p.require(cx, k, "");
-                        }
+                    for (j, p) in a.iter().enumerate() {
+                        let at_path = format!("{}[{j}]", field("points"));
+                        let pf = |key: &str| join(&at_path, key);
+                        let at = at_least(cx, &pf("at_s"), num(p.at_s.as_ref()), 0.0, false);
+                        let rate =
+                            at_least(cx, &pf("per_hour"), num(p.per_hour.as_ref()), 0.0, false).map(|r| r / 3600.0);
+                        require(cx, &at_path, "at_s", p.at_s.as_ref(), "");
+                        require(cx, &at_path, "per_hour", p.per_hour.as_ref(), "");
                         match (at, rate) {
                             (Some(at), _) if at >= DAY_S => {
-                                cx.add(
-                                    p.field("at_s"),
-                                    format!("{} s is not within the day (below 86400)", fmt_num(at)),
-                                );
+                                cx.add(pf("at_s"), format!("{} s is not within the day (below 86400)", fmt_num(at)));
                                 ok = false;
                             }
                             (Some(at), _) if points.last().is_some_and(|&(prev, _)| at <= prev) => {
                                 cx.add(
-                                    p.field("at_s"),
+                                    pf("at_s"),
                                     format!(
                                         "{} s is not after the previous point; points must be in time order",
                                         fmt_num(at)
@@ -1538,47 +1588,18 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
                     }
                     ok.then_some(BaseRate::Points(points))
                 }
-            }
+            };
+            (base, parse_surges(cx, path, a.surges.as_deref()))
         }
         other => {
-            o.keys(cx, &["kind", "per_hour", "points", "surges"]);
-            cx.add(o.field("kind"), format!("unknown kind {other:?}; expected one of: poisson, profile"));
-            if matches!(o.t.get("per_hour"), Some(Value::Integer(_) | Value::Float(_))) {
-                let _ = o.num_min(cx, "per_hour", 0.0, false);
+            cx.add(field("kind"), format!("unknown kind {other:?}; expected one of: poisson, profile"));
+            if let Some(n) = t.get("per_hour").and_then(as_number) {
+                let _ = at_least(cx, &field("per_hour"), Some(n), 0.0, false);
             }
-            None
+            return None;
         }
     };
-    let mut surges = Vec::new();
-    let mut surges_ok = true;
-    if let Some(a) = o.array(cx, "surges") {
-        for (j, v) in a.iter().enumerate() {
-            let path = format!("{}[{j}]", o.field("surges"));
-            let Value::Table(t) = v else {
-                cx.add(path, format!("expected {{ start_s, duration_s, multiplier }}, found {}", v.type_str()));
-                surges_ok = false;
-                continue;
-            };
-            let s = Obj { t, path: &path };
-            s.keys(cx, &["start_s", "duration_s", "multiplier"]);
-            let start = s.num_min(cx, "start_s", 0.0, false);
-            let duration = s.num_min(cx, "duration_s", 0.0, true);
-            let multiplier = s.num_min(cx, "multiplier", 0.0, false);
-            for k in ["start_s", "duration_s", "multiplier"] {
-                s.require(cx, k, "");
-            }
-            match (start, duration, multiplier) {
-                (Some(start_s), Some(d), Some(multiplier)) => {
-                    surges.push(Surge { start_s, end_s: start_s + d, multiplier });
-                }
-                _ => surges_ok = false,
-            }
-        }
-    }
-    let base = base?;
-    if !surges_ok {
-        return None;
-    }
+    let (base, surges) = (base?, surges?);
     let model = RateModel { base, surges };
     let peak = model.peak_bound_per_s() * 3600.0;
     if peak > RATE_MAX_PER_HOUR {
@@ -1588,10 +1609,7 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
             "the surges' multipliers times the base rate overflow (not a finite number)".to_owned()
         };
         let max = fmt_num(RATE_MAX_PER_HOUR);
-        cx.add(
-            o.path,
-            format!("{reaches}; at most {max} per hour (one arrival per millisecond, the simulator's clock)"),
-        );
+        cx.add(path, format!("{reaches}; at most {max} per hour (one arrival per millisecond, the simulator's clock)"));
         return None;
     }
     Some(model)
@@ -2524,6 +2542,24 @@ mod tests {
             last.end_s = first.start_s + DAY_S;
         }
         out
+    }
+
+    #[test]
+    fn serde_shape_messages_read_as_the_scenario_states_them() {
+        assert_eq!(
+            shape::message("unknown field `x`, expected one of `a`, `b`, `c`"),
+            "unknown field \"x\"; expected one of: a, b, c"
+        );
+        assert_eq!(
+            shape::message("unknown field `x`, expected `a` or `b`"),
+            "unknown field \"x\"; expected one of: a, b"
+        );
+        assert_eq!(shape::message("unknown field `x`, expected `kind`"), "unknown field \"x\"; expected one of: kind");
+        assert_eq!(
+            shape::message("unknown field `x`, there are no fields"),
+            "unknown field \"x\"; this table takes no fields"
+        );
+        assert_eq!(shape::message("expected a number, found string\n"), "expected a number, found string");
     }
 
     proptest! {
