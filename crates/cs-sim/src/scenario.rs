@@ -13,7 +13,7 @@
 
 use crate::arrivals::{BaseRate, DAY_S, RateModel, Surge};
 use crate::dist::{Dist, to_ms};
-use cs_core::agent::{Capacity, LanguageSet};
+use cs_core::agent::{Capacity, LanguageSet, SupportTier};
 use cs_core::config::{QueueSpec, TeamSpec};
 use cs_core::skill::{SkillLevels, SkillNeeds};
 use cs_core::{
@@ -666,7 +666,7 @@ struct RawTeam {
     skills: Vec<(String, u8)>,
     languages: Vec<String>,
     capacity: Capacity,
-    tier: Option<Value>,
+    tier: Option<SupportTier>,
     wrap_up_s: Option<f64>,
     shifts: Vec<Shift>,
     at_shift_end: AtShiftEnd,
@@ -828,8 +828,8 @@ mod shape {
         pub languages: Option<Vec<Str>>,
         pub shifts: Option<Vec<Shift>>,
         pub wrap_up_s: Option<Num>,
-        /// Passed to the core as the team's `tier`.
-        pub tier: Option<Value>,
+        /// The core's own type for the team's `tier`.
+        pub tier: Option<cs_core::SupportTier>,
         pub at_shift_end: Option<Str>,
         /// Passed to the core (checked against `cs_core::config::TeamSpec` key by key).
         pub engine: Option<Table>,
@@ -1813,7 +1813,7 @@ fn parse_team(t: &shape::Team, path: &str, duration_s: f64, agents_before: usize
             }
         }
     }
-    let tier = t.tier.clone();
+    let tier = t.tier;
     let wrap_up_s = at_least(cx, &field("wrap_up_s"), num(t.wrap_up_s.as_ref()), 0.0, false);
     let at_shift_end = match t.at_shift_end.as_ref().map(|s| s.0.as_str()) {
         None | Some("finish") => AtShiftEnd::Finish,
@@ -2147,8 +2147,10 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
     for t in &raw.teams {
         let mut tt = Table::new();
         tt.insert("name".into(), Value::String(t.name.clone()));
-        if let Some(tier) = &t.tier {
-            tt.insert("tier".into(), tier.clone());
+        if let Some(tier) = t.tier
+            && let Ok(v) = Value::try_from(tier)
+        {
+            tt.insert("tier".into(), v);
         }
         if let Some(w) = t.wrap_up_s {
             tt.insert("wrap_up_s".into(), tomlify(w));
