@@ -8,8 +8,10 @@
 //! generically, as a TOML value deserialised into `ConfigSpec`, so sections the core
 //! gains later work in scenarios unchanged.
 //!
-//! Loading checks everything and reports every problem at once, each with the file, the
-//! field path and the reason ([`ScenarioError`]).
+//! Loading reads the file's shape with serde (module `shape`, through
+//! `serde_path_to_error`): the first unknown key or wrongly typed value stops it, reported
+//! at its path. The value checks that follow report every problem at once. Each problem
+//! has the file, the field path and the reason ([`ScenarioError`]).
 
 use crate::arrivals::{BaseRate, DAY_S, RateModel, Surge};
 use crate::dist::{Dist, to_ms};
@@ -346,8 +348,9 @@ impl Scenario {
     /// Parses and validates a scenario. `origin` names it in problems (usually the path).
     ///
     /// # Errors
-    /// Every problem found: TOML syntax (with line and column), unknown fields and kinds,
-    /// bad numbers, inconsistent references, engine configuration problems (mapped back to
+    /// The TOML syntax error (with line and column), or the first shape problem (an unknown
+    /// field or a value of the wrong type, at its path), or every value problem found:
+    /// unknown kinds, missing fields, bad numbers, inconsistent references, engine configuration problems (mapped back to
     /// the scenario field that produced them), and queues nobody can serve.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let mut cx = Cx { file: origin.to_owned(), problems: Vec::new() };
@@ -529,7 +532,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Reading TOML with every problem recorded.
+// Value checks, with every problem recorded.
 // ---------------------------------------------------------------------------------------
 
 struct Cx {
