@@ -378,6 +378,10 @@ impl Scenario {
                 return Err(cx.into_error());
             }
         };
+        kind_shapes(&file, &mut cx);
+        if !cx.problems.is_empty() {
+            return Err(cx.into_error());
+        }
         let raw = parse(&file, &mut cx);
         let built = build(&raw, &mut cx);
         match built {
@@ -1384,6 +1388,67 @@ fn read_shape<T: serde::de::DeserializeOwned>(cx: &mut Cx, path: &str, v: &Value
             cx.add(field, shape::message(e.inner().message()));
             None
         }
+    }
+}
+
+/// The tables chosen by their `kind` (distributions, arrival models) are read by serde once
+/// their kind is known: this finds the first shape problem among them (a value that is not
+/// a table, a `kind` that is not a string, an unknown key, a value of the wrong type), in
+/// file order, so that it stops loading as any other shape problem does.
+fn kind_shapes(file: &shape::File, cx: &mut Cx) {
+    fn check<T: serde::de::DeserializeOwned>(cx: &mut Cx, path: &str, v: &Value) {
+        let _: Option<T> = read_shape(cx, path, v);
+    }
+    fn dist(cx: &mut Cx, path: &str, v: Option<&Value>, allow_none: bool) {
+        let Some(v) = v else { return };
+        if !cx.problems.is_empty() {
+            return;
+        }
+        let Value::Table(t) = v else {
+            cx.add(
+                path,
+                format!("expected a table such as {{ kind = \"exponential\", mean_s = 60 }}, found {}", v.type_str()),
+            );
+            return;
+        };
+        match t.get("kind") {
+            Some(Value::String(k)) => match k.as_str() {
+                "exponential" => check::<shape::Exponential>(cx, path, v),
+                "lognormal" => check::<shape::Lognormal>(cx, path, v),
+                "fixed" => check::<shape::Fixed>(cx, path, v),
+                "empirical" => check::<shape::Empirical>(cx, path, v),
+                "none" if allow_none => check::<shape::NoDist>(cx, path, v),
+                _ => {}
+            },
+            Some(k) => cx.add(join(path, "kind"), format!("expected a string, found {}", k.type_str())),
+            None => {}
+        }
+    }
+    for (i, q) in file.queues.iter().flatten().enumerate() {
+        let at = |key: &str| format!("queues[{i}].{key}");
+        if let Some(t) = &q.arrivals
+            && cx.problems.is_empty()
+        {
+            let v = Value::Table(t.clone());
+            match t.get("kind") {
+                Some(Value::String(k)) if k == "poisson" => check::<shape::Poisson>(cx, &at("arrivals"), &v),
+                Some(Value::String(k)) if k == "profile" => check::<shape::Profile>(cx, &at("arrivals"), &v),
+                Some(Value::String(_)) | None => {}
+                Some(k) => cx.add(at("arrivals.kind"), format!("expected a string, found {}", k.type_str())),
+            }
+        }
+        dist(cx, &at("handle_time"), q.handle_time.as_ref(), false);
+        for (cat, v) in q.handle_time_by_category.iter().flatten() {
+            dist(cx, &format!("{}.{cat}", at("handle_time_by_category")), Some(v), false);
+        }
+        dist(cx, &at("patience"), q.patience.as_ref(), true);
+        dist(cx, &at("bot.time"), q.bot.as_ref().and_then(|b| b.time.as_ref()), false);
+        dist(cx, &at("first_reply"), q.first_reply.as_ref(), true);
+        if let Some(c) = &q.conversation {
+            dist(cx, &at("conversation.delay"), c.delay.as_ref(), false);
+            dist(cx, &at("conversation.reply"), c.reply.as_ref(), false);
+        }
+        dist(cx, &at("reopen.after"), q.reopen.as_ref().and_then(|r| r.after.as_ref()), false);
     }
 }
 

@@ -449,3 +449,25 @@ fn the_first_shape_problem_is_reported_at_its_path() {
     let l = lines(&with("seed = 1", "seed = 1\ncustomers = 5"));
     expect(&l, "customers", "expected a table");
 }
+
+/// A distribution's or arrival model's keys are read once its kind is known, and a shape
+/// problem there stops loading as any other does (not listed with the value problems).
+#[test]
+fn a_shape_problem_in_a_kind_table_stops_loading() {
+    let text = GOOD
+        .replace("seed = 1", "seed = -1")
+        .replace("mean_s = 60", "mean_s = 60, median_s = 30")
+        .replace("per_hour = 10", "per_hour = \"ten\"");
+    let l = lines(&text);
+    assert_eq!(l.len(), 1, "{l:#?}");
+    expect(&l, "queues[0].arrivals.per_hour", "expected a number, found string");
+    let l = lines(&GOOD.replace("seed = 1", "seed = -1").replace("mean_s = 60", "mean_s = 60, median_s = 30"));
+    assert_eq!(
+        l,
+        ["bad.toml: queues[0].handle_time.median_s: unknown field \"median_s\"; expected one of: kind, mean_s"]
+    );
+    // Once the shape is right, every value problem is listed.
+    let l = lines(&GOOD.replace("seed = 1", "seed = -1").replace("mean_s = 60", "mean_s = -60"));
+    expect(&l, "seed", "-1 is negative");
+    expect(&l, "queues[0].handle_time.mean_s", "-60 is negative");
+}
