@@ -8,12 +8,14 @@
 //! generically, as a TOML value deserialised into `ConfigSpec`, so sections the core
 //! gains later work in scenarios unchanged.
 //!
-//! Loading checks everything and reports every problem at once, each with the file, the
-//! field path and the reason ([`ScenarioError`]).
+//! Loading reads the file's shape with serde (module `shape`, through
+//! `serde_path_to_error`): the first unknown key or wrongly typed value stops it, reported
+//! at its path. The value checks that follow report every problem at once. Each problem
+//! has the file, the field path and the reason ([`ScenarioError`]).
 
 use crate::arrivals::{BaseRate, DAY_S, RateModel, Surge};
 use crate::dist::{Dist, to_ms};
-use cs_core::agent::{Capacity, LanguageSet};
+use cs_core::agent::{Capacity, LanguageSet, SupportTier};
 use cs_core::config::{QueueSpec, TeamSpec};
 use cs_core::skill::{SkillLevels, SkillNeeds};
 use cs_core::{
@@ -346,8 +348,9 @@ impl Scenario {
     /// Parses and validates a scenario. `origin` names it in problems (usually the path).
     ///
     /// # Errors
-    /// Every problem found: TOML syntax (with line and column), unknown fields and kinds,
-    /// bad numbers, inconsistent references, engine configuration problems (mapped back to
+    /// The TOML syntax error (with line and column), or the first shape problem (an unknown
+    /// field or a value of the wrong type, at its path), or every value problem found:
+    /// unknown kinds, missing fields, bad numbers, inconsistent references, engine configuration problems (mapped back to
     /// the scenario field that produced them), and queues nobody can serve.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let mut cx = Cx { file: origin.to_owned(), problems: Vec::new() };
@@ -365,7 +368,21 @@ impl Scenario {
                 return Err(cx.into_error());
             }
         };
-        let raw = parse(&table, &mut cx);
+        // The shape first: the first unknown key or value of the wrong type, at its path.
+        let file: shape::File = match serde_path_to_error::deserialize(Value::Table(table)) {
+            Ok(f) => f,
+            Err(e) => {
+                let path = e.path().to_string();
+                let field = if path == "." { String::new() } else { path };
+                cx.add(field, shape::message(e.inner().message()));
+                return Err(cx.into_error());
+            }
+        };
+        kind_shapes(&file, &mut cx);
+        if !cx.problems.is_empty() {
+            return Err(cx.into_error());
+        }
+        let raw = parse(&file, &mut cx);
         let built = build(&raw, &mut cx);
         match built {
             Some(s) if cx.problems.is_empty() => Ok(Scenario { origin: origin.to_owned(), ..s }),
@@ -519,7 +536,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Reading TOML with every problem recorded.
+// Value checks, with every problem recorded.
 // ---------------------------------------------------------------------------------------
 
 struct Cx {
@@ -557,109 +574,6 @@ pub fn fmt_num(v: f64) -> String {
         format!("{v:e}")
     } else {
         format!("{v}")
-    }
-}
-
-/// A table being read, with its path.
-#[derive(Clone, Copy)]
-struct Obj<'a> {
-    t: &'a Table,
-    path: &'a str,
-}
-
-impl<'a> Obj<'a> {
-    fn field(&self, key: &str) -> String {
-        join(self.path, key)
-    }
-
-    fn keys(&self, cx: &mut Cx, allowed: &[&str]) {
-        for k in self.t.keys() {
-            if !allowed.contains(&k.as_str()) {
-                cx.add(self.field(k), format!("unknown field {k:?}; expected one of: {}", allowed.join(", ")));
-            }
-        }
-    }
-
-    fn has(&self, key: &str) -> bool {
-        self.t.contains_key(key)
-    }
-
-    fn missing(&self, cx: &mut Cx, key: &str, hint: &str) {
-        cx.add(self.field(key), format!("missing{hint}"));
-    }
-
-    /// Reports `key` as missing (`hint` follows "missing") if the table lacks it.
-    fn require(&self, cx: &mut Cx, key: &str, hint: &str) {
-        if !self.has(key) {
-            self.missing(cx, key, hint);
-        }
-    }
-
-    /// The required, non-empty `name` (empty when it is missing, blank or not a string,
-    /// each reported; `hint` follows "missing").
-    fn name(&self, cx: &mut Cx, hint: &str) -> String {
-        match self.str(cx, "name") {
-            Some(n) if !n.trim().is_empty() => {
-                // Names are printed in tables, logs and charts (see `cs_core::config::name_problem`).
-                if let Some(why) = cs_core::config::name_problem(n) {
-                    cx.add(self.field("name"), why);
-                }
-                n.to_owned()
-            }
-            Some(_) => {
-                cx.add(self.field("name"), "is empty");
-                String::new()
-            }
-            None => {
-                self.require(cx, "name", hint);
-                String::new()
-            }
-        }
-    }
-
-    /// The value of `key` as `pick` reads it, or a problem naming what was `expected`
-    /// (absent: `None`, no problem).
-    fn typed<T>(&self, cx: &mut Cx, key: &str, expected: &str, pick: impl FnOnce(&'a Value) -> Option<T>) -> Option<T> {
-        let v = self.t.get(key)?;
-        let picked = pick(v);
-        if picked.is_none() {
-            cx.add(self.field(key), format!("expected {expected}, found {}", v.type_str()));
-        }
-        picked
-    }
-
-    fn num(&self, cx: &mut Cx, key: &str) -> Option<f64> {
-        self.typed(cx, key, "a number", as_number)
-    }
-
-    fn num_min(&self, cx: &mut Cx, key: &str, min: f64, strict: bool) -> Option<f64> {
-        let v = self.num(cx, key);
-        at_least(cx, &self.field(key), v, min, strict)
-    }
-
-    fn prob(&self, cx: &mut Cx, key: &str) -> Option<f64> {
-        let v = self.num(cx, key);
-        probability(cx, &self.field(key), v)
-    }
-
-    fn int(&self, cx: &mut Cx, key: &str) -> Option<i64> {
-        self.typed(cx, key, "an integer", Value::as_integer)
-    }
-
-    fn str(&self, cx: &mut Cx, key: &str) -> Option<&'a str> {
-        self.typed(cx, key, "a string", Value::as_str)
-    }
-
-    fn bool(&self, cx: &mut Cx, key: &str) -> Option<bool> {
-        self.typed(cx, key, "true or false", Value::as_bool)
-    }
-
-    fn table(&self, cx: &mut Cx, key: &str) -> Option<&'a Table> {
-        self.typed(cx, key, "a table", Value::as_table)
-    }
-
-    fn array(&self, cx: &mut Cx, key: &str) -> Option<&'a Vec<Value>> {
-        self.typed(cx, key, "an array", Value::as_array)
     }
 }
 
@@ -759,63 +673,308 @@ struct RawTeam {
     skills: Vec<(String, u8)>,
     languages: Vec<String>,
     capacity: Capacity,
-    tier: Option<Value>,
+    tier: Option<SupportTier>,
     wrap_up_s: Option<f64>,
     shifts: Vec<Shift>,
     at_shift_end: AtShiftEnd,
     engine: Table,
 }
 
-const TOP_KEYS: &[&str] = &[
-    "name",
-    "seed",
-    "start",
-    "duration_s",
-    "warmup_s",
-    "service_level_target_s",
-    "replications",
-    "customers",
-    "queues",
-    "teams",
-    "engine",
-];
-const QUEUE_KEYS: &[&str] = &[
-    "name",
-    "channel",
-    "skills",
-    "arrivals",
-    "handle_time",
-    "handle_time_by_category",
-    "patience",
-    "mix",
-    "bot",
-    "first_reply",
-    "conversation",
-    "reopen",
-    "transfer",
-    "engine",
-];
-const TEAM_KEYS: &[&str] = &[
-    "name",
-    "agents",
-    "named",
-    "skills",
-    "capacity",
-    "languages",
-    "shifts",
-    "wrap_up_s",
-    "tier",
-    "at_shift_end",
-    "engine",
-];
 const DIST_KINDS: &[&str] = &["exponential", "lognormal", "fixed", "empirical"];
 const CHANNEL_NAMES: [&str; 5] = ["chat", "email", "phone", "social", "other"];
 
-fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
-    let o = Obj { t: top, path: "" };
-    o.keys(cx, TOP_KEYS);
-    let name = o.name(cx, "; every scenario needs a name");
-    let seed = match o.int(cx, "seed") {
+// ---------------------------------------------------------------------------------------
+// The file's shape, read by serde: every table with fixed keys is a struct that denies
+// unknown fields, every leaf a type that names what it expected. Required fields are
+// `Option`s here so that the value checks can report every missing one.
+// ---------------------------------------------------------------------------------------
+
+mod shape {
+    use serde::Deserialize;
+    use serde::de::IgnoredAny;
+    use toml::{Table, Value};
+
+    /// A leaf of one TOML type, refusing others with `expected WHAT, found TYPE`.
+    macro_rules! leaf {
+        ($(#[$doc:meta])* $name:ident, $t:ty, $what:literal, $pick:expr) => {
+            $(#[$doc])*
+            #[derive(Clone, Debug)]
+            pub(super) struct $name(pub(super) $t);
+
+            impl<'de> Deserialize<'de> for $name {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let v = Value::deserialize(d)?;
+                    let pick: fn(&Value) -> Option<$t> = $pick;
+                    pick(&v).map($name).ok_or_else(|| {
+                        serde::de::Error::custom(format!(concat!("expected ", $what, ", found {}"), v.type_str()))
+                    })
+                }
+            }
+        };
+    }
+
+    leaf!(
+        /// A TOML integer or float, as `f64`.
+        Num, f64, "a number", super::as_number
+    );
+    leaf!(
+        /// A TOML integer.
+        Int, i64, "an integer", Value::as_integer
+    );
+    leaf!(
+        /// A TOML string.
+        Str, String, "a string", |v| v.as_str().map(str::to_owned)
+    );
+    leaf!(
+        /// A TOML boolean.
+        Bool, bool, "true or false", Value::as_bool
+    );
+
+    /// The whole file.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct File {
+        pub name: Option<Str>,
+        pub seed: Option<Int>,
+        /// An RFC 3339 time, as a string or a TOML datetime.
+        pub start: Option<Value>,
+        pub duration_s: Option<Num>,
+        pub warmup_s: Option<Num>,
+        pub service_level_target_s: Option<Num>,
+        pub replications: Option<Int>,
+        pub customers: Option<Customers>,
+        pub queues: Option<Vec<Queue>>,
+        pub teams: Option<Vec<Team>>,
+        /// Passed to the core (checked against `cs_core::ConfigSpec` key by key).
+        pub engine: Option<Table>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Customers {
+        pub pool: Option<Int>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Queue {
+        pub name: Option<Str>,
+        pub channel: Option<Str>,
+        /// A list of skill names or a table of skill = minimum proficiency.
+        pub skills: Option<Value>,
+        /// Chosen by its `kind`.
+        pub arrivals: Option<Table>,
+        /// Distributions, chosen by their `kind`.
+        pub handle_time: Option<Value>,
+        pub handle_time_by_category: Option<Table>,
+        pub patience: Option<Value>,
+        pub mix: Option<Mix>,
+        pub bot: Option<Bot>,
+        pub first_reply: Option<Value>,
+        pub conversation: Option<Conversation>,
+        pub reopen: Option<Reopen>,
+        pub transfer: Option<Transfer>,
+        /// Passed to the core (checked against `cs_core::config::QueueSpec` key by key).
+        pub engine: Option<Table>,
+    }
+
+    /// Shares: level or name = probability.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Mix {
+        pub tiers: Option<Table>,
+        pub urgencies: Option<Table>,
+        pub emotions: Option<Table>,
+        pub categories: Option<Table>,
+        pub languages: Option<Table>,
+        pub repeat_share: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Bot {
+        pub deflection: Option<Num>,
+        pub time: Option<Value>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Conversation {
+        pub share: Option<Num>,
+        pub messages: Option<Int>,
+        pub delay: Option<Value>,
+        pub reply: Option<Value>,
+        pub pending: Option<Bool>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Reopen {
+        pub share: Option<Num>,
+        pub after: Option<Value>,
+        pub follow_up_share: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Transfer {
+        pub share: Option<Num>,
+        pub to: Option<Str>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table")]
+    pub(super) struct Team {
+        pub name: Option<Str>,
+        pub agents: Option<Int>,
+        pub named: Option<Vec<Str>>,
+        /// A table of skill = proficiency.
+        pub skills: Option<Value>,
+        /// Channel (or `units`) = how many.
+        pub capacity: Option<Table>,
+        pub languages: Option<Vec<Str>>,
+        pub shifts: Option<Vec<Shift>>,
+        pub wrap_up_s: Option<Num>,
+        /// The core's own type for the team's `tier`.
+        pub tier: Option<cs_core::SupportTier>,
+        pub at_shift_end: Option<Str>,
+        /// Passed to the core (checked against `cs_core::config::TeamSpec` key by key).
+        pub engine: Option<Table>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table such as { start_s, end_s }")]
+    pub(super) struct Shift {
+        pub start_s: Option<Num>,
+        pub end_s: Option<Num>,
+        pub daily: Option<Bool>,
+        pub agents: Option<Int>,
+    }
+
+    // Tables chosen by their `kind`: read once the kind is known, each kind's own keys.
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Exponential {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub mean_s: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Lognormal {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub mean_s: Option<Num>,
+        pub sd_s: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Fixed {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub s: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Empirical {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub values_s: Option<Vec<Num>>,
+    }
+
+    /// `kind = "none"`: no distribution (patience, first reply).
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct NoDist {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Poisson {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub per_hour: Option<Num>,
+        pub surges: Option<Vec<Surge>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Profile {
+        #[allow(dead_code)]
+        pub kind: IgnoredAny,
+        pub per_hour: Option<Vec<Num>>,
+        pub points: Option<Vec<Point>>,
+        pub surges: Option<Vec<Surge>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table such as { at_s, per_hour }")]
+    pub(super) struct Point {
+        pub at_s: Option<Num>,
+        pub per_hour: Option<Num>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields, expecting = "a table such as { start_s, duration_s, multiplier }")]
+    pub(super) struct Surge {
+        pub start_s: Option<Num>,
+        pub duration_s: Option<Num>,
+        pub multiplier: Option<Num>,
+    }
+
+    /// A serde message as the scenario states it: an unknown field as
+    /// `unknown field "x"; expected one of: a, b` (serde writes backquotes and commas).
+    pub(super) fn message(m: &str) -> String {
+        let m = m.trim();
+        let Some(rest) = m.strip_prefix("unknown field `") else { return m.to_owned() };
+        let Some((name, rest)) = rest.split_once('`') else { return m.to_owned() };
+        // "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, `c`": the names
+        // are every other piece between backquotes.
+        let expected = rest
+            .strip_prefix(", expected ")
+            .map(|list| list.split('`').skip(1).step_by(2).collect::<Vec<_>>().join(", "));
+        match expected {
+            Some(list) => format!("unknown field {name:?}; expected one of: {list}"),
+            None => format!("unknown field {name:?}; this table takes no fields"),
+        }
+    }
+}
+
+/// The required, non-empty `name` at `field` (empty when it is missing or blank, each
+/// reported; `hint` follows "missing").
+fn name_at(cx: &mut Cx, field: &str, name: Option<&shape::Str>, hint: &str) -> String {
+    match name {
+        Some(shape::Str(n)) if !n.trim().is_empty() => {
+            // Names are printed in tables, logs and charts (see `cs_core::config::name_problem`).
+            if let Some(why) = cs_core::config::name_problem(n) {
+                cx.add(field, why);
+            }
+            n.clone()
+        }
+        Some(_) => {
+            cx.add(field, "is empty");
+            String::new()
+        }
+        None => {
+            cx.add(field, format!("missing{hint}"));
+            String::new()
+        }
+    }
+}
+
+fn num(n: Option<&shape::Num>) -> Option<f64> {
+    n.map(|n| n.0)
+}
+
+fn parse(file: &shape::File, cx: &mut Cx) -> RawScenario {
+    let name = name_at(cx, "name", file.name.as_ref(), "; every scenario needs a name");
+    let seed = match file.seed.as_ref().map(|s| s.0) {
         Some(s) if s < 0 => {
             cx.add("seed", format!("{s} is negative; seeds are integers from 0 to {}", i64::MAX));
             0
@@ -823,7 +982,7 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
         Some(s) => s as u64,
         None => 0,
     };
-    let start_text = match top.get("start") {
+    let start_text = match &file.start {
         None => Some(DEFAULT_START.to_owned()),
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Datetime(d)) => Some(d.to_string()),
@@ -847,8 +1006,10 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
             None
         }
     });
-    let duration_s = o.num_min(cx, "duration_s", 0.0, true);
-    o.require(cx, "duration_s", "; how many seconds to simulate");
+    let duration_s = at_least(cx, "duration_s", num(file.duration_s.as_ref()), 0.0, true);
+    if file.duration_s.is_none() {
+        cx.add("duration_s", "missing; how many seconds to simulate");
+    }
     if let Some(d) = duration_s
         && d > DURATION_S_MAX
     {
@@ -867,7 +1028,7 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
             format!("{t} plus duration_s ({} s) ends after the year 9999, past what event logs can write", fmt_num(d)),
         );
     }
-    let warmup_s = o.num_min(cx, "warmup_s", 0.0, false).unwrap_or(0.0);
+    let warmup_s = at_least(cx, "warmup_s", num(file.warmup_s.as_ref()), 0.0, false).unwrap_or(0.0);
     if let Some(d) = duration_s
         && d <= DURATION_S_MAX
     {
@@ -911,8 +1072,9 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
             }
         }
     }
-    let target_s = o.num_min(cx, "service_level_target_s", 0.0, false).unwrap_or(DEFAULT_SERVICE_LEVEL_TARGET_S);
-    let replications = match o.int(cx, "replications") {
+    let target_s = at_least(cx, "service_level_target_s", num(file.service_level_target_s.as_ref()), 0.0, false)
+        .unwrap_or(DEFAULT_SERVICE_LEVEL_TARGET_S);
+    let replications = match file.replications.as_ref().map(|r| r.0) {
         None => 1,
         Some(r) if r >= 1 && r <= i64::from(REPLICATIONS_MAX) => r as u32,
         Some(r) => {
@@ -920,22 +1082,15 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
             1
         }
     };
-    let pool = match o.table(cx, "customers") {
+    let pool = match file.customers.as_ref().and_then(|c| c.pool.as_ref()).map(|p| p.0) {
         None => DEFAULT_CUSTOMER_POOL,
-        Some(t) => {
-            let c = Obj { t, path: "customers" };
-            c.keys(cx, &["pool"]);
-            match c.int(cx, "pool") {
-                None => DEFAULT_CUSTOMER_POOL,
-                Some(p) if (1..=10_000_000).contains(&p) => p as u32,
-                Some(p) => {
-                    cx.add("customers.pool", format!("{p} must be between 1 and 10000000"));
-                    DEFAULT_CUSTOMER_POOL
-                }
-            }
+        Some(p) if (1..=10_000_000).contains(&p) => p as u32,
+        Some(p) => {
+            cx.add("customers.pool", format!("{p} must be between 1 and 10000000"));
+            DEFAULT_CUSTOMER_POOL
         }
     };
-    let engine = o.table(cx, "engine").cloned().unwrap_or_default();
+    let engine = file.engine.clone().unwrap_or_default();
     for (k, why) in [
         ("queues", "queues are defined by [[queues]] in the scenario"),
         ("teams", "teams are defined by [[teams]] in the scenario"),
@@ -947,17 +1102,12 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
     }
 
     let mut queues = Vec::new();
-    match o.array(cx, "queues") {
-        None if !o.has("queues") => o.missing(cx, "queues", "; at least one [[queues]] is required"),
-        None => {}
+    match &file.queues {
+        None => cx.add("queues", "missing; at least one [[queues]] is required"),
         Some(a) if a.is_empty() => cx.add("queues", "is empty; at least one queue is required"),
         Some(a) => {
-            for (i, v) in a.iter().enumerate() {
-                let path = format!("queues[{i}]");
-                match v {
-                    Value::Table(t) => queues.push(parse_queue(Obj { t, path: &path }, cx)),
-                    v => cx.add(path, format!("expected a table, found {}", v.type_str())),
-                }
+            for (i, q) in a.iter().enumerate() {
+                queues.push(parse_queue(q, &format!("queues[{i}]"), cx));
             }
         }
     }
@@ -968,22 +1118,15 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
     }
 
     let mut teams = Vec::new();
-    match o.array(cx, "teams") {
-        None if !o.has("teams") => o.missing(cx, "teams", "; at least one [[teams]] is required to serve the queues"),
-        None => {}
+    match &file.teams {
+        None => cx.add("teams", "missing; at least one [[teams]] is required to serve the queues"),
         Some(a) => {
-            for (i, v) in a.iter().enumerate() {
-                let path = format!("teams[{i}]");
-                match v {
-                    Value::Table(t) => {
-                        // Shift overlaps are checked over the run (or 31 days if it is longer,
-                        // which is refused above).
-                        let horizon = duration_s.unwrap_or(0.0).min(DURATION_S_MAX);
-                        let before = teams.iter().map(|t: &RawTeam| t.agents_n).sum();
-                        teams.push(parse_team(Obj { t, path: &path }, horizon, before, cx));
-                    }
-                    v => cx.add(path, format!("expected a table, found {}", v.type_str())),
-                }
+            for (i, t) in a.iter().enumerate() {
+                // Shift overlaps are checked over the run (or 31 days if it is longer,
+                // which is refused above).
+                let horizon = duration_s.unwrap_or(0.0).min(DURATION_S_MAX);
+                let before = teams.iter().map(|t: &RawTeam| t.agents_n).sum();
+                teams.push(parse_team(t, &format!("teams[{i}]"), horizon, before, cx));
             }
         }
     }
@@ -1024,10 +1167,9 @@ fn parse(top: &Table, cx: &mut Cx) -> RawScenario {
     RawScenario { name, seed, start, duration_s, warmup_s, target_s, replications, pool, queues, teams, engine }
 }
 
-fn parse_skill_levels(cx: &mut Cx, o: &Obj<'_>, key: &str, allow_list: bool) -> Vec<(String, u8)> {
-    let field = o.field(key);
+fn parse_skill_levels(cx: &mut Cx, field: &str, v: Option<&Value>, allow_list: bool) -> Vec<(String, u8)> {
     let mut out = Vec::new();
-    match o.t.get(key) {
+    match v {
         None => {}
         Some(Value::Array(a)) if allow_list => {
             for (j, v) in a.iter().enumerate() {
@@ -1070,30 +1212,32 @@ fn parse_channel(cx: &mut Cx, field: &str, s: &str) -> Option<Channel> {
     c
 }
 
-fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
-    o.keys(cx, QUEUE_KEYS);
-    let name = o.name(cx, "");
-    let channel = o.str(cx, "channel").and_then(|s| parse_channel(cx, &o.field("channel"), s));
-    o.require(cx, "channel", &format!("; one of: {}", CHANNEL_NAMES.join(", ")));
-    let skills = parse_skill_levels(cx, &o, "skills", true);
-    let arrivals = match o.table(cx, "arrivals") {
-        Some(t) => parse_arrivals(Obj { t, path: &o.field("arrivals") }, cx),
+fn parse_queue(q: &shape::Queue, path: &str, cx: &mut Cx) -> RawQueue {
+    let field = |key: &str| join(path, key);
+    let name = name_at(cx, &field("name"), q.name.as_ref(), "");
+    let channel = q.channel.as_ref().and_then(|s| parse_channel(cx, &field("channel"), &s.0));
+    if q.channel.is_none() {
+        cx.add(field("channel"), format!("missing; one of: {}", CHANNEL_NAMES.join(", ")));
+    }
+    let skills = parse_skill_levels(cx, &field("skills"), q.skills.as_ref(), true);
+    let arrivals = match &q.arrivals {
+        Some(t) => parse_arrivals(t, &field("arrivals"), cx),
         None => {
-            o.require(cx, "arrivals", "; e.g. arrivals = { kind = \"poisson\", per_hour = 100 }");
+            cx.add(field("arrivals"), "missing; e.g. arrivals = { kind = \"poisson\", per_hour = 100 }");
             None
         }
     };
-    let handle = match o.t.get("handle_time") {
-        Some(v) => parse_dist(cx, v, &o.field("handle_time"), false).flatten(),
+    let handle = match &q.handle_time {
+        Some(v) => parse_dist(cx, v, &field("handle_time"), false).flatten(),
         None => {
-            o.missing(cx, "handle_time", "; e.g. handle_time = { kind = \"exponential\", mean_s = 300 }");
+            cx.add(field("handle_time"), "missing; e.g. handle_time = { kind = \"exponential\", mean_s = 300 }");
             None
         }
     };
     let mut handle_by_category = Vec::new();
-    if let Some(t) = o.table(cx, "handle_time_by_category") {
+    if let Some(t) = &q.handle_time_by_category {
         for (cat, v) in t {
-            let f = format!("{}.{cat}", o.field("handle_time_by_category"));
+            let f = format!("{}.{cat}", field("handle_time_by_category"));
             if cat.trim().is_empty() {
                 cx.add(f.clone(), "category name is empty");
             }
@@ -1102,41 +1246,44 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
             }
         }
     }
-    let patience = o.t.get("patience").and_then(|v| parse_dist(cx, v, &o.field("patience"), true)).flatten();
-    let mix = o.table(cx, "mix").map(|t| parse_mix(Obj { t, path: &o.field("mix") }, cx)).unwrap_or_default();
-    let bot = o.table(cx, "bot").and_then(|t| {
-        let b = Obj { t, path: &o.field("bot") };
-        b.keys(cx, &["deflection", "time"]);
-        let deflection = b.prob(cx, "deflection");
-        b.require(cx, "deflection", "; the probability that the bot resolves the conversation itself");
-        let time = match t.get("time") {
-            Some(v) => parse_dist(cx, v, &b.field("time"), false).flatten(),
+    let patience = q.patience.as_ref().and_then(|v| parse_dist(cx, v, &field("patience"), true)).flatten();
+    let mix = q.mix.as_ref().map(|m| parse_mix(m, &field("mix"), cx)).unwrap_or_default();
+    let bot = q.bot.as_ref().and_then(|b| {
+        let f = |key: &str| join(&field("bot"), key);
+        let deflection = probability(cx, &f("deflection"), num(b.deflection.as_ref()));
+        if b.deflection.is_none() {
+            cx.add(f("deflection"), "missing; the probability that the bot resolves the conversation itself");
+        }
+        let time = match &b.time {
+            Some(v) => parse_dist(cx, v, &f("time"), false).flatten(),
             None => {
-                b.missing(cx, "time", "; how long the bot converses, e.g. { kind = \"exponential\", mean_s = 60 }");
+                cx.add(f("time"), "missing; how long the bot converses, e.g. { kind = \"exponential\", mean_s = 60 }");
                 None
             }
         };
         Some(Bot { deflection: deflection?, time: time? })
     });
-    let first_reply = o.t.get("first_reply").and_then(|v| parse_dist(cx, v, &o.field("first_reply"), true));
-    let conversation =
-        o.table(cx, "conversation").and_then(|t| parse_conversation(Obj { t, path: &o.field("conversation") }, cx));
-    let reopen = o.table(cx, "reopen").and_then(|t| parse_reopen(Obj { t, path: &o.field("reopen") }, cx));
-    let transfer = o.table(cx, "transfer").and_then(|t| {
-        let b = Obj { t, path: &o.field("transfer") };
-        b.keys(cx, &["share", "to"]);
-        let share = b.prob(cx, "share");
-        b.require(cx, "share", "; the probability that the agent transfers a ticket instead of resolving it");
-        let to = b.str(cx, "to").map(str::to_owned);
-        b.require(cx, "to", "; the name of the queue tickets are transferred to");
+    let first_reply = q.first_reply.as_ref().and_then(|v| parse_dist(cx, v, &field("first_reply"), true));
+    let conversation = q.conversation.as_ref().and_then(|c| parse_conversation(c, &field("conversation"), cx));
+    let reopen = q.reopen.as_ref().and_then(|r| parse_reopen(r, &field("reopen"), cx));
+    let transfer = q.transfer.as_ref().and_then(|t| {
+        let f = |key: &str| join(&field("transfer"), key);
+        let share = probability(cx, &f("share"), num(t.share.as_ref()));
+        if t.share.is_none() {
+            cx.add(f("share"), "missing; the probability that the agent transfers a ticket instead of resolving it");
+        }
+        let to = t.to.as_ref().map(|s| s.0.clone());
+        if t.to.is_none() {
+            cx.add(f("to"), "missing; the name of the queue tickets are transferred to");
+        }
         Some((share?, to?))
     });
-    let engine = o.table(cx, "engine").cloned().unwrap_or_default();
+    let engine = q.engine.clone().unwrap_or_default();
     // Everything else passes through (`service_level_s` there overrides
     // `service_level_target_s` for this queue).
     for (k, why) in [("name", "the queue's name is its `name`"), ("skills", "the queue's skills are its `skills`")] {
         if engine.contains_key(k) {
-            cx.add(format!("{}.{k}", o.field("engine")), format!("not allowed here; {why}"));
+            cx.add(format!("{}.{k}", field("engine")), format!("not allowed here; {why}"));
         }
     }
     RawQueue {
@@ -1161,49 +1308,55 @@ fn parse_queue(o: Obj<'_>, cx: &mut Cx) -> RawQueue {
 /// different model, not back-and-forth.
 pub const CONVERSATION_MESSAGES_MAX: i64 = 50;
 
-fn parse_conversation(b: Obj<'_>, cx: &mut Cx) -> Option<(f64, u8, Dist, Option<Dist>, bool)> {
-    b.keys(cx, &["share", "messages", "delay", "reply", "pending"]);
-    let share = b.prob(cx, "share");
-    b.require(cx, "share", "; the probability that a ticket's customer writes again after a reply");
-    let messages = match b.int(cx, "messages") {
+fn parse_conversation(c: &shape::Conversation, path: &str, cx: &mut Cx) -> Option<(f64, u8, Dist, Option<Dist>, bool)> {
+    let field = |key: &str| join(path, key);
+    let share = probability(cx, &field("share"), num(c.share.as_ref()));
+    if c.share.is_none() {
+        cx.add(field("share"), "missing; the probability that a ticket's customer writes again after a reply");
+    }
+    let messages = match c.messages.as_ref().map(|m| m.0) {
         None => 1,
         Some(m) if (1..=CONVERSATION_MESSAGES_MAX).contains(&m) => m as u8,
         Some(m) => {
-            cx.add(b.field("messages"), format!("{m} must be between 1 and {CONVERSATION_MESSAGES_MAX}"));
+            cx.add(field("messages"), format!("{m} must be between 1 and {CONVERSATION_MESSAGES_MAX}"));
             1
         }
     };
-    let delay = match b.t.get("delay") {
-        Some(v) => parse_dist(cx, v, &b.field("delay"), false).flatten(),
+    let delay = match &c.delay {
+        Some(v) => parse_dist(cx, v, &field("delay"), false).flatten(),
         None => {
-            b.missing(
-                cx,
-                "delay",
-                "; how long the customer takes to write again, e.g. { kind = \"exponential\", mean_s = 120 }",
+            cx.add(
+                field("delay"),
+                "missing; how long the customer takes to write again, e.g. { kind = \"exponential\", mean_s = 120 }",
             );
             None
         }
     };
-    let reply = b.t.get("reply").and_then(|v| parse_dist(cx, v, &b.field("reply"), false).flatten());
-    let pending = b.bool(cx, "pending").unwrap_or(false);
+    let reply = c.reply.as_ref().and_then(|v| parse_dist(cx, v, &field("reply"), false).flatten());
+    let pending = c.pending.as_ref().is_some_and(|p| p.0);
     Some((share?, messages, delay?, reply, pending))
 }
 
-fn parse_reopen(b: Obj<'_>, cx: &mut Cx) -> Option<Reopen> {
-    b.keys(cx, &["share", "after", "follow_up_share"]);
-    let share = if b.has("share") { b.prob(cx, "share")? } else { 0.0 };
-    let follow_up_share = if b.has("follow_up_share") { b.prob(cx, "follow_up_share")? } else { 0.0 };
-    let after = b.t.get("after").and_then(|v| parse_dist(cx, v, &b.field("after"), false).flatten());
-    if share > 0.0 && after.is_none() && !b.has("after") {
-        b.missing(
-            cx,
-            "after",
-            "; how long after resolution customers reopen, e.g. { kind = \"exponential\", mean_s = 7200 }",
+fn parse_reopen(r: &shape::Reopen, path: &str, cx: &mut Cx) -> Option<Reopen> {
+    let field = |key: &str| join(path, key);
+    let share = match &r.share {
+        Some(n) => probability(cx, &field("share"), Some(n.0))?,
+        None => 0.0,
+    };
+    let follow_up_share = match &r.follow_up_share {
+        Some(n) => probability(cx, &field("follow_up_share"), Some(n.0))?,
+        None => 0.0,
+    };
+    let after = r.after.as_ref().and_then(|v| parse_dist(cx, v, &field("after"), false).flatten());
+    if share > 0.0 && r.after.is_none() {
+        cx.add(
+            field("after"),
+            "missing; how long after resolution customers reopen, e.g. { kind = \"exponential\", mean_s = 7200 }",
         );
         return None;
     }
-    if !b.has("share") && !b.has("follow_up_share") {
-        cx.add(b.path.to_owned(), "gives neither share nor follow_up_share; nobody would reopen");
+    if r.share.is_none() && r.follow_up_share.is_none() {
+        cx.add(path, "gives neither share nor follow_up_share; nobody would reopen");
         return None;
     }
     Some(Reopen { share, after, follow_up_share })
@@ -1218,13 +1371,107 @@ fn as_number(v: &Value) -> Option<f64> {
     }
 }
 
-/// An array element that must be a number, or a problem at `field`.
-fn element_number(cx: &mut Cx, field: &str, v: &Value) -> Option<f64> {
-    let n = as_number(v);
-    if n.is_none() {
-        cx.add(field, format!("expected a number, found {}", v.type_str()));
+/// Reads `v`, found at `path`, as the shape `T`; or records its first shape problem (an
+/// unknown key, a value of the wrong type) at that problem's path.
+fn read_shape<T: serde::de::DeserializeOwned>(cx: &mut Cx, path: &str, v: &Value) -> Option<T> {
+    match serde_path_to_error::deserialize(v.clone()) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let inner = e.path().to_string();
+            let field = if inner == "." {
+                path.to_owned()
+            } else if inner.starts_with('[') {
+                format!("{path}{inner}")
+            } else {
+                join(path, &inner)
+            };
+            cx.add(field, shape::message(e.inner().message()));
+            None
+        }
     }
-    n
+}
+
+/// The tables chosen by their `kind` (distributions, arrival models) are read by serde once
+/// their kind is known: this finds the first shape problem among them (a value that is not
+/// a table, a `kind` that is not a string, an unknown key, a value of the wrong type), in
+/// file order, so that it stops loading as any other shape problem does.
+fn kind_shapes(file: &shape::File, cx: &mut Cx) {
+    fn check<T: serde::de::DeserializeOwned>(cx: &mut Cx, path: &str, v: &Value) {
+        let _: Option<T> = read_shape(cx, path, v);
+    }
+    fn dist(cx: &mut Cx, path: &str, v: Option<&Value>, allow_none: bool) {
+        let Some(v) = v else { return };
+        if !cx.problems.is_empty() {
+            return;
+        }
+        let Value::Table(t) = v else {
+            cx.add(
+                path,
+                format!("expected a table such as {{ kind = \"exponential\", mean_s = 60 }}, found {}", v.type_str()),
+            );
+            return;
+        };
+        match t.get("kind") {
+            Some(Value::String(k)) => match k.as_str() {
+                "exponential" => check::<shape::Exponential>(cx, path, v),
+                "lognormal" => check::<shape::Lognormal>(cx, path, v),
+                "fixed" => check::<shape::Fixed>(cx, path, v),
+                "empirical" => check::<shape::Empirical>(cx, path, v),
+                "none" if allow_none => check::<shape::NoDist>(cx, path, v),
+                _ => {}
+            },
+            Some(k) => cx.add(join(path, "kind"), format!("expected a string, found {}", k.type_str())),
+            None => {}
+        }
+    }
+    for (i, q) in file.queues.iter().flatten().enumerate() {
+        let at = |key: &str| format!("queues[{i}].{key}");
+        if let Some(t) = &q.arrivals
+            && cx.problems.is_empty()
+        {
+            let v = Value::Table(t.clone());
+            match t.get("kind") {
+                Some(Value::String(k)) if k == "poisson" => check::<shape::Poisson>(cx, &at("arrivals"), &v),
+                Some(Value::String(k)) if k == "profile" => check::<shape::Profile>(cx, &at("arrivals"), &v),
+                Some(Value::String(_)) | None => {}
+                Some(k) => cx.add(at("arrivals.kind"), format!("expected a string, found {}", k.type_str())),
+            }
+        }
+        dist(cx, &at("handle_time"), q.handle_time.as_ref(), false);
+        for (cat, v) in q.handle_time_by_category.iter().flatten() {
+            dist(cx, &format!("{}.{cat}", at("handle_time_by_category")), Some(v), false);
+        }
+        dist(cx, &at("patience"), q.patience.as_ref(), true);
+        dist(cx, &at("bot.time"), q.bot.as_ref().and_then(|b| b.time.as_ref()), false);
+        dist(cx, &at("first_reply"), q.first_reply.as_ref(), true);
+        if let Some(c) = &q.conversation {
+            dist(cx, &at("conversation.delay"), c.delay.as_ref(), false);
+            dist(cx, &at("conversation.reply"), c.reply.as_ref(), false);
+        }
+        dist(cx, &at("reopen.after"), q.reopen.as_ref().and_then(|r| r.after.as_ref()), false);
+    }
+}
+
+/// The `kind` of a table chosen by it, or a problem (`kinds` lists them for "missing").
+fn kind_of<'t>(cx: &mut Cx, t: &'t Table, path: &str, kinds: &[&str]) -> Option<&'t str> {
+    match t.get("kind") {
+        Some(Value::String(k)) => Some(k),
+        Some(v) => {
+            cx.add(join(path, "kind"), format!("expected a string, found {}", v.type_str()));
+            None
+        }
+        None => {
+            cx.add(join(path, "kind"), format!("missing; one of: {}", kinds.join(", ")));
+            None
+        }
+    }
+}
+
+/// Records `key` at `path` as missing (`hint` follows "missing") when `v` is `None`.
+fn require<T>(cx: &mut Cx, path: &str, key: &str, v: Option<&T>, hint: &str) {
+    if v.is_none() {
+        cx.add(join(path, key), format!("missing{hint}"));
+    }
 }
 
 /// Parses a distribution; `Some(None)` is an explicit `kind = "none"` (patience only).
@@ -1236,30 +1483,26 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
         );
         return None;
     };
-    let o = Obj { t, path };
+    let field = |key: &str| join(path, key);
     let kinds: Vec<&str> = if allow_none { [DIST_KINDS, &["none"]].concat() } else { DIST_KINDS.to_vec() };
-    let Some(kind) = o.str(cx, "kind") else {
-        o.require(cx, "kind", &format!("; one of: {}", kinds.join(", ")));
-        return None;
-    };
+    let kind = kind_of(cx, t, path, &kinds)?;
     match kind {
         "exponential" => {
-            o.keys(cx, &["kind", "mean_s"]);
-            let mean = o.num_min(cx, "mean_s", 0.0, true);
-            o.require(cx, "mean_s", "");
+            let d: shape::Exponential = read_shape(cx, path, v)?;
+            let mean = at_least(cx, &field("mean_s"), num(d.mean_s.as_ref()), 0.0, true);
+            require(cx, path, "mean_s", d.mean_s.as_ref(), "");
             Some(Some(Dist::Exponential { mean_s: mean? }))
         }
         "lognormal" => {
-            o.keys(cx, &["kind", "mean_s", "sd_s"]);
-            let mean = o.num_min(cx, "mean_s", 0.0, true);
-            let sd = o.num_min(cx, "sd_s", 0.0, false);
-            for k in ["mean_s", "sd_s"] {
-                o.require(cx, k, "");
-            }
+            let d: shape::Lognormal = read_shape(cx, path, v)?;
+            let mean = at_least(cx, &field("mean_s"), num(d.mean_s.as_ref()), 0.0, true);
+            let sd = at_least(cx, &field("sd_s"), num(d.sd_s.as_ref()), 0.0, false);
+            require(cx, path, "mean_s", d.mean_s.as_ref(), "");
+            require(cx, path, "sd_s", d.sd_s.as_ref(), "");
             let (mean, sd) = (mean?, sd?);
             if sd > LOGNORMAL_SPREAD_MAX * mean {
                 cx.add(
-                    o.field("sd_s"),
+                    field("sd_s"),
                     format!(
                         "{} is more than {LOGNORMAL_SPREAD_MAX} times mean_s ({}): a log-normal that wide has its \
                          median below a hundredth of its mean and half of its mean in draws rarer than 1 in 800, so \
@@ -1275,31 +1518,29 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
             Some(Some(Dist::lognormal(mean, sd)))
         }
         "fixed" => {
-            o.keys(cx, &["kind", "s"]);
-            let s = o.num_min(cx, "s", 0.0, false);
-            o.require(cx, "s", "");
+            let d: shape::Fixed = read_shape(cx, path, v)?;
+            let s = at_least(cx, &field("s"), num(d.s.as_ref()), 0.0, false);
+            require(cx, path, "s", d.s.as_ref(), "");
             Some(Some(Dist::Fixed { s: s? }))
         }
         "empirical" => {
-            o.keys(cx, &["kind", "values_s"]);
-            let Some(a) = o.array(cx, "values_s") else {
-                o.require(cx, "values_s", "; a list of observed durations in seconds");
+            let d: shape::Empirical = read_shape(cx, path, v)?;
+            let Some(a) = d.values_s else {
+                require(cx, path, "values_s", None::<&()>, "; a list of observed durations in seconds");
                 return None;
             };
             if a.is_empty() {
-                cx.add(o.field("values_s"), "is empty; give at least one value");
+                cx.add(field("values_s"), "is empty; give at least one value");
                 return None;
             }
             if a.len() > 1_000_000 {
-                cx.add(o.field("values_s"), format!("{} values; at most 1000000", a.len()));
+                cx.add(field("values_s"), format!("{} values; at most 1000000", a.len()));
                 return None;
             }
             let mut values = Vec::with_capacity(a.len());
             let mut ok = true;
-            for (j, v) in a.iter().enumerate() {
-                let f = format!("{}[{j}]", o.field("values_s"));
-                let n = element_number(cx, &f, v);
-                match at_least(cx, &f, n, 0.0, false) {
+            for (j, n) in a.iter().enumerate() {
+                match at_least(cx, &format!("{}[{j}]", field("values_s")), Some(n.0), 0.0, false) {
                     Some(x) => values.push(x),
                     None => ok = false,
                 }
@@ -1307,93 +1548,101 @@ fn parse_dist(cx: &mut Cx, v: &Value, path: &str, allow_none: bool) -> Option<Op
             ok.then_some(Some(Dist::Empirical { values_s: values }))
         }
         "none" if allow_none => {
-            o.keys(cx, &["kind"]);
+            let _: shape::NoDist = read_shape(cx, path, v)?;
             Some(None)
         }
         other => {
-            cx.add(o.field("kind"), format!("unknown kind {other:?}; expected one of: {}", kinds.join(", ")));
+            cx.add(field("kind"), format!("unknown kind {other:?}; expected one of: {}", kinds.join(", ")));
             None
         }
     }
 }
 
-fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
-    let Some(kind) = o.str(cx, "kind") else {
-        o.require(cx, "kind", "; one of: poisson, profile");
-        return None;
-    };
+/// Reads a queue's surges, each checked; `None` if any is wrong.
+fn parse_surges(cx: &mut Cx, path: &str, surges: Option<&[shape::Surge]>) -> Option<Vec<Surge>> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (j, s) in surges.unwrap_or_default().iter().enumerate() {
+        let at = format!("{}[{j}]", join(path, "surges"));
+        let field = |key: &str| join(&at, key);
+        let start = at_least(cx, &field("start_s"), num(s.start_s.as_ref()), 0.0, false);
+        let duration = at_least(cx, &field("duration_s"), num(s.duration_s.as_ref()), 0.0, true);
+        let multiplier = at_least(cx, &field("multiplier"), num(s.multiplier.as_ref()), 0.0, false);
+        require(cx, &at, "start_s", s.start_s.as_ref(), "");
+        require(cx, &at, "duration_s", s.duration_s.as_ref(), "");
+        require(cx, &at, "multiplier", s.multiplier.as_ref(), "");
+        match (start, duration, multiplier) {
+            (Some(start_s), Some(d), Some(multiplier)) => {
+                out.push(Surge { start_s, end_s: start_s + d, multiplier });
+            }
+            _ => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+fn parse_arrivals(t: &Table, path: &str, cx: &mut Cx) -> Option<RateModel> {
+    let field = |key: &str| join(path, key);
+    let kind = kind_of(cx, t, path, &["poisson", "profile"])?;
+    let v = Value::Table(t.clone());
     let per_hour = |cx: &mut Cx, field: &str, v: Option<f64>| at_least(cx, field, v, 0.0, false).map(|r| r / 3600.0);
-    let base = match kind {
+    let (base, surges) = match kind {
         "poisson" => {
-            o.keys(cx, &["kind", "per_hour", "surges"]);
-            o.require(cx, "per_hour", "; arrivals per hour");
-            o.num_min(cx, "per_hour", 0.0, false).map(|r| BaseRate::Constant(r / 3600.0))
+            let a: shape::Poisson = read_shape(cx, path, &v)?;
+            require(cx, path, "per_hour", a.per_hour.as_ref(), "; arrivals per hour");
+            let base = at_least(cx, &field("per_hour"), num(a.per_hour.as_ref()), 0.0, false)
+                .map(|r| BaseRate::Constant(r / 3600.0));
+            (base, parse_surges(cx, path, a.surges.as_deref()))
         }
         "profile" => {
-            o.keys(cx, &["kind", "per_hour", "points", "surges"]);
-            match (o.has("per_hour"), o.has("points")) {
-                (true, true) => {
-                    cx.add(o.path, "give either per_hour (24 hourly rates) or points, not both");
+            let a: shape::Profile = read_shape(cx, path, &v)?;
+            let base = match (&a.per_hour, &a.points) {
+                (Some(_), Some(_)) => {
+                    cx.add(path, "give either per_hour (24 hourly rates) or points, not both");
                     None
                 }
-                (false, false) => {
-                    cx.add(o.path, "a profile needs per_hour (24 hourly rates) or points = [{ at_s, per_hour }, ...]");
+                (None, None) => {
+                    cx.add(path, "a profile needs per_hour (24 hourly rates) or points = [{ at_s, per_hour }, ...]");
                     None
                 }
-                (true, false) => {
-                    let a = o.array(cx, "per_hour")?;
-                    if a.len() != 24 {
-                        cx.add(
-                            o.field("per_hour"),
-                            format!("{} values; a daily profile has 24 (one per hour)", a.len()),
-                        );
-                        return None;
-                    }
+                (Some(a), None) if a.len() != 24 => {
+                    cx.add(field("per_hour"), format!("{} values; a daily profile has 24 (one per hour)", a.len()));
+                    None
+                }
+                (Some(a), None) => {
                     let mut rates = [0.0; 24];
                     let mut ok = true;
-                    for (h, v) in a.iter().enumerate() {
-                        let f = format!("{}[{h}]", o.field("per_hour"));
-                        let n = element_number(cx, &f, v);
-                        match per_hour(cx, &f, n) {
+                    for (h, n) in a.iter().enumerate() {
+                        match per_hour(cx, &format!("{}[{h}]", field("per_hour")), Some(n.0)) {
                             Some(r) => rates[h] = r,
                             None => ok = false,
                         }
                     }
                     ok.then_some(BaseRate::Hourly(rates))
                 }
-                (false, true) => {
-                    let a = o.array(cx, "points")?;
-                    if a.is_empty() {
-                        cx.add(o.field("points"), "is empty");
-                        return None;
-                    }
+                (None, Some(a)) if a.is_empty() => {
+                    cx.add(field("points"), "is empty");
+                    None
+                }
+                (None, Some(a)) => {
                     let mut points: Vec<(f64, f64)> = Vec::new();
                     let mut ok = true;
-                    for (j, v) in a.iter().enumerate() {
-                        let path = format!("{}[{j}]", o.field("points"));
-                        let Value::Table(t) = v else {
-                            cx.add(path, format!("expected {{ at_s, per_hour }}, found {}", v.type_str()));
-                            ok = false;
-                            continue;
-                        };
-                        let p = Obj { t, path: &path };
-                        p.keys(cx, &["at_s", "per_hour"]);
-                        let at = p.num_min(cx, "at_s", 0.0, false);
-                        let rate = p.num_min(cx, "per_hour", 0.0, false).map(|r| r / 3600.0);
-                        for k in ["at_s", "per_hour"] {
-                            p.require(cx, k, "");
-                        }
+                    for (j, p) in a.iter().enumerate() {
+                        let at_path = format!("{}[{j}]", field("points"));
+                        let pf = |key: &str| join(&at_path, key);
+                        let at = at_least(cx, &pf("at_s"), num(p.at_s.as_ref()), 0.0, false);
+                        let rate =
+                            at_least(cx, &pf("per_hour"), num(p.per_hour.as_ref()), 0.0, false).map(|r| r / 3600.0);
+                        require(cx, &at_path, "at_s", p.at_s.as_ref(), "");
+                        require(cx, &at_path, "per_hour", p.per_hour.as_ref(), "");
                         match (at, rate) {
                             (Some(at), _) if at >= DAY_S => {
-                                cx.add(
-                                    p.field("at_s"),
-                                    format!("{} s is not within the day (below 86400)", fmt_num(at)),
-                                );
+                                cx.add(pf("at_s"), format!("{} s is not within the day (below 86400)", fmt_num(at)));
                                 ok = false;
                             }
                             (Some(at), _) if points.last().is_some_and(|&(prev, _)| at <= prev) => {
                                 cx.add(
-                                    p.field("at_s"),
+                                    pf("at_s"),
                                     format!(
                                         "{} s is not after the previous point; points must be in time order",
                                         fmt_num(at)
@@ -1407,47 +1656,18 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
                     }
                     ok.then_some(BaseRate::Points(points))
                 }
-            }
+            };
+            (base, parse_surges(cx, path, a.surges.as_deref()))
         }
         other => {
-            o.keys(cx, &["kind", "per_hour", "points", "surges"]);
-            cx.add(o.field("kind"), format!("unknown kind {other:?}; expected one of: poisson, profile"));
-            if matches!(o.t.get("per_hour"), Some(Value::Integer(_) | Value::Float(_))) {
-                let _ = o.num_min(cx, "per_hour", 0.0, false);
+            cx.add(field("kind"), format!("unknown kind {other:?}; expected one of: poisson, profile"));
+            if let Some(n) = t.get("per_hour").and_then(as_number) {
+                let _ = at_least(cx, &field("per_hour"), Some(n), 0.0, false);
             }
-            None
+            return None;
         }
     };
-    let mut surges = Vec::new();
-    let mut surges_ok = true;
-    if let Some(a) = o.array(cx, "surges") {
-        for (j, v) in a.iter().enumerate() {
-            let path = format!("{}[{j}]", o.field("surges"));
-            let Value::Table(t) = v else {
-                cx.add(path, format!("expected {{ start_s, duration_s, multiplier }}, found {}", v.type_str()));
-                surges_ok = false;
-                continue;
-            };
-            let s = Obj { t, path: &path };
-            s.keys(cx, &["start_s", "duration_s", "multiplier"]);
-            let start = s.num_min(cx, "start_s", 0.0, false);
-            let duration = s.num_min(cx, "duration_s", 0.0, true);
-            let multiplier = s.num_min(cx, "multiplier", 0.0, false);
-            for k in ["start_s", "duration_s", "multiplier"] {
-                s.require(cx, k, "");
-            }
-            match (start, duration, multiplier) {
-                (Some(start_s), Some(d), Some(multiplier)) => {
-                    surges.push(Surge { start_s, end_s: start_s + d, multiplier });
-                }
-                _ => surges_ok = false,
-            }
-        }
-    }
-    let base = base?;
-    if !surges_ok {
-        return None;
-    }
+    let (base, surges) = (base?, surges?);
     let model = RateModel { base, surges };
     let peak = model.peak_bound_per_s() * 3600.0;
     if peak > RATE_MAX_PER_HOUR {
@@ -1457,10 +1677,7 @@ fn parse_arrivals(o: Obj<'_>, cx: &mut Cx) -> Option<RateModel> {
             "the surges' multipliers times the base rate overflow (not a finite number)".to_owned()
         };
         let max = fmt_num(RATE_MAX_PER_HOUR);
-        cx.add(
-            o.path,
-            format!("{reaches}; at most {max} per hour (one arrival per millisecond, the simulator's clock)"),
-        );
+        cx.add(path, format!("{reaches}; at most {max} per hour (one arrival per millisecond, the simulator's clock)"));
         return None;
     }
     Some(model)
@@ -1510,14 +1727,13 @@ const LAST_MS: i64 = 253_402_300_799_999;
 pub const RATE_MAX_PER_HOUR: f64 = 3_600_000.0;
 
 fn parse_shares<T>(
-    o: &Obj<'_>,
+    t: Option<&Table>,
+    field: &str,
     cx: &mut Cx,
-    key: &str,
     parse: impl Fn(&str) -> Option<T>,
     known: &str,
 ) -> Vec<(f64, T)> {
-    let Some(t) = o.table(cx, key) else { return Vec::new() };
-    let field = o.field(key);
+    let Some(t) = t else { return Vec::new() };
     let mut out = Vec::new();
     let mut total = 0.0;
     let mut ok = true;
@@ -1561,42 +1777,42 @@ fn parse_shares<T>(
 
 /// Shares over one of the core's named levels (tiers, urgencies, emotions).
 fn parse_level_shares<T: Copy>(
-    o: &Obj<'_>,
+    t: Option<&Table>,
+    field: &str,
     cx: &mut Cx,
-    key: &str,
     all: &[T],
     name: fn(T) -> &'static str,
 ) -> Vec<(f64, T)> {
     let names: Vec<&str> = all.iter().map(|&l| name(l)).collect();
-    parse_shares(o, cx, key, |s| parse_name(s, &names).map(|i| all[i]), &names.join(", "))
+    parse_shares(t, field, cx, |s| parse_name(s, &names).map(|i| all[i]), &names.join(", "))
 }
 
-fn parse_mix(o: Obj<'_>, cx: &mut Cx) -> RawMix {
-    o.keys(cx, &["tiers", "urgencies", "emotions", "categories", "languages", "repeat_share"]);
-    let tiers = parse_level_shares(&o, cx, "tiers", CustomerTier::ALL, CustomerTier::name);
-    let urgencies = parse_level_shares(&o, cx, "urgencies", Urgency::ALL, Urgency::name);
-    let emotions = parse_level_shares(&o, cx, "emotions", Emotion::ALL, Emotion::name);
+fn parse_mix(m: &shape::Mix, path: &str, cx: &mut Cx) -> RawMix {
+    let field = |key: &str| join(path, key);
+    let tiers = parse_level_shares(m.tiers.as_ref(), &field("tiers"), cx, CustomerTier::ALL, CustomerTier::name);
+    let urgencies = parse_level_shares(m.urgencies.as_ref(), &field("urgencies"), cx, Urgency::ALL, Urgency::name);
+    let emotions = parse_level_shares(m.emotions.as_ref(), &field("emotions"), cx, Emotion::ALL, Emotion::name);
     let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
-    let categories = parse_shares(&o, cx, "categories", nonempty, "");
-    let languages = parse_shares(&o, cx, "languages", nonempty, "");
-    let repeat_share = o.prob(cx, "repeat_share").unwrap_or(0.0);
+    let categories = parse_shares(m.categories.as_ref(), &field("categories"), cx, nonempty, "");
+    let languages = parse_shares(m.languages.as_ref(), &field("languages"), cx, nonempty, "");
+    let repeat_share = probability(cx, &field("repeat_share"), num(m.repeat_share.as_ref())).unwrap_or(0.0);
     RawMix { tiers, urgencies, emotions, categories, languages, repeat_share }
 }
 
-fn parse_team(o: Obj<'_>, duration_s: f64, agents_before: usize, cx: &mut Cx) -> RawTeam {
-    o.keys(cx, TEAM_KEYS);
-    let name = o.name(cx, "");
+fn parse_team(t: &shape::Team, path: &str, duration_s: f64, agents_before: usize, cx: &mut Cx) -> RawTeam {
+    let field = |key: &str| join(path, key);
+    let name = name_at(cx, &field("name"), t.name.as_ref(), "");
     let mut asked = 0;
-    let (agents, agents_field) = match (o.has("agents"), o.has("named")) {
-        (true, true) => {
-            cx.add(o.path, "give either agents (a count) or named (a list of agent names), not both");
+    let (agents, agents_field) = match (&t.agents, &t.named) {
+        (Some(_), Some(_)) => {
+            cx.add(path, "give either agents (a count) or named (a list of agent names), not both");
             (Vec::new(), "agents")
         }
-        (false, false) => {
-            cx.add(o.field("agents"), "missing; give agents = N or named = [\"ann\", ...]");
+        (None, None) => {
+            cx.add(field("agents"), "missing; give agents = N or named = [\"ann\", ...]");
             (Vec::new(), "agents")
         }
-        (true, false) => match o.int(cx, "agents") {
+        (Some(n), None) => match Some(n.0) {
             Some(n) if (0..=AGENTS_MAX as i64).contains(&n) => {
                 // Limits before building: past the scenario's limit, one name more than
                 // the limit allows is enough to be refused (and to look staffed).
@@ -1605,45 +1821,45 @@ fn parse_team(o: Obj<'_>, duration_s: f64, agents_before: usize, cx: &mut Cx) ->
                 ((1..=made).map(|i| format!("{name}-{i}")).collect(), "agents")
             }
             Some(n) => {
-                cx.add(o.field("agents"), format!("{n} must be between 0 and {AGENTS_MAX}"));
+                cx.add(field("agents"), format!("{n} must be between 0 and {AGENTS_MAX}"));
                 (Vec::new(), "agents")
             }
             None => (Vec::new(), "agents"),
         },
-        (false, true) => {
+        (None, Some(named)) => {
             let mut keys: Vec<String> = Vec::new();
-            for (j, v) in o.array(cx, "named").into_iter().flatten().enumerate() {
-                let f = format!("{}[{j}]", o.field("named"));
-                match v.as_str() {
-                    Some(s) if s.trim().is_empty() => cx.add(f, "agent name is empty"),
-                    Some(s) if cs_core::config::name_problem(s).is_some() => {
+            for (j, shape::Str(s)) in named.iter().enumerate() {
+                let f = format!("{}[{j}]", field("named"));
+                match s {
+                    s if s.trim().is_empty() => cx.add(f, "agent name is empty"),
+                    s if cs_core::config::name_problem(s).is_some() => {
                         cx.add(f, cs_core::config::name_problem(s).unwrap_or_default());
                     }
-                    Some(s) if keys.iter().any(|k| k == s) => cx.add(f, format!("duplicate agent {s:?}")),
-                    Some(s) => keys.push(s.to_owned()),
-                    None => cx.add(f, format!("expected an agent name, found {}", v.type_str())),
+                    s if keys.iter().any(|k| k == s) => cx.add(f, format!("duplicate agent {s:?}")),
+                    s => keys.push(s.clone()),
                 }
             }
             (keys, "named")
         }
     };
-    let skills = parse_skill_levels(cx, &o, "skills", false);
+    let skills = parse_skill_levels(cx, &field("skills"), t.skills.as_ref(), false);
     let mut languages = Vec::new();
-    for (j, v) in o.array(cx, "languages").into_iter().flatten().enumerate() {
-        match v.as_str() {
-            Some(s) if !s.trim().is_empty() => languages.push(s.to_owned()),
-            _ => cx.add(format!("{}[{j}]", o.field("languages")), "expected a language name"),
+    for (j, shape::Str(s)) in t.languages.iter().flatten().enumerate() {
+        if s.trim().is_empty() {
+            cx.add(format!("{}[{j}]", field("languages")), "expected a language name");
+        } else {
+            languages.push(s.clone());
         }
     }
     let mut capacity = Capacity::default();
-    match o.table(cx, "capacity") {
+    match &t.capacity {
         None => {
-            o.require(cx, "capacity", "; tickets per channel at once, e.g. capacity = { chat = 3 }");
+            cx.add(field("capacity"), "missing; tickets per channel at once, e.g. capacity = { chat = 3 }");
         }
-        Some(t) => {
-            let c = Obj { t, path: &o.field("capacity") };
-            for (k, v) in t {
-                let f = c.field(k);
+        Some(c) => {
+            let cpath = field("capacity");
+            for (k, v) in c {
+                let f = join(&cpath, k);
                 if k == "units" {
                     match v.as_integer() {
                         Some(u) if (1..=i64::from(u16::MAX)).contains(&u) => capacity.units = Some(u as u16),
@@ -1660,25 +1876,25 @@ fn parse_team(o: Obj<'_>, duration_s: f64, agents_before: usize, cx: &mut Cx) ->
                     _ => cx.add(f, "expected a number of tickets from 0 to 255"),
                 }
             }
-            if capacity.per_channel.0.iter().all(|&n| n == 0) && !t.is_empty() {
-                cx.add(c.path, "gives no capacity on any channel; the team could never take a ticket");
+            if capacity.per_channel.0.iter().all(|&n| n == 0) && !c.is_empty() {
+                cx.add(cpath, "gives no capacity on any channel; the team could never take a ticket");
             }
         }
     }
-    let tier = o.t.get("tier").cloned();
-    let wrap_up_s = o.num_min(cx, "wrap_up_s", 0.0, false);
-    let at_shift_end = match o.str(cx, "at_shift_end") {
+    let tier = t.tier;
+    let wrap_up_s = at_least(cx, &field("wrap_up_s"), num(t.wrap_up_s.as_ref()), 0.0, false);
+    let at_shift_end = match t.at_shift_end.as_ref().map(|s| s.0.as_str()) {
         None | Some("finish") => AtShiftEnd::Finish,
         Some("hand_back") => AtShiftEnd::HandBack,
         Some(other) => {
-            cx.add(o.field("at_shift_end"), format!("unknown value {other:?}; expected finish or hand_back"));
+            cx.add(field("at_shift_end"), format!("unknown value {other:?}; expected finish or hand_back"));
             AtShiftEnd::Finish
         }
     };
-    let shifts = parse_shifts(&o, cx, asked.max(agents.len()), duration_s);
-    let engine = o.table(cx, "engine").cloned().unwrap_or_default();
+    let shifts = parse_shifts(t.shifts.as_deref(), &field("shifts"), cx, asked.max(agents.len()), duration_s);
+    let engine = t.engine.clone().unwrap_or_default();
     if engine.contains_key("name") {
-        cx.add(format!("{}.name", o.field("engine")), "not allowed here; the team's name is its `name`");
+        cx.add(format!("{}.name", field("engine")), "not allowed here; the team's name is its `name`");
     }
     let agents_n = asked.max(agents.len());
     RawTeam {
@@ -1697,33 +1913,31 @@ fn parse_team(o: Obj<'_>, duration_s: f64, agents_before: usize, cx: &mut Cx) ->
     }
 }
 
-fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> Vec<Shift> {
+fn parse_shifts(a: Option<&[shape::Shift]>, path: &str, cx: &mut Cx, team_size: usize, duration_s: f64) -> Vec<Shift> {
     let mut shifts = Vec::new();
-    let Some(a) = o.array(cx, "shifts") else { return shifts };
+    let Some(a) = a else { return shifts };
     if a.is_empty() {
-        cx.add(o.field("shifts"), "is empty; omit shifts for agents working all the time");
+        cx.add(path, "is empty; omit shifts for agents working all the time");
     }
     // Where each valid shift is in the file.
     let mut places = Vec::new();
-    for (j, v) in a.iter().enumerate() {
-        let path = format!("{}[{j}]", o.field("shifts"));
-        let Value::Table(t) = v else {
-            cx.add(path, format!("expected {{ start_s, end_s }}, found {}", v.type_str()));
-            continue;
-        };
-        let s = Obj { t, path: &path };
-        s.keys(cx, &["start_s", "end_s", "daily", "agents"]);
-        let start = s.num_min(cx, "start_s", 0.0, false);
-        let end = s.num(cx, "end_s");
-        for k in ["start_s", "end_s"] {
-            s.require(cx, k, "");
+    for (j, shift) in a.iter().enumerate() {
+        let at = format!("{path}[{j}]");
+        let field = |key: &str| join(&at, key);
+        let start = at_least(cx, &field("start_s"), num(shift.start_s.as_ref()), 0.0, false);
+        let end = num(shift.end_s.as_ref());
+        if shift.start_s.is_none() {
+            cx.add(field("start_s"), "missing");
         }
-        let daily = s.bool(cx, "daily").unwrap_or(true);
-        let agents = match s.int(cx, "agents") {
+        if shift.end_s.is_none() {
+            cx.add(field("end_s"), "missing");
+        }
+        let daily = shift.daily.as_ref().is_none_or(|d| d.0);
+        let agents = match shift.agents.as_ref().map(|n| n.0) {
             None => Some(team_size),
             Some(n) if n >= 1 && n as usize <= team_size => Some(n as usize),
             Some(n) => {
-                cx.add(s.field("agents"), format!("{n} must be between 1 and the team's {team_size} agents"));
+                cx.add(field("agents"), format!("{n} must be between 1 and the team's {team_size} agents"));
                 None
             }
         };
@@ -1731,27 +1945,27 @@ fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> 
             continue;
         };
         if !end_s.is_finite() {
-            cx.add(s.field("end_s"), format!("{} is not finite", fmt_num(end_s)));
+            cx.add(field("end_s"), format!("{} is not finite", fmt_num(end_s)));
         } else if end_s <= start_s {
             let how = if end_s == start_s { "when" } else { "before" };
             cx.add(
-                s.field("end_s"),
+                field("end_s"),
                 format!("the shift ends ({} s) {how} it starts ({} s)", fmt_num(end_s), fmt_num(start_s)),
             );
         } else if daily && start_s >= DAY_S {
             cx.add(
-                s.field("start_s"),
+                field("start_s"),
                 format!("{} s is not within the day (below 86400) for a daily shift", fmt_num(start_s)),
             );
         } else if daily && end_s - start_s > DAY_S {
             cx.add(
-                s.field("end_s"),
+                field("end_s"),
                 format!("a daily shift lasts at most 86400 s; this one lasts {} s", fmt_num(end_s - start_s)),
             );
         } else if duration_s > 0.0 && start_s >= duration_s && !(daily && end_s > DAY_S) {
             // (A daily shift running past midnight is on from the start.)
             cx.add(
-                s.field("start_s"),
+                field("start_s"),
                 format!(
                     "{} s is at or after the end of the run (duration_s = {} s): the shift never comes",
                     fmt_num(start_s),
@@ -1784,12 +1998,9 @@ fn parse_shifts(o: &Obj<'_>, cx: &mut Cx, team_size: usize, duration_s: f64) -> 
             if start_b < end_a && reported.insert((a.min(b), a.max(b))) {
                 let (x, y) = (a.min(b), a.max(b));
                 if x == y {
-                    cx.add(format!("{}[{x}]", o.field("shifts")), "a daily shift overlaps its own next occurrence");
+                    cx.add(format!("{path}[{x}]"), "a daily shift overlaps its own next occurrence");
                 } else {
-                    cx.add(
-                        format!("{}[{y}]", o.field("shifts")),
-                        format!("overlaps shifts[{x}]; a team's shifts may not overlap"),
-                    );
+                    cx.add(format!("{path}[{y}]"), format!("overlaps shifts[{x}]; a team's shifts may not overlap"));
                 }
             }
         }
@@ -2004,8 +2215,10 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
     for t in &raw.teams {
         let mut tt = Table::new();
         tt.insert("name".into(), Value::String(t.name.clone()));
-        if let Some(tier) = &t.tier {
-            tt.insert("tier".into(), tier.clone());
+        if let Some(tier) = t.tier
+            && let Ok(v) = Value::try_from(tier)
+        {
+            tt.insert("tier".into(), v);
         }
         if let Some(w) = t.wrap_up_s {
             tt.insert("wrap_up_s".into(), tomlify(w));
@@ -2399,6 +2612,24 @@ mod tests {
             last.end_s = first.start_s + DAY_S;
         }
         out
+    }
+
+    #[test]
+    fn serde_shape_messages_read_as_the_scenario_states_them() {
+        assert_eq!(
+            shape::message("unknown field `x`, expected one of `a`, `b`, `c`"),
+            "unknown field \"x\"; expected one of: a, b, c"
+        );
+        assert_eq!(
+            shape::message("unknown field `x`, expected `a` or `b`"),
+            "unknown field \"x\"; expected one of: a, b"
+        );
+        assert_eq!(shape::message("unknown field `x`, expected `kind`"), "unknown field \"x\"; expected one of: kind");
+        assert_eq!(
+            shape::message("unknown field `x`, there are no fields"),
+            "unknown field \"x\"; this table takes no fields"
+        );
+        assert_eq!(shape::message("expected a number, found string\n"), "expected a number, found string");
     }
 
     proptest! {

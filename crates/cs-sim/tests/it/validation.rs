@@ -143,6 +143,12 @@ fn list_elements_must_be_numbers() {
         r#"handle_time = { kind = "empirical", values_s = [30, "ninety", -2] }"#,
     ));
     expect(&l, "queues[0].handle_time.values_s[1]", "expected a number, found string");
+    // A value of the wrong type is a shape error: the first one ends the reading of its
+    // table, so the range of the values is checked once they are all numbers.
+    let l = lines(&with(
+        r#"handle_time = { kind = "exponential", mean_s = 60 }"#,
+        r#"handle_time = { kind = "empirical", values_s = [30, 90, -2] }"#,
+    ));
     expect(&l, "queues[0].handle_time.values_s[2]", "-2 is negative");
     let hours = ["10"; 24].join(", ").replacen("10", "true", 1);
     let l = lines(&with(
@@ -421,4 +427,47 @@ fn a_duplicate_team_is_one_problem_not_one_per_agent() {
     );
     let l = lines(&text);
     assert_eq!(l.len(), 2, "each named agent is its own problem: {l:#?}");
+}
+
+/// The file's shape (its keys and the types of its values) is read first, by serde: the
+/// first shape problem is the only one reported, at its path; once the shape is right,
+/// every value problem is listed at once.
+#[test]
+fn the_first_shape_problem_is_reported_at_its_path() {
+    let l = lines(&with("seed = 1", "seed = 1\nduraton_s = 5\nwarmup = 3"));
+    assert_eq!(l.len(), 1, "{l:#?}");
+    expect(&l, "duraton_s", "unknown field \"duraton_s\"; expected one of: name, seed, start,");
+    let l = lines(&with("channel = \"chat\"", "channel = \"chat\"\nbot = { deflection = 0.5, tme = 3 }"));
+    expect(&l, "queues[0].bot.tme", "unknown field \"tme\"; expected one of: deflection, time");
+    assert_eq!(l.len(), 1, "{l:#?}");
+    let l = lines(&with("agents = 2", "agents = \"two\""));
+    expect(&l, "teams[0].agents", "expected an integer, found string");
+    let l = lines(&with("per_hour = 10", "per_hour = 10, surges = [{ start_s = 0, duration_s = 60, mult = 2 }]"));
+    expect(&l, "queues[0].arrivals.surges[0].mult", "expected one of: start_s, duration_s, multiplier");
+    let l = lines(&with("mean_s = 60", "mean_s = 60, sd_s = 3"));
+    expect(&l, "queues[0].handle_time.sd_s", "unknown field \"sd_s\"; expected one of: kind, mean_s");
+    let l = lines(&with("seed = 1", "seed = 1\ncustomers = 5"));
+    expect(&l, "customers", "expected a table");
+}
+
+/// A distribution's or arrival model's keys are read once its kind is known, and a shape
+/// problem there stops loading as any other does (not listed with the value problems).
+#[test]
+fn a_shape_problem_in_a_kind_table_stops_loading() {
+    let text = GOOD
+        .replace("seed = 1", "seed = -1")
+        .replace("mean_s = 60", "mean_s = 60, median_s = 30")
+        .replace("per_hour = 10", "per_hour = \"ten\"");
+    let l = lines(&text);
+    assert_eq!(l.len(), 1, "{l:#?}");
+    expect(&l, "queues[0].arrivals.per_hour", "expected a number, found string");
+    let l = lines(&GOOD.replace("seed = 1", "seed = -1").replace("mean_s = 60", "mean_s = 60, median_s = 30"));
+    assert_eq!(
+        l,
+        ["bad.toml: queues[0].handle_time.median_s: unknown field \"median_s\"; expected one of: kind, mean_s"]
+    );
+    // Once the shape is right, every value problem is listed.
+    let l = lines(&GOOD.replace("seed = 1", "seed = -1").replace("mean_s = 60", "mean_s = -60"));
+    expect(&l, "seed", "-1 is negative");
+    expect(&l, "queues[0].handle_time.mean_s", "-60 is negative");
 }
