@@ -104,9 +104,7 @@ fn main() {
     let mut heap = Vec::new();
     let mut ns = Vec::new();
     println!("soak/30_days_new_classes_daily");
-    println!(
-        "  day  live_heap  state_clone  buckets(empty)  pools  classes  waiting  create_ns"
-    );
+    println!("  day  live_heap  state_clone  buckets(empty)  pools  classes  waiting  create_ns");
     for day in 0..DAYS {
         let start = day * DAY_S;
         let today = |k: usize| class(day as usize * CLASSES_PER_DAY + k);
