@@ -10,6 +10,8 @@
 //! - a routed assignment to an agent who freed up picks the best ticket it could serve;
 //! - after every decision no available agent and waiting ticket it could serve coexist;
 //! - the same commands always give the same events.
+//! - the timer set equals the one rebuilt from the tables' due fields (`check_timers`), and
+//!   ticking on time at every deadline gives the same log as letting commands fire timers late.
 
 use crate::fixture::{CONFIG, t};
 use cs_core::capacity;
@@ -594,6 +596,17 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
         let _ = again.execute(c);
     }
     prop_assert_eq!(again.events(), log.as_slice());
+    // Ticking on time (a `Tick` at every deadline before each command) gives the same log
+    // as letting each command fire the timers due before it, late.
+    let mut on_time = Engine::new();
+    on_time.execute(&configure).unwrap();
+    for c in &cmds {
+        while let Some(due) = on_time.next_deadline().filter(|&due| due <= c.at()) {
+            prop_assert_eq!(on_time.execute(&Command::Tick { at: due }), Ok(()));
+        }
+        let _ = on_time.execute(c);
+    }
+    prop_assert_eq!(on_time.events(), log.as_slice(), "ticking on time gave another log");
     Ok(log)
 }
 
