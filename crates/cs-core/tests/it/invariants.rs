@@ -172,3 +172,38 @@ fn a_rejected_command_adds_nothing_and_the_timers_due_before_it_stand_in_a_decis
     assert!(decision.step(&state).is_err());
     assert_eq!(decision.step(&state), Ok(None), "a rejected decision is over");
 }
+
+/// Neither `Engine::execute` nor the pure `Decision` copies the state: given 3,000
+/// waiting tickets, deciding one more allocates a small fraction of what a copy of the
+/// state does.
+#[test]
+fn deciding_copies_no_state() {
+    let email = |at: i64, customer: u64| Command::CreateTicket {
+        at: t(at),
+        spec: TicketSpec::new(CustomerId(customer), cs_core::Channel::Email),
+    };
+    // Built, not copied: a copy's vectors are full, and the first push would grow them.
+    let build = || {
+        let mut engine = Engine::new();
+        engine.execute(&configure()).unwrap();
+        for k in 0..3_000u64 {
+            engine.execute(&email(1, k)).unwrap();
+        }
+        engine.clear_events();
+        engine
+    };
+    let mut engine = build();
+    let mut state = build().into_state();
+    let (copy, copy_bytes) = crate::alloc::allocated_by(|| engine.state().clone());
+    drop(copy);
+
+    let (result, engine_bytes) = crate::alloc::allocated_by(|| engine.execute(&email(2, 5_000)));
+    result.unwrap();
+    let ((_, result), pure_bytes) = crate::alloc::allocated_by(|| decide_in(&mut state, &email(2, 5_000)));
+    result.unwrap();
+
+    assert_eq!(&state, engine.state());
+    assert!(copy_bytes > 1 << 20, "a copy of the state is large: {copy_bytes} bytes");
+    assert!(engine_bytes * 20 < copy_bytes, "the engine allocated {engine_bytes} bytes, a copy takes {copy_bytes}");
+    assert!(pure_bytes * 20 < copy_bytes, "a decision allocated {pure_bytes} bytes, a copy takes {copy_bytes}");
+}
