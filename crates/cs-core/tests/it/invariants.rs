@@ -207,3 +207,39 @@ fn deciding_copies_no_state() {
     assert!(engine_bytes * 20 < copy_bytes, "the engine allocated {engine_bytes} bytes, a copy takes {copy_bytes}");
     assert!(pure_bytes * 20 < copy_bytes, "a decision allocated {pure_bytes} bytes, a copy takes {copy_bytes}");
 }
+
+/// State changes only through `apply`: `State`'s fields are private to the crate and no
+/// public method of it takes `&mut self` (the engine changes its own state by applying the
+/// events it decides).
+#[test]
+fn state_has_no_public_method_that_changes_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        // In an `impl` of `State` or in its definition, from its first line to its closing brace.
+        let (mut in_impl, mut in_struct) = (false, false);
+        for (n, line) in text.lines().enumerate() {
+            if line.starts_with("impl") {
+                in_impl = line.starts_with("impl State {");
+            }
+            if line.starts_with("pub struct State {") {
+                in_struct = true;
+                continue;
+            }
+            if line.starts_with('}') {
+                in_struct = false;
+            }
+            let code = line.trim_start();
+            let public = code.starts_with("pub ");
+            let changes = in_impl && public && code.contains("fn ") && code.contains("&mut self");
+            if changes || (in_struct && public) {
+                found.push(format!("{}:{}: {}", file.display(), n + 1, code));
+            }
+        }
+    }
+    assert!(found.is_empty(), "State can be changed other than through apply:\n{}", found.join("\n"));
+}
