@@ -726,6 +726,27 @@ fn rebuild_index(state: &mut State) {
     }
 }
 
+impl State {
+    /// Checks the timer set against the tables: rebuilt from the tickets' due fields
+    /// (steps, reservations, offers, replies, time-to-live, follow-ups, the SLA clocks'
+    /// next instants), the agents' after-contact work and the queues' overflow rules, it
+    /// must equal the one kept incrementally, kind by kind. For tests.
+    #[doc(hidden)]
+    pub fn check_timers(&self) -> Result<(), String> {
+        if self.config.is_none() {
+            return Ok(());
+        }
+        let mut rebuilt = self.clone();
+        rebuild_index(&mut rebuilt);
+        if rebuilt.timers == self.timers {
+            return Ok(());
+        }
+        let kept: Vec<_> = self.timers.difference(&rebuilt.timers).collect();
+        let missing: Vec<_> = rebuilt.timers.difference(&self.timers).collect();
+        Err(format!("timers kept but not derived from the tables: {kept:?}; derived but not kept: {missing:?}"))
+    }
+}
+
 #[inline]
 fn ticket_ref(state: &State, id: TicketId) -> &Ticket {
     state.tickets.get(id).unwrap_or_else(|| unknown_ticket(id))

@@ -991,7 +991,9 @@ impl State {
     /// Checks the routing index's relations against its buckets and pools: each pool's
     /// active lists are exactly the non-empty buckets that admit it, each bucket's pool
     /// lists exactly the pools that fit it, no pool is memberless, the class counts match
-    /// the non-empty buckets and no more empty buckets are kept than the bound. For tests.
+    /// the non-empty buckets, no more empty buckets are kept than the bound, and each
+    /// pool's free sets hold exactly its available members with room on the channel. For
+    /// tests.
     #[doc(hidden)]
     pub fn check_index(&self) -> Result<(), String> {
         let Some(cfg) = self.config.as_deref() else { return Ok(()) };
@@ -1054,6 +1056,40 @@ impl State {
         let empty = ix.buckets.iter().filter(|b| b.live && b.waiting.is_empty()).count();
         if active != ix.active_n || empty > IDLE_BUCKETS_KEPT.max(active) {
             return Err(format!("{active} non-empty buckets (counted {}), {empty} empty ones kept", ix.active_n));
+        }
+        // Free sets: an agent is in its pool's free set for a channel exactly when it is
+        // available and `capacity::check` admits one more ticket on that channel (in every
+        // order the strategies in use keep).
+        let mut expected: BTreeMap<(PoolId, Channel), BTreeSet<AgentId>> = BTreeMap::new();
+        for a in self.agents.iter().filter(|a| a.presence != Presence::Offline) {
+            let p = ix.pool_of.get(a.id.index()).copied().unwrap_or(PoolId::MAX);
+            if !ix.pools.get(p as usize).is_some_and(|pool| pool.live) {
+                return Err(format!("agent {} is logged in but in no pool", a.id));
+            }
+            for c in Channel::ALL {
+                let admits =
+                    capacity::check(&a.capacity, &a.load, c, &cfg.capacity, cfg.limits.agent_tickets_max).is_ok();
+                if a.presence == Presence::Available && admits {
+                    expected.entry((p, c)).or_default().insert(a.id);
+                }
+            }
+        }
+        for (p, pool) in ix.pools.iter().enumerate().filter(|(_, p)| p.live) {
+            let p = p as PoolId;
+            for c in Channel::ALL {
+                let want = expected.remove(&(p, c)).unwrap_or_default();
+                let f = &pool.free[c.index()];
+                let orders: [(bool, BTreeSet<AgentId>); 3] = [
+                    (ix.orders.idle, f.idle.iter().map(|&(_, a)| a).collect()),
+                    (ix.orders.occupancy, f.occupancy.iter().map(|&(_, _, a)| a).collect()),
+                    (ix.orders.rotation, f.rotation.iter().map(|&(_, a)| a).collect()),
+                ];
+                for (kept, got) in orders {
+                    if kept && got != want {
+                        return Err(format!("pool {p}'s free set on {c:?} holds {got:?}, expected {want:?}"));
+                    }
+                }
+            }
         }
         Ok(())
     }

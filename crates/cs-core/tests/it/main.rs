@@ -15,6 +15,7 @@ mod explain_agreement;
 mod fairness;
 mod golden;
 mod index;
+mod invariants;
 mod metrics;
 mod properties;
 mod rejections;

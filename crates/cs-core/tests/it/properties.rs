@@ -10,6 +10,8 @@
 //! - a routed assignment to an agent who freed up picks the best ticket it could serve;
 //! - after every decision no available agent and waiting ticket it could serve coexist;
 //! - the same commands always give the same events.
+//! - the timer set equals the one rebuilt from the tables' due fields (`check_timers`), and
+//!   ticking on time at every deadline gives the same log as letting commands fire timers late.
 
 use crate::fixture::{CONFIG, t};
 use cs_core::capacity;
@@ -227,6 +229,8 @@ fn check_invariants(s: &State) -> Result<(), TestCaseError> {
     // The routing index: active lists are the non-empty buckets, pools have members, and
     // no more empty buckets are kept than the bound.
     s.check_index().map_err(TestCaseError::fail)?;
+    // The timers: every kind rebuilt from the tables' due fields equals the set kept.
+    s.check_timers().map_err(TestCaseError::fail)?;
     // Positions are a permutation per queue.
     for (qi, _) in cfg.queues().iter().enumerate() {
         let q = QueueId(qi as u16);
@@ -410,6 +414,8 @@ fn config_with(knobs: &Knobs) -> ConfigSpec {
         spec.sla_policies = extra.sla_policies;
         spec.escalation = extra.escalation;
         spec.categories.push("spare".into());
+        // Follow-ups after chat tickets close (a timer on closed tickets).
+        spec.queues[0].follow_up_after_s = Some(100.0);
         if knobs.strategies[0] % 2 == 1 {
             spec.queues[1].priority =
                 Some(cs_core::config::PrioritySpec { deadline_points_per_minute: Some(5.0), ..Default::default() });
@@ -456,6 +462,7 @@ channels = ["chat"]
 first_response_s = 40
 next_response_s = 60
 update_s = 90
+remind_every_s = 60
 [escalation]
 tiers = [{ name = "L1", queue = "chat" }, { name = "L1e", queue = "email" }, { name = "L2", queue = "tech" }]
 edges = [["L1", "L2"], ["L1e", "L2"]]
@@ -603,6 +610,17 @@ fn run_case(knobs: &Knobs, ops: &[(Op, i64)]) -> Result<Vec<Event>, TestCaseErro
         let _ = again.execute(c);
     }
     prop_assert_eq!(again.events(), log.as_slice());
+    // Ticking on time (a `Tick` at every deadline before each command) gives the same log
+    // as letting each command fire the timers due before it, late.
+    let mut on_time = Engine::new();
+    on_time.execute(&configure).unwrap();
+    for c in &cmds {
+        while let Some(due) = on_time.next_deadline().filter(|&due| due <= c.at()) {
+            prop_assert_eq!(on_time.execute(&Command::Tick { at: due }), Ok(()));
+        }
+        let _ = on_time.execute(c);
+    }
+    prop_assert_eq!(on_time.events(), log.as_slice(), "ticking on time gave another log");
     Ok(log)
 }
 
@@ -943,12 +961,33 @@ fn random_cases_reach_every_routing_feature() {
                 Event::TicketRequeued { reason, .. } => {
                     seen.insert(format!("requeued:{reason:?}"));
                 }
+                Event::TicketUnpinned { reason, .. } => {
+                    seen.insert(format!("unpinned:{reason:?}"));
+                }
                 Event::TicketOffered { how, .. } => {
                     seen.insert(format!("how:{}", format!("{how:?}").split([' ', '{']).next().unwrap()));
                 }
                 _ => {}
             }
         }
+    }
+    // Every kind of timer fires (each names the event only its firing emits): steps,
+    // sticky waits, offers, replies, time-to-live, overflow checks, after-contact work,
+    // SLA warnings, breaches and reminders, follow-ups.
+    for expected in [
+        "TicketStepReached",
+        "unpinned:Timeout",
+        "requeued:OfferExpired",
+        "requeued:NoReply",
+        "TicketExpired",
+        "OverflowOpened",
+        "WrapUpEnded",
+        "SlaWarning",
+        "SlaBreached",
+        "SlaReminder",
+        "FollowUpDue",
+    ] {
+        assert!(seen.contains(expected), "random cases never fired the timer behind {expected}; saw {seen:?}");
     }
     for expected in [
         "TicketOffered",
