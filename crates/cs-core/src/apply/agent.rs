@@ -13,6 +13,7 @@ use crate::time::Timestamp;
 
 /// Changes an agent's working state (presence, load, keys), keeping the pool free sets
 /// in step.
+#[inline]
 pub(super) fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
     if state.deferred_index {

@@ -12,6 +12,7 @@ use crate::time::Timestamp;
 /// the entry falls due, a customer active since is re-queued for another window instead
 /// of forgotten. So a customer is forgotten between one and two memory windows after
 /// their last activity, and each contact costs no queue entry.
+#[inline]
 pub(super) fn touch_customer(
     state: &mut State,
     id: CustomerId,
@@ -30,6 +31,7 @@ pub(super) fn touch_customer(
 }
 
 /// Forgets customers inactive for the memory window.
+#[inline]
 pub(super) fn forget_customers(state: &mut State, now: Timestamp, memory_ms: i64) {
     while let Some(&(due, id)) = state.customer_expiry.front() {
         if due > now {

@@ -11,6 +11,7 @@ use crate::time::Timestamp;
 /// Changes a ticket's SLA clocks at `at`, keeping their timers in step, then pauses or
 /// resumes each clock as the policy says for the ticket's status. Nothing if no policy
 /// applies.
+#[inline]
 pub(super) fn with_clocks(
     state: &mut State,
     cfg: &Config,

@@ -141,6 +141,7 @@ pub(super) enum Cause {
 impl Cause {
     /// Whether rule `r` fires for this cause on ticket `t` (a new contact not yet counted in
     /// the state counts as one more).
+    #[inline]
     pub(super) fn fires(&self, r: &crate::escalation::Rule, t: &Escalatable, s: &State, at: Timestamp) -> bool {
         match (self, r.trigger) {
             (Cause::Sla(trigger, kind), rt) => rt == *trigger && r.clock.is_none_or(|c| c == *kind),

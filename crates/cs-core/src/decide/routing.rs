@@ -288,6 +288,7 @@ pub(crate) struct Released {
 }
 
 /// Tickets ordered best first by their priority at `at` (ties: score, wait start, id).
+#[inline]
 pub(super) fn best_first(s: &State, tickets: impl Iterator<Item = TicketId>, at: Timestamp) -> Vec<TicketId> {
     let mut ranked: Vec<(crate::priority::Rank, TicketId)> =
         tickets.filter_map(|id| s.tickets.get(id)).map(|t| (s.rank_at(t, at), t.id)).collect();

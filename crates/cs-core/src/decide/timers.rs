@@ -15,6 +15,7 @@ use crate::time::Timestamp;
 impl Decider<'_, '_> {
     /// [`Task::Timers`]: fires the instants due at or before `now`, one after the other
     /// while they leave nothing to route (in place; a pure step pauses after each firing).
+    #[inline]
     pub(super) fn timers(&mut self, now: Timestamp) {
         while let Some(&(due, _)) = self.base().timers.first()
             && due <= now
