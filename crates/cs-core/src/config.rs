@@ -7,8 +7,10 @@
 
 use crate::agent::SupportTier;
 use crate::channel::{CHANNELS_N, Channel, PerChannel};
+use crate::escalation::compile_escalation;
 use crate::id::{CategoryId, LanguageId, QueueId, SkillId, TeamId};
 use crate::skill::{PROFICIENCY_MAX, SKILLS_MAX, SkillNeed, SkillNeeds, TICKET_SKILLS_MAX};
+use crate::sla::compile_sla;
 use crate::ticket::{CustomerTier, Emotion, Urgency};
 use crate::time::{DAY_MS, SECOND_MS};
 use serde::{Deserialize, Serialize};
@@ -359,10 +361,10 @@ impl fmt::Display for ConfigError {
     }
 }
 
-struct Problems(Vec<ConfigProblem>);
+pub(crate) struct Problems(Vec<ConfigProblem>);
 
 impl Problems {
-    fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(ConfigProblem { path: path.into(), message: message.into() });
     }
 }
@@ -888,18 +890,18 @@ pub fn name_problem(name: &str) -> Option<String> {
 }
 
 /// The first character of `text` that must not appear in a name, if any.
-fn control_char(text: &str) -> Option<char> {
+pub(crate) fn control_char(text: &str) -> Option<char> {
     text.chars().find(|&c| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
 }
 
-fn control_problem(name: &str, c: char) -> String {
+pub(crate) fn control_problem(name: &str, c: char) -> String {
     format!(
         "name {name:?} holds the control character U+{:04X}; names are printed in tables, logs and charts",
         u32::from(c)
     )
 }
 
-fn seconds_to_ms(v: f64, path: &str, p: &mut Problems) -> i64 {
+pub(crate) fn seconds_to_ms(v: f64, path: &str, p: &mut Problems) -> i64 {
     if !v.is_finite() || v < 0.0 {
         p.add(path, format!("{v} must be a finite number of seconds >= 0"));
         return 0;
@@ -1344,124 +1346,6 @@ fn compile_steps(
     steps
 }
 
-fn compile_sla(spec: &ConfigSpec, queue_ids: &BTreeMap<String, QueueId>, p: &mut Problems) -> crate::sla::SlaRules {
-    use crate::calendar::Calendar;
-    use crate::sla::{ClockKind, SlaPolicy, SlaRules};
-    let mut calendars = Vec::new();
-    // A calendar that does not compile is still a calendar by that name (`None`): its
-    // problem is reported once, not again as an unknown calendar for each policy naming it.
-    let mut names: BTreeMap<&str, Option<usize>> = BTreeMap::new();
-    for (i, c) in spec.calendars.iter().enumerate() {
-        let compiled = match control_char(&c.name) {
-            Some(ch) => Err(control_problem(&c.name, ch)),
-            None => Calendar::compile(c).map_err(|e| e.to_string()),
-        };
-        let index = compiled.as_ref().ok().map(|_| calendars.len());
-        if names.insert(c.name.as_str(), index).is_some() {
-            p.add(format!("calendars[{i}].name"), format!("duplicate calendar {:?}", c.name));
-        }
-        match compiled {
-            Ok(cal) => calendars.push(cal),
-            Err(e) => p.add(format!("calendars[{i}]"), e),
-        }
-    }
-    let mut policies = Vec::new();
-    let mut policy_names = std::collections::BTreeSet::new();
-    for (i, s) in spec.sla_policies.iter().enumerate() {
-        let path = format!("sla_policies[{i}]");
-        if let Some(why) = name_problem(&s.name) {
-            p.add(format!("{path}.name"), why);
-        } else if !policy_names.insert(s.name.as_str()) {
-            p.add(format!("{path}.name"), format!("duplicate policy {:?}", s.name));
-        }
-        let calendar = s.calendar.as_ref().and_then(|name| match names.get(name.as_str()) {
-            Some(&c) => c,
-            None => {
-                p.add(format!("{path}.calendar"), format!("unknown calendar {name:?}"));
-                None
-            }
-        });
-        let mut queues = Vec::new();
-        for (j, q) in s.queues.iter().enumerate() {
-            match queue_ids.get(q) {
-                Some(&id) => queues.push(id),
-                None => p.add(format!("{path}.queues[{j}]"), format!("unknown queue {q:?}")),
-            }
-        }
-        // A zero target is due at once (a VIP chat answered in the instant it arrives).
-        let target =
-            |v: Option<f64>, field: &str, p: &mut Problems| v.map(|v| seconds_to_ms(v, &format!("{path}.{field}"), p));
-        let targets = [
-            target(s.first_response_s, "first_response_s", p),
-            target(s.next_response_s, "next_response_s", p),
-            target(s.resolution_s, "resolution_s", p),
-            target(s.update_s, "update_s", p),
-        ];
-        if targets.iter().all(Option::is_none) {
-            p.add(path.clone(), "sets no target (first_response_s, next_response_s, resolution_s or update_s)");
-        }
-        let fraction = match s.warning_at {
-            None => 0.8,
-            Some(w) if w.is_finite() && w > 0.0 && w <= 1.0 => w,
-            Some(w) => {
-                p.add(format!("{path}.warning_at"), format!("{w} must be above 0 and at most 1"));
-                0.8
-            }
-        };
-        let before_ms = s.warn_before_s.map(|v| {
-            let ms = seconds_to_ms(v, &format!("{path}.warn_before_s"), p);
-            if ms == 0 {
-                p.add(format!("{path}.warn_before_s"), format!("{v} must be above 0"));
-            }
-            if s.warning_at.is_some() {
-                p.add(
-                    format!("{path}.warn_before_s"),
-                    "given together with warning_at; a policy warns either at a fraction of the target or a time before the deadline",
-                );
-            }
-            ms
-        });
-        let warn_ms = targets.map(|t| {
-            t.and_then(|t| match before_ms {
-                Some(b) => SlaPolicy::warning_before(t, b),
-                None => SlaPolicy::warning_at_fraction(t, fraction),
-            })
-        });
-        let remind_every_ms = s.remind_every_s.map(|v| {
-            let ms = seconds_to_ms(v, &format!("{path}.remind_every_s"), p);
-            // A reminder a second is a flood, not a reminder; a minute is the least that a
-            // supervisor's screen can usefully show.
-            if ms < 60 * SECOND_MS {
-                p.add(format!("{path}.remind_every_s"), format!("{v} must be at least 60 seconds"));
-            }
-            ms.max(60 * SECOND_MS)
-        });
-        let pauses = |list: &Option<Vec<ClockKind>>, default: &[ClockKind]| {
-            let mut set = [false; 4];
-            for k in list.as_deref().unwrap_or(default) {
-                set[k.index()] = true;
-            }
-            set
-        };
-        let pending_pauses = pauses(&s.pending_pauses, &ClockKind::ALL);
-        let on_hold_pauses = pauses(&s.on_hold_pauses, &crate::sla::ON_HOLD_PAUSES_DEFAULT);
-        policies.push(SlaPolicy {
-            name: s.name.clone(),
-            channels: s.channels.clone(),
-            tiers: s.tiers.clone(),
-            urgencies: s.urgencies.clone(),
-            queues,
-            calendar,
-            targets,
-            warn_ms,
-            remind_every_ms,
-            pending_pauses,
-            on_hold_pauses,
-        });
-    }
-    SlaRules::new(calendars, policies)
-}
-
 /// The follow-up delays per category, checking every delay (the queues' too) against the
 /// closed-ticket retention: a ticket retired before its follow-up could not be followed up.
 fn compile_follow_ups(
@@ -1503,113 +1387,6 @@ fn compile_follow_ups(
         }
     }
     by_category
-}
-
-fn compile_escalation(
-    spec: Option<&crate::escalation::EscalationSpec>,
-    queue_ids: &BTreeMap<String, QueueId>,
-    p: &mut Problems,
-) -> crate::escalation::Escalation {
-    use crate::escalation::{Escalation, RepeatBy, Rule, Tier, Trigger};
-    let Some(spec) = spec else { return Escalation::default() };
-    let mut tiers = Vec::new();
-    let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, t) in spec.tiers.iter().enumerate() {
-        if let Some(c) = control_char(&t.name) {
-            p.add(format!("escalation.tiers[{i}].name"), control_problem(&t.name, c));
-        } else if by_name.insert(t.name.as_str(), i).is_some() {
-            p.add(format!("escalation.tiers[{i}].name"), format!("duplicate tier {:?}", t.name));
-        }
-        let queue = match queue_ids.get(&t.queue) {
-            Some(&q) => q,
-            None => {
-                p.add(format!("escalation.tiers[{i}].queue"), format!("unknown queue {:?}", t.queue));
-                QueueId(0)
-            }
-        };
-        // Compared by name among the tiers whose queue is known: an unknown queue stands
-        // in as queue 0, which must not make a later tier of queue 0 look taken.
-        if queue_ids.contains_key(&t.queue) && spec.tiers[..i].iter().any(|x| x.queue == t.queue) {
-            p.add(
-                format!("escalation.tiers[{i}].queue"),
-                format!("queue {:?} already belongs to another tier", t.queue),
-            );
-        }
-        tiers.push(Tier { name: t.name.clone(), queue });
-    }
-    let mut out = vec![Vec::new(); tiers.len()];
-    let mut graph = petgraph::graph::DiGraph::<usize, ()>::new();
-    let nodes: Vec<_> = (0..tiers.len()).map(|i| graph.add_node(i)).collect();
-    for (i, [from, to]) in spec.edges.iter().enumerate() {
-        let (Some(&a), Some(&b)) = (by_name.get(from.as_str()), by_name.get(to.as_str())) else {
-            for name in [from, to] {
-                if !by_name.contains_key(name.as_str()) {
-                    p.add(format!("escalation.edges[{i}]"), format!("unknown tier {name:?}"));
-                }
-            }
-            continue;
-        };
-        out[a].push(b);
-        graph.add_edge(nodes[a], nodes[b], ());
-    }
-    if let Err(cycle) = petgraph::algo::toposort(&graph, None) {
-        let tier = &tiers[graph[cycle.node_id()]].name;
-        p.add("escalation.edges", format!("the tiers form a cycle through {tier:?}; escalation must only go up"));
-    }
-    let mut rules = Vec::new();
-    for (i, r) in spec.rules.iter().enumerate() {
-        let path = format!("escalation.rules[{i}]");
-        let to = r.to.as_ref().and_then(|name| match by_name.get(name.as_str()) {
-            Some(&t) => Some(t),
-            None => {
-                p.add(format!("{path}.to"), format!("unknown tier {name:?}"));
-                None
-            }
-        });
-        let needs = |field: &str, present: bool, p: &mut Problems| {
-            if !present {
-                p.add(format!("{path}.{field}"), format!("required by trigger {:?}", r.trigger));
-            }
-        };
-        match r.trigger {
-            Trigger::Emotion => needs("emotion_at_least", r.emotion_at_least.is_some(), p),
-            Trigger::Reopen => needs("reopens_at_least", r.reopens_at_least.is_some_and(|n| n > 0), p),
-            Trigger::RepeatContact => {
-                needs("contacts_at_least", r.contacts_at_least.is_some_and(|n| n >= 2), p);
-                needs("window_s", r.window_s.is_some_and(|w| w > 0.0), p);
-                if r.contacts_at_least.is_some_and(|n| usize::from(n) > crate::state::RECENT_CONTACTS)
-                    && r.by.unwrap_or_default() == RepeatBy::Customer
-                {
-                    p.add(
-                        format!("{path}.contacts_at_least"),
-                        format!("at most {} contacts per customer are remembered", crate::state::RECENT_CONTACTS),
-                    );
-                }
-            }
-            _ => {}
-        }
-        if r.clock.is_some() && !matches!(r.trigger, Trigger::SlaWarning | Trigger::SlaBreach) {
-            p.add(format!("{path}.clock"), "only SLA triggers name a clock");
-        }
-        if r.boost < 0 || r.boost > WEIGHT_MAX {
-            p.add(format!("{path}.boost"), format!("{} must be between 0 and {WEIGHT_MAX}", r.boost));
-        }
-        rules.push(Rule {
-            trigger: r.trigger,
-            clock: r.clock,
-            emotion_at_least: r.emotion_at_least.unwrap_or(crate::ticket::Emotion::Angry),
-            reopens_at_least: r.reopens_at_least.unwrap_or(1),
-            contacts_at_least: r.contacts_at_least.unwrap_or(3),
-            window_ms: r.window_s.map_or(0, |w| seconds_to_ms(w, &format!("{path}.window_s"), p)),
-            by: r.by.unwrap_or_default(),
-            to,
-            boost: r.boost,
-        });
-    }
-    if rules.len() > 32 {
-        p.add("escalation.rules", format!("{} rules; at most 32", rules.len()));
-    }
-    Escalation { tiers, out, rules }
 }
 
 /// Resolves a queue named by a queue's field: it must exist and not be the queue itself.

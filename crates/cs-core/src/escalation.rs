@@ -11,10 +11,12 @@
 //! L2). Escalating moves the ticket to the target tier's queue with its age kept (an agent
 //! holding it gives it up), adds the rule's points to its score, and records the trigger.
 
+use crate::config::{Problems, WEIGHT_MAX, control_char, control_problem, seconds_to_ms};
 use crate::id::QueueId;
 use crate::sla::ClockKind;
 use crate::ticket::Emotion;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What makes a rule fire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -189,4 +191,111 @@ impl Escalation {
             .max()
             .unwrap_or(0)
     }
+}
+
+pub(crate) fn compile_escalation(
+    spec: Option<&crate::escalation::EscalationSpec>,
+    queue_ids: &BTreeMap<String, QueueId>,
+    p: &mut Problems,
+) -> crate::escalation::Escalation {
+    use crate::escalation::{Escalation, RepeatBy, Rule, Tier, Trigger};
+    let Some(spec) = spec else { return Escalation::default() };
+    let mut tiers = Vec::new();
+    let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, t) in spec.tiers.iter().enumerate() {
+        if let Some(c) = control_char(&t.name) {
+            p.add(format!("escalation.tiers[{i}].name"), control_problem(&t.name, c));
+        } else if by_name.insert(t.name.as_str(), i).is_some() {
+            p.add(format!("escalation.tiers[{i}].name"), format!("duplicate tier {:?}", t.name));
+        }
+        let queue = match queue_ids.get(&t.queue) {
+            Some(&q) => q,
+            None => {
+                p.add(format!("escalation.tiers[{i}].queue"), format!("unknown queue {:?}", t.queue));
+                QueueId(0)
+            }
+        };
+        // Compared by name among the tiers whose queue is known: an unknown queue stands
+        // in as queue 0, which must not make a later tier of queue 0 look taken.
+        if queue_ids.contains_key(&t.queue) && spec.tiers[..i].iter().any(|x| x.queue == t.queue) {
+            p.add(
+                format!("escalation.tiers[{i}].queue"),
+                format!("queue {:?} already belongs to another tier", t.queue),
+            );
+        }
+        tiers.push(Tier { name: t.name.clone(), queue });
+    }
+    let mut out = vec![Vec::new(); tiers.len()];
+    let mut graph = petgraph::graph::DiGraph::<usize, ()>::new();
+    let nodes: Vec<_> = (0..tiers.len()).map(|i| graph.add_node(i)).collect();
+    for (i, [from, to]) in spec.edges.iter().enumerate() {
+        let (Some(&a), Some(&b)) = (by_name.get(from.as_str()), by_name.get(to.as_str())) else {
+            for name in [from, to] {
+                if !by_name.contains_key(name.as_str()) {
+                    p.add(format!("escalation.edges[{i}]"), format!("unknown tier {name:?}"));
+                }
+            }
+            continue;
+        };
+        out[a].push(b);
+        graph.add_edge(nodes[a], nodes[b], ());
+    }
+    if let Err(cycle) = petgraph::algo::toposort(&graph, None) {
+        let tier = &tiers[graph[cycle.node_id()]].name;
+        p.add("escalation.edges", format!("the tiers form a cycle through {tier:?}; escalation must only go up"));
+    }
+    let mut rules = Vec::new();
+    for (i, r) in spec.rules.iter().enumerate() {
+        let path = format!("escalation.rules[{i}]");
+        let to = r.to.as_ref().and_then(|name| match by_name.get(name.as_str()) {
+            Some(&t) => Some(t),
+            None => {
+                p.add(format!("{path}.to"), format!("unknown tier {name:?}"));
+                None
+            }
+        });
+        let needs = |field: &str, present: bool, p: &mut Problems| {
+            if !present {
+                p.add(format!("{path}.{field}"), format!("required by trigger {:?}", r.trigger));
+            }
+        };
+        match r.trigger {
+            Trigger::Emotion => needs("emotion_at_least", r.emotion_at_least.is_some(), p),
+            Trigger::Reopen => needs("reopens_at_least", r.reopens_at_least.is_some_and(|n| n > 0), p),
+            Trigger::RepeatContact => {
+                needs("contacts_at_least", r.contacts_at_least.is_some_and(|n| n >= 2), p);
+                needs("window_s", r.window_s.is_some_and(|w| w > 0.0), p);
+                if r.contacts_at_least.is_some_and(|n| usize::from(n) > crate::state::RECENT_CONTACTS)
+                    && r.by.unwrap_or_default() == RepeatBy::Customer
+                {
+                    p.add(
+                        format!("{path}.contacts_at_least"),
+                        format!("at most {} contacts per customer are remembered", crate::state::RECENT_CONTACTS),
+                    );
+                }
+            }
+            _ => {}
+        }
+        if r.clock.is_some() && !matches!(r.trigger, Trigger::SlaWarning | Trigger::SlaBreach) {
+            p.add(format!("{path}.clock"), "only SLA triggers name a clock");
+        }
+        if r.boost < 0 || r.boost > WEIGHT_MAX {
+            p.add(format!("{path}.boost"), format!("{} must be between 0 and {WEIGHT_MAX}", r.boost));
+        }
+        rules.push(Rule {
+            trigger: r.trigger,
+            clock: r.clock,
+            emotion_at_least: r.emotion_at_least.unwrap_or(crate::ticket::Emotion::Angry),
+            reopens_at_least: r.reopens_at_least.unwrap_or(1),
+            contacts_at_least: r.contacts_at_least.unwrap_or(3),
+            window_ms: r.window_s.map_or(0, |w| seconds_to_ms(w, &format!("{path}.window_s"), p)),
+            by: r.by.unwrap_or_default(),
+            to,
+            boost: r.boost,
+        });
+    }
+    if rules.len() > 32 {
+        p.add("escalation.rules", format!("{} rules; at most 32", rules.len()));
+    }
+    Escalation { tiers, out, rules }
 }

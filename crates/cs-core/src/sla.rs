@@ -31,10 +31,12 @@
 
 use crate::calendar::Calendar;
 use crate::channel::Channel;
+use crate::config::{ConfigSpec, Problems, control_char, control_problem, name_problem, seconds_to_ms};
 use crate::id::QueueId;
 use crate::ticket::{CustomerTier, TicketStatus, Urgency};
-use crate::time::Timestamp;
+use crate::time::{SECOND_MS, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Index of a policy in the config's `sla_policies`.
 pub type PolicyId = u16;
@@ -416,6 +418,128 @@ impl Sla {
             }
         }
     }
+}
+
+pub(crate) fn compile_sla(
+    spec: &ConfigSpec,
+    queue_ids: &BTreeMap<String, QueueId>,
+    p: &mut Problems,
+) -> crate::sla::SlaRules {
+    use crate::calendar::Calendar;
+    use crate::sla::{ClockKind, SlaPolicy, SlaRules};
+    let mut calendars = Vec::new();
+    // A calendar that does not compile is still a calendar by that name (`None`): its
+    // problem is reported once, not again as an unknown calendar for each policy naming it.
+    let mut names: BTreeMap<&str, Option<usize>> = BTreeMap::new();
+    for (i, c) in spec.calendars.iter().enumerate() {
+        let compiled = match control_char(&c.name) {
+            Some(ch) => Err(control_problem(&c.name, ch)),
+            None => Calendar::compile(c).map_err(|e| e.to_string()),
+        };
+        let index = compiled.as_ref().ok().map(|_| calendars.len());
+        if names.insert(c.name.as_str(), index).is_some() {
+            p.add(format!("calendars[{i}].name"), format!("duplicate calendar {:?}", c.name));
+        }
+        match compiled {
+            Ok(cal) => calendars.push(cal),
+            Err(e) => p.add(format!("calendars[{i}]"), e),
+        }
+    }
+    let mut policies = Vec::new();
+    let mut policy_names = std::collections::BTreeSet::new();
+    for (i, s) in spec.sla_policies.iter().enumerate() {
+        let path = format!("sla_policies[{i}]");
+        if let Some(why) = name_problem(&s.name) {
+            p.add(format!("{path}.name"), why);
+        } else if !policy_names.insert(s.name.as_str()) {
+            p.add(format!("{path}.name"), format!("duplicate policy {:?}", s.name));
+        }
+        let calendar = s.calendar.as_ref().and_then(|name| match names.get(name.as_str()) {
+            Some(&c) => c,
+            None => {
+                p.add(format!("{path}.calendar"), format!("unknown calendar {name:?}"));
+                None
+            }
+        });
+        let mut queues = Vec::new();
+        for (j, q) in s.queues.iter().enumerate() {
+            match queue_ids.get(q) {
+                Some(&id) => queues.push(id),
+                None => p.add(format!("{path}.queues[{j}]"), format!("unknown queue {q:?}")),
+            }
+        }
+        // A zero target is due at once (a VIP chat answered in the instant it arrives).
+        let target =
+            |v: Option<f64>, field: &str, p: &mut Problems| v.map(|v| seconds_to_ms(v, &format!("{path}.{field}"), p));
+        let targets = [
+            target(s.first_response_s, "first_response_s", p),
+            target(s.next_response_s, "next_response_s", p),
+            target(s.resolution_s, "resolution_s", p),
+            target(s.update_s, "update_s", p),
+        ];
+        if targets.iter().all(Option::is_none) {
+            p.add(path.clone(), "sets no target (first_response_s, next_response_s, resolution_s or update_s)");
+        }
+        let fraction = match s.warning_at {
+            None => 0.8,
+            Some(w) if w.is_finite() && w > 0.0 && w <= 1.0 => w,
+            Some(w) => {
+                p.add(format!("{path}.warning_at"), format!("{w} must be above 0 and at most 1"));
+                0.8
+            }
+        };
+        let before_ms = s.warn_before_s.map(|v| {
+            let ms = seconds_to_ms(v, &format!("{path}.warn_before_s"), p);
+            if ms == 0 {
+                p.add(format!("{path}.warn_before_s"), format!("{v} must be above 0"));
+            }
+            if s.warning_at.is_some() {
+                p.add(
+                    format!("{path}.warn_before_s"),
+                    "given together with warning_at; a policy warns either at a fraction of the target or a time before the deadline",
+                );
+            }
+            ms
+        });
+        let warn_ms = targets.map(|t| {
+            t.and_then(|t| match before_ms {
+                Some(b) => SlaPolicy::warning_before(t, b),
+                None => SlaPolicy::warning_at_fraction(t, fraction),
+            })
+        });
+        let remind_every_ms = s.remind_every_s.map(|v| {
+            let ms = seconds_to_ms(v, &format!("{path}.remind_every_s"), p);
+            // A reminder a second is a flood, not a reminder; a minute is the least that a
+            // supervisor's screen can usefully show.
+            if ms < 60 * SECOND_MS {
+                p.add(format!("{path}.remind_every_s"), format!("{v} must be at least 60 seconds"));
+            }
+            ms.max(60 * SECOND_MS)
+        });
+        let pauses = |list: &Option<Vec<ClockKind>>, default: &[ClockKind]| {
+            let mut set = [false; 4];
+            for k in list.as_deref().unwrap_or(default) {
+                set[k.index()] = true;
+            }
+            set
+        };
+        let pending_pauses = pauses(&s.pending_pauses, &ClockKind::ALL);
+        let on_hold_pauses = pauses(&s.on_hold_pauses, &crate::sla::ON_HOLD_PAUSES_DEFAULT);
+        policies.push(SlaPolicy {
+            name: s.name.clone(),
+            channels: s.channels.clone(),
+            tiers: s.tiers.clone(),
+            urgencies: s.urgencies.clone(),
+            queues,
+            calendar,
+            targets,
+            warn_ms,
+            remind_every_ms,
+            pending_pauses,
+            on_hold_pauses,
+        });
+    }
+    SlaRules::new(calendars, policies)
 }
 
 #[cfg(test)]
