@@ -67,4 +67,6 @@ pub use skill::{SkillNeed, SkillNeeds};
 pub use state::State;
 pub use ticket::{CustomerTier, Emotion, Ticket, TicketSpec, TicketStatus, Urgency};
 pub use time::Timestamp;
-pub use verify::{CheckError, ReplayError, Replayer, check, try_replay, try_replay_projected};
+pub use verify::{
+    CheckError, ReplayError, Replayed, Replayer, check, try_replay, try_replay_projected, try_replay_report,
+};

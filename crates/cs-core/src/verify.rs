@@ -73,22 +73,55 @@ pub fn try_replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Sta
 pub fn try_replay_projected<'a, P: Projection + Default>(
     events: impl IntoIterator<Item = &'a Event>,
 ) -> Result<(State, P), ReplayError> {
+    try_replay_report(events).map(|r| (r.state, r.projection))
+}
+
+/// A log [`try_replay_report`] took: the state and projection it leads to, and whether it
+/// stops inside a decision.
+#[derive(Clone, Debug)]
+pub struct Replayed<P> {
+    /// The state as of the log's last event.
+    pub state: State,
+    /// The projection folded beside it.
+    pub projection: P,
+    /// Where the log stops inside a decision (cut short by a crash, or by hand), the
+    /// position of that decision's first event: the engine would have written more events
+    /// at that time (an assignment after a `TicketCreated`, say), so the state may hold
+    /// what no complete decision leaves, such as an available agent beside a waiting ticket
+    /// it could serve. `None` when every decision in the log is whole.
+    pub cut: Option<usize>,
+}
+
+/// [`try_replay_projected`], also telling whether the log stops inside a decision
+/// ([`Replayed::cut`]).
+///
+/// # Errors
+/// As [`try_replay`].
+pub fn try_replay_report<'a, P: Projection + Default>(
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Result<Replayed<P>, ReplayError> {
     let log: Vec<&Event> = events.into_iter().collect();
     let mut engine = Engine::with_projection(P::default());
     // The engine's events not yet matched against the log: `engine.events()[matched..]`.
     let mut matched = 0;
+    // The position of the first event of the decision being matched.
+    let mut decision = 0;
     for (index, &e) in log.iter().enumerate() {
         let refuse = |reason: String| ReplayError { index, at: e.at(), event: e.name(), reason };
         if matched == engine.events().len() {
             engine.clear_events();
             matched = 0;
+            decision = index;
             check(engine.state(), e).map_err(|why| refuse(why.to_string()))?;
             // Timers due by the event's time fire first, as they would have.
             engine.advance_to(e.at());
             if engine.events().is_empty() {
                 let cmd = match command_for(engine.state(), &log, index) {
                     Ok(cmd) => cmd,
-                    Err(Unexplained::Cut) => return fold_cut(&log, index, P::default()),
+                    Err(Unexplained::Cut) => {
+                        let (state, projection) = fold_cut(&log, index, P::default())?;
+                        return Ok(Replayed { state, projection, cut: Some(index) });
+                    }
                     Err(Unexplained::Why(why)) => return Err(refuse(why)),
                 };
                 engine.execute(&cmd).map_err(|r| refuse(format!("the engine refuses it: {r}")))?;
@@ -118,9 +151,10 @@ pub fn try_replay_projected<'a, P: Projection + Default>(
         // it holds is one the engine wrote, so it folds as far as it goes.
         let mut projection = P::default();
         let state = replay_projected(log, &mut projection);
-        return Ok((state, projection));
+        return Ok(Replayed { state, projection, cut: Some(decision) });
     }
-    Ok(engine.into_parts())
+    let (state, projection) = engine.into_parts();
+    Ok(Replayed { state, projection, cut: None })
 }
 
 /// A log whose events from `cut` on are the start of a decision the log stops inside (a

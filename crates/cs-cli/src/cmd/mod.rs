@@ -130,16 +130,31 @@ impl TrafficArgs {
 /// would have written ([`cs_core::try_replay`]): an event that does not follow from the
 /// ones before it (the log was edited, spliced or cut) is an error naming the file, its
 /// line and what does not fit. A projection `P` (the metrics, or none: `()`) is folded
-/// beside the state.
+/// beside the state. A log that stops inside a decision is replayed as far as it goes, with
+/// a warning on standard error naming where that decision starts.
 pub fn replay_log<P: cs_core::Projection + Default>(
     path: &std::path::Path,
     events: &[cs_core::Event],
 ) -> anyhow::Result<(cs_core::State, P)> {
-    cs_core::try_replay_projected::<P>(events).map_err(|e| {
-        let at = match cs_store::line_of_event(path, e.index) {
-            Some(line) => format!("{}:{line}", path.display()),
-            None => path.display().to_string(),
-        };
-        anyhow::anyhow!("{at}: {e}; the log cannot be replayed past it")
-    })
+    let at = |index: usize| match cs_store::line_of_event(path, index) {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
+    };
+    let r = cs_core::try_replay_report::<P>(events)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; the log cannot be replayed past it", at(e.index)))?;
+    if let Some(cut) = r.cut {
+        eprintln!("warning: {}: {}", at(cut), cut_decision(events, cut));
+    }
+    Ok((r.state, r.projection))
+}
+
+/// What a warning says of a log that stops inside the decision starting at `events[cut]`.
+pub fn cut_decision(events: &[cs_core::Event], cut: usize) -> String {
+    let e = &events[cut];
+    format!(
+        "the log stops inside the decision starting with this event ({} at {}): the engine would have written \
+         more events then (cut short by a crash, or by hand); the state is as the log leaves it",
+        e.name(),
+        e.at()
+    )
 }

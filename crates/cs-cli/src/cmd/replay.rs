@@ -284,8 +284,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     // The metrics are a projection folded beside the state, from the same events.
     let (state, metrics) = match path {
         Some(path) => super::replay_log::<Metrics>(path, &events)?,
-        None => cs_core::try_replay_projected::<Metrics>(&events)
-            .map_err(|e| anyhow::anyhow!("{file}: {e}; the log cannot be replayed past it"))?,
+        None => {
+            let r = cs_core::try_replay_report::<Metrics>(&events)
+                .map_err(|e| anyhow::anyhow!("{file}: {e}; the log cannot be replayed past it"))?;
+            if let Some(cut) = r.cut {
+                eprintln!("warning: {file}: event {}: {}", cut + 1, super::cut_decision(&events, cut));
+            }
+            (r.state, r.projection)
+        }
     };
     let as_of = a.until.unwrap_or_else(|| state.last_event_at());
     // Agents are taken to stay as the last event left them until the view: for a day or a

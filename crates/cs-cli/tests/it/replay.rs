@@ -168,6 +168,34 @@ fn torn_tail_is_replayed_without_it_and_warned_about() {
     check_figures(&j, &Metrics::of(&events[..events.len() - 1]).total, "total before the torn line");
 }
 
+/// A log that stops between a new ticket and its assignment (a crash between the two
+/// lines): replayed as far as it goes, with one warning naming the line where the cut
+/// decision starts.
+#[test]
+fn a_log_cut_inside_a_decision_is_replayed_and_warned_about() {
+    let (_, events) = desk::log("desk-cut-whole.jsonl");
+    let created = (1..events.len())
+        .rev()
+        .find(|&i| {
+            matches!(events[i - 1], Event::TicketCreated { .. })
+                && matches!(events[i], Event::TicketAssigned { .. } | Event::TicketOffered { .. })
+                && events[i - 1].at() == events[i].at()
+        })
+        .map(|i| i - 1)
+        .expect("a ticket assigned as it was created");
+    let cut = &events[..=created];
+    let path = crate::scratch("desk-cut.jsonl");
+    cs_store::write_all(&path, cut).unwrap();
+    let r = cs([std::ffi::OsStr::new("replay"), path.as_os_str(), "--json".as_ref()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with(&format!("warning: {}:{}: ", path.display(), created + 1)), "{}", r.stderr);
+    assert!(r.stderr.contains("stops inside the decision starting with this event (TicketCreated"), "{}", r.stderr);
+    let j = r.json();
+    assert_eq!(j["events"], cut.len());
+    check_figures(&j, &Metrics::of(cut).total, "total of the cut log");
+}
+
 /// Replaces line `n` (1-based) of a file.
 fn damage(path: &std::path::Path, n: usize, line: &str) {
     let text = std::fs::read_to_string(path).unwrap();

@@ -132,13 +132,13 @@ impl Decider<'_, '_> {
                 agent_ref(s, *agent)?;
                 let skills = validate_skills(s.config(), skills)?;
                 self.emit(Event::AgentSkillsChanged { at: *at, agent: *agent, skills });
-                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at, contested: false });
+                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at });
                 Ok(())
             }
             Command::SetAgentCapacity { at, agent, capacity } => {
                 agent_ref(self.base(), *agent)?;
                 self.emit(Event::AgentCapacityChanged { at: *at, agent: *agent, capacity: *capacity });
-                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at, contested: false });
+                self.agenda.push(Task::RouteAgent { agent: *agent, at: *at });
                 Ok(())
             }
             Command::UpdateTicket { at, ticket, tier, urgency, emotion } => {
@@ -320,9 +320,10 @@ impl Decider<'_, '_> {
             // New rules may match waiting tickets to free agents: let every available
             // agent take what it now can.
             // (`Configured` registers no agent: the base state has them all.)
-            let n = self.base().agents.len() as u32;
-            let contested = n > 1;
-            self.agenda.extend((0..n).rev().map(|i| Task::RouteAgent { agent: AgentId(i), at, contested }));
+            let s = self.base();
+            let agents = s.agents.iter().filter(|a| a.presence == Presence::Available).map(|a| a.id).collect();
+            let merged = self.merged(Vec::new(), Vec::new(), agents, at);
+            self.agenda.push(merged);
         }
         Ok(())
     }

@@ -152,15 +152,13 @@ pub(crate) enum Task {
     /// Fire the next timer due at `due`, collecting what the timers of that instant
     /// changed for routing (in [`Decider::released`]); once none is left, route that.
     Instant { due: Timestamp, now: Timestamp },
-    /// An agent takes the best waiting tickets it may take. `contested` when other agents
-    /// became free at the same instant: then each ticket it picks goes to the free agent
-    /// the ticket's own strategy puts first (perhaps another), one ticket per step.
-    RouteAgent { agent: AgentId, at: Timestamp, contested: bool },
+    /// An agent, the only one freed, takes the best waiting tickets it may take.
+    RouteAgent { agent: AgentId, at: Timestamp },
     /// Tickets go, best first, each to its best free agent.
     RouteBestFirst { tickets: Vec<TicketId>, at: Timestamp },
     /// Tickets go, best first, each to its best free agent, merged in that order with the
     /// waiting tickets of queues whose overflow just opened, taken from each queue's ranks
-    /// while its helpers have free agents.
+    /// while its helpers have free agents, and with the best tickets of the agents freed.
     /// (Boxed: rare, and the agenda moves tasks often.)
     RouteMerged(Box<Merged>),
     /// A waiting ticket goes to its best free agent.
@@ -293,7 +291,7 @@ impl<'a, 'o> Decider<'a, 'o> {
                     self.timers(now);
                 }
             }
-            Task::RouteAgent { agent, at, contested } => self.route_agent(agent, at, contested),
+            Task::RouteAgent { agent, at } => self.route_agent(agent, at),
             Task::RouteBestFirst { tickets, at } => {
                 let mut order = best_first(self.base(), tickets.into_iter(), at);
                 order.dedup();
@@ -301,8 +299,7 @@ impl<'a, 'o> Decider<'a, 'o> {
             }
             Task::RouteTicket { ticket, at } => self.route_ticket(ticket, at),
             Task::RouteMerged(mut m) => {
-                if let Some(ticket) = self.next_merged(&mut m.explicit, &mut m.streams, m.at) {
-                    self.route_ticket(ticket, m.at);
+                if self.route_merged(&mut m) {
                     self.agenda.push(Task::RouteMerged(m));
                 }
             }

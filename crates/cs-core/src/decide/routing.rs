@@ -3,25 +3,36 @@
 //! carries between tasks ([`Waiting`], [`Merged`], [`Released`]).
 
 use super::{Decider, Task};
+use crate::agent::Load;
 use crate::agent::Presence;
 use crate::apply::merged_needs;
 use crate::capacity;
 use crate::eligibility::{Place, Rules, eligibility, has_room};
 use crate::event::{Assignment, Event};
 use crate::id::{AgentId, QueueId, TicketId};
-use crate::routing::{AgentPick, ReqKey, effective_needs};
+use crate::routing::{AgentPick, ReqKey, TicketPick, effective_needs};
 use crate::state::State;
 use crate::ticket::{Ticket, TicketStatus};
 use crate::time::Timestamp;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 impl Decider<'_, '_> {
-    /// The routing of an instant that opened overflows: `tickets` and every waiting ticket
-    /// of the `overflowed` queues, best first, each to its best free agent, as if all were
-    /// sorted together, but reading the queues' tickets from their ranks in order and only
-    /// while some helper has a free agent. (The queue's own free agents could serve none
-    /// of its waiting tickets before this instant, and the agents freed at it take their
-    /// best tickets next.)
-    pub(super) fn merged(&self, tickets: Vec<TicketId>, mut overflowed: Vec<QueueId>, at: Timestamp) -> Task {
+    /// The routing of an instant: `tickets` (put in line), every waiting ticket of the
+    /// `overflowed` queues, and the best waiting ticket of each of the `agents` (freed at
+    /// this instant), best first, each to its best free agent, as if all were sorted
+    /// together. The queues' tickets are read from their ranks in order and only while
+    /// some helper has a free agent; each freed agent's best ticket is kept in a heap and
+    /// read again only once it went to someone or the agent's load changed. (No agent free
+    /// before this instant could serve a ticket waiting before it; what it may now serve
+    /// is among these.)
+    pub(super) fn merged(
+        &self,
+        tickets: Vec<TicketId>,
+        mut overflowed: Vec<QueueId>,
+        mut agents: Vec<AgentId>,
+        at: Timestamp,
+    ) -> Task {
         let s = self.base();
         let mut explicit: Vec<(crate::priority::Rank, TicketId)> =
             tickets.into_iter().filter_map(|id| s.tickets.get(id)).map(|t| (s.rank_at(t, at), t.id)).collect();
@@ -46,24 +57,65 @@ impl Decider<'_, '_> {
                 Stream { queue, after: None, helpers }
             })
             .collect();
-        Task::RouteMerged(Box::new(Merged { explicit, streams, at }))
+        agents.sort_unstable();
+        agents.dedup();
+        // Read from the end: lowest id first (only the order of their sticky tickets,
+        // which no other agent may take, depends on it).
+        agents.reverse();
+        Task::RouteMerged(Box::new(Merged { explicit, streams, fresh: agents, freed: BinaryHeap::new(), at }))
     }
 
     /// The next ticket of a merged routing, best first, if any is left that someone could
     /// take.
-    pub(super) fn next_merged(
-        &self,
-        explicit: &mut Vec<(crate::priority::Rank, TicketId)>,
-        streams: &mut Vec<Stream>,
-        at: Timestamp,
-    ) -> Option<TicketId> {
+    pub(super) fn next_merged(&self, m: &mut Merged) -> Option<Next> {
         let s = self.base();
         let cfg = s.config();
+        let at = m.at;
+        // The freed agents whose best ticket is not known: read it (a ticket reserved for
+        // one of them by sticky routing goes to it at once).
+        while let Some(agent) = m.fresh.pop() {
+            match best_of_agent(s, agent, at) {
+                Some(AgentBest::Sticky(pick)) => {
+                    m.fresh.push(agent);
+                    return Some(Next::Sticky(agent, pick));
+                }
+                Some(AgentBest::Ticket(rank, load)) => m.freed.push(Reverse((rank, agent, load))),
+                None => {}
+            }
+        }
+        // The best of the freed agents' best tickets. An entry whose ticket went to someone
+        // else or whose agent took another ticket may be worse now, never better (tickets
+        // only leave, loads only grow): read it again and put it back.
+        while let Some(&Reverse((rank, agent, load))) = m.freed.peek() {
+            let a = &s.agents[agent.index()];
+            let current = a.presence == Presence::Available
+                && a.load == load
+                && s.tickets
+                    .get(rank.ticket)
+                    .is_some_and(|t| t.status == TicketStatus::Queued && t.pinned_to.is_none());
+            if current {
+                break;
+            }
+            m.freed.pop();
+            match best_of_agent(s, agent, at) {
+                Some(AgentBest::Sticky(pick)) => {
+                    m.fresh.push(agent);
+                    return Some(Next::Sticky(agent, pick));
+                }
+                Some(AgentBest::Ticket(rank, load)) => m.freed.push(Reverse((rank, agent, load))),
+                None => {}
+            }
+        }
         // A queue whose helpers are all busy has no ticket anyone could take.
-        streams.retain(|st| st.helpers.iter().any(|&(p, c)| s.index.pools[p as usize].has_free(c)));
-        let mut best: Option<(crate::priority::Rank, Option<usize>)> = explicit.last().map(|&(r, _)| (r, None));
-        let mut heads: Vec<Option<crate::priority::WaitKey>> = Vec::with_capacity(streams.len());
-        for (i, st) in streams.iter().enumerate() {
+        m.streams.retain(|st| st.helpers.iter().any(|&(p, c)| s.index.pools[p as usize].has_free(c)));
+        let mut best: Option<(crate::priority::Rank, Source)> = m.explicit.last().map(|&(r, _)| (r, Source::Explicit));
+        if let Some(&Reverse((rank, agent, _))) = m.freed.peek()
+            && best.is_none_or(|(b, _)| rank < b)
+        {
+            best = Some((rank, Source::Agent(agent)));
+        }
+        let mut heads: Vec<Option<crate::priority::WaitKey>> = Vec::with_capacity(m.streams.len());
+        for (i, st) in m.streams.iter().enumerate() {
             let ranks = &s.index.ranks[st.queue.index()];
             let rate = cfg.queue(st.queue).weights.rate();
             let mut after = st.after;
@@ -71,23 +123,50 @@ impl Decider<'_, '_> {
             let head = loop {
                 let Some(k) = ranks.first_after(after.as_ref()) else { break None };
                 let rank = crate::priority::Rank::of(&k, rate, at);
-                if explicit.iter().any(|&(_, id)| id == k.ticket) {
+                if m.explicit.iter().any(|&(_, id)| id == k.ticket) {
                     after = Some(k);
                     continue;
                 }
                 if best.is_none_or(|(b, _)| rank < b) {
-                    best = Some((rank, Some(i)));
+                    best = Some((rank, Source::Stream(i)));
                 }
                 break Some(k);
             };
             heads.push(head);
         }
         match best? {
-            (_, None) => explicit.pop().map(|(_, id)| id),
-            (_, Some(i)) => {
+            (_, Source::Explicit) => m.explicit.pop().map(|(_, id)| Next::Ticket(id, None)),
+            (rank, Source::Agent(agent)) => Some(Next::Ticket(rank.ticket, Some(agent))),
+            (_, Source::Stream(i)) => {
                 let k = heads[i].expect("the best head exists");
-                streams[i].after = Some(k);
-                Some(k.ticket)
+                m.streams[i].after = Some(k);
+                Some(Next::Ticket(k.ticket, None))
+            }
+        }
+    }
+
+    /// [`Task::RouteMerged`]: routes the next ticket of `m`; whether any is left.
+    pub(super) fn route_merged(&mut self, m: &mut Merged) -> bool {
+        match self.next_merged(m) {
+            None => false,
+            Some(Next::Sticky(agent, pick)) => {
+                self.assign_picks(agent, &[pick], m.at);
+                true
+            }
+            Some(Next::Ticket(ticket, from)) => {
+                let before = self.out.len();
+                self.route_ticket(ticket, m.at);
+                if self.out.len() == before
+                    && let Some(agent) = from
+                {
+                    // The agent's own best ticket went to nobody, not even to it: the
+                    // agent may take nothing more (this cannot happen while routing and
+                    // `pick_tickets` agree on who may take what; it ends the loop if they
+                    // do not).
+                    debug_assert!(false, "agent {agent}'s best ticket {ticket} went to nobody");
+                    m.freed.pop();
+                }
+                true
             }
         }
     }
@@ -199,37 +278,17 @@ impl Decider<'_, '_> {
         self.assign_picks(agent, &picks, at);
     }
 
-    /// Lets an agent take waiting tickets (a task: every earlier event is applied).
-    ///
-    /// Contested (other agents became free at the same instant): the agent's best ticket
-    /// goes to the free agent that ticket's strategy puts first, which may be another, and
-    /// the agent tries again in the next step; so each ticket goes where `explain` says,
-    /// whatever the agents' ids. (Uncontested, no other free agent may take a ticket this
-    /// one may: it would have taken it already.)
-    pub(super) fn route_agent(&mut self, agent: AgentId, at: Timestamp, contested: bool) {
+    /// Lets an agent take the best waiting tickets it may take (a task: every earlier event
+    /// is applied). Only when it alone became free: no other free agent may take a ticket
+    /// this one may, or it would have taken it already.
+    pub(super) fn route_agent(&mut self, agent: AgentId, at: Timestamp) {
         let s = self.base();
         let a = &s.agents[agent.index()];
         if a.presence != Presence::Available {
             return;
         }
-        if !contested {
-            let picks = s.pick_tickets(a, a.load, &[], usize::MAX, at);
-            self.assign_picks(agent, &picks, at);
-            return;
-        }
-        let picks = s.pick_tickets(a, a.load, &[], 1, at);
-        let Some(&p) = picks.first() else { return };
-        let t = s.tickets.get(p.ticket).expect("picked ticket exists");
-        let best = if p.sticky { None } else { self.pick_for(&Waiting::of(t), None) };
-        match best {
-            Some(b) if b.agent != agent => {
-                let queue = t.queue;
-                let how = Assignment::Routed { strategy: s.config().queue(queue).strategy, overflow: b.overflow };
-                self.assign(p.ticket, queue, b.agent, how, at);
-            }
-            _ => self.assign_picks(agent, &picks, at),
-        }
-        self.agenda.push(Task::RouteAgent { agent, at, contested });
+        let picks = s.pick_tickets(a, a.load, &[], usize::MAX, at);
+        self.assign_picks(agent, &picks, at);
     }
 
     pub(super) fn assign_picks(&mut self, agent: AgentId, picks: &[crate::routing::TicketPick], at: Timestamp) {
@@ -256,12 +315,52 @@ impl Decider<'_, '_> {
     }
 }
 
-/// What [`Task::RouteMerged`] has left: `explicit` tickets (best last) and `streams`.
+/// What [`Task::RouteMerged`] has left: `explicit` tickets (best last), `streams`, the
+/// freed agents whose best ticket is to be read (`fresh`, next last) and the others' best
+/// tickets (`freed`, best first).
 #[derive(Clone, Debug)]
 pub(crate) struct Merged {
     pub(super) explicit: Vec<(crate::priority::Rank, TicketId)>,
     pub(super) streams: Vec<Stream>,
+    pub(super) fresh: Vec<AgentId>,
+    /// Each freed agent's best ticket, with the agent's load when it was read.
+    pub(super) freed: BinaryHeap<Reverse<(crate::priority::Rank, AgentId, Load)>>,
     pub(super) at: Timestamp,
+}
+
+/// Where the best ticket of a merged routing's step comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    Explicit,
+    Stream(usize),
+    Agent(AgentId),
+}
+
+/// A merged routing's next step.
+pub(super) enum Next {
+    /// Route the ticket to its best free agent (it is the best ticket of this freed agent).
+    Ticket(TicketId, Option<AgentId>),
+    /// Give the agent the ticket reserved for it.
+    Sticky(AgentId, TicketPick),
+}
+
+/// A freed agent's best waiting ticket.
+enum AgentBest {
+    Sticky(TicketPick),
+    Ticket(crate::priority::Rank, Load),
+}
+
+fn best_of_agent(s: &State, agent: AgentId, at: Timestamp) -> Option<AgentBest> {
+    let a = &s.agents[agent.index()];
+    if a.presence != Presence::Available {
+        return None;
+    }
+    let pick = *s.pick_tickets(a, a.load, &[], 1, at).first()?;
+    if pick.sticky {
+        return Some(AgentBest::Sticky(pick));
+    }
+    let t = s.tickets.get(pick.ticket).expect("picked ticket exists");
+    Some(AgentBest::Ticket(s.rank_at(t, at), a.load))
 }
 
 /// A queue whose overflow opened, read in best-first order by [`Task::RouteMerged`].

@@ -59,17 +59,15 @@ impl Decider<'_, '_> {
             return true;
         }
         self.agenda.push(Task::Timers { now });
-        // The agenda is taken from the end: the tickets put in line go first, then the
-        // freed agents.
         agents.sort_unstable();
         agents.dedup();
-        let contested = agents.len() > 1;
-        self.agenda.extend(agents.into_iter().rev().map(|agent| Task::RouteAgent { agent, at: due, contested }));
-        if !overflowed.is_empty() {
-            let merged = self.merged(tickets, overflowed, due);
-            self.agenda.push(merged);
-        } else if !tickets.is_empty() {
+        if overflowed.is_empty() && agents.is_empty() {
             self.agenda.push(Task::RouteBestFirst { tickets, at: due });
+        } else if overflowed.is_empty() && tickets.is_empty() && agents.len() == 1 {
+            self.agenda.push(Task::RouteAgent { agent: agents[0], at: due });
+        } else {
+            let merged = self.merged(tickets, overflowed, agents, due);
+            self.agenda.push(merged);
         }
         false
     }

@@ -59,3 +59,58 @@ fn an_agent_freed_as_overflow_opens_is_explained_as_routed() {
     }
     assert_eq!(routed, 3, "T0 to ann at 50 s, then T0 to bob and T1 to ann at 65 s: {log:#?}");
 }
+
+/// At 15 s one instant holds two things: the offer of E1 to xi, an expert, expires (E1
+/// now avoids her, and she is free), and the chat queue's overflow opens (C1 has waited 13
+/// s), so the experts may help there. xi may hold one ticket. Waiting for her: E2, a VIP's
+/// critical e-mail, and C1, a standard chat. All of the instant's routing goes best first
+/// (`docs/ROUTING.md`): she is offered E2. Before, the overflowed queue's tickets went
+/// first and she got C1 while the more urgent E2, which she was free to take, waited. The
+/// random command sequences of `properties.rs` found this.
+#[test]
+fn an_agent_freed_as_overflow_opens_takes_the_best_ticket_of_all() {
+    let mut spec: ConfigSpec = toml::from_str(CONFIG).unwrap();
+    spec.limits.agent_tickets_max = Some(1);
+    spec.queues[0].teams = Some(cs_core::config::TeamsSpec::List(vec!["tier1".into()]));
+    spec.queues[0].overflow = Some(cs_core::config::OverflowSpec {
+        teams: vec!["experts".into()],
+        open_waiting: Some(10),
+        close_waiting: Some(0),
+        open_oldest_wait_s: Some(13.0),
+        close_oldest_wait_s: Some(1.0),
+    });
+    spec.queues[1].offer = Some(cs_core::config::OfferSpec { timeout_s: 15.0, away_after_missed: 0 });
+    let mut capacity = Capacity::only(Channel::Chat, 1);
+    capacity.per_channel.set(Channel::Email, 1);
+    let mut vip = TicketSpec::new(CustomerId(2), Channel::Email);
+    vip.tier = cs_core::CustomerTier::Vip;
+    vip.urgency = cs_core::Urgency::Critical;
+    let mut e = Engine::new();
+    for cmd in [
+        Command::Configure { at: t(0), config: Box::new(spec) },
+        crate::fixture::register(0, "xi", crate::fixture::EXPERTS, &[(crate::fixture::BILLING, 1)], capacity),
+        Command::Login { at: t(0), agent: AgentId(0) },
+        Command::CreateTicket { at: t(0), spec: TicketSpec::new(CustomerId(0), Channel::Email) },
+        Command::CreateTicket { at: t(1), spec: vip },
+        Command::CreateTicket { at: t(2), spec: TicketSpec::new(CustomerId(1), Channel::Chat) },
+        Command::Tick { at: t(20) },
+    ] {
+        e.execute(&cmd).unwrap();
+    }
+    let offers: Vec<(cs_core::TicketId, AgentId, cs_core::Timestamp)> = e
+        .events()
+        .iter()
+        .filter_map(|ev| match ev {
+            Event::TicketOffered { at, ticket, agent, .. } => Some((*ticket, *agent, *at)),
+            _ => None,
+        })
+        .collect();
+    use cs_core::TicketId;
+    assert_eq!(
+        offers,
+        [(TicketId(0), AgentId(0), t(0)), (TicketId(1), AgentId(0), t(15))],
+        "E1 to xi at 0 s, then E2 (not C1) at 15 s: {:#?}",
+        e.events()
+    );
+    assert!(e.events().iter().any(|ev| matches!(ev, Event::OverflowOpened { at, .. } if *at == t(15))));
+}

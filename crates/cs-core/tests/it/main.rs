@@ -11,6 +11,7 @@ mod gwt;
 mod audit;
 mod commands;
 mod config_files;
+mod cut_logs;
 mod explain_agreement;
 mod fairness;
 mod golden;
