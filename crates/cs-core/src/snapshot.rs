@@ -14,7 +14,7 @@
 //! guessing. Change the number whenever a table's serde shape changes.
 
 use crate::agent::Agent;
-use crate::apply::{begin_replay, end_replay};
+use crate::apply::end_replay;
 use crate::config::Config;
 use crate::id::{AgentId, CategoryId, CustomerId, TicketId};
 use crate::routing::FxMap;
@@ -116,7 +116,6 @@ impl<'de> Deserialize<'de> for State {
         for a in &mut state.agents {
             a.levels = SkillLevels::new(a.skills.iter().copied());
         }
-        begin_replay(&mut state);
         end_replay(&mut state);
         Ok(state)
     }

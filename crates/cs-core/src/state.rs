@@ -395,9 +395,6 @@ pub struct State {
     pub(crate) category_contacts: crate::routing::FxMap<crate::id::CategoryId, VecDeque<Timestamp>>,
     /// When to check each customer record for forgetting, in time order (one entry each).
     pub(crate) customer_expiry: VecDeque<(Timestamp, crate::id::CustomerId)>,
-    /// While true (during [`crate::replay`]), `apply` folds the tables only and leaves the
-    /// routing index, queue age indexes and timers to one rebuild at the end.
-    pub(crate) deferred_index: bool,
 }
 
 impl State {

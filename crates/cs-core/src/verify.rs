@@ -16,7 +16,7 @@
 //! timer's event at another time or a duplicated event is refused at the first event that
 //! departs from what the engine would have written, saying what that was.
 
-use crate::apply::{apply, apply_projected, begin_replay, end_replay, replay_projected};
+use crate::apply::{apply_projected, end_replay, fold_tables, fold_tables_projected, replay_projected};
 use crate::command::Command;
 use crate::config::Config;
 use crate::config::IncompatibleChange;
@@ -197,8 +197,7 @@ impl Replayer {
     }
 
     /// A replay continuing from `state` (for example one read back from a snapshot).
-    pub fn from_state(mut state: State) -> Replayer {
-        begin_replay(&mut state);
+    pub fn from_state(state: State) -> Replayer {
         Replayer { state, pushed: 0 }
     }
 
@@ -211,7 +210,7 @@ impl Replayer {
         if let Err(why) = check(&self.state, e) {
             return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason: why.to_string() });
         }
-        apply(&mut self.state, e);
+        fold_tables(&mut self.state, e);
         self.pushed += 1;
         Ok(())
     }
@@ -226,7 +225,7 @@ impl Replayer {
         if let Err(why) = check(&self.state, e) {
             return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason: why.to_string() });
         }
-        apply_projected(&mut self.state, e, projection);
+        fold_tables_projected(&mut self.state, e, projection, false);
         self.pushed += 1;
         Ok(())
     }

@@ -1,12 +1,12 @@
 //! Agents: profile and presence changes kept in step with the routing index, and an
 //! agent freed by a released ticket (after-contact work, its timer).
 
+use super::Fold;
 use super::customer::touch_customer;
 use super::ticket::Held;
 use super::timers::{retime, set_timers};
 use crate::agent::{Agent, Presence};
 use crate::capacity;
-use crate::config::Config;
 use crate::id::{AgentId, TicketId};
 use crate::state::{State, Timer};
 use crate::time::Timestamp;
@@ -14,9 +14,9 @@ use crate::time::Timestamp;
 /// Changes an agent's working state (presence, load, keys), keeping the pool free sets
 /// in step.
 #[inline]
-pub(super) fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
+pub(super) fn with_agent(state: &mut State, cfg: &Fold<'_>, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
-    if state.deferred_index {
+    if !cfg.keep_index {
         f(a);
     } else {
         let was_online = a.presence != Presence::Offline;
@@ -33,9 +33,9 @@ pub(super) fn with_agent(state: &mut State, cfg: &Config, id: AgentId, f: impl F
 }
 
 /// Changes an agent's profile (skills, capacity), moving it to the matching pool.
-pub(super) fn change_profile(state: &mut State, cfg: &Config, id: AgentId, f: impl FnOnce(&mut Agent)) {
+pub(super) fn change_profile(state: &mut State, cfg: &Fold<'_>, id: AgentId, f: impl FnOnce(&mut Agent)) {
     let a = state.agents.get_mut(id.index()).unwrap_or_else(|| panic!("event names unknown agent {id}"));
-    if state.deferred_index {
+    if !cfg.keep_index {
         f(a);
         return;
     }
@@ -54,9 +54,9 @@ pub(super) fn change_profile(state: &mut State, cfg: &Config, id: AgentId, f: im
 /// The agent side of [`release`], after [`unhold`]: clears the offer and reply timers (if
 /// `timers`, some is set), frees the agent's slot or starts its after-contact work, and
 /// keeps the queue's recent handle time and the customer's last agent.
-pub(super) fn free_agent(state: &mut State, cfg: &Config, id: TicketId, held: Held, timers: bool, at: Timestamp) {
+pub(super) fn free_agent(state: &mut State, cfg: &Fold<'_>, id: TicketId, held: Held, timers: bool, at: Timestamp) {
     if timers {
-        set_timers(state, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
+        set_timers(state, cfg, id, &[(Timer::Offer(id), None), (Timer::Reply(id), None)]);
     }
     let Held { agent, served, held_ms, channel, queue, customer } = held;
     let team = state.agents[agent.index()].team;
@@ -74,7 +74,7 @@ pub(super) fn free_agent(state: &mut State, cfg: &Config, id: TicketId, held: He
         let i = a.held.iter().position(|&h| h == id).expect("agent holds the released ticket");
         a.held.remove(i);
     });
-    retime_wrap_up(state, agent, wrap_due);
+    retime_wrap_up(state, cfg, agent, wrap_due);
     if served {
         // Handle time includes the after-contact work that follows.
         let handle_ms = (held_ms + wrap_ms).max(0);
@@ -96,9 +96,9 @@ pub(super) fn wrap_up_due(state: &State, agent: AgentId) -> Option<Timestamp> {
 
 /// Moves an agent's wrap-up timer from `old` (its due before the change) to its earliest
 /// after-contact work now, if any.
-pub(super) fn retime_wrap_up(state: &mut State, agent: AgentId, old: Option<Timestamp>) {
+pub(super) fn retime_wrap_up(state: &mut State, cfg: &Fold<'_>, agent: AgentId, old: Option<Timestamp>) {
     let new = wrap_up_due(state, agent);
-    if !state.deferred_index {
+    if cfg.keep_index {
         retime(&mut state.timers, Timer::WrapUp(agent), old, new);
     }
 }

@@ -1,6 +1,7 @@
 //! The routing index and the queues' age indexes kept in step event by event (a ticket
 //! in or out of line, overflow opening and closing), and rebuilt from the tables.
 
+use super::Fold;
 use super::timers::{expiry, retime, set_timers, step_due};
 use super::{ticket_mut, ticket_ref};
 use crate::agent::Presence;
@@ -41,11 +42,12 @@ pub(super) fn rebuild_index(state: &mut State) {
         t.prio_deadline = None;
     }
     let waiting: Vec<TicketId> = state.tickets.iter().filter(|t| t.is_waiting()).map(|t| t.id).collect();
+    let fold = Fold { cfg: &config, keep_index: true };
     for id in waiting {
-        index_waiting(state, &config, id);
+        index_waiting(state, &fold, id);
     }
     for q in 0..state.queues.len() {
-        refresh_overflow(state, &config, QueueId(q as u16), now);
+        refresh_overflow(state, &fold, QueueId(q as u16), now);
     }
 }
 
@@ -71,25 +73,25 @@ impl State {
 }
 
 /// Marks a ticket as waiting from `now` on: its step and expiry deadlines, and (unless
-/// deferred) its place in the routing index and age index.
-pub(super) fn enqueue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
+/// the fold keeps no index, see `Fold`) its place in the routing index and age index.
+pub(super) fn enqueue(state: &mut State, cfg: &Fold<'_>, id: TicketId, now: Timestamp) {
     let t = ticket_ref(state, id);
     debug_assert_eq!(t.status, TicketStatus::Queued);
     let (step, exp) = (step_due(cfg, t, now), expiry(cfg, t, now));
-    set_timers(state, id, &[(Timer::Step(id), step), (Timer::Expiry(id), exp)]);
+    set_timers(state, cfg, id, &[(Timer::Step(id), step), (Timer::Expiry(id), exp)]);
     index_waiting(state, cfg, id);
     let queue = ticket_ref(state, id).queue;
     refresh_overflow(state, cfg, queue, now);
 }
 
 /// Takes a ticket out of waiting: routing index, age index, and its waiting timers.
-pub(super) fn dequeue(state: &mut State, cfg: &Config, id: TicketId, now: Timestamp) {
+pub(super) fn dequeue(state: &mut State, cfg: &Fold<'_>, id: TicketId, now: Timestamp) {
     let t = ticket_mut(state, id);
     if std::mem::take(&mut t.unindexed) {
         return;
     }
-    unindex_waiting(state, id);
-    set_timers(state, id, &[(Timer::Step(id), None), (Timer::Expiry(id), None), (Timer::Pin(id), None)]);
+    unindex_waiting(state, cfg, id);
+    set_timers(state, cfg, id, &[(Timer::Step(id), None), (Timer::Expiry(id), None), (Timer::Pin(id), None)]);
     let t = ticket_mut(state, id);
     t.pinned_to = None;
     let queue = t.queue;
@@ -97,9 +99,9 @@ pub(super) fn dequeue(state: &mut State, cfg: &Config, id: TicketId, now: Timest
 }
 
 /// Puts a waiting ticket into its bucket (or its agent's pinned set) and its queue's age
-/// index. Nothing while the index is deferred.
-pub(super) fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
-    if state.deferred_index {
+/// index. Nothing in a fold of the tables only (see `Fold`).
+pub(super) fn index_waiting(state: &mut State, cfg: &Fold<'_>, id: TicketId) {
+    if !cfg.keep_index {
         return;
     }
     let t = ticket_mut(state, id);
@@ -123,8 +125,8 @@ pub(super) fn index_waiting(state: &mut State, cfg: &Config, id: TicketId) {
 }
 
 /// Takes a waiting ticket out of its bucket (or pinned set) and age index.
-pub(super) fn unindex_waiting(state: &mut State, id: TicketId) {
-    if state.deferred_index {
+pub(super) fn unindex_waiting(state: &mut State, cfg: &Fold<'_>, id: TicketId) {
+    if !cfg.keep_index {
         return;
     }
     let t = ticket_ref(state, id);
@@ -164,8 +166,8 @@ pub(crate) fn overflow_transition(state: &State, cfg: &Config, queue: QueueId, a
 /// Re-times `queue`'s overflow check: now if the rule already says to change, else when
 /// the oldest waiting ticket will reach the opening wait, else never (counts change only
 /// with events, which re-time it).
-pub(super) fn refresh_overflow(state: &mut State, cfg: &Config, queue: QueueId, now: Timestamp) {
-    if state.deferred_index {
+pub(super) fn refresh_overflow(state: &mut State, cfg: &Fold<'_>, queue: QueueId, now: Timestamp) {
+    if !cfg.keep_index {
         return;
     }
     let Some(o) = cfg.queue(queue).overflow.as_ref() else { return };

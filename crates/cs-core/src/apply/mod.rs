@@ -40,21 +40,40 @@ use timers::{expiry, set_timer, step_due};
 
 /// Folds one event into the state.
 pub fn apply(state: &mut State, event: &Event) {
-    apply_one(state, event, false);
+    apply_one(state, event, false, true);
+}
+
+/// What a fold reads besides the state and its event: the config, and whether it keeps the
+/// derived layer (the routing index, the queues' age indexes and the timer set) in step.
+/// `apply` keeps it event by event; [`replay`] folds the tables only and builds it once at
+/// the end. A parameter of the fold, never a field of the state, so that what `apply` does
+/// depends on its state and event alone. Reads as the config it carries.
+pub(super) struct Fold<'a> {
+    cfg: &'a Config,
+    pub(super) keep_index: bool,
+}
+
+impl std::ops::Deref for Fold<'_> {
+    type Target = Config;
+    #[inline]
+    fn deref(&self) -> &Config {
+        self.cfg
+    }
 }
 
 /// Folds one event; `taken_at_once`: it is a `TicketCreated` whose ticket the next event
-/// hands to an agent (see [`apply_all`]), so it is never indexed as waiting.
-fn apply_one(state: &mut State, event: &Event, taken_at_once: bool) {
+/// hands to an agent (see [`apply_all`]), so it is never indexed as waiting; `keep_index`:
+/// see [`Fold`].
+fn apply_one(state: &mut State, event: &Event, taken_at_once: bool, keep_index: bool) {
     let at = event.at();
     debug_assert!(at >= state.last_at, "event at {at} applied after one at {}", state.last_at);
     if let Event::Configured { config, .. } = event {
-        configure(state, config, at);
+        configure(state, config, at, keep_index);
     } else {
         let cfg = state.config.clone().expect("first event configures the engine");
         state.tickets.retire_due(at, cfg.limits.closed_ticket_retention_ms, &mut state.ticket_keys);
         forget_customers(state, at, cfg.limits.customer_memory_ms);
-        apply_configured(state, &cfg, event, at, taken_at_once);
+        apply_configured(state, &Fold { cfg: &cfg, keep_index }, event, at, taken_at_once);
     }
     state.last_at = state.last_at.max(at);
     state.events_applied += 1;
@@ -66,7 +85,7 @@ fn apply_one(state: &mut State, event: &Event, taken_at_once: bool) {
 /// taken out again.
 pub fn apply_all(state: &mut State, events: &[Event]) {
     for (i, e) in events.iter().enumerate() {
-        apply_one(state, e, taken_at_once(e, events.get(i + 1)));
+        apply_one(state, e, taken_at_once(e, events.get(i + 1)), true);
     }
 }
 
@@ -84,9 +103,7 @@ fn taken_at_once(e: &Event, next: Option<&Event>) -> bool {
 
 /// Folds one event into the state and `projection` beside it (see [`Projection`]).
 pub fn apply_projected(state: &mut State, event: &Event, projection: &mut dyn Projection) {
-    projection.before(state, event);
-    apply_one(state, event, false);
-    projection.after(state, event);
+    fold_tables_projected(state, event, projection, true);
 }
 
 /// [`apply_all`], folding `projection` beside the state: it sees each event just before
@@ -100,7 +117,7 @@ pub fn apply_all_projected(state: &mut State, events: &[Event], projection: &mut
 pub(crate) fn fold_all<P: Projection + ?Sized>(state: &mut State, events: &[Event], projection: &mut P) {
     for (i, e) in events.iter().enumerate() {
         projection.before(state, e);
-        apply_one(state, e, taken_at_once(e, events.get(i + 1)));
+        apply_one(state, e, taken_at_once(e, events.get(i + 1)), true);
         projection.after(state, e);
     }
 }
@@ -109,9 +126,8 @@ pub(crate) fn fold_all<P: Projection + ?Sized>(state: &mut State, events: &[Even
 /// never the derived indexes that a replay builds at the end).
 pub fn replay_projected<'a>(events: impl IntoIterator<Item = &'a Event>, projection: &mut dyn Projection) -> State {
     let mut state = State::new();
-    begin_replay(&mut state);
     for e in events {
-        apply_projected(&mut state, e, projection);
+        fold_tables_projected(&mut state, e, projection, false);
     }
     end_replay(&mut state);
     state
@@ -124,23 +140,34 @@ pub fn replay_projected<'a>(events: impl IntoIterator<Item = &'a Event>, project
 /// the end.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> State {
     let mut state = State::new();
-    begin_replay(&mut state);
     for e in events {
-        apply(&mut state, e);
+        fold_tables(&mut state, e);
     }
     end_replay(&mut state);
     state
 }
 
-/// From here on, `apply` folds the tables only; [`end_replay`] builds what is derived.
-pub(crate) fn begin_replay(state: &mut State) {
-    state.deferred_index = true;
+/// Folds one event into the tables only, leaving the routing index, age indexes and
+/// timers behind until [`end_replay`] builds them.
+pub(crate) fn fold_tables(state: &mut State, event: &Event) {
+    apply_one(state, event, false, false);
 }
 
-/// Builds the routing index, age indexes and timers the folds since [`begin_replay`] left
-/// out, and goes back to keeping them event by event.
+/// Folds one event and `projection` beside it; into the tables only unless `keep_index`.
+pub(crate) fn fold_tables_projected(
+    state: &mut State,
+    event: &Event,
+    projection: &mut dyn Projection,
+    keep_index: bool,
+) {
+    projection.before(state, event);
+    apply_one(state, event, false, keep_index);
+    projection.after(state, event);
+}
+
+/// Builds the routing index, age indexes and timers that folds of the tables only
+/// ([`fold_tables`]) left behind.
 pub(crate) fn end_replay(state: &mut State) {
-    state.deferred_index = false;
     if state.config.is_some() {
         rebuild_index(state);
     }
@@ -148,7 +175,7 @@ pub(crate) fn end_replay(state: &mut State) {
 
 /// Folds one event into a configured state: the frequent events of a ticket's life here,
 /// the rest in [`apply_other`].
-fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestamp, taken_at_once: bool) {
+fn apply_configured(state: &mut State, cfg: &Fold<'_>, event: &Event, at: Timestamp, taken_at_once: bool) {
     match event {
         Event::TicketCreated { ticket, spec, .. } => created(state, cfg, *ticket, spec, at, taken_at_once),
         Event::TicketAssigned { ticket, agent, .. } => {
@@ -157,19 +184,19 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
         }
         Event::TicketOffered { ticket, agent, expires_at, .. } => {
             take(state, cfg, *ticket, *agent, TicketStatus::Offered, at);
-            set_timer(state, *ticket, Timer::Offer(*ticket), Some(*expires_at));
+            set_timer(state, cfg, *ticket, Timer::Offer(*ticket), Some(*expires_at));
         }
         Event::OfferAccepted { ticket, agent, .. } => {
             let t = ticket_mut(state, *ticket);
             assert_eq!((t.status, t.agent), (TicketStatus::Offered, Some(*agent)), "accepting {ticket}");
             t.status = TicketStatus::Assigned;
-            set_timer(state, *ticket, Timer::Offer(*ticket), None);
+            set_timer(state, cfg, *ticket, Timer::Offer(*ticket), None);
             start_work(state, cfg, *ticket, at);
             state.agents[agent.index()].missed_offers = 0;
         }
         Event::AgentReplied { ticket, .. } => {
             ticket_mut(state, *ticket).first_response_at.get_or_insert(at);
-            set_timer(state, *ticket, Timer::Reply(*ticket), None);
+            set_timer(state, cfg, *ticket, Timer::Reply(*ticket), None);
             with_clocks(state, cfg, *ticket, at, |sla, policy, cal| {
                 for k in [ClockKind::FirstResponse, ClockKind::NextResponse, ClockKind::Update] {
                     sla.clocks[k.index()].stop(cal, at);
@@ -189,7 +216,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
                 let (_, channel, _) = a.wrap_ups.remove(i);
                 capacity::remove(&mut a.load, channel, &cfg.capacity);
             });
-            retime_wrap_up(state, *agent, wrap_due);
+            retime_wrap_up(state, cfg, *agent, wrap_due);
         }
         Event::TicketAbandoned { ticket, .. } => close(state, cfg, *ticket, TicketStatus::Abandoned, at),
         _ => apply_other(state, cfg, event, at),
@@ -199,7 +226,7 @@ fn apply_configured(state: &mut State, cfg: &Config, event: &Event, at: Timestam
 /// Every event but the frequent ones `apply_configured` folds itself: kept out of line, so
 /// that the code folding the frequent ones stays small and close together.
 #[inline(never)]
-fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
+fn apply_other(state: &mut State, cfg: &Fold<'_>, event: &Event, at: Timestamp) {
     match event {
         Event::TicketCreated { .. }
         | Event::TicketAssigned { .. }
@@ -256,7 +283,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
         Event::TicketUpdated { ticket, tier, urgency, emotion, .. } => {
             let waiting = ticket_ref(state, *ticket).status == TicketStatus::Queued;
             if waiting {
-                unindex_waiting(state, *ticket);
+                unindex_waiting(state, cfg, *ticket);
             }
             let t = ticket_mut(state, *ticket);
             t.tier = *tier;
@@ -371,7 +398,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             start_wait(t, at);
             state.open_tickets += 1;
             if follow_up.is_some() {
-                set_timer(state, *ticket, Timer::FollowUp(*ticket), None);
+                set_timer(state, cfg, *ticket, Timer::FollowUp(*ticket), None);
             }
             // First reply happens once per ticket: a reopen is a customer message waiting
             // for the next reply, and a new resolution.
@@ -379,23 +406,23 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketStepReached { ticket, step, .. } => {
-            unindex_waiting(state, *ticket);
+            unindex_waiting(state, cfg, *ticket);
             let t = ticket_mut(state, *ticket);
             t.step = *step;
             let due = step_due(cfg, t, at);
-            set_timer(state, *ticket, Timer::Step(*ticket), due);
+            set_timer(state, cfg, *ticket, Timer::Step(*ticket), due);
             index_waiting(state, cfg, *ticket);
         }
         Event::TicketPinned { ticket, agent, until, .. } => {
-            unindex_waiting(state, *ticket);
+            unindex_waiting(state, cfg, *ticket);
             ticket_mut(state, *ticket).pinned_to = Some(*agent);
-            set_timer(state, *ticket, Timer::Pin(*ticket), Some(*until));
+            set_timer(state, cfg, *ticket, Timer::Pin(*ticket), Some(*until));
             index_waiting(state, cfg, *ticket);
         }
         Event::TicketUnpinned { ticket, .. } => {
-            unindex_waiting(state, *ticket);
+            unindex_waiting(state, cfg, *ticket);
             ticket_mut(state, *ticket).pinned_to = None;
-            set_timer(state, *ticket, Timer::Pin(*ticket), None);
+            set_timer(state, cfg, *ticket, Timer::Pin(*ticket), None);
             index_waiting(state, cfg, *ticket);
         }
         Event::SlaWarning { ticket, clock, .. } => {
@@ -418,7 +445,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
             });
         }
         Event::FollowUpDue { ticket, .. } => {
-            set_timer(state, *ticket, Timer::FollowUp(*ticket), None);
+            set_timer(state, cfg, *ticket, Timer::FollowUp(*ticket), None);
         }
         Event::TicketEscalated { ticket, tier, queue, trigger, rule, boost, .. } => {
             let t = ticket_ref(state, *ticket);
@@ -463,7 +490,7 @@ fn apply_other(state: &mut State, cfg: &Config, event: &Event, at: Timestamp) {
     }
 }
 
-fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp) {
+fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp, keep_index: bool) {
     state.config = Some(config.clone());
     state.queues.resize_with(config.queues().len(), QueueState::default);
     // Scores, merged needs and deadlines depend on the rules: recompute them for every
@@ -479,7 +506,7 @@ fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp) {
         t.step_due = step_due(config, t, at);
         t.expires_at = expiry(config, t, at);
     }
-    if !state.deferred_index {
+    if keep_index {
         rebuild_index(state);
     }
 }

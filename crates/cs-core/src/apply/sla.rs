@@ -1,8 +1,8 @@
 //! SLA clocks: started, re-matched to a policy, paused and resumed with their timers.
 
+use super::Fold;
 use super::timers::retime;
 use super::{ticket_mut, ticket_ref};
-use crate::config::Config;
 use crate::id::TicketId;
 use crate::sla::{ClockKind, Sla};
 use crate::state::{State, Timer};
@@ -14,7 +14,7 @@ use crate::time::Timestamp;
 #[inline]
 pub(super) fn with_clocks(
     state: &mut State,
-    cfg: &Config,
+    cfg: &Fold<'_>,
     id: TicketId,
     at: Timestamp,
     f: impl FnOnce(&mut Sla, &crate::sla::SlaPolicy, &crate::calendar::Calendar),
@@ -28,7 +28,7 @@ pub(super) fn with_clocks(
     f(sla, policy, cal);
     sla.follow_status(policy, cal, status, at);
     let new = sla.clocks.map(|c| c.next_due());
-    if state.deferred_index {
+    if !cfg.keep_index {
         return;
     }
     for k in ClockKind::ALL {
@@ -41,7 +41,7 @@ pub(super) fn with_clocks(
 /// at a reopen) counting from `origin`.
 pub(super) fn sla_start(
     state: &mut State,
-    cfg: &Config,
+    cfg: &Fold<'_>,
     id: TicketId,
     origin: Timestamp,
     at: Timestamp,
@@ -75,7 +75,7 @@ pub(super) fn sla_start(
 /// Matches a ticket's policy again after its attributes or queue changed; running and
 /// paused clocks keep their elapsed time and take the new policy's targets (and pause
 /// rules).
-pub(super) fn sla_rematch(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
+pub(super) fn sla_rematch(state: &mut State, cfg: &Fold<'_>, id: TicketId, at: Timestamp) {
     let t = ticket_ref(state, id);
     let new = cfg.sla.policy_for(t.channel, t.tier, t.urgency, t.queue);
     let old = t.sla.as_ref().map(|s| s.policy);

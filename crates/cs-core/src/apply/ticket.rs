@@ -1,5 +1,6 @@
 //! A ticket's life in the tables: created, waiting, taken, worked, released, closed.
 
+use super::Fold;
 use super::agent::{free_agent, with_agent};
 use super::customer::touch_customer;
 use super::index::{dequeue, enqueue};
@@ -22,7 +23,7 @@ use crate::time::Timestamp;
 /// (unless the next event hands it to an agent at once).
 pub(super) fn created(
     state: &mut State,
-    cfg: &Config,
+    cfg: &Fold<'_>,
     ticket: TicketId,
     spec: &TicketSpec,
     at: Timestamp,
@@ -109,7 +110,7 @@ pub(super) fn created(
             // Never indexed as waiting. Its bucket is made all the same (once per
             // requirement class), so that the next such arrival finds the pools that fit
             // it without working them out.
-            if !state.deferred_index {
+            if cfg.keep_index {
                 state.index.bucket(cfg, queue, 0, req);
             }
         } else {
@@ -144,7 +145,14 @@ pub(super) fn avoid(t: &mut Ticket, agent: AgentId) {
 }
 
 /// An agent takes (`status` assigned) or is offered a waiting ticket.
-pub(super) fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId, status: TicketStatus, at: Timestamp) {
+pub(super) fn take(
+    state: &mut State,
+    cfg: &Fold<'_>,
+    id: TicketId,
+    agent: AgentId,
+    status: TicketStatus,
+    at: Timestamp,
+) {
     let mut t = ticket_mut(state, id);
     assert_eq!(t.status, TicketStatus::Queued, "ticket {id} taken while {:?}", t.status);
     let channel = t.channel;
@@ -170,7 +178,7 @@ pub(super) fn take(state: &mut State, cfg: &Config, id: TicketId, agent: AgentId
 /// An agent starts working the ticket (assigned, or accepted an offer): marks the episode
 /// answered the first time in it, and arms the reply timer if the queue has one and
 /// nobody has replied yet.
-pub(super) fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp) {
+pub(super) fn start_work(state: &mut State, cfg: &Fold<'_>, id: TicketId, at: Timestamp) {
     let t = state.tickets.get_mut(id).unwrap_or_else(|| unknown_ticket(id));
     let q = cfg.queue(t.queue);
     let reply_due = match q.reply_timeout_ms {
@@ -183,7 +191,7 @@ pub(super) fn start_work(state: &mut State, cfg: &Config, id: TicketId, at: Time
         t.answered_at = Some(at);
     }
     if rearm {
-        set_timer(state, id, Timer::Reply(id), reply_due);
+        set_timer(state, cfg, id, Timer::Reply(id), reply_due);
     }
 }
 
@@ -205,7 +213,7 @@ pub(super) fn withdraw_answer(state: &mut State, id: TicketId) {
 /// `served`: the agent handled it (resolved, or now waits on the customer), which counts
 /// for the queue's handle time, makes the agent the customer's sticky agent, and starts
 /// the agent's after-contact work, during which the slot stays taken.
-pub(super) fn release(state: &mut State, cfg: &Config, id: TicketId, at: Timestamp, served: bool) {
+pub(super) fn release(state: &mut State, cfg: &Fold<'_>, id: TicketId, at: Timestamp, served: bool) {
     let t = ticket_mut(state, id);
     let timers = t.offer_expires.is_some() || t.reply_due.is_some();
     let held = unhold(t, served, at);
@@ -237,7 +245,7 @@ pub(super) fn unhold(t: &mut Ticket, served: bool, at: Timestamp) -> Held {
     }
 }
 
-pub(super) fn close(state: &mut State, cfg: &Config, id: TicketId, status: TicketStatus, at: Timestamp) {
+pub(super) fn close(state: &mut State, cfg: &Fold<'_>, id: TicketId, status: TicketStatus, at: Timestamp) {
     let t = ticket_mut(state, id);
     let (was, has_sla) = (t.status, t.sla.is_some());
     let timers = t.offer_expires.is_some() || t.reply_due.is_some();
@@ -255,7 +263,7 @@ pub(super) fn close(state: &mut State, cfg: &Config, id: TicketId, status: Ticke
         None => {}
     }
     if resolved && let Some(ms) = cfg.follow_up_ms(ticket_ref(state, id).queue, ticket_ref(state, id).category) {
-        set_timer(state, id, Timer::FollowUp(id), Some(at.plus_ms(ms)));
+        set_timer(state, cfg, id, Timer::FollowUp(id), Some(at.plus_ms(ms)));
     }
     if has_sla {
         with_clocks(state, cfg, id, at, |sla, _, cal| {

@@ -1,7 +1,7 @@
 //! The timer set: a ticket's timers set and moved, and the due times of its next step
 //! and its expiry.
 
-use super::unknown_ticket;
+use super::{Fold, unknown_ticket};
 use crate::config::Config;
 use crate::id::TicketId;
 use crate::state::{State, Timer};
@@ -10,12 +10,12 @@ use crate::time::Timestamp;
 
 /// Sets one of a ticket's timers (its due time is a ticket field), keeping the timer set
 /// in step.
-pub(super) fn set_timer(state: &mut State, id: TicketId, timer: Timer, due: Option<Timestamp>) {
-    set_timers(state, id, &[(timer, due)]);
+pub(super) fn set_timer(state: &mut State, cfg: &Fold<'_>, id: TicketId, timer: Timer, due: Option<Timestamp>) {
+    set_timers(state, cfg, id, &[(timer, due)]);
 }
 
 /// Sets several of a ticket's timers with one lookup of the ticket.
-pub(super) fn set_timers(state: &mut State, id: TicketId, changes: &[(Timer, Option<Timestamp>)]) {
+pub(super) fn set_timers(state: &mut State, cfg: &Fold<'_>, id: TicketId, changes: &[(Timer, Option<Timestamp>)]) {
     let t = state.tickets.get_mut(id).unwrap_or_else(|| unknown_ticket(id));
     for &(timer, due) in changes {
         let field = match timer {
@@ -28,7 +28,7 @@ pub(super) fn set_timers(state: &mut State, id: TicketId, changes: &[(Timer, Opt
             Timer::Overflow(_) | Timer::WrapUp(_) | Timer::Sla(..) => unreachable!("not a ticket timer field"),
         };
         let old = std::mem::replace(field, due);
-        if !state.deferred_index {
+        if cfg.keep_index {
             let removed = retime(&mut state.timers, timer, old, due);
             debug_assert!(removed, "{timer:?} due {old:?} missing");
         }
