@@ -16,7 +16,7 @@
 //! timer's event at another time or a duplicated event is refused at the first event that
 //! departs from what the engine would have written, saying what that was.
 
-use crate::apply::{apply_projected, end_replay, fold_tables, fold_tables_projected, replay_projected};
+use crate::apply::{apply_projected, end_replay, fold_one, replay_projected};
 use crate::command::Command;
 use crate::config::Config;
 use crate::config::IncompatibleChange;
@@ -207,12 +207,7 @@ impl Replayer {
     /// The event does not fit; [`ReplayError::index`] counts from the first event pushed.
     /// Nothing is folded, and the replayer may still be finished with the events before.
     pub fn push(&mut self, e: &Event) -> Result<(), ReplayError> {
-        if let Err(why) = check(&self.state, e) {
-            return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason: why.to_string() });
-        }
-        fold_tables(&mut self.state, e);
-        self.pushed += 1;
-        Ok(())
+        self.push_with(e, &mut ())
     }
 
     /// [`Replayer::push`], folding `projection` beside the state (the metrics a restored
@@ -222,10 +217,14 @@ impl Replayer {
     /// # Errors
     /// As [`Replayer::push`]; the projection then sees nothing either.
     pub fn push_projected(&mut self, e: &Event, projection: &mut dyn Projection) -> Result<(), ReplayError> {
+        self.push_with(e, projection)
+    }
+
+    fn push_with<P: Projection + ?Sized>(&mut self, e: &Event, projection: &mut P) -> Result<(), ReplayError> {
         if let Err(why) = check(&self.state, e) {
             return Err(ReplayError { index: self.pushed, at: e.at(), event: e.name(), reason: why.to_string() });
         }
-        fold_tables_projected(&mut self.state, e, projection, false);
+        fold_one(&mut self.state, e, projection, false);
         self.pushed += 1;
         Ok(())
     }

@@ -40,7 +40,7 @@ use timers::{expiry, set_timer, step_due};
 
 /// Folds one event into the state.
 pub fn apply(state: &mut State, event: &Event) {
-    apply_one(state, event, false, true);
+    fold_one(state, event, &mut (), true);
 }
 
 /// What a fold reads besides the state and its event: the config, and whether it keeps the
@@ -84,9 +84,7 @@ fn apply_one(state: &mut State, event: &Event, taken_at_once: bool, keep_index: 
 /// `TicketAssigned` or `TicketOffered`) is never put into the waiting indexes only to be
 /// taken out again.
 pub fn apply_all(state: &mut State, events: &[Event]) {
-    for (i, e) in events.iter().enumerate() {
-        apply_one(state, e, taken_at_once(e, events.get(i + 1)), true);
-    }
+    fold_all(state, events, &mut ());
 }
 
 /// Whether `e` is a `TicketCreated` whose ticket `next` hands to an agent at once.
@@ -103,7 +101,7 @@ fn taken_at_once(e: &Event, next: Option<&Event>) -> bool {
 
 /// Folds one event into the state and `projection` beside it (see [`Projection`]).
 pub fn apply_projected(state: &mut State, event: &Event, projection: &mut dyn Projection) {
-    fold_tables_projected(state, event, projection, true);
+    fold_one(state, event, projection, true);
 }
 
 /// [`apply_all`], folding `projection` beside the state: it sees each event just before
@@ -125,12 +123,7 @@ pub(crate) fn fold_all<P: Projection + ?Sized>(state: &mut State, events: &[Even
 /// [`replay`], folding `projection` beside the state (a projection reads the tables,
 /// never the derived indexes that a replay builds at the end).
 pub fn replay_projected<'a>(events: impl IntoIterator<Item = &'a Event>, projection: &mut dyn Projection) -> State {
-    let mut state = State::new();
-    for e in events {
-        fold_tables_projected(&mut state, e, projection, false);
-    }
-    end_replay(&mut state);
-    state
+    replay_with(events, projection)
 }
 
 /// Folds events in order into a fresh state.
@@ -139,34 +132,30 @@ pub fn replay_projected<'a>(events: impl IntoIterator<Item = &'a Event>, project
 /// routing index, age indexes and timers, which are derived from them, are built once at
 /// the end.
 pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> State {
+    replay_with(events, &mut ())
+}
+
+/// [`replay_projected`] for a projection of a known type (none: `()`).
+fn replay_with<'a, P: Projection + ?Sized>(events: impl IntoIterator<Item = &'a Event>, projection: &mut P) -> State {
     let mut state = State::new();
     for e in events {
-        fold_tables(&mut state, e);
+        fold_one(&mut state, e, projection, false);
     }
     end_replay(&mut state);
     state
 }
 
-/// Folds one event into the tables only, leaving the routing index, age indexes and
-/// timers behind until [`end_replay`] builds them.
-pub(crate) fn fold_tables(state: &mut State, event: &Event) {
-    apply_one(state, event, false, false);
-}
-
-/// Folds one event and `projection` beside it; into the tables only unless `keep_index`.
-pub(crate) fn fold_tables_projected(
-    state: &mut State,
-    event: &Event,
-    projection: &mut dyn Projection,
-    keep_index: bool,
-) {
+/// Folds one event and `projection` beside it: the tables, and the derived indexes too if
+/// `keep_index` (see [`Fold`]).
+#[inline]
+pub(crate) fn fold_one<P: Projection + ?Sized>(state: &mut State, event: &Event, projection: &mut P, keep_index: bool) {
     projection.before(state, event);
     apply_one(state, event, false, keep_index);
     projection.after(state, event);
 }
 
 /// Builds the routing index, age indexes and timers that folds of the tables only
-/// ([`fold_tables`]) left behind.
+/// ([`fold_one`] without `keep_index`) left behind.
 pub(crate) fn end_replay(state: &mut State) {
     if state.config.is_some() {
         rebuild_index(state);
