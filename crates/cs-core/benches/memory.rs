@@ -5,38 +5,20 @@
 //! tickets: their share is reported separately). Run with
 //! `cargo bench -p cs-core --bench memory`.
 
-// A global allocator is unsafe by nature; this one only counts and forwards to the system
-// allocator. The library itself forbids unsafe code.
+// A global allocator is unsafe by nature; the shared one (common/alloc.rs) only counts and
+// forwards to the system allocator. The library itself forbids unsafe code.
 #![allow(unsafe_code)]
 
 use cs_core::{
     AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, LanguageSet, SkillId,
     SkillNeed, SkillNeeds, TeamId, TicketSpec, Timestamp, Urgency,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
+#[path = "common/alloc.rs"]
+mod alloc;
 
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size, Ordering::Relaxed);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+use alloc::LIVE;
 
 fn t(s: i64) -> Timestamp {
     Timestamp::from_secs(1_795_424_400 + s)

@@ -7,40 +7,22 @@
 //! this is no timed assertion) and the decision time flat (reported: times are noisy).
 //! Run with `cargo bench -p cs-core --bench soak`.
 
-// A global allocator is unsafe by nature; this one only counts and forwards to the system
-// allocator. The library itself forbids unsafe code.
+// A global allocator is unsafe by nature; the shared one (common/alloc.rs) only counts and
+// forwards to the system allocator. The library itself forbids unsafe code.
 #![allow(unsafe_code)]
 
 use cs_core::{
     AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, Engine, LanguageSet, SkillId, SkillNeed, SkillNeeds,
     TeamId, TicketId, TicketSpec, TicketStatus, Timestamp,
 };
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
+#[path = "common/alloc.rs"]
+mod alloc;
 
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size(), Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size, Ordering::Relaxed);
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+use alloc::LIVE;
 
 const DAY_S: i64 = 86_400;
 const DAYS: i64 = 30;

@@ -79,14 +79,7 @@ impl<P: Projection> Engine<P> {
     /// outbox even if the command is then rejected, because they would have happened
     /// anyway. A rejected command adds nothing of its own.
     pub fn execute(&mut self, cmd: &Command) -> Result<(), Rejection> {
-        let mut parts = Parts {
-            state: &mut self.state,
-            projection: projection_of(&mut self.projection),
-            outbox: &mut self.outbox,
-            agenda: &mut self.agenda,
-            released: &mut self.released,
-        };
-        parts.execute(cmd)
+        self.parts().execute(cmd)
     }
 
     /// Fires every timer due at or before `now`.
@@ -95,14 +88,19 @@ impl<P: Projection> Engine<P> {
         if self.state.config.is_none() || self.state.next_deadline().is_none_or(|t| t > now) {
             return;
         }
-        let mut parts = Parts {
+        self.parts().fire_due(now);
+    }
+
+    /// The engine's parts, borrowed for one decision (a command, or the timers due).
+    #[inline]
+    fn parts(&mut self) -> Parts<'_> {
+        Parts {
             state: &mut self.state,
             projection: projection_of(&mut self.projection),
             outbox: &mut self.outbox,
             agenda: &mut self.agenda,
             released: &mut self.released,
-        };
-        parts.fire_due(now);
+        }
     }
 
     /// The next time a timer is due.

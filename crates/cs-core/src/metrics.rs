@@ -747,23 +747,13 @@ impl Metrics {
         if all.busy == 0 && all.staffed == 0 {
             return; // so is the team
         }
-        // Mostly both ends lie in the newest interval.
-        if let Some(i) = self.intervals.back_mut()
-            && from >= i.start
-            && until.since(i.start) <= INTERVAL_MS
-        {
-            let ms = until.since(from).max(0) as u64;
-            all.add_to(&mut i.total, ms);
-            run.add_to(i.teams.get_mut(team), ms);
-            all.add_to(&mut self.total, ms);
-            run.add_to(&mut self.teams[team], ms);
+        if from >= until {
             return;
         }
-        if from < until {
-            let ms = until.since(from) as u64;
-            all.add_to(&mut self.total, ms);
-            run.add_to(&mut self.teams[team], ms);
-        }
+        let ms = until.since(from) as u64;
+        all.add_to(&mut self.total, ms);
+        run.add_to(&mut self.teams[team], ms);
+        // Mostly both ends lie in the newest interval: `spread` takes that case first.
         self.spread(from, until, |i, ms| {
             all.add_to(&mut i.total, ms);
             run.add_to(i.teams.get_mut(team), ms);
