@@ -17,8 +17,8 @@
 //! tickets are picked at once.
 //!
 //! The index shrinks as well as grows: a pool whose last member leaves its profile is
-//! dropped, and empty buckets are kept only for a while (at most as many as
-//! [`IDLE_BUCKETS_KEPT`] or the non-empty ones) before their slots are recycled, so an
+//! dropped, and empty buckets are kept only while their classes are in use (see
+//! [`IDLE_BUCKETS_KEPT`]) before their slots are recycled, so an
 //! engine that runs for months holds the classes and profiles in use, not all ever seen.
 //! `limits.requirement_classes_max` bounds the classes with waiting tickets.
 //!
@@ -101,6 +101,11 @@ pub(crate) struct Bucket {
     pub live: bool,
     /// The bucket is in [`RoutingIndex::idle`].
     pub idle_queued: bool,
+    /// When its class was last seen: a ticket put in it, an arrival of its class taken at
+    /// once, its last ticket gone.
+    pub seen: Timestamp,
+    /// When it was last put at the back of [`RoutingIndex::idle`].
+    pub queued_at: Timestamp,
 }
 
 impl Bucket {
@@ -115,15 +120,27 @@ impl Bucket {
             overflow_pools: Vec::new(),
             live: false,
             idle_queued: false,
+            seen: Timestamp(0),
+            queued_at: Timestamp(0),
         }
     }
 }
 
 /// How many empty buckets are kept for their class's next ticket at least (more while
-/// more buckets have waiting tickets: as many empty ones as non-empty ones). Past that the
-/// longest idle are dropped and their slots recycled, so the index follows the classes in
-/// use, not every class ever seen.
+/// more buckets have waiting tickets: as many empty ones as non-empty ones). Past that an
+/// empty bucket is dropped, and its slot recycled, once its class has not been seen (a
+/// ticket put in it, an arrival of its class taken at once, its last ticket gone) for
+/// [`IDLE_BUCKET_KEEP_MS`], or when more than [`IDLE_BUCKETS_MAX`] are empty: so the index
+/// follows the classes in use, not every class ever seen, and a class in use keeps its
+/// bucket between its tickets.
 pub(crate) const IDLE_BUCKETS_KEPT: usize = 64;
+
+/// How long an empty bucket is kept past [`IDLE_BUCKETS_KEPT`] after its class was last
+/// seen: an hour.
+pub(crate) const IDLE_BUCKET_KEEP_MS: i64 = 3_600_000;
+
+/// At most this many empty buckets are kept, however recently their classes were seen.
+pub(crate) const IDLE_BUCKETS_MAX: usize = 10_000;
 
 /// The routing profile shared by the agents of a pool.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -333,12 +350,15 @@ impl RoutingIndex {
     }
 
     /// The bucket for these coordinates, created (with its pool relations) if new.
-    pub(crate) fn bucket(&mut self, cfg: &Config, queue: QueueId, step: u8, req: ReqKey) -> BucketId {
+    /// `now`: the time its class is seen (see [`IDLE_BUCKETS_KEPT`]).
+    pub(crate) fn bucket(&mut self, cfg: &Config, queue: QueueId, step: u8, req: ReqKey, now: Timestamp) -> BucketId {
         if let Some(b) = self.last_bucket_if(queue, step, &req) {
+            self.buckets[b as usize].seen = now;
             return b;
         }
         if let Some(&b) = self.bucket_ids.get(&(queue, step, req)) {
             self.last_bucket = Some(((queue, step, req), b));
+            self.buckets[b as usize].seen = now;
             return b;
         }
         let eff = effective_needs(cfg, queue, step, &req.needs);
@@ -353,6 +373,8 @@ impl RoutingIndex {
             overflow_pools,
             live: true,
             idle_queued: false,
+            seen: now,
+            queued_at: now,
         };
         let id = match self.free_buckets.pop() {
             Some(id) => {
@@ -367,7 +389,7 @@ impl RoutingIndex {
         self.bucket_ids.insert((queue, step, req), id);
         // Empty until its first ticket: idle from the start (a bucket made only to remember
         // its pools for arrivals taken at once may never hold one).
-        self.went_idle(id);
+        self.went_idle(id, now);
         self.last_bucket = Some(((queue, step, req), id));
         id
     }
@@ -432,7 +454,8 @@ impl RoutingIndex {
     /// lists of its pools and becomes idle. Fails loudly if the ticket is not there: the
     /// key was worked out again from the ticket, and a key that changed unseen would
     /// otherwise leave a stale entry behind.
-    pub(crate) fn remove_waiting(&mut self, b: BucketId, wk: &WaitKey) {
+    /// `now`: the time of the removal.
+    pub(crate) fn remove_waiting(&mut self, b: BucketId, wk: &WaitKey, now: Timestamp) {
         let bucket = &mut self.buckets[b as usize];
         let removed = bucket.waiting.remove(wk);
         assert!(removed, "ticket {} missing from its bucket", wk.ticket);
@@ -456,25 +479,47 @@ impl RoutingIndex {
         for &(p, _) in &bucket.overflow_pools {
             unlist(&mut self.pools[p as usize].overflow_active);
         }
-        self.went_idle(b);
+        self.went_idle(b, now);
     }
 
-    /// Queues empty bucket `b` as idle, and drops the longest idle buckets past what is
-    /// kept ([`IDLE_BUCKETS_KEPT`], or as many as buckets in use).
-    fn went_idle(&mut self, b: BucketId) {
+    /// Queues empty bucket `b` as idle at `now`, and drops the idle buckets past what is
+    /// kept (see [`IDLE_BUCKETS_KEPT`]), from the front of the queue: one whose class was
+    /// not seen for [`IDLE_BUCKET_KEEP_MS`] (or any, while more than [`IDLE_BUCKETS_MAX`]
+    /// are queued) is dropped; one seen more recently but after it was queued goes to the
+    /// back (a second chance); the first seen recently and not since it was queued ends
+    /// the pass (those behind it were mostly queued later: a bucket may stay a little
+    /// longer than the hour, never past the maximum).
+    fn went_idle(&mut self, b: BucketId, now: Timestamp) {
         let bucket = &mut self.buckets[b as usize];
+        bucket.seen = now;
         if !bucket.idle_queued {
             bucket.idle_queued = true;
+            bucket.queued_at = now;
             self.idle.push_back(b);
         }
         let kept = IDLE_BUCKETS_KEPT.max(self.active_n);
         while self.idle.len() > kept {
-            let old = self.idle.pop_front().expect("more idle than kept");
+            let old = *self.idle.front().expect("more idle than kept");
             let bucket = &mut self.buckets[old as usize];
-            bucket.idle_queued = false;
-            if bucket.waiting.is_empty() {
-                self.drop_bucket(old);
+            if !bucket.waiting.is_empty() {
+                // In use again: no longer idle.
+                self.idle.pop_front();
+                bucket.idle_queued = false;
+                continue;
             }
+            if now.since(bucket.seen) < IDLE_BUCKET_KEEP_MS && self.idle.len() <= IDLE_BUCKETS_MAX {
+                if bucket.seen == bucket.queued_at {
+                    break;
+                }
+                // Seen since it was queued: to the back, as if queued then.
+                self.idle.pop_front();
+                bucket.queued_at = bucket.seen;
+                self.idle.push_back(old);
+                continue;
+            }
+            self.idle.pop_front();
+            bucket.idle_queued = false;
+            self.drop_bucket(old);
         }
     }
 

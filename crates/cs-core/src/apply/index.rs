@@ -42,7 +42,7 @@ pub(super) fn rebuild_index(state: &mut State) {
         t.prio_deadline = None;
     }
     let waiting: Vec<TicketId> = state.tickets.iter().filter(|t| t.is_waiting()).map(|t| t.id).collect();
-    let fold = Fold { cfg: &config, keep_index: true };
+    let fold = Fold { cfg: &config, keep_index: true, at: now };
     for id in waiting {
         index_waiting(state, &fold, id);
     }
@@ -117,7 +117,7 @@ pub(super) fn index_waiting(state: &mut State, cfg: &Fold<'_>, id: TicketId) {
         assert!(inserted, "ticket {id} pinned twice");
         return;
     }
-    let b = state.index.bucket(cfg, queue, step, req);
+    let b = state.index.bucket(cfg, queue, step, req, cfg.at);
     state.index.insert_waiting(b, wk);
     let ranked = state.index.ranks[queue.index()].insert(wk);
     assert!(ranked, "ticket {id} ranked twice");
@@ -138,7 +138,7 @@ pub(super) fn unindex_waiting(state: &mut State, cfg: &Fold<'_>, id: TicketId) {
         assert!(removed, "ticket {id} missing from its pinned set");
     } else {
         let b = bucket.unwrap_or_else(|| panic!("ticket {id} is not in a bucket"));
-        state.index.remove_waiting(b, &wk);
+        state.index.remove_waiting(b, &wk, cfg.at);
         let unranked = state.index.ranks[queue.index()].remove(&wk);
         assert!(unranked, "ticket {id} missing from its queue's ranks");
     }

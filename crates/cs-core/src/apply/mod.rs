@@ -51,6 +51,8 @@ pub fn apply(state: &mut State, event: &Event) {
 pub(super) struct Fold<'a> {
     cfg: &'a Config,
     pub(super) keep_index: bool,
+    /// The event's time (the routing index notes when it last saw a requirement class).
+    pub(super) at: Timestamp,
 }
 
 impl std::ops::Deref for Fold<'_> {
@@ -73,7 +75,7 @@ fn apply_one(state: &mut State, event: &Event, taken_at_once: bool, keep_index: 
         let cfg = state.config.clone().expect("first event configures the engine");
         state.tickets.retire_due(at, cfg.limits.closed_ticket_retention_ms, &mut state.ticket_keys);
         forget_customers(state, at, cfg.limits.customer_memory_ms);
-        apply_configured(state, &Fold { cfg: &cfg, keep_index }, event, at, taken_at_once);
+        apply_configured(state, &Fold { cfg: &cfg, keep_index, at }, event, at, taken_at_once);
     }
     state.last_at = state.last_at.max(at);
     state.events_applied += 1;

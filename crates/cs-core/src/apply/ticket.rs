@@ -111,7 +111,7 @@ pub(super) fn created(
             // requirement class), so that the next such arrival finds the pools that fit
             // it without working them out.
             if cfg.keep_index {
-                state.index.bucket(cfg, queue, 0, req);
+                state.index.bucket(cfg, queue, 0, req, cfg.at);
             }
         } else {
             enqueue(state, cfg, ticket, at);

@@ -241,14 +241,17 @@ impl<'a, 'o> Decider<'a, 'o> {
     }
 
     /// Starts a pure decision: checks the command, then puts the timers due at its time
-    /// and the command itself on the agenda.
+    /// and the command itself on the agenda; with no timer due, decides the command at once
+    /// (most commands: no agenda to allocate).
     fn start(&mut self, cmd: &Command) -> Result<(), Rejection> {
         self.check(cmd)?;
-        self.agenda.push(Task::Command);
-        if self.base().config.is_some() {
+        let s = self.base();
+        if s.config.is_some() && s.timers.first().is_some_and(|&(due, _)| due <= cmd.at()) {
+            self.agenda.push(Task::Command);
             self.agenda.push(Task::Timers { now: cmd.at() });
+            return Ok(());
         }
-        Ok(())
+        self.command(cmd)
     }
 
     /// Runs the agenda until it is empty or, in a pure step, until the next task would

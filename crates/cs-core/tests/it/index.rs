@@ -77,6 +77,33 @@ fn a_limit_of_zero_classes_is_a_config_error() {
     assert!(err.contains("limits.requirement_classes_max"), "{err}");
 }
 
+/// Empty buckets of classes seen within the hour are kept past the 64 kept in any case (a
+/// class in use keeps its pools between its tickets, however many classes are in use);
+/// an hour later they go.
+#[test]
+fn empty_buckets_of_classes_in_use_are_kept_for_an_hour() {
+    let mut e = engine("");
+    // 150 classes, a ticket each, abandoned a second later: 150 empty buckets.
+    let mut customer = 0;
+    for round in 0..150u16 {
+        let (skill, min) = (round % 64, 1 + (round / 64) as u8);
+        customer += 1;
+        e.execute(&ticket(1, customer, skill, min)).unwrap();
+    }
+    for id in 0..150 {
+        e.execute(&Command::Abandon { at: t(2), ticket: TicketId(id) }).unwrap();
+    }
+    let c = e.state().index_counts();
+    assert_eq!((c.buckets, c.empty_buckets), (150, 150), "{c:?}");
+    // An hour and a second later one more class comes and goes: the others were not seen
+    // for an hour, and all but 64 go.
+    e.execute(&ticket(3_603, 999, 0, 5)).unwrap();
+    e.execute(&Command::Abandon { at: t(3_604), ticket: TicketId(150) }).unwrap();
+    let c = e.state().index_counts();
+    assert_eq!(c.empty_buckets, 64, "{c:?}");
+    assert_eq!(e.state().check_index(), Ok(()));
+}
+
 #[test]
 fn classes_that_stop_and_agents_that_leave_leave_nothing_behind() {
     let mut e = engine("");
@@ -84,8 +111,10 @@ fn classes_that_stop_and_agents_that_leave_leave_nothing_behind() {
     let all: Vec<(SkillId, u8)> = (0..64).map(|s| (SkillId(s), 5)).collect();
     let mut customer = 0;
     let mut at = 1;
-    // 300 classes come and go, each with a few waiting tickets that are then abandoned.
+    // 300 classes come and go, each with a few waiting tickets that are then abandoned,
+    // an hour and a second apart: past the hour an empty bucket's class is not in use.
     for round in 0..300u16 {
+        at += 3_601;
         let (skill, min) = (round % 64, 1 + (round / 64) as u8);
         let first = e.state().next_ticket_id().0;
         for _ in 0..3 {
