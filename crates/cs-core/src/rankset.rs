@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 /// Keys per block, at least (a split makes two of this many); a block splits above twice
 /// this and merges with a neighbour below a quarter of it. Small, because inserting into
 /// or removing from a block moves half of it on average, and most queues are short.
-const BLOCK: usize = 32;
+const BLOCK: usize = 64;
 
 /// A wait key as held here: the fields that order it (`avoids` never decides the order,
 /// ids being unique), 32 bytes where a `WaitKey` takes 40, so blocks move less.
