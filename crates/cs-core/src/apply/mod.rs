@@ -322,16 +322,11 @@ fn apply_other(state: &mut State, cfg: &Fold<'_>, event: &Event, at: Timestamp) 
             enqueue(state, cfg, *ticket, at);
         }
         Event::TicketTransferred { ticket, queue, .. } => {
-            let t = ticket_ref(state, *ticket);
-            match t.status {
-                TicketStatus::Queued => dequeue(state, cfg, *ticket, at),
-                TicketStatus::Assigned | TicketStatus::Offered => {
-                    let from = t.agent.expect("held ticket has an agent");
-                    release(state, cfg, *ticket, at, false);
-                    avoid(ticket_mut(state, *ticket), from);
-                }
-                TicketStatus::WaitingOnCustomer | TicketStatus::OnHold => {}
-                other => panic!("closed ticket {ticket} transferred while {other:?}"),
+            if let Err(other) = leave_line_or_agent(state, cfg, *ticket, at) {
+                assert!(
+                    matches!(other, TicketStatus::WaitingOnCustomer | TicketStatus::OnHold),
+                    "closed ticket {ticket} transferred while {other:?}"
+                );
             }
             let q = cfg.queue(*queue);
             let t = ticket_mut(state, *ticket);
@@ -439,16 +434,9 @@ fn apply_other(state: &mut State, cfg: &Fold<'_>, event: &Event, at: Timestamp) 
             set_timer(state, cfg, *ticket, Timer::FollowUp(*ticket), None);
         }
         Event::TicketEscalated { ticket, tier, queue, trigger, rule, boost, .. } => {
-            let t = ticket_ref(state, *ticket);
-            let from_tier = cfg.escalation.tier_of(t.queue);
-            match t.status {
-                TicketStatus::Queued => dequeue(state, cfg, *ticket, at),
-                TicketStatus::Assigned | TicketStatus::Offered => {
-                    let from = t.agent.expect("held ticket has an agent");
-                    release(state, cfg, *ticket, at, false);
-                    avoid(ticket_mut(state, *ticket), from);
-                }
-                other => panic!("ticket {ticket} escalated while {other:?}"),
+            let from_tier = cfg.escalation.tier_of(ticket_ref(state, *ticket).queue);
+            if let Err(other) = leave_line_or_agent(state, cfg, *ticket, at) {
+                panic!("ticket {ticket} escalated while {other:?}");
             }
             let q = cfg.queue(*queue);
             let t = ticket_mut(state, *ticket);
@@ -479,6 +467,22 @@ fn apply_other(state: &mut State, cfg: &Fold<'_>, event: &Event, at: Timestamp) 
             refresh_overflow(state, cfg, *queue, at);
         }
     }
+}
+
+/// Takes a ticket that moves to another queue out of where it is: out of line if it waits,
+/// or from its agent (who it then avoids) if it is held or offered. Its status otherwise.
+fn leave_line_or_agent(state: &mut State, cfg: &Fold<'_>, ticket: TicketId, at: Timestamp) -> Result<(), TicketStatus> {
+    let t = ticket_ref(state, ticket);
+    match t.status {
+        TicketStatus::Queued => dequeue(state, cfg, ticket, at),
+        TicketStatus::Assigned | TicketStatus::Offered => {
+            let from = t.agent.expect("held ticket has an agent");
+            release(state, cfg, ticket, at, false);
+            avoid(ticket_mut(state, ticket), from);
+        }
+        other => return Err(other),
+    }
+    Ok(())
 }
 
 fn configure(state: &mut State, config: &Arc<Config>, at: Timestamp, keep_index: bool) {

@@ -71,22 +71,23 @@ impl Decider<'_, '_> {
         let s = self.base();
         let cfg = s.config();
         let at = m.at;
-        // The freed agents whose best ticket is not known: read it (a ticket reserved for
-        // one of them by sticky routing goes to it at once).
-        while let Some(agent) = m.fresh.pop() {
-            match best_of_agent(s, agent, at) {
-                Some(AgentBest::Sticky(pick)) => {
-                    m.fresh.push(agent);
-                    return Some(Next::Sticky(agent, pick));
+        // The best of the freed agents' best tickets. Those whose best ticket is not known
+        // (new, or stale) are read first; a ticket reserved for one of them by sticky
+        // routing goes to it at once. An entry whose ticket went to someone else or whose
+        // agent took another ticket may be worse now, never better (tickets only leave,
+        // loads only grow): it is read again and put back.
+        loop {
+            while let Some(agent) = m.fresh.pop() {
+                match best_of_agent(s, agent, at) {
+                    Some(AgentBest::Sticky(pick)) => {
+                        m.fresh.push(agent);
+                        return Some(Next::Sticky(agent, pick));
+                    }
+                    Some(AgentBest::Ticket(rank, load)) => m.freed.push(Reverse((rank, agent, load))),
+                    None => {}
                 }
-                Some(AgentBest::Ticket(rank, load)) => m.freed.push(Reverse((rank, agent, load))),
-                None => {}
             }
-        }
-        // The best of the freed agents' best tickets. An entry whose ticket went to someone
-        // else or whose agent took another ticket may be worse now, never better (tickets
-        // only leave, loads only grow): read it again and put it back.
-        while let Some(&Reverse((rank, agent, load))) = m.freed.peek() {
+            let Some(&Reverse((rank, agent, load))) = m.freed.peek() else { break };
             let a = &s.agents[agent.index()];
             let current = a.presence == Presence::Available
                 && a.load == load
@@ -97,14 +98,7 @@ impl Decider<'_, '_> {
                 break;
             }
             m.freed.pop();
-            match best_of_agent(s, agent, at) {
-                Some(AgentBest::Sticky(pick)) => {
-                    m.fresh.push(agent);
-                    return Some(Next::Sticky(agent, pick));
-                }
-                Some(AgentBest::Ticket(rank, load)) => m.freed.push(Reverse((rank, agent, load))),
-                None => {}
-            }
+            m.fresh.push(agent);
         }
         // A queue whose helpers are all busy has no ticket anyone could take.
         m.streams.retain(|st| st.helpers.iter().any(|&(p, c)| s.index.pools[p as usize].has_free(c)));
