@@ -3,15 +3,19 @@
 //! A scenario describes demand (queues with arrival, handle-time, patience and customer
 //! models, optional bots) and supply (teams of agents with skills, capacity and shifts),
 //! plus the engine's own routing rules, which pass through untouched: a queue's `engine`
-//! table holds any `cs_core::config::QueueSpec` field and the top-level `[engine]` table
-//! any other `cs_core::ConfigSpec` section. The simulator builds the core configuration
-//! generically, as a TOML value deserialised into `ConfigSpec`, so sections the core
-//! gains later work in scenarios unchanged.
+//! table holds any `cs_core::config::QueueSpec` field, a team's any `TeamSpec` field and
+//! the top-level `[engine]` table any other `cs_core::ConfigSpec` section. Each is
+//! overlaid on the keys the scenario generates for it (a queue's `name`, `channels`,
+//! `skills`, `service_level_s`; a team's `name`, `tier`, `wrap_up_s`) and read into the
+//! core's own type through `serde_path_to_error`, so sections the core gains later work in
+//! scenarios unchanged and a bad engine key or value is reported at its scenario path
+//! (`queues[1].engine.overflow.open_waiting`) with the core's serde message.
 //!
 //! Loading reads the file's shape with serde (module `shape`, through
 //! `serde_path_to_error`): the first unknown key or wrongly typed value stops it, reported
-//! at its path. The value checks that follow report every problem at once. Each problem
-//! has the file, the field path and the reason ([`ScenarioError`]).
+//! at its path. The value checks that follow, the engine tables among them, report every
+//! problem at once. Each problem has the file, the field path and the reason
+//! ([`ScenarioError`]).
 
 use crate::arrivals::{BaseRate, DAY_S, RateModel, Surge};
 use crate::dist::{Dist, to_ms};
@@ -38,7 +42,8 @@ pub const DEFAULT_CUSTOMER_POOL: u32 = 10_000;
 pub const DEFAULT_CLOSED_TICKET_RETENTION_S: u32 = 60;
 /// Customer memory the simulator gives the engine unless `[engine.limits]` sets
 /// `customer_memory_s`, when some queue has repeat customers (otherwise every customer is
-/// new and 60 s is given); raised to the longest `*window_s` in the engine tables.
+/// new and 60 s is given); raised to the longest window the engine rules name (sticky
+/// routing, repeat-contact escalation).
 pub const DEFAULT_CUSTOMER_MEMORY_S: u32 = 86_400;
 /// How long after resolution (or after the last follow-up) a closed ticket is kept, and
 /// so may be reopened, when a scenario has reopens and sets no retention: a day.
@@ -745,7 +750,7 @@ mod shape {
         pub customers: Option<Customers>,
         pub queues: Option<Vec<Queue>>,
         pub teams: Option<Vec<Team>>,
-        /// Passed to the core (checked against `cs_core::ConfigSpec` key by key).
+        /// Passed to the core: read into `cs_core::ConfigSpec` when the configuration is built.
         pub engine: Option<Table>,
     }
 
@@ -774,7 +779,8 @@ mod shape {
         pub conversation: Option<Conversation>,
         pub reopen: Option<Reopen>,
         pub transfer: Option<Transfer>,
-        /// Passed to the core (checked against `cs_core::config::QueueSpec` key by key).
+        /// Passed to the core: read into `cs_core::config::QueueSpec` with the queue's
+        /// generated keys when the configuration is built.
         pub engine: Option<Table>,
     }
 
@@ -838,7 +844,8 @@ mod shape {
         /// The core's own type for the team's `tier`.
         pub tier: Option<cs_core::SupportTier>,
         pub at_shift_end: Option<Str>,
-        /// Passed to the core (checked against `cs_core::config::TeamSpec` key by key).
+        /// Passed to the core: read into `cs_core::config::TeamSpec` with the team's
+        /// generated keys when the configuration is built.
         pub engine: Option<Table>,
     }
 
@@ -2018,12 +2025,6 @@ fn push_unique(list: &mut Vec<String>, name: &str) {
     }
 }
 
-fn string_list(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
-}
-
 /// The scenario field a key of a generated team table came from.
 fn team_field(raw: &RawScenario, i: usize, key: &str, rest: &str) -> String {
     if raw.teams[i].engine.contains_key(key) {
@@ -2076,215 +2077,188 @@ fn map_config_path(raw: &RawScenario, path: &str) -> String {
     }
 }
 
-/// The largest number under `key`, anywhere in `v`, or in a table under `key` (0 if none).
-fn longest_key(v: &Value, key: &str) -> f64 {
-    let number = |v: &Value| match v {
-        Value::Integer(i) => *i as f64,
-        Value::Float(f) if f.is_finite() => *f,
-        _ => 0.0,
-    };
-    match v {
-        Value::Table(t) => t
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Table(inner) if k.starts_with(key) => inner.values().map(number).fold(0.0, f64::max),
-                v if k == key => number(v),
-                v => longest_key(v, key),
-            })
-            .fold(0.0, f64::max),
-        Value::Array(a) => a.iter().map(|v| longest_key(v, key)).fold(0.0, f64::max),
-        _ => 0.0,
-    }
+/// The longest follow-up delay the engine rules set (a queue's `follow_up_after_s`,
+/// `follow_up_after_s_by_category`), seconds (0 if none).
+fn longest_follow_up_s(spec: &ConfigSpec) -> f64 {
+    spec.follow_up_after_s_by_category
+        .values()
+        .copied()
+        .chain(spec.queues.iter().filter_map(|q| q.follow_up_after_s))
+        .filter(|s| s.is_finite())
+        .fold(0.0, f64::max)
 }
 
-/// The largest number under any key ending in `window_s`, anywhere in `v` (0 if none).
-fn longest_window(v: &Value) -> f64 {
-    match v {
-        Value::Table(t) => t
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Integer(i) if k.ends_with("window_s") => *i as f64,
-                Value::Float(f) if k.ends_with("window_s") && f.is_finite() => *f,
-                v => longest_window(v),
-            })
-            .fold(0.0, f64::max),
-        Value::Array(a) => a.iter().map(longest_window).fold(0.0, f64::max),
-        _ => 0.0,
-    }
+/// The longest window the engine rules name (a queue's sticky `window_s`, a repeat-contact
+/// rule's `window_s`), seconds (0 if none). A window the core gains goes here too.
+fn longest_window_s(spec: &ConfigSpec) -> f64 {
+    let sticky = spec.queues.iter().filter_map(|q| q.sticky.as_ref().map(|s| s.window_s));
+    let rules = spec.escalation.iter().flat_map(|e| e.rules.iter().filter_map(|r| r.window_s));
+    sticky.chain(rules).filter(|s| s.is_finite()).fold(0.0, f64::max)
 }
 
-fn tomlify(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 9e15 { Value::Integer(v as i64) } else { Value::Float(v) }
+/// Seconds as a whole `u32` limit, rounded up (and clamped).
+fn limit_s(v: f64) -> u32 {
+    (v.ceil() as i64).clamp(0, i64::from(u32::MAX)) as u32
 }
 
-fn error_message(e: &toml::de::Error) -> String {
-    e.message().trim().to_owned()
+/// A team's table for the core's `TeamSpec`: its generated keys (`name`, `tier`,
+/// `wrap_up_s`) overlaid with its `engine` table (but `name`, refused there).
+fn team_table(t: &RawTeam) -> Table {
+    let mut tt = Table::new();
+    tt.insert("name".into(), Value::String(t.name.clone()));
+    if let Some(tier) = t.tier
+        && let Ok(v) = Value::try_from(tier)
+    {
+        tt.insert("tier".into(), v);
+    }
+    if let Some(w) = t.wrap_up_s {
+        tt.insert("wrap_up_s".into(), Value::Float(w));
+    }
+    for (k, v) in t.engine.iter().filter(|(k, _)| k.as_str() != "name") {
+        tt.insert(k.clone(), v.clone());
+    }
+    tt
 }
 
-/// Deserialises `key = value` alone into the core's `T` (with `base` for its required
-/// fields), returning the core's complaint, if any.
-fn key_problem<T: serde::de::DeserializeOwned>(base: &Table, key: &str, value: &Value) -> Option<String> {
-    let mut one = base.clone();
-    one.insert(key.to_owned(), value.clone());
-    Value::Table(one).try_into::<T>().err().map(|e| error_message(&e))
+/// A queue's table for the core's `QueueSpec`: its generated keys (`name`, `channels`,
+/// `skills`, `service_level_s`) overlaid with its `engine` table (but `name` and `skills`,
+/// refused there).
+fn queue_table(q: &RawQueue, service_level_s: f64) -> Table {
+    let mut qt = Table::new();
+    qt.insert("name".into(), Value::String(q.name.clone()));
+    if let Some(channel) = q.channel {
+        qt.insert("channels".into(), Value::Array(vec![Value::String(channel.name().into())]));
+    }
+    let mut needs = Table::new();
+    for (s, l) in &q.skills {
+        let l = needs.get(s).and_then(Value::as_integer).map_or(i64::from(*l), |old| old.max(i64::from(*l)));
+        needs.insert(s.clone(), Value::Integer(l));
+    }
+    qt.insert("skills".into(), Value::Table(needs));
+    qt.insert("service_level_s".into(), Value::Float(service_level_s));
+    for (k, v) in q.engine.iter().filter(|(k, _)| !matches!(k.as_str(), "name" | "skills")) {
+        qt.insert(k.clone(), v.clone());
+    }
+    qt
 }
 
-fn name_table(name: &str) -> Table {
-    let mut t = Table::new();
-    t.insert("name".into(), Value::String(name.into()));
-    t
-}
-
-fn config_base() -> Table {
-    let mut t = Table::new();
-    t.insert("skills".into(), Value::Array(vec![]));
-    t.insert("queues".into(), Value::Array(vec![]));
-    t
-}
-
-/// Checks every key of every `engine` table against the core's serde form, so that a
-/// misspelt or mistyped engine setting is reported even when other problems stop the
-/// scenario from building.
-fn check_engine_tables(raw: &RawScenario, cx: &mut Cx) {
-    for (i, t) in raw.teams.iter().enumerate() {
-        for (k, v) in t.engine.iter().filter(|(k, _)| k.as_str() != "name") {
-            if let Some(m) = key_problem::<TeamSpec>(&name_table("t"), k, v) {
-                cx.add(format!("teams[{i}].engine.{k}"), m);
-            }
-        }
-    }
-    for (i, q) in raw.queues.iter().enumerate() {
-        for (k, v) in q.engine.iter().filter(|(k, _)| !matches!(k.as_str(), "name" | "skills")) {
-            if let Some(m) = key_problem::<QueueSpec>(&name_table("q"), k, v) {
-                cx.add(format!("queues[{i}].engine.{k}"), m);
-            }
-        }
-    }
-    for (k, v) in raw.engine.iter().filter(|(k, _)| !matches!(k.as_str(), "queues" | "teams" | "skills")) {
-        if let Some(m) = key_problem::<ConfigSpec>(&config_base(), k, v) {
-            cx.add(format!("engine.{k}"), m);
-        }
-    }
-}
-
-fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
-    check_engine_tables(raw, cx);
-    if !cx.problems.is_empty() {
-        // Names and references are unreliable until the scenario itself reads cleanly;
-        // only the plainest service check can be made.
-        check_service_raw(raw, cx);
-        return None;
-    }
-    let (Some(start), Some(duration_s)) = (raw.start, raw.duration_s) else { return None };
-    // Names, in order of first appearance.
-    let mut skills = Vec::new();
-    for q in &raw.queues {
-        for (s, _) in &q.skills {
-            push_unique(&mut skills, s);
-        }
-    }
-    for t in &raw.teams {
-        for (s, _) in &t.skills {
-            push_unique(&mut skills, s);
-        }
-    }
-    let mut languages = string_list(raw.engine.get("languages"));
-    for t in &raw.teams {
-        for l in &t.languages {
-            push_unique(&mut languages, l);
-        }
-    }
-    for q in &raw.queues {
-        for (_, l) in &q.mix.languages {
-            push_unique(&mut languages, l);
-        }
-    }
-    let mut categories = string_list(raw.engine.get("categories"));
-    for q in &raw.queues {
-        for (_, c) in &q.mix.categories {
-            push_unique(&mut categories, c);
-        }
-        for (c, _) in &q.handle_by_category {
-            push_unique(&mut categories, c);
-        }
-    }
-    let strings = |v: &[String]| Value::Array(v.iter().cloned().map(Value::String).collect());
-
-    // Teams and queues: generated fields overlaid with their `engine` tables.
-    let mut teams = Vec::new();
-    for t in &raw.teams {
-        let mut tt = Table::new();
-        tt.insert("name".into(), Value::String(t.name.clone()));
-        if let Some(tier) = t.tier
-            && let Ok(v) = Value::try_from(tier)
-        {
-            tt.insert("tier".into(), v);
-        }
-        if let Some(w) = t.wrap_up_s {
-            tt.insert("wrap_up_s".into(), tomlify(w));
-        }
-        for (k, v) in &t.engine {
-            tt.insert(k.clone(), v.clone());
-        }
-        teams.push(tt);
-    }
-    let mut queues = Vec::new();
-    for q in &raw.queues {
-        let mut qt = Table::new();
-        qt.insert("name".into(), Value::String(q.name.clone()));
-        let channel = q.channel.expect("checked").name();
-        qt.insert("channels".into(), Value::Array(vec![Value::String(channel.into())]));
-        let mut needs = Table::new();
-        for (s, l) in &q.skills {
-            let l = needs.get(s).and_then(Value::as_integer).map_or(i64::from(*l), |old| old.max(i64::from(*l)));
-            needs.insert(s.clone(), Value::Integer(l));
-        }
-        qt.insert("skills".into(), Value::Table(needs));
-        qt.insert("service_level_s".into(), tomlify(raw.target_s));
-        for (k, v) in &q.engine {
-            qt.insert(k.clone(), v.clone());
-        }
-        queues.push(qt);
-    }
-
-    // The generated keys (engine keys were checked above), one at a time, so that a bad
-    // one is reported under its scenario path (the core's serde errors carry no path).
-    let mut ok = true;
-    for (i, tt) in teams.iter().enumerate() {
-        for (k, v) in tt.iter().filter(|(k, _)| k.as_str() != "name" && !raw.teams[i].engine.contains_key(*k)) {
-            if let Some(m) = key_problem::<TeamSpec>(&name_table("t"), k, v) {
-                cx.add(team_field(raw, i, k, ""), m);
-                ok = false;
-            }
-        }
-    }
-    for (i, qt) in queues.iter().enumerate() {
-        for (k, v) in qt.iter().filter(|(k, _)| k.as_str() != "name" && !raw.queues[i].engine.contains_key(*k)) {
-            if let Some(m) = key_problem::<QueueSpec>(&name_table("q"), k, v) {
-                cx.add(queue_field(raw, i, k, ""), m);
-                ok = false;
-            }
-        }
-    }
-    if !ok {
-        return None;
-    }
-    let mut top: Table = raw
-        .engine
+/// `[engine]` for the core's `ConfigSpec`: as written, but for the keys the scenario
+/// generates (`queues`, `teams`, `skills`, refused there), with the required `skills` and
+/// `queues` empty (filled from the scenario once read).
+fn top_table(engine: &Table) -> Table {
+    let mut top: Table = engine
         .iter()
         .filter(|(k, _)| !matches!(k.as_str(), "queues" | "teams" | "skills"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    top.insert("skills".into(), Value::Array(Vec::new()));
+    top.insert("queues".into(), Value::Array(Vec::new()));
+    top
+}
+
+/// An engine table read into the core's type by [`read_core`].
+struct CoreRead<T> {
+    /// What its good keys read as; `None` for a problem with the table itself.
+    value: Option<T>,
+    /// The keys left out, each for a problem under it.
+    left_out: Vec<String>,
+}
+
+/// Reads `table` into the core's `T` through `serde_path_to_error`, recording each
+/// problem with the core's serde message at the scenario field that `field(key, rest)`
+/// names: `key` is the key of `table` the problem is under and `rest` the path below it
+/// (`("overflow", ".teams[0]")`; `("", "")` for the table itself). serde stops at a
+/// table's first problem; so that every bad key is listed (keys are read in order, so
+/// each problem is the one that key alone would give), the key is left out and the rest
+/// read again.
+fn read_core<T: serde::de::DeserializeOwned>(
+    cx: &mut Cx,
+    mut table: Table,
+    field: impl Fn(&str, &str) -> String,
+) -> CoreRead<T> {
+    let mut left_out = Vec::new();
+    loop {
+        let e = match serde_path_to_error::deserialize(Value::Table(table.clone())) {
+            Ok(value) => return CoreRead { value: Some(value), left_out },
+            Err(e) => e,
+        };
+        let mut segments = e.path().iter();
+        let message = e.inner().message().trim();
+        let Some(serde_path_to_error::Segment::Map { key }) = segments.next() else {
+            cx.add(field("", ""), message);
+            return CoreRead { value: None, left_out };
+        };
+        let rest: String = segments
+            .map(|s| match s {
+                serde_path_to_error::Segment::Seq { .. } => s.to_string(),
+                s => format!(".{s}"),
+            })
+            .collect();
+        cx.add(field(key, &rest), message);
+        if table.remove(key).is_none() {
+            return CoreRead { value: None, left_out };
+        }
+        left_out.push(key.clone());
+    }
+}
+
+fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
+    // The engine tables, each overlaid on the keys the scenario generates and read into the
+    // core's own type, even when other problems stop the scenario from building: a
+    // misspelt or mistyped engine setting is reported at its scenario path.
+    let mut teams = Vec::new();
+    for (i, t) in raw.teams.iter().enumerate() {
+        let field = |key: &str, rest: &str| {
+            if key.is_empty() { format!("teams[{i}]") } else { team_field(raw, i, key, rest) }
+        };
+        teams.push(read_core::<TeamSpec>(cx, team_table(t), field));
+    }
+    let mut queues = Vec::new();
+    for (i, q) in raw.queues.iter().enumerate() {
+        let field = |key: &str, rest: &str| queue_field(raw, i, key, rest);
+        queues.push(read_core::<QueueSpec>(cx, queue_table(q, raw.target_s), field));
+    }
+    let field =
+        |key: &str, rest: &str| if key.is_empty() { "engine".to_owned() } else { format!("engine.{key}{rest}") };
+    let top = read_core::<ConfigSpec>(cx, top_table(&raw.engine), field);
+    if !cx.problems.is_empty() {
+        // Names and references are unreliable until the scenario itself reads cleanly;
+        // only the plainest service check can be made.
+        check_service_raw(raw, &queues, cx);
+        return None;
+    }
+    let (Some(start), Some(duration_s)) = (raw.start, raw.duration_s) else { return None };
+    let mut spec = top.value?;
+    spec.teams = teams.into_iter().map(|t| t.value).collect::<Option<_>>()?;
+    spec.queues = queues.into_iter().map(|q| q.value).collect::<Option<_>>()?;
+    // Names, in order of first appearance (languages and categories after `[engine]`'s).
+    for (s, _) in raw.queues.iter().flat_map(|q| &q.skills).chain(raw.teams.iter().flat_map(|t| &t.skills)) {
+        push_unique(&mut spec.skills, s);
+    }
+    for t in &raw.teams {
+        for l in &t.languages {
+            push_unique(&mut spec.languages, l);
+        }
+    }
+    for q in &raw.queues {
+        for (_, l) in &q.mix.languages {
+            push_unique(&mut spec.languages, l);
+        }
+    }
+    for q in &raw.queues {
+        for (_, c) in &q.mix.categories {
+            push_unique(&mut spec.categories, c);
+        }
+        for (c, _) in &q.handle_by_category {
+            push_unique(&mut spec.categories, c);
+        }
+    }
 
     // Limits: low closed-ticket retention and bounded customer memory, unless set.
-    let mut limits = top.get("limits").and_then(Value::as_table).cloned().unwrap_or_default();
-    if !limits.contains_key("closed_ticket_retention_s") {
+    if spec.limits.closed_ticket_retention_s.is_none() {
         // Closed tickets are kept only as long as something may still happen to them: a
         // follow-up (which must fall within the retention), a customer reopening.
-        let mut follow_up_s = longest_key(&Value::Table(top.clone()), "follow_up_after_s");
-        for q in &queues {
-            follow_up_s = follow_up_s.max(longest_key(&Value::Table(q.clone()), "follow_up_after_s"));
-        }
+        let follow_up_s = longest_follow_up_s(&spec);
         let reopens = raw.queues.iter().any(|q| q.reopen.is_some());
         let mut retention_s = f64::from(DEFAULT_CLOSED_TICKET_RETENTION_S);
         if follow_up_s > 0.0 {
@@ -2293,39 +2267,16 @@ fn build(raw: &RawScenario, cx: &mut Cx) -> Option<Scenario> {
         if reopens {
             retention_s = retention_s.max(REOPEN_WINDOW_S);
         }
-        limits.insert(
-            "closed_ticket_retention_s".into(),
-            Value::Integer((retention_s.ceil() as i64).min(i64::from(u32::MAX))),
-        );
+        spec.limits.closed_ticket_retention_s = Some(limit_s(retention_s));
     }
-    if !limits.contains_key("customer_memory_s") {
+    if spec.limits.customer_memory_s.is_none() {
         // Long enough for every window the engine rules name (sticky windows, repeat-contact
-        // windows: any `*window_s`), a day when customers come back, nothing otherwise
-        // (every customer is new, so remembering them only costs memory and time).
+        // windows), a day when customers come back, nothing otherwise (every customer is
+        // new, so remembering them only costs memory and time).
         let repeats = raw.queues.iter().any(|q| q.mix.repeat_share > 0.0);
         let floor = if repeats { DEFAULT_CUSTOMER_MEMORY_S } else { 0 };
-        let mut longest = f64::from(floor);
-        for q in &queues {
-            longest = longest.max(longest_window(&Value::Table(q.clone())));
-        }
-        longest = longest.max(longest_window(&Value::Table(top.clone())));
-        let memory = (longest.ceil() as i64).min(i64::from(u32::MAX));
-        limits.insert("customer_memory_s".into(), Value::Integer(memory));
+        spec.limits.customer_memory_s = Some(limit_s(f64::from(floor).max(longest_window_s(&spec))));
     }
-    top.insert("limits".into(), Value::Table(limits));
-    top.insert("skills".into(), strings(&skills));
-    top.insert("languages".into(), strings(&languages));
-    top.insert("categories".into(), strings(&categories));
-    top.insert("teams".into(), Value::Array(teams.into_iter().map(Value::Table).collect()));
-    top.insert("queues".into(), Value::Array(queues.into_iter().map(Value::Table).collect()));
-
-    let spec: ConfigSpec = match Value::Table(top).try_into() {
-        Ok(s) => s,
-        Err(e) => {
-            cx.add("engine", error_message(&e));
-            return None;
-        }
-    };
     let config = match Config::new(spec.clone()) {
         Ok(c) => c,
         Err(e) => {
@@ -2508,13 +2459,17 @@ fn team_serves(config: &Config, q: &QueueModel, t: &TeamModel, language: Option<
 }
 
 /// The service check without an engine configuration (other problems prevent one): for
-/// queues whose `engine` table changes nothing about who may serve them (no `steps`,
-/// `overflow` or `teams`), some staffed team must hold every skill at the minimum and
-/// have capacity on the channel.
-fn check_service_raw(raw: &RawScenario, cx: &mut Cx) {
+/// queues whose `engine` table, as read, changes nothing about who may serve them (no
+/// `steps`, `overflow` or `teams`, nor one of them that did not read), some staffed team
+/// must hold every skill at the minimum and have capacity on the channel.
+fn check_service_raw(raw: &RawScenario, specs: &[CoreRead<QueueSpec>], cx: &mut Cx) {
     for (i, q) in raw.queues.iter().enumerate() {
         let Some(channel) = q.channel else { continue };
-        if ["steps", "overflow", "teams"].iter().any(|k| q.engine.contains_key(*k)) {
+        let read = &specs[i];
+        let routed =
+            read.value.as_ref().is_none_or(|s| !s.steps.is_empty() || s.overflow.is_some() || s.teams.is_some())
+                || read.left_out.iter().any(|k| matches!(k.as_str(), "steps" | "overflow" | "teams"));
+        if routed {
             continue;
         }
         let serves = |t: &RawTeam| {

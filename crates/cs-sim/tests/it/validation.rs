@@ -314,6 +314,26 @@ fn engine_problems_map_to_scenario_fields() {
     expect(&l, "teams[0].tier", "unknown variant `L9`");
 }
 
+/// An engine table is read into the core's own type: a problem inside a key is reported at
+/// its full path, and every bad key of every table is listed.
+#[test]
+fn engine_problems_name_the_nested_field() {
+    let l = lines(&format!(
+        "{}\n[engine]\nlanguages = [1]\n[engine.limits]\nagents_max = \"x\"\n",
+        with(
+            "[[teams]]",
+            "engine = { overflow = { teams = [\"t\"], open_waitin = 3 }, steps = [{ after_s = \"x\" }] }\n[[teams]]"
+        )
+        .replace("agents = 2", "agents = 2\nengine = { wrap_up_s = \"x\" }")
+    ));
+    expect(&l, "queues[0].engine.overflow.open_waitin", "unknown field `open_waitin`");
+    expect(&l, "queues[0].engine.steps[0].after_s", "invalid type: string \"x\", expected f64");
+    expect(&l, "teams[0].engine.wrap_up_s", "invalid type: string \"x\", expected f64");
+    expect(&l, "engine.languages[0]", "invalid type: integer `1`, expected a string");
+    expect(&l, "engine.limits.agents_max", "invalid type: string \"x\", expected u32");
+    assert_eq!(l.len(), 5, "{}", l.join("\n"));
+}
+
 /// A file far larger than any scenario (a wrong path: a log, a device) is refused before it
 /// is read whole.
 #[test]
