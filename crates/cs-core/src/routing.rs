@@ -106,6 +106,9 @@ pub(crate) struct Bucket {
     pub seen: Timestamp,
     /// When it was last put at the back of [`RoutingIndex::idle`].
     pub queued_at: Timestamp,
+    /// Its place in its queue's list of buckets holding waiting tickets
+    /// ([`RoutingIndex::queue_active`]), while it holds some.
+    pub queue_slot: u32,
 }
 
 impl Bucket {
@@ -122,6 +125,7 @@ impl Bucket {
             idle_queued: false,
             seen: Timestamp(0),
             queued_at: Timestamp(0),
+            queue_slot: 0,
         }
     }
 }
@@ -273,6 +277,10 @@ pub(crate) struct RoutingIndex {
     /// Per queue (by id), the keys of its tickets in buckets (all its waiting tickets but
     /// the reserved ones), for queue positions in O(log n).
     pub ranks: Vec<RankSet>,
+    /// Per queue (by id), its buckets holding waiting tickets, each at its `queue_slot`:
+    /// the buckets whose helpers an opening overflow routes from, found without walking
+    /// every bucket.
+    pub queue_active: Vec<Vec<BucketId>>,
     /// Per agent (by id), the channels whose free set in its pool holds it, a bit per
     /// channel index: what `agent_in` last found, so that `agent_out` need not work it
     /// out again. Derived, so not compared.
@@ -345,6 +353,7 @@ impl RoutingIndex {
         RoutingIndex {
             orders: Orders::of(cfg),
             ranks: vec![RankSet::default(); cfg.queues().len()],
+            queue_active: vec![Vec::new(); cfg.queues().len()],
             ..RoutingIndex::default()
         }
     }
@@ -375,6 +384,7 @@ impl RoutingIndex {
             idle_queued: false,
             seen: now,
             queued_at: now,
+            queue_slot: 0,
         };
         let id = match self.free_buckets.pop() {
             Some(id) => {
@@ -442,6 +452,9 @@ impl RoutingIndex {
         }
         self.active_n += 1;
         *self.classes.entry(bucket.req).or_insert(0) += 1;
+        let list = &mut self.queue_active[bucket.queue.index()];
+        bucket.queue_slot = list.len() as u32;
+        list.push(b);
         for &(p, _) in &bucket.pools {
             self.pools[p as usize].active.push(b);
         }
@@ -469,6 +482,14 @@ impl RoutingIndex {
                 self.classes.remove(&bucket.req);
             }
         }
+        let (queue, slot) = (bucket.queue, bucket.queue_slot as usize);
+        let list = &mut self.queue_active[queue.index()];
+        assert_eq!(list.get(slot), Some(&b), "bucket {b} is not at its place in its queue's active list");
+        list.swap_remove(slot);
+        if let Some(&moved) = list.get(slot) {
+            self.buckets[moved as usize].queue_slot = slot as u32;
+        }
+        let bucket = &self.buckets[b as usize];
         let unlist = |list: &mut Vec<BucketId>| {
             let i = list.iter().position(|&x| x == b).expect("a non-empty bucket is in its pools' active lists");
             list.swap_remove(i);
@@ -1091,6 +1112,25 @@ impl State {
                 if got != expect(overflow) {
                     return Err(format!("pool {p} lists active buckets {got:?}, expected {:?}", expect(overflow)));
                 }
+            }
+        }
+        for (q, list) in ix.queue_active.iter().enumerate() {
+            let mut got = list.clone();
+            got.sort_unstable();
+            let want: Vec<BucketId> = (ix.buckets.iter().enumerate())
+                .filter(|(_, b)| b.live && !b.waiting.is_empty() && b.queue.index() == q)
+                .map(|(i, _)| i as BucketId)
+                .collect();
+            if got != want {
+                return Err(format!("queue {q} lists active buckets {got:?}, expected {want:?}"));
+            }
+            if let Some((i, &b)) =
+                list.iter().enumerate().find(|&(i, &b)| ix.buckets[b as usize].queue_slot as usize != i)
+            {
+                return Err(format!(
+                    "bucket {b} is at place {i} of its queue's list, marked {}",
+                    ix.buckets[b as usize].queue_slot
+                ));
             }
         }
         let held: BTreeMap<ReqKey, u32> = ix.classes.iter().map(|(&k, &n)| (k, n)).collect();

@@ -45,11 +45,9 @@ impl Decider<'_, '_> {
         let streams = overflowed
             .into_iter()
             .map(|queue| {
-                let mut helpers: Vec<_> = s
-                    .index
-                    .buckets
+                let mut helpers: Vec<_> = s.index.queue_active[queue.index()]
                     .iter()
-                    .filter(|b| b.queue == queue && !b.waiting.is_empty())
+                    .map(|&b| &s.index.buckets[b as usize])
                     .flat_map(|b| b.overflow_pools.iter().map(move |&(p, _)| (p, b.req.channel)))
                     .collect();
                 helpers.sort_unstable();
