@@ -4,21 +4,27 @@
 //! The keys live in sorted blocks of `BLOCK` to `2 * BLOCK` keys (fewer only at the
 //! ends of a run of removals), in order, and a Fenwick tree over the blocks' lengths gives
 //! the number of keys in the blocks before any block in O(log blocks). Finding a key's
-//! block is a binary search over the blocks' last keys, and within the block another
-//! binary search: a rank costs O(log n). Inserting or removing moves at most `2 * BLOCK`
-//! keys inside one block and updates the Fenwick tree in O(log blocks); a block that
-//! splits, empties or merges rebuilds the tree in O(blocks), once every `BLOCK / 2` or so
-//! changes at worst. Blocks are contiguous, so this costs a few cache misses per change
-//! where a balanced tree with a count per node would cost one per level.
+//! block is a binary search over `lasts`, one array of the blocks' last keys (so the
+//! search reads one buffer, not one block's buffer per probe), and within the block
+//! another binary search: a rank costs O(log n). Each block is a ring buffer: inserting or
+//! removing moves the nearer end's keys, at most `BLOCK`, and taking the first key (routing
+//! takes the best ticket) or appending a last one (equal-priority arrivals come in order)
+//! moves none. Either updates the Fenwick tree in O(log blocks). A block grown too large
+//! or left too small first evens out with a neighbour that has room or keys to spare
+//! (two updates); only a block that splits, empties or merges changes the block count and
+//! rebuilds the tree in O(blocks), once every `BLOCK / 2` or so changes at worst. Blocks are contiguous, so this costs a few cache misses per change where a
+//! balanced tree with a count per node would cost one per level.
 
 use crate::id::TicketId;
 use crate::priority::WaitKey;
 use crate::time::Timestamp;
 use std::cmp::Ordering;
+use std::collections::VecDeque;
 
-/// Keys per block, at least (a split makes two of this many); a block splits above twice
-/// this and merges with a neighbour below a quarter of it. Small, because inserting into
-/// or removing from a block moves half of it on average, and most queues are short.
+/// Keys per block, at least (a split makes two of this many); a block evens out with a
+/// neighbour, or else splits, above twice this, and evens out or merges with a neighbour
+/// below a quarter of it. Small, because inserting into
+/// or removing from a block moves up to half of it, and most queues are short.
 const BLOCK: usize = 64;
 
 /// A wait key as held here: the fields that order it (`avoids` never decides the order,
@@ -62,13 +68,24 @@ impl PartialOrd for Packed {
     }
 }
 
+type Block = VecDeque<Packed>;
+
+/// A new block with room for a split's worth of keys, so it never grows.
+fn new_block() -> Block {
+    VecDeque::with_capacity(2 * BLOCK + 1)
+}
+
 /// An ordered set of wait keys with O(log n) rank queries. Equal when it holds the same
 /// keys, however they are blocked.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RankSet {
     /// Sorted, non-empty blocks, in order (or one empty block once the set emptied, kept
     /// for its allocation: queues empty and fill again all the time).
-    blocks: Vec<Vec<Packed>>,
+    /// A ring too, so that a block split or merged near either end (routing drains the
+    /// front, arrivals of equal priority fill the back) moves the few blocks on that side.
+    blocks: VecDeque<Block>,
+    /// Each block's last key (stale for the one kept empty block), as long as `blocks`.
+    lasts: VecDeque<Packed>,
     /// Fenwick tree over the blocks' lengths, 1-based (`fen[0]` unused).
     fen: Vec<u32>,
     len: usize,
@@ -101,7 +118,7 @@ impl RankSet {
         if self.len == 0 {
             return (!self.blocks.is_empty()).then_some(0);
         }
-        let i = self.blocks.partition_point(|b| b.last().expect("blocks are never empty") < k);
+        let i = self.lasts.partition_point(|l| l < k);
         Some(i.min(self.blocks.len() - 1))
     }
 
@@ -110,19 +127,21 @@ impl RankSet {
         let k = Packed::of(&k);
         // The common case first: a ticket that ranks last (equal-priority arrivals come in
         // order) goes at the end of the last block, without a search.
-        let last = self.blocks.len().wrapping_sub(1);
-        if let Some(b) = self.blocks.last_mut()
-            && b.last().is_some_and(|l| *l < k)
+        if self.len > 0
+            && let Some(last) = self.lasts.back_mut()
+            && *last < k
         {
-            b.push(k);
+            *last = k;
+            self.blocks.back_mut().expect("as many blocks as lasts").push_back(k);
             self.len += 1;
-            self.grown(last);
+            self.grown(self.blocks.len() - 1);
             return true;
         }
         let Some(bi) = self.block_for(&k) else {
-            let mut b = Vec::with_capacity(2 * BLOCK + 1);
-            b.push(k);
-            self.blocks.push(b);
+            let mut b = new_block();
+            b.push_back(k);
+            self.blocks.push_back(b);
+            self.lasts.push_back(k);
             self.len = 1;
             self.rebuild();
             return true;
@@ -130,38 +149,87 @@ impl RankSet {
         let b = &mut self.blocks[bi];
         let Err(p) = b.binary_search(&k) else { return false };
         b.insert(p, k);
+        if p + 1 == b.len() {
+            self.lasts[bi] = k;
+        }
         self.len += 1;
         self.grown(bi);
         true
     }
 
-    /// Block `bi` took one more key: split it if that made it too large.
+    /// Block `bi` took one more key: if that made it too large, even it out with a
+    /// neighbour that has room, or else split it.
     #[inline]
     fn grown(&mut self, bi: usize) {
-        let b = &mut self.blocks[bi];
-        if b.len() > 2 * BLOCK {
-            let mut tail = Vec::with_capacity(2 * BLOCK + 1);
-            tail.extend(b.drain(BLOCK..));
-            self.blocks.insert(bi + 1, tail);
-            self.rebuild();
-        } else {
+        if self.blocks[bi].len() <= 2 * BLOCK {
             self.add(bi, 1);
+            return;
         }
+        let roomy = |b: &Block| b.len() <= BLOCK * 3 / 2;
+        if bi + 1 < self.blocks.len() && roomy(&self.blocks[bi + 1]) {
+            self.add(bi, 1);
+            self.even(bi);
+        } else if bi > 0 && roomy(&self.blocks[bi - 1]) {
+            self.add(bi, 1);
+            self.even(bi - 1);
+        } else {
+            self.split(bi);
+            self.rebuild();
+        }
+    }
+
+    /// Evens out the keys of blocks `at` and `at + 1` (both non-empty), keeping their
+    /// order: the block count stays, so the Fenwick tree takes two updates, not a rebuild.
+    fn even(&mut self, at: usize) {
+        let mut r = std::mem::take(&mut self.blocks[at + 1]);
+        let l = &mut self.blocks[at];
+        let (nl, nr) = (l.len(), r.len());
+        let want = (nl + nr) / 2;
+        if nl > want {
+            for _ in want..nl {
+                r.push_front(l.pop_back().expect("counted"));
+            }
+        } else {
+            for _ in nl..want {
+                l.push_back(r.pop_front().expect("counted"));
+            }
+        }
+        self.lasts[at] = *l.back().expect("evened blocks are non-empty");
+        self.blocks[at + 1] = r;
+        self.add(at, want as i32 - nl as i32);
+        self.add(at + 1, nl as i32 - want as i32);
+    }
+
+    /// Moves block `bi`'s keys from the `BLOCK`th on into a new block after it (the
+    /// Fenwick tree is left for the caller to rebuild).
+    fn split(&mut self, bi: usize) {
+        let mut tail = new_block();
+        tail.extend(self.blocks[bi].drain(BLOCK..));
+        self.blocks.insert(bi + 1, tail);
+        self.lasts.insert(bi + 1, self.lasts[bi]);
+        self.lasts[bi] = *self.blocks[bi].back().expect("a split leaves keys before it");
     }
 
     /// Takes `k` out; whether it was there.
     pub(crate) fn remove(&mut self, k: &WaitKey) -> bool {
         let k = &Packed::of(k);
         // The common case first: routing takes the best ticket, the first of all.
-        let (bi, p) = if self.blocks.first().and_then(|b| b.first()) == Some(k) {
-            (0, 0)
+        let bi = if self.blocks.front().and_then(|b| b.front()) == Some(k) {
+            self.blocks[0].pop_front();
+            0
         } else {
             let Some(bi) = self.block_for(k) else { return false };
-            let Ok(p) = self.blocks[bi].binary_search(k) else { return false };
-            (bi, p)
+            let b = &mut self.blocks[bi];
+            let Ok(p) = b.binary_search(k) else { return false };
+            b.remove(p);
+            if p == b.len()
+                && let Some(&l) = b.back()
+            {
+                self.lasts[bi] = l;
+            }
+            bi
         };
-        let b = &mut self.blocks[bi];
-        b.remove(p);
+        let b = &self.blocks[bi];
         let (emptied, small) = (b.is_empty(), b.len() < BLOCK / 4);
         self.len -= 1;
         if emptied && self.blocks.len() == 1 {
@@ -169,20 +237,21 @@ impl RankSet {
             self.add(0, -1);
         } else if emptied {
             self.blocks.remove(bi);
+            self.lasts.remove(bi);
             self.rebuild();
         } else if small && self.blocks.len() > 1 {
-            // Merge with a neighbour (the next, or the previous for the last block), and
-            // split again if that makes one too large.
+            // Even out with a neighbour (the next, or the previous for the last block)
+            // that has keys to spare, or else merge with it.
+            self.add(bi, -1);
             let at = if bi + 1 < self.blocks.len() { bi } else { bi - 1 };
-            let next = self.blocks.remove(at + 1);
-            self.blocks[at].extend(next);
-            if self.blocks[at].len() > 2 * BLOCK {
-                let half = self.blocks[at].len() / 2;
-                let mut tail = Vec::with_capacity(2 * BLOCK + 1);
-                tail.extend(self.blocks[at].drain(half..));
-                self.blocks.insert(at + 1, tail);
+            if self.blocks[at].len() + self.blocks[at + 1].len() > BLOCK {
+                self.even(at);
+            } else {
+                let next = self.blocks.remove(at + 1).expect("a neighbour");
+                self.lasts[at] = self.lasts.remove(at + 1).expect("a neighbour");
+                self.blocks[at].extend(next);
+                self.rebuild();
             }
-            self.rebuild();
         } else {
             self.add(bi, -1);
         }
@@ -201,14 +270,14 @@ impl RankSet {
 
     /// The first key after `after` (the first of all when `None`).
     pub(crate) fn first_after(&self, after: Option<&WaitKey>) -> Option<WaitKey> {
-        let Some(k) = after else { return self.blocks.first().and_then(|b| b.first()).map(Packed::wait_key) };
+        let Some(k) = after else { return self.blocks.front().and_then(|b| b.front()).map(Packed::wait_key) };
         let k = &Packed::of(k);
         let bi = self.block_for(k)?;
         let p = match self.blocks[bi].binary_search(k) {
             Ok(p) => p + 1,
             Err(p) => p,
         };
-        self.blocks[bi].get(p).or_else(|| self.blocks.get(bi + 1).and_then(|b| b.first())).map(Packed::wait_key)
+        self.blocks[bi].get(p).or_else(|| self.blocks.get(bi + 1).and_then(|b| b.front())).map(Packed::wait_key)
     }
 
     /// Whether `k` is held.
@@ -244,6 +313,7 @@ impl RankSet {
 
     /// Builds the Fenwick tree afresh from the blocks' lengths, in O(blocks).
     fn rebuild(&mut self) {
+        debug_assert_eq!(self.blocks.len(), self.lasts.len());
         let n = self.blocks.len();
         self.fen.clear();
         self.fen.resize(n + 1, 0);
@@ -263,6 +333,18 @@ mod tests {
     use crate::id::TicketId;
     use crate::time::Timestamp;
     use std::collections::BTreeSet;
+
+    /// The block bookkeeping agrees with the blocks: one last key per block, each its
+    /// block's last, and a Fenwick tree that counts every key.
+    fn check(set: &RankSet) {
+        assert_eq!(set.blocks.len(), set.lasts.len());
+        if set.len > 0 {
+            for (b, l) in set.blocks.iter().zip(&set.lasts) {
+                assert_eq!(b.back(), Some(l));
+            }
+        }
+        assert_eq!(set.before(set.blocks.len()), set.len);
+    }
 
     fn key(k: u64) -> WaitKey {
         WaitKey {
@@ -300,6 +382,7 @@ mod tests {
                 assert_eq!(set.remove(&k), oracle.remove(&k));
             }
             assert_eq!(set.len(), oracle.len());
+            check(&set);
             if round % 97 == 0 {
                 for probe in (0..5_000).step_by(37).map(key) {
                     assert_eq!(set.rank(&probe), oracle.range(..probe).count(), "rank of {probe:?}");
@@ -343,6 +426,7 @@ mod tests {
             }
             // Again: not new unless the removal just took it (a higher key ranks first).
             assert_eq!(set.insert(at(n)), oracle.insert(at(n)));
+            check(&set);
             if n.is_multiple_of(50) {
                 for probe in (0..=n).step_by(7).map(at) {
                     assert_eq!(set.rank(&probe), oracle.range(..probe).count(), "rank of {probe:?}");
