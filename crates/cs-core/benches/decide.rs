@@ -15,33 +15,19 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use cs_core::{
-    AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Decision, Emotion, Engine, LanguageSet,
-    SkillId, SkillNeed, SkillNeeds, State, TeamId, TicketId, TicketSpec, Timestamp, Urgency, apply_all,
+    AgentId, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Decision, Emotion, Engine, SkillId, SkillNeed,
+    SkillNeeds, State, TicketId, TicketSpec, Urgency, apply_all,
 };
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const SKILLS: u16 = 64;
-const PROFILES: usize = 250;
+#[path = "common/surge.rs"]
+#[allow(dead_code)]
+mod surge;
+
+use surge::{Gen, PROFILES, SKILLS, register_agents, t};
+
 const WAITING: u64 = 100_000;
-
-/// A tiny deterministic generator (xorshift), so benches need no random crate.
-struct Gen(u64);
-impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn t(s: i64) -> Timestamp {
-    Timestamp::from_secs(1_795_424_400 + s)
-}
 
 /// One chat queue; an SLA policy on chat with a 60 s first response and reminders every
 /// 60 s after a breach.
@@ -76,22 +62,7 @@ fn surge() -> Engine {
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
     let mut e = Engine::new();
     e.execute(&configure()).unwrap();
-    let profiles: Vec<Vec<(SkillId, u8)>> = (0..PROFILES)
-        .map(|_| (0..8).map(|_| (SkillId(g.below(u64::from(SKILLS)) as u16), 1 + g.below(5) as u8)).collect())
-        .collect();
-    for i in 0..5_000u32 {
-        let p = i as usize % PROFILES;
-        e.execute(&Command::RegisterAgent {
-            at: t(0),
-            key: format!("agent{i}"),
-            team: TeamId(p as u16),
-            tier: None,
-            skills: profiles[p].clone(),
-            languages: LanguageSet::default(),
-            capacity: Capacity::only(Channel::Chat, 1),
-        })
-        .unwrap();
-    }
+    register_agents(&mut e, &mut g, 5_000);
     for i in 0..5_000u32 {
         e.execute(&Command::Login { at: t(1), agent: AgentId(i) }).unwrap();
     }

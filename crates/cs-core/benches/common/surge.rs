@@ -1,6 +1,7 @@
 //! The surge the routing benches stand on: 5,000 agents over 250 skill profiles, each
 //! holding one chat, and 100,000 tickets waiting over 64 skills. Shared by the criterion
-//! benches (`core`) and the instruction-count bench (`cycle`).
+//! benches (`core`; `decide` takes its generator and agents) and the instruction-count
+//! bench (`cycle`).
 
 use cs_core::{
     AgentId, Capacity, Channel, Command, ConfigSpec, CustomerId, CustomerTier, Emotion, Engine, LanguageSet, SkillId,
